@@ -1,0 +1,43 @@
+# Two targets do all set-up on a fresh machine: `make demo` and `make test`.
+PY      ?= python3
+VENV    := .venv
+VPY     := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+DEMO    := build/demo
+BATCH   ?= 1024
+
+.PHONY: demo test install traces clean bench
+
+$(VPY):
+	$(PY) -m venv $(VENV)
+	$(VPY) -m pip install -q --upgrade pip
+
+# torch is pinned to the CPU build that lies on this project's machines; installing it
+# first keeps pip from resolving an unpinned (multi-GB CUDA) torch for other packages.
+$(STAMP): pyproject.toml | $(VPY)
+	$(VPY) -m pip install -q torch==2.13.0
+	$(VPY) -m pip install -q -e ".[models,dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	mkdir -p $(DEMO)
+	$(VENV)/bin/recsys export dlrm -o $(DEMO)/model.onnx
+	$(VENV)/bin/pimcompile $(DEMO)/model.onnx -o $(DEMO)/mapping.json --report
+	$(VENV)/bin/pimsim run $(DEMO)/mapping.json --batch $(BATCH) --trace $(DEMO)/trace.json
+	@echo "demo outputs: $(DEMO)/model.onnx $(DEMO)/mapping.json $(DEMO)/trace.json"
+
+test: $(STAMP)
+	$(VPY) -m pytest -q -p no:cacheprovider
+	NUMBA_DISABLE_JIT=1 $(VPY) -m pytest -q -p no:cacheprovider tests/pimsim/engine
+
+# Small example traces of the demo run, committed so newcomers can look before installing.
+traces: $(STAMP)
+	$(VPY) -m pimsim.report.example_traces traces
+
+bench: $(STAMP)
+	$(VPY) benchmarks/run_all.py
+
+clean:
+	rm -rf build

@@ -1,0 +1,24 @@
+"""``pimsim``: simulate mappings, roll up area and power, sweep design spaces.
+
+This is the only pimsim module allowed to reach the compiler (for sweeps that
+recompile each design point); the library below it never does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pimsim.spec.cli_support import dispatch
+
+SUBCOMMANDS = {
+    "run": ("pimsim.cli.run", "simulate a mapping.json and report latency, energy, area and power"),
+    "area": ("pimsim.cli.area", "area and peak-power roll-up of an architecture"),
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return dispatch("pimsim", "Cycle-level ReRAM PIM simulator for recommender models.", SUBCOMMANDS, argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,24 @@
+"""Area and peak-power roll-up of an architecture, per PE, tile and chip."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("arch", help="preset name (isaac, default) or arch.yaml path")
+    p.add_argument("--json", action="store_true", help="print one JSON object with the stable keys")
+
+
+def main(args: argparse.Namespace) -> int:
+    from pimsim.components.rollup import area_rollup, format_rollup
+    from pimsim.spec.arch import load_arch
+
+    arch = load_arch(args.arch)
+    rollup = area_rollup(arch)
+    if args.json:
+        print(json.dumps(rollup.to_json_dict(), sort_keys=True))
+    else:
+        print(format_rollup(rollup))
+    return 0

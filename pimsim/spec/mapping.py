@@ -1,0 +1,312 @@
+"""The mapping spec (``mapping.json``): what the compiler decided, for the simulator.
+
+A mapping is a per-query operator graph (batch dimension removed: every shape
+and count is for one inference) in schedule order, each operator bound to a
+hardware unit:
+
+- ``mvm``: a matrix-vector product with static weights, split into crossbar
+  blocks (row range x column range x weight bit-slices) placed on
+  (tile, pe, crossbar) with offsets inside the crossbar;
+- ``dynamic_mvm``: a product of two activations (dot-product interaction,
+  attention), on the tile's vector unit or on crossbars written at run time;
+- ``embedding``: table lookups (with pooling) from on-chip ReRAM or DRAM;
+- ``vector``: element-wise, reduction and nonlinear work on a tile's vector unit;
+- ``copy``: data movement that costs buffer traffic (concatenation copies);
+- ``view``: reshapes and other re-labellings that cost nothing but are kept so
+  the mapping stays a complete, executable description of the model.
+
+Every operator keeps its ONNX ``op_type`` and the attributes (``attrs``) its
+semantics need; ``pimsim.spec.semantics`` defines what each op_type computes
+(NumPy), shared by the compiler's IR interpreter and the functional simulator.
+Constant tensors (weights, biases, index tables) are values with
+``constant: true``; their data is in a NumPy ``.npz`` sidecar named by
+``weights_file`` (relative to the mapping file), which the timing simulation
+never reads.
+
+Values (tensors) carry their per-query shape and bit width; the simulator
+derives NoC transfers from where each value is produced and consumed.
+
+The file embeds the full architecture it was compiled for together with that
+architecture's hash, so it is self-contained and a mismatch is detected.
+The compiler writes it by constructing these same models, so the schema
+exists exactly once; ``docs/schemas/mapping.schema.json`` is generated from it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
+
+from pimsim.spec.arch import ArchSpec, validation_message
+from pimsim.spec.errors import SpecError
+
+MAPPING_SCHEMA_VERSION = 1
+VECTOR_OP_CLASSES = ("add", "mul", "div", "compare", "nonlinear", "copy")
+"""Kinds of element operation a vector unit prices (see pimsim.components)."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Precision(_Strict):
+    weight_bits: int | None = Field(None, ge=1, le=16, description="static-weight bits (mvm only)")
+    input_bits: int = Field(ge=1, le=32, description="bits of each input activation")
+    output_bits: int = Field(ge=1, le=32, description="bits of each output activation")
+    adc_bits: int | None = Field(None, ge=1, le=16, description="ADC resolution used (crossbar ops)")
+
+
+class ValueInfo(_Strict):
+    name: str
+    shape: list[int] = Field(description="per-query shape (no batch dimension)")
+    dtype: str = Field("float32", description="numpy dtype name of the model's tensor")
+    bits: int = Field(ge=1, le=64, description="bits per element as stored and moved")
+    constant: bool = Field(False, description="weights/constants: stored where used, never moved")
+
+    @property
+    def numel(self) -> int:
+        n = 1
+        for d in self.shape:
+            n *= d
+        return n
+
+    @property
+    def size_bits(self) -> int:
+        return self.numel * self.bits
+
+
+class CrossbarBlock(_Strict):
+    """One rectangle of a weight matrix stored in one crossbar."""
+
+    tile: int = Field(ge=0)
+    pe: int = Field(ge=0)
+    crossbar: int = Field(ge=0)
+    replica: int = Field(0, ge=0, description="which copy of the operator this block belongs to")
+    row_start: int = Field(ge=0, description="first weight row (input feature) stored")
+    rows: int = Field(ge=1)
+    col_start: int = Field(ge=0, description="first weight column (output feature) stored")
+    cols: int = Field(ge=1, description="logical weight columns stored")
+    slice_start: int = Field(0, ge=0, description="first weight bit-slice stored")
+    slice_count: int = Field(ge=1, description="weight bit-slices stored (each cell_bits wide)")
+    sign_columns: Literal[1, 2] = Field(description="2 for differential +/- pairs, 1 for offset encoding")
+    xbar_row_offset: int = Field(0, ge=0, description="first physical row used (packing)")
+    xbar_col_offset: int = Field(0, ge=0, description="first physical column used (packing)")
+
+    @property
+    def physical_cols(self) -> int:
+        return self.cols * self.slice_count * self.sign_columns
+
+
+class _OpBase(_Strict):
+    name: str
+    op_type: str = Field(description="the ONNX op type(s) this came from, '+'-joined when fused")
+    source_nodes: list[str] = Field(default_factory=list, description="ONNX node names")
+    inputs: list[str]
+    outputs: list[str]
+    attrs: dict[str, JsonValue] = Field(default_factory=dict, description="ONNX attributes the semantics need")
+    precision: Precision
+    tile: int = Field(ge=0, description="home tile: where outputs are assembled")
+
+
+class MvmOp(_OpBase):
+    kind: Literal["mvm"]
+    m: int = Field(ge=1, description="input vectors per query (1 for a Gemm on [B,K])")
+    k: int = Field(ge=1, description="weight rows = input features")
+    n: int = Field(ge=1, description="weight columns = output features")
+    replicas: int = Field(1, ge=1)
+    blocks: list[CrossbarBlock] = Field(min_length=1)
+
+
+class DynamicMvmOp(_OpBase):
+    kind: Literal["dynamic_mvm"]
+    count: int = Field(ge=1, description="independent [m,k]x[k,n] products per query (heads, groups)")
+    m: int = Field(ge=1)
+    k: int = Field(ge=1)
+    n: int = Field(ge=1)
+    implementation: Literal["vector", "crossbar_write"]
+    blocks: list[CrossbarBlock] = Field(default_factory=list, description="crossbars written at run time")
+
+
+class EmbeddingOp(_OpBase):
+    kind: Literal["embedding"]
+    tables: int = Field(ge=1, description="tables looked up by this operator")
+    rows: int = Field(ge=1, description="rows per table (largest)")
+    dim: int = Field(ge=1, description="embedding dimension")
+    lookups: int = Field(ge=1, description="rows read per table per query (pooling factor)")
+    storage: Literal["onchip", "dram"]
+
+
+class VectorOp(_OpBase):
+    kind: Literal["vector"]
+    ops: dict[str, int] = Field(description="element operations per query by class (add, mul, ...)")
+
+
+class CopyOp(_OpBase):
+    kind: Literal["copy"]
+    bits: int = Field(ge=0, description="bits copied through the tile buffer per query")
+
+
+class ViewOp(_OpBase):
+    kind: Literal["view"]
+
+
+Operator = Annotated[
+    Union[MvmOp, DynamicMvmOp, EmbeddingOp, VectorOp, CopyOp, ViewOp], Field(discriminator="kind")
+]
+
+
+class ModelInfo(_Strict):
+    path: str = Field(description="the ONNX file as given to the compiler")
+    sha256: str
+    name: str
+    opset: int
+
+
+class Mapping(_Strict):
+    schema_version: Literal[1]
+    tool: str = Field(description="compiler name and version")
+    model: ModelInfo
+    arch_sha256: str
+    arch: ArchSpec
+    strategy: Literal["naive", "optimized"]
+    inputs: list[str] = Field(description="graph inputs, arriving over the chip I/O link")
+    outputs: list[str] = Field(description="graph outputs, leaving over the chip I/O link")
+    values: list[ValueInfo]
+    operators: list[Operator] = Field(description="in schedule (topological) order")
+    weights_file: str | None = Field(None, description="npz of constant values, relative to this file")
+    weights_sha256: str | None = None
+
+    def value(self, name: str) -> ValueInfo:
+        return self._values_by_name()[name]
+
+    def _values_by_name(self) -> dict[str, ValueInfo]:
+        return {v.name: v for v in self.values}
+
+
+# ---------------------------------------------------------------------------
+# Reading, writing and checking against the architecture.
+
+
+def mapping_from_dict(data, path: str) -> Mapping:
+    if not isinstance(data, dict):
+        raise SpecError(path, "expected a JSON object at the top level")
+    version = data.get("schema_version")
+    if version != MAPPING_SCHEMA_VERSION:
+        raise SpecError(path, f"schema_version={version}: unsupported (this tool reads {MAPPING_SCHEMA_VERSION})")
+    try:
+        mapping = Mapping.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(path, validation_message(exc, data)) from None
+    check_mapping(mapping, path)
+    return mapping
+
+
+def load_mapping(path: str | Path) -> Mapping:
+    from pimsim.spec.io import read_json
+
+    return mapping_from_dict(read_json(path), str(path))
+
+
+def mapping_to_json_dict(mapping: Mapping) -> dict:
+    return mapping.model_dump(mode="json")
+
+
+def write_mapping(mapping: Mapping, path: str | Path) -> None:
+    """Validate, then write atomically as canonical JSON (same input, same bytes)."""
+    from pimsim.spec.io import atomic_write_json
+
+    check_mapping(mapping, str(path))
+    atomic_write_json(path, mapping_to_json_dict(mapping))
+
+
+def check_mapping(mapping: Mapping, path: str) -> None:
+    """Check the mapping against itself and against the architecture it embeds."""
+    arch = mapping.arch
+    if arch.sha256() != mapping.arch_sha256:
+        raise SpecError(path, "arch_sha256 does not match the embedded architecture (edited by hand?)")
+    _check_values(mapping, path)
+    occupied: dict[tuple[int, int, int], list[tuple[str, int, int, int, int]]] = {}
+    for op in mapping.operators:
+        if op.tile >= arch.chip.tiles:
+            raise SpecError(path, f"operator {op.name}: tile {op.tile} does not exist (chip has {arch.chip.tiles})")
+        for block in getattr(op, "blocks", []):
+            _check_block(op.name, block, arch, path, occupied)
+        if op.kind == "mvm":
+            _check_mvm_cover(op, arch, path)
+
+
+def _check_values(mapping: Mapping, path: str) -> None:
+    names = [v.name for v in mapping.values]
+    dup = {n for n in names if names.count(n) > 1}
+    if dup:
+        raise SpecError(path, f"value {sorted(dup)[0]} is declared twice")
+    known = set(names)
+    produced = set(mapping.inputs) | {v.name for v in mapping.values if v.constant}
+    for name in mapping.inputs + mapping.outputs:
+        if name not in known:
+            raise SpecError(path, f"graph input/output {name} is not among values")
+    for op in mapping.operators:
+        for name in op.inputs:
+            if name not in known:
+                raise SpecError(path, f"operator {op.name}: input {name} is not among values")
+            if name not in produced:
+                raise SpecError(path, f"operator {op.name}: input {name} is used before it is produced")
+        for name in op.outputs:
+            if name not in known:
+                raise SpecError(path, f"operator {op.name}: output {name} is not among values")
+            if name in produced:
+                raise SpecError(path, f"operator {op.name}: value {name} is produced twice")
+            produced.add(name)
+    missing = [n for n in mapping.outputs if n not in produced]
+    if missing:
+        raise SpecError(path, f"graph output {missing[0]} is never produced")
+
+
+def _check_block(op_name: str, b: CrossbarBlock, arch: ArchSpec, path: str, occupied: dict) -> None:
+    where = f"operator {op_name}: block on tile {b.tile} pe {b.pe} crossbar {b.crossbar}"
+    if b.tile >= arch.chip.tiles:
+        raise SpecError(path, f"{where}: tile {b.tile} does not exist (chip has {arch.chip.tiles})")
+    if b.pe >= arch.tile.pes:
+        raise SpecError(path, f"{where}: pe {b.pe} does not exist (tile has {arch.tile.pes})")
+    if b.crossbar >= arch.pe.crossbars:
+        raise SpecError(path, f"{where}: crossbar {b.crossbar} does not exist (pe has {arch.pe.crossbars})")
+    xbar = arch.pe.crossbar
+    if b.xbar_row_offset + b.rows > xbar.rows:
+        raise SpecError(path, f"{where}: rows {b.xbar_row_offset}+{b.rows} exceed the crossbar's {xbar.rows}")
+    if b.xbar_col_offset + b.physical_cols > xbar.cols:
+        raise SpecError(
+            path, f"{where}: columns {b.xbar_col_offset}+{b.physical_cols} exceed the crossbar's {xbar.cols}"
+        )
+    rect = (b.xbar_row_offset, b.xbar_row_offset + b.rows, b.xbar_col_offset, b.xbar_col_offset + b.physical_cols)
+    key = (b.tile, b.pe, b.crossbar)
+    for other_name, r0, r1, c0, c1 in occupied.get(key, []):
+        if rect[0] < r1 and r0 < rect[1] and rect[2] < c1 and c0 < rect[3]:
+            raise SpecError(path, f"{where}: overlaps cells already used by operator {other_name}")
+    occupied.setdefault(key, []).append((op_name, *rect))
+
+
+def _check_mvm_cover(op: MvmOp, arch: ArchSpec, path: str) -> None:
+    """Every (row, col, slice) of every replica's weight matrix is stored exactly once."""
+    wbits = op.precision.weight_bits
+    if wbits is None:
+        raise SpecError(path, f"operator {op.name}: mvm needs precision.weight_bits")
+    slices = -(-wbits // arch.pe.crossbar.cell_bits)
+    expected = op.k * op.n * slices
+    for replica in range(op.replicas):
+        covered = 0
+        for b in op.blocks:
+            if b.replica != replica:
+                continue
+            if b.row_start + b.rows > op.k or b.col_start + b.cols > op.n or b.slice_start + b.slice_count > slices:
+                raise SpecError(path, f"operator {op.name}: a block lies outside the {op.k}x{op.n}x{slices} weights")
+            covered += b.rows * b.cols * b.slice_count
+        if covered != expected:
+            raise SpecError(
+                path,
+                f"operator {op.name}: replica {replica} blocks store {covered} weight cells-slices, "
+                f"expected k*n*slices = {expected}",
+            )
+    if any(b.replica >= op.replicas for b in op.blocks):
+        raise SpecError(path, f"operator {op.name}: a block names a replica >= replicas={op.replicas}")

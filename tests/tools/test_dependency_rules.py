@@ -1,0 +1,92 @@
+"""The import graph keeps the data flow visible (DEVELOPERS.md, issue 2 item 4).
+
+- pimsim's library imports neither sibling; only pimsim/cli/ may reach the compiler.
+- pimsim.spec imports neither numba nor torch.
+- compiler imports only pimsim.spec from pimsim, and never torch or recsys_models.
+- recsys_models imports compiler/pimsim only in recsys_models/search/hardware_cost.py.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def imports_of(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+def files(package: str) -> list[Path]:
+    return sorted((REPO / package).rglob("*.py"))
+
+
+def rel(p: Path) -> str:
+    return p.relative_to(REPO).as_posix()
+
+
+def _top(name: str) -> str:
+    return name.split(".")[0]
+
+
+def test_imports_are_parsed():
+    """Guard against a vacuous pass: the walker must see the spec module's real imports."""
+    assert "pimsim.spec.errors" in imports_of(REPO / "pimsim/spec/arch.py")
+    assert len(files("pimsim")) > 5 and len(files("compiler")) >= 2 and len(files("recsys_models")) >= 2
+
+
+def test_pimsim_imports_no_sibling():
+    bad = []
+    for f in files("pimsim"):
+        in_cli = rel(f).startswith("pimsim/cli/")
+        for name in imports_of(f):
+            if _top(name) == "recsys_models" or (_top(name) == "compiler" and not in_cli) or _top(name) == "torch":
+                bad.append(f"{rel(f)} imports {name}")
+    assert not bad, bad
+
+
+def test_spec_is_pure_data():
+    bad = [f"{rel(f)} imports {n}" for f in files("pimsim/spec") for n in imports_of(f)
+           if _top(n) in {"numba", "torch", "compiler", "recsys_models", "onnx"}
+           or (_top(n) == "pimsim" and not n.startswith("pimsim.spec"))]
+    assert not bad, bad
+
+
+def test_compiler_imports_only_pimsim_spec():
+    bad = [f"{rel(f)} imports {n}" for f in files("compiler") for n in imports_of(f)
+           if (_top(n) == "pimsim" and not n.startswith("pimsim.spec")) or _top(n) in {"recsys_models", "torch", "numba"}]
+    assert not bad, bad
+
+
+def test_recsys_models_reaches_hardware_only_through_hardware_cost():
+    allowed = "recsys_models/search/hardware_cost.py"
+    bad = [f"{rel(f)} imports {n}" for f in files("recsys_models") for n in imports_of(f)
+           if _top(n) in {"pimsim", "compiler"} and rel(f) != allowed]
+    assert not bad, bad
+
+
+def test_cli_help_imports_nothing_heavy():
+    """`--help` must not import numba, torch or onnx (issue 2: answer in under 0.5 s)."""
+    code = (
+        "import sys, contextlib, io\n"
+        "from pimsim.cli import main as p\n"
+        "from compiler.cli import main as c\n"
+        "from recsys_models.cli import main as r\n"
+        "for m in (p, c, r):\n"
+        "    with contextlib.redirect_stdout(io.StringIO()):\n"
+        "        try: m(['--help'])\n"
+        "        except SystemExit: pass\n"
+        "print(sorted(k for k in ('numba', 'torch', 'onnx', 'onnxruntime') if k in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
