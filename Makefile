@@ -33,8 +33,13 @@ test: $(STAMP)
 	NUMBA_DISABLE_JIT=1 $(VPY) -m pytest -q -p no:cacheprovider tests/pimsim/engine
 
 # Small example traces of the demo run, committed so newcomers can look before installing.
+TRACE_BUILD := build/traces
 traces: $(STAMP)
-	$(VPY) -m pimsim.report.example_traces traces
+	mkdir -p $(TRACE_BUILD) traces
+	$(VENV)/bin/recsys export dlrm -o $(TRACE_BUILD)/model.onnx
+	$(VENV)/bin/pimcompile $(TRACE_BUILD)/model.onnx -o $(TRACE_BUILD)/mapping.json
+	$(VENV)/bin/pimsim run $(TRACE_BUILD)/mapping.json --batch 4 --trace traces/demo_dlrm_batch4.trace.json > traces/demo_dlrm_batch4.report.txt
+	$(VENV)/bin/pimsim run $(TRACE_BUILD)/mapping.json --batch 4 --json > traces/demo_dlrm_batch4.report.json
 
 bench: $(STAMP)
 	$(VPY) benchmarks/run_all.py
