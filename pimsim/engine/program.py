@@ -1,0 +1,102 @@
+"""The engine's input: a task graph as a struct of NumPy arrays.
+
+A program is generic: it knows nothing about crossbars.  ``pimsim.program``
+lowers a mapping into one; ``pimsim.engine.kernel`` (Numba) and
+``pimsim.engine.reference`` (pure Python) run it with identical semantics.
+
+Times are integer cycles of the architecture clock; energies are float pJ and
+stay outside the kernel (they do not change the schedule).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pimsim.engine.events import DEP_FINISH_TO_START, NO_RESOURCE
+
+
+@dataclass(frozen=True)
+class TaskProgram:
+    """Tasks, resources and dependency edges, ready for the kernel.
+
+    Attributes
+    ----------
+    task_res : int32[n]
+        Resource each task occupies, or ``NO_RESOURCE``.
+    task_dur : int64[n]
+        Cycles the task holds its server.
+    task_prio : int64[n]
+        Queueing priority at its resource (lower first; ties by arrival order).
+    res_cap : int32[r]
+        Servers per resource (tasks it runs at once).
+    npred : int32[n]
+        Incoming edge count per task.
+    succ_ptr : int64[n+1]
+        CSR offsets of each task's outgoing edges.
+    succ_task, succ_lag, succ_kind : int32/int64/int8[e]
+        Edge target, lag in cycles, and ``DEP_*`` kind, grouped by source task.
+    """
+
+    task_res: np.ndarray
+    task_dur: np.ndarray
+    task_prio: np.ndarray
+    res_cap: np.ndarray
+    npred: np.ndarray
+    succ_ptr: np.ndarray
+    succ_task: np.ndarray
+    succ_lag: np.ndarray
+    succ_kind: np.ndarray
+
+    @property
+    def n_tasks(self) -> int:
+        return int(self.task_res.shape[0])
+
+    @property
+    def n_edges(self) -> int:
+        return int(self.succ_task.shape[0])
+
+
+def build_program(task_res, task_dur, task_prio, res_cap, edge_src, edge_dst, edge_lag=None, edge_kind=None):
+    """Assemble a :class:`TaskProgram` from flat edge lists (sorted stably by source into CSR).
+
+    Raises
+    ------
+    ValueError
+        On a negative duration or lag, a task naming a missing resource, a
+        resource without servers, or an edge to a task that does not exist.
+    """
+    task_res = np.ascontiguousarray(task_res, dtype=np.int32)
+    task_dur = np.ascontiguousarray(task_dur, dtype=np.int64)
+    task_prio = np.ascontiguousarray(task_prio, dtype=np.int64)
+    res_cap = np.ascontiguousarray(res_cap, dtype=np.int32)
+    src = np.asarray(edge_src, dtype=np.int64)
+    dst = np.asarray(edge_dst, dtype=np.int64)
+    lag = np.zeros(src.shape[0], np.int64) if edge_lag is None else np.asarray(edge_lag, dtype=np.int64)
+    kind = np.full(src.shape[0], DEP_FINISH_TO_START, np.int8) if edge_kind is None else np.asarray(edge_kind, np.int8)
+    n = task_res.shape[0]
+    _check(task_res, task_dur, res_cap, src, dst, lag, n)
+    order = np.argsort(src, kind="stable")
+    counts = np.bincount(src, minlength=n) if n else np.zeros(0, np.int64)
+    succ_ptr = np.zeros(n + 1, np.int64)
+    np.cumsum(counts, out=succ_ptr[1:])
+    npred = np.bincount(dst, minlength=n).astype(np.int32) if n else np.zeros(0, np.int32)
+    return TaskProgram(task_res, task_dur, task_prio, res_cap, npred, succ_ptr,
+                       np.ascontiguousarray(dst[order], dtype=np.int32), np.ascontiguousarray(lag[order]),
+                       np.ascontiguousarray(kind[order]))
+
+
+def _check(task_res, task_dur, res_cap, src, dst, lag, n) -> None:
+    if task_dur.shape[0] != n:
+        raise ValueError("task_dur and task_res differ in length")
+    if n and task_dur.min() < 0:
+        raise ValueError(f"task {int(np.argmin(task_dur))} has a negative duration")
+    if n and (task_res.max() >= res_cap.shape[0] or task_res.min() < NO_RESOURCE):
+        raise ValueError("a task names a resource that does not exist")
+    if res_cap.shape[0] and res_cap.min() < 1:
+        raise ValueError(f"resource {int(np.argmin(res_cap))} has no servers")
+    if src.shape[0] and (min(src.min(), dst.min()) < 0 or max(src.max(), dst.max()) >= n):
+        raise ValueError("an edge names a task that does not exist")
+    if lag.shape[0] and lag.min() < 0:
+        raise ValueError("an edge has a negative lag")

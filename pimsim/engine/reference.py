@@ -1,0 +1,133 @@
+"""The pure-Python twin of the kernel: slow, readable, built on ``heapq``.
+
+It implements exactly the semantics documented in ``pimsim.engine.kernel``
+(same event kinds, priorities, sequence numbers and wait-queue order), so the
+property test in ``tests/pimsim/engine`` can demand identical event logs.
+Use it to read what the kernel does, and as the baseline of
+``benchmarks/engine_kernel.py``.
+"""
+
+from __future__ import annotations
+
+import heapq
+
+import numpy as np
+
+from pimsim.engine.events import (
+    DEP_START_TO_START,
+    EV_DISPATCH,
+    EV_FINISH,
+    EV_READY,
+    EV_SATISFY,
+    EVENT_PRIORITY,
+    LOG_FINISH,
+    LOG_READY,
+    LOG_START,
+)
+from pimsim.engine.program import TaskProgram
+
+
+class _Engine:
+    def __init__(self, p: TaskProgram, log: bool):
+        self.p = p
+        self.res = p.task_res.tolist()
+        self.dur = p.task_dur.tolist()
+        self.prio = p.task_prio.tolist()
+        self.remaining = p.npred.tolist()
+        self.free = p.res_cap.tolist()
+        self.waiting = [[] for _ in self.free]
+        self.pending = [False] * len(self.free)
+        self.start = [-1] * p.n_tasks
+        self.finish = [-1] * p.n_tasks
+        self.queue: list[tuple[int, int, int, int, int]] = []
+        self.seq = 0
+        self.wseq = 0
+        self.log = [] if log else None
+
+    def push(self, time: int, kind: int, item: int) -> None:
+        heapq.heappush(self.queue, (time, int(EVENT_PRIORITY[kind]), self.seq, kind, item))
+        self.seq += 1
+
+    def record(self, time: int, code: int, task: int) -> None:
+        if self.log is not None:
+            self.log.append((time, code, task))
+
+    def edges(self, task: int):
+        p = self.p
+        for e in range(int(p.succ_ptr[task]), int(p.succ_ptr[task + 1])):
+            yield int(p.succ_task[e]), int(p.succ_lag[e]), int(p.succ_kind[e])
+
+    def notify(self, time: int, task: int, on_start: bool) -> None:
+        for succ, lag, kind in self.edges(task):
+            if (kind == DEP_START_TO_START) != on_start:
+                continue
+            if lag > 0:
+                self.push(time + lag, EV_SATISFY, succ)
+            else:
+                self.satisfy(time, succ)
+
+    def satisfy(self, time: int, task: int) -> None:
+        self.remaining[task] -= 1
+        if self.remaining[task] == 0:
+            self.push(time, EV_READY, task)
+
+    def begin(self, time: int, task: int) -> None:
+        self.start[task] = time
+        self.record(time, LOG_START, task)
+        self.push(time + self.dur[task], EV_FINISH, task)
+        self.notify(time, task, on_start=True)
+
+    def ask_dispatch(self, time: int, r: int) -> None:
+        if not self.pending[r] and self.waiting[r]:
+            self.pending[r] = True
+            self.push(time, EV_DISPATCH, r)
+
+    def step(self, time: int, kind: int, item: int) -> None:
+        if kind == EV_FINISH:
+            self.finish[item] = time
+            self.record(time, LOG_FINISH, item)
+            r = self.res[item]
+            if r >= 0:
+                self.free[r] += 1
+                self.ask_dispatch(time, r)
+            self.notify(time, item, on_start=False)
+        elif kind == EV_SATISFY:
+            self.satisfy(time, item)
+        elif kind == EV_READY:
+            self.record(time, LOG_READY, item)
+            r = self.res[item]
+            if r < 0:
+                self.begin(time, item)
+            else:
+                heapq.heappush(self.waiting[r], (self.prio[item], self.wseq, item))
+                self.wseq += 1
+                self.ask_dispatch(time, r)
+        else:
+            self.pending[item] = False
+            while self.free[item] > 0 and self.waiting[item]:
+                _, _, task = heapq.heappop(self.waiting[item])
+                self.free[item] -= 1
+                self.begin(time, task)
+
+    def run(self) -> int:
+        for i, n in enumerate(self.remaining):
+            if n == 0:
+                self.push(0, EV_READY, i)
+        events = 0
+        while self.queue:
+            time, _, _, kind, item = heapq.heappop(self.queue)
+            events += 1
+            self.step(time, kind, item)
+        return events
+
+
+def simulate_program_reference(program: TaskProgram, log: bool = False) -> dict:
+    """Same contract as :func:`pimsim.engine.kernel.simulate_program`."""
+    eng = _Engine(program, log)
+    events = eng.run()
+    out = {"start_cycles": np.array(eng.start, np.int64), "finish_cycles": np.array(eng.finish, np.int64),
+           "events": events}
+    if log:
+        arr = np.array(eng.log, np.int64).reshape(-1, 3)
+        out["log"] = (arr[:, 0].copy(), arr[:, 1].copy(), arr[:, 2].copy())
+    return out
