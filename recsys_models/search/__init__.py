@@ -1,0 +1,1 @@
+"""Hardware-aware architecture search (see docs/search.md)."""
