@@ -1,0 +1,59 @@
+"""Checkpoints that rebuild without pickled code: ``torch.load(path, weights_only=True)`` works on them.
+
+Layout (a plain dict of strings, numbers, lists and tensors)::
+
+    {"format": "recsys-checkpoint-v1", "model": "dlrm", "config": {...constructor kwargs...},
+     "dataset": DatasetSpec.to_dict(), "state_dict": {...}, "metrics": {...}}
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from recsys_models.errors import UserError
+
+FORMAT = "recsys-checkpoint-v1"
+
+
+def save_checkpoint(path, model_name: str, model, spec, config: dict, metrics: dict | None = None) -> None:
+    """Write atomically (temp file + rename) so an interrupted run never leaves a half checkpoint."""
+    import torch
+
+    payload = {"format": FORMAT, "model": model_name, "config": dict(config), "dataset": spec.to_dict(),
+               "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+               "metrics": dict(metrics or {})}
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        torch.save(payload, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_checkpoint(path):
+    """Rebuild ``(model, payload)`` from a checkpoint; the model is in eval mode."""
+    import torch
+
+    from recsys_models.baselines import build_model
+    from recsys_models.data.specs import DatasetSpec
+
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(path, "checkpoint file not found")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unpickling failure means "not our checkpoint"
+        raise UserError(path, f"not a readable recsys checkpoint ({type(exc).__name__}: {exc})") from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise UserError(path, f"not a recsys checkpoint (expected format {FORMAT!r})")
+    spec = DatasetSpec.from_dict(payload["dataset"])
+    model = build_model(payload["model"], spec.n_int, spec.table_sizes, **payload["config"])
+    model.load_state_dict(payload["state_dict"])
+    model.eval()
+    return model, payload
