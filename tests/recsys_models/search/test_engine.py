@@ -167,7 +167,8 @@ def test_dask_executor_on_a_local_cluster():
 
     rng = random.Random(1)
     cands = [toy.ToyProblem().sample(rng) for _ in range(5)]
-    with distributed.LocalCluster(n_workers=2, processes=False, host="127.0.0.1", dashboard_address=None) as cluster:
+    with distributed.LocalCluster(n_workers=2, processes=False, protocol="tcp", host="127.0.0.1",
+                                    dashboard_address=None) as cluster:
         ex = DaskExecutor(FACTORY, {}, cluster.scheduler_address)
         try:
             assert ex.workers == 2

@@ -1,0 +1,146 @@
+"""The gateway from recsys_models to the hardware tools: the search's hardware oracle.
+
+This is the ONE module of ``recsys_models`` allowed to import ``compiler`` and
+``pimsim`` (``tests/tools/test_dependency_rules.py`` enforces it).  Everything
+the model side needs from the hardware side goes through here:
+
+- arch documents: :func:`base_arch_doc` / :func:`arch_from_doc` (validated by
+  ``pimsim.spec.arch``, errors re-raised as one-line ``UserError``);
+- hardware cost of an ONNX model on an arch: :func:`price_onnx`, which compiles
+  with ``compiler.api.compile_onnx`` (strategy ``optimized`` or ``naive``) and
+  simulates with ``pimsim.api.simulate``; nothing is estimated here, every
+  number comes from the compiler's mapping and the simulator's report;
+- :class:`CostCache`: results keyed by (ONNX graph digest, arch digest,
+  strategy, batch), kept in memory and, optionally, as one JSON file per key
+  on disk so that worker processes and later runs share them.
+
+A model the compiler cannot map or the simulator cannot run raises; it is
+never priced as zero.  (Other helpers add gateway functions here, e.g. a
+functional ``pim_forward``; keep them additive.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from pimsim.spec.errors import SpecError
+from recsys_models.errors import UserError
+
+REPORT_METRICS = ("latency_ns", "throughput_inferences_per_s", "energy_per_inference_pj", "power_mw", "area_mm2")
+"""Keys copied from ``pimsim``'s report into a candidate's metrics."""
+
+
+def base_arch_doc(name_or_path: str) -> dict:
+    """The JSON-able document of a preset (``default``, ``isaac``) or an arch.yaml."""
+    from pimsim.spec.arch import load_arch
+
+    try:
+        return load_arch(name_or_path).model_dump(mode="json")
+    except SpecError as exc:
+        raise UserError(exc.path, exc.message) from None
+
+
+def arch_from_doc(doc: dict, where: str):
+    """Validate an arch document into a ``pimsim.spec.arch.ArchSpec``."""
+    from pimsim.spec.arch import arch_from_dict
+
+    try:
+        return arch_from_dict(doc, where)
+    except SpecError as exc:
+        raise UserError(exc.path, exc.message) from None
+
+
+def arch_digest(doc: dict) -> str:
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:16]
+
+
+def file_digest(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+
+
+def _report_metrics(report: Any, mapping: Any) -> dict[str, float]:
+    data = report.to_json_dict() if hasattr(report, "to_json_dict") else dict(report)
+    missing = [k for k in REPORT_METRICS if k not in data]
+    if missing:
+        raise RuntimeError(f"pimsim report lacks {missing}; cannot price the design")
+    out = {k: float(data[k]) for k in REPORT_METRICS}
+    # inferences per second per watt: throughput / (power_mw * 1e-3); no unit module on this side, so spelled out
+    out["inferences_per_s_per_w"] = out["throughput_inferences_per_s"] / (out["power_mw"] * 1.0e-3)
+    crossbars = _mapping_crossbars(mapping)
+    if crossbars is not None:
+        out["crossbars"] = float(crossbars)
+    return out
+
+
+def _mapping_crossbars(mapping: Any) -> int | None:
+    blocks = getattr(mapping, "crossbar_blocks", None) or getattr(mapping, "blocks", None)
+    try:
+        return len(blocks) if blocks is not None else None
+    except TypeError:
+        return None
+
+
+def price_onnx(onnx_path: str | Path, arch_doc: dict, strategy: str = "optimized", batch: int = 1,
+               precision_policy: Any = None) -> dict[str, float]:
+    """Compile ``onnx_path`` for ``arch_doc`` and simulate it; the report's metrics per inference.
+
+    Parameters
+    ----------
+    onnx_path : ONNX model (precisions as QDQ pairs are read by the compiler).
+    arch_doc : arch document (see :func:`base_arch_doc`).
+    strategy : ``"optimized"`` (the compiler's mixed-precision, PIM-aware mapping) or ``"naive"``.
+    batch : inferences simulated together (throughput and energy are per inference).
+    """
+    from compiler.api import compile_onnx
+    from pimsim.api import simulate
+
+    arch = arch_from_doc(arch_doc, "arch")
+    try:
+        mapping = compile_onnx(str(onnx_path), arch, strategy=strategy, precision_policy=precision_policy,
+                               batch=batch, weights=False)
+        report = simulate(mapping, batch=batch)
+    except SpecError as exc:
+        raise UserError(exc.path, exc.message) from None
+    return _report_metrics(report, mapping)
+
+
+class CostCache:
+    """Hardware metrics keyed by (graph digest, arch digest, strategy, batch); memory plus optional disk.
+
+    The disk layer writes one small JSON per key via a temporary file and a
+    rename, so concurrent workers never see a half-written entry.
+    """
+
+    def __init__(self, directory: str | Path | None = None):
+        self.directory = Path(directory) if directory else None
+        self.memory: dict[str, dict] = {}
+        self.hits = self.misses = 0
+
+    @staticmethod
+    def key(graph_digest: str, arch_doc: dict, strategy: str, batch: int) -> str:
+        return f"{graph_digest}-{arch_digest(arch_doc)}-{strategy}-b{batch}"
+
+    def get(self, key: str) -> dict | None:
+        if key in self.memory:
+            self.hits += 1
+            return self.memory[key]
+        if self.directory is not None:
+            path = self.directory / f"{key}.json"
+            if path.exists():
+                self.memory[key] = json.loads(path.read_text())
+                self.hits += 1
+                return self.memory[key]
+        self.misses += 1
+        return None
+
+    def put(self, key: str, metrics: dict) -> None:
+        self.memory[key] = metrics
+        if self.directory is not None:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            tmp = self.directory / f".{key}.{os.getpid()}.tmp"
+            tmp.write_text(json.dumps(metrics, sort_keys=True))
+            os.replace(tmp, self.directory / f"{key}.json")
