@@ -144,3 +144,17 @@ class CostCache:
             tmp = self.directory / f".{key}.{os.getpid()}.tmp"
             tmp.write_text(json.dumps(metrics, sort_keys=True))
             os.replace(tmp, self.directory / f"{key}.json")
+
+
+def write_mapping(onnx_path: str | Path, arch_doc: dict, out_path: str | Path, strategy: str = "optimized",
+                  batch: int = 1) -> None:
+    """Compile ``onnx_path`` for ``arch_doc`` and write the mapping.json (atomically)."""
+    from compiler.api import compile_onnx
+    from pimsim.spec.mapping import write_mapping as _write
+
+    arch = arch_from_doc(arch_doc, "arch")
+    try:
+        mapping = compile_onnx(str(onnx_path), arch, strategy=strategy, batch=batch, weights=False)
+        _write(mapping, out_path)
+    except SpecError as exc:
+        raise UserError(exc.path, exc.message) from None

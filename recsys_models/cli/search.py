@@ -1,0 +1,69 @@
+"""Hardware-aware architecture search: NASRec evolution scored by the supernet and the PIM simulator.
+
+See docs/search.md.  Killing a search and re-running the same command resumes
+from ``OUT/history.jsonl`` without re-evaluating anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--space", choices=("full", "small"), required=True, help="NASRec-Full or NASRec-Small")
+    p.add_argument("--dataset", required=True, help="criteo | avazu | kdd")
+    p.add_argument("--data", metavar="FILE", help="dataset sample used for the supernet's validation log loss")
+    p.add_argument("--supernet", metavar="CKPT", help="trained supernet checkpoint (recsys supernet ...)")
+    p.add_argument("--arch", default="default", metavar="ARCH",
+                   help="base PIM architecture: preset (default, isaac) or arch.yaml (default: default)")
+    p.add_argument("--hw-space", metavar="HW.yaml", help="co-design: also search these hardware axes")
+    p.add_argument("--objective", default="accuracy",
+                   help="accuracy | scalar:M=W@T,... | pareto:M1,M2,... (see docs/search.md)")
+    p.add_argument("--algorithm", choices=("evolution", "random"), default="evolution")
+    p.add_argument("--budget", type=int, metavar="N", help="candidates to evaluate (sets the generations)")
+    p.add_argument("--population", type=int, default=128, help="initial population (NASRec: 128)")
+    p.add_argument("--generations", type=int, default=240, help="NASRec: 240 (ignored with --budget)")
+    p.add_argument("--children", type=int, default=8, help="children per generation (NASRec: 8)")
+    p.add_argument("--sample-size", type=int, default=64, help="tournament sample (NASRec: 64)")
+    p.add_argument("--float", dest="quantized", action="store_false",
+                   help="no per-operator precision choices (plain NASRec accuracy search)")
+    p.add_argument("--strategy", choices=("optimized", "naive"), default="optimized", help="compiler mapping")
+    p.add_argument("--batch", type=int, default=1, help="inferences simulated together")
+    p.add_argument("--finetune-steps", type=int, default=500, help="logit-layer fine-tuning per subnet (NASRec: 500)")
+    p.add_argument("--eval-rows", type=int, help="validation rows used per candidate (default: all)")
+    p.add_argument("--workers", type=int, default=1, help="local worker processes")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="evaluate on a Dask scheduler at tcp://127.0.0.1:PORT")
+    p.add_argument("--top", type=int, default=3, help="designs to keep in scalar mode")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("-o", "--out", required=True, metavar="DIR", help="output directory (history, plots, designs)")
+    p.add_argument("--no-designs", action="store_true", help="skip exporting ONNX/mapping of the chosen designs")
+
+
+def main(args: argparse.Namespace) -> int:
+    import json
+    import sys
+    from pathlib import Path
+
+    from recsys_models.search import report
+    from recsys_models.search.runner import SearchOptions, oracle_spec, run_search
+
+    fields = SearchOptions.__dataclass_fields__
+    opts = SearchOptions(**{k: v for k, v in vars(args).items() if k in fields})
+    result = run_search(opts)
+    out = Path(opts.out)
+    chosen = report.best_designs(result.state.evaluated, result.objective, opts.top)
+    (out / "best.md").write_text(report.best_table(chosen))
+    plotted = report.pareto_plot(result.state.evaluated, chosen, out / "pareto.png")
+    if not args.no_designs and result.objective.needs_hardware:
+        spec = oracle_spec(opts, result.objective)
+        for i, d in enumerate(chosen[: max(opts.top, 1)]):
+            report.write_design(d, i + 1, out / "designs", spec)
+    summary = {"evaluated": len(result.state.evaluated), "fresh": result.fresh, "seconds": result.seconds,
+               "candidates_per_s": result.throughput, "best": [{"key": d.key, "fitness": d.fitness,
+                                                                "metrics": d.metrics} for d in chosen]}
+    (out / "summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n")
+    print(report.best_table(chosen), end="")
+    print(f"{len(result.state.evaluated)} candidates ({result.fresh} evaluated now, "
+          f"{result.throughput:.2f} candidates/s); outputs in {out}" + ("" if plotted else " (no plot)"),
+          file=sys.stderr)
+    return 0

@@ -1,0 +1,93 @@
+"""The candidate oracle: accuracy from the supernet, hardware metrics from compiler + pimsim.
+
+``make_evaluator(spec)`` (the factory the executors call in each worker) builds
+an :class:`Evaluator` once per process: it loads the supernet checkpoint and
+the validation rows, and keeps a :class:`hardware_cost.CostCache`.
+
+Accuracy: ``recsys_models.supernet.evaluate_subnet`` -- the subnet inherits
+the supernet's weights and its logit layer is fine-tuned for
+``finetune_steps`` steps (NASRec B.1 uses 500), then log loss (and AUC) on the
+validation rows.
+
+Hardware: the candidate's standalone model (random weights: the mapping and
+its cost do not depend on weight values) is exported to ONNX with its
+precisions as QDQ pairs, compiled for the candidate's PIM configuration and
+simulated (``hardware_cost.price_onnx``).  Results are cached by (arch hash
+incl. precisions, arch-document digest, strategy, batch), in memory and in
+``cache_dir`` shared by all workers and later runs; a repeated (model, PIM
+configuration) pair is therefore never compiled twice.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+from recsys_models.errors import UserError
+from recsys_models.search import hardware_cost
+from recsys_models.search.hw_space import load_hw_space
+
+
+class Evaluator:
+    """Scores one candidate dict; see the module docstring."""
+
+    def __init__(self, spec: dict):
+        self.spec = spec
+        self.hw_space = load_hw_space(spec["hw_space"]) if spec.get("hw_space") else None
+        self.base_doc = hardware_cost.base_arch_doc(spec.get("base_arch", "default"))
+        self.cache = hardware_cost.CostCache(spec.get("cache_dir"))
+        self.needs_hardware = bool(spec.get("needs_hardware", True))
+        self._accuracy = None
+        self.seconds = {"accuracy": 0.0, "hardware": 0.0}
+
+    def accuracy(self, arch_json: dict) -> dict[str, float]:
+        from recsys_models.search.accuracy import SupernetAccuracy
+
+        if self._accuracy is None:
+            self._accuracy = SupernetAccuracy(self.spec)
+        return self._accuracy(arch_json)
+
+    def arch_doc(self, hw: dict) -> dict:
+        return self.hw_space.apply(hw) if (self.hw_space and hw) else self.base_doc
+
+    def hardware(self, arch_json: dict, hw: dict) -> dict[str, float]:
+        from recsys_models.space import arch_from_json, arch_hash
+
+        doc = self.arch_doc(hw)
+        strategy, batch = self.spec.get("strategy", "optimized"), int(self.spec.get("batch", 1))
+        key = self.cache.key(arch_hash(arch_from_json(arch_json)), doc, strategy, batch)
+        hit = self.cache.get(key)
+        if hit is not None:
+            return hit
+        with tempfile.TemporaryDirectory(prefix="recsys-search-") as tmp:
+            onnx_path = Path(tmp) / "candidate.onnx"
+            export_candidate_onnx(arch_json, self.spec["dataset"], onnx_path, batch)
+            metrics = hardware_cost.price_onnx(onnx_path, doc, strategy=strategy, batch=batch)
+        self.cache.put(key, metrics)
+        return metrics
+
+    def __call__(self, cand: dict) -> dict[str, float]:
+        t0 = time.perf_counter()
+        metrics = self.accuracy(cand["arch"]) if self.spec.get("supernet") else {}
+        t1 = time.perf_counter()
+        if self.needs_hardware:
+            metrics.update(self.hardware(cand["arch"], cand.get("hw", {})))
+        self.seconds["accuracy"] += t1 - t0
+        self.seconds["hardware"] += time.perf_counter() - t1
+        return metrics
+
+
+def make_evaluator(spec: dict) -> Evaluator:
+    return Evaluator(spec)
+
+
+def export_candidate_onnx(arch_json: dict, dataset: str, path: Path, batch: int) -> None:
+    """Export the standalone model of ``arch_json`` (precisions as QDQ pairs) to ``path``."""
+    from recsys_models.space import arch_from_json
+
+    try:
+        from recsys_models.supernet import export_subnet_onnx
+    except ImportError as exc:
+        raise UserError("recsys_models.supernet", f"not available ({exc}); cannot export candidates") from None
+    export_subnet_onnx(arch_from_json(arch_json), dataset, str(path), batch=batch)

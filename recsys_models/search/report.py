@@ -1,0 +1,93 @@
+"""What a search leaves behind: the best designs, their table, the Pareto plot, per-design artefacts.
+
+Best designs: in scalar mode the ``top`` lowest fitness values; in Pareto mode
+the non-dominated set (sorted by log loss).  The plot shows log loss against
+latency, energy per inference and area (one panel each, matplotlib Agg), all
+evaluated candidates in grey and the chosen ones highlighted.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from recsys_models.search import objectives
+from recsys_models.search.engine import Evaluated
+
+TABLE_COLUMNS = ("log_loss", "auc", "latency_ns", "throughput_inferences_per_s", "energy_per_inference_pj",
+                 "area_mm2", "power_mw", "inferences_per_s_per_w")
+PLOT_AXES = (("latency_ns", "latency, ns"), ("energy_per_inference_pj", "energy per inference, pJ"),
+             ("area_mm2", "area, mm2"))
+
+
+def best_designs(evaluated: list[Evaluated], objective: objectives.Objective, top: int) -> list[Evaluated]:
+    """The chosen designs (see the module docstring); deterministic order."""
+    if objective.mode == "pareto":
+        idx = objectives.non_dominated([objective.vector(e.metrics) for e in evaluated])
+        return sorted((evaluated[i] for i in idx), key=lambda e: (e.metrics["log_loss"], e.key))
+    return sorted(evaluated, key=lambda e: (e.fitness, e.key))[:top]
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:.4f}" if abs(v) < 10 else f"{v:,.1f}"
+    return str(v)
+
+
+def best_table(designs: list[Evaluated]) -> str:
+    """Markdown table of the chosen designs (units in the column names)."""
+    cols = [c for c in TABLE_COLUMNS if any(c in d.metrics for d in designs)]
+    head = "| # | key | fitness | hw | " + " | ".join(cols) + " |"
+    rule = "|" + "---|" * (4 + len(cols))
+    rows = []
+    for i, d in enumerate(designs):
+        hw = ", ".join(f"{k.split('.')[-1]}={v}" for k, v in d.candidate.get("hw", {}).items()) or "base"
+        vals = " | ".join(_fmt(d.metrics.get(c)) for c in cols)
+        rows.append(f"| {i + 1} | {d.key} | {d.fitness:.4f} | {hw} | {vals} |")
+    return "\n".join([head, rule, *rows]) + "\n"
+
+
+def pareto_plot(evaluated: list[Evaluated], chosen: list[Evaluated], path: str | Path) -> bool:
+    """Log loss against latency, energy and area; False (no file) when no hardware metric was measured."""
+    axes = [(k, label) for k, label in PLOT_AXES if any(k in e.metrics for e in evaluated)]
+    if not axes or not any("log_loss" in e.metrics for e in evaluated):
+        return False
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, panels = plt.subplots(1, len(axes), figsize=(4.2 * len(axes), 3.6), squeeze=False)
+    for ax, (key, label) in zip(panels[0], axes):
+        ax.scatter([e.metrics[key] for e in evaluated], [e.metrics["log_loss"] for e in evaluated],
+                   s=8, c="0.7", label="evaluated")
+        ax.scatter([e.metrics[key] for e in chosen], [e.metrics["log_loss"] for e in chosen],
+                   s=24, c="tab:red", label="chosen")
+        ax.set_xscale("log")
+        ax.set_xlabel(label)
+        ax.set_ylabel("log loss (supernet)")
+        ax.grid(alpha=0.3)
+    panels[0][0].legend(fontsize=8)
+    fig.tight_layout()
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return True
+
+
+def write_design(design: Evaluated, index: int, out_dir: Path, spec: dict) -> Path:
+    """``arch.json``, ``model.onnx`` (standalone model, QDQ precisions) and ``mapping.json`` for one design."""
+    from recsys_models.search import hardware_cost
+    from recsys_models.search.oracle import export_candidate_onnx
+    from recsys_models.search.hw_space import load_hw_space
+
+    d = out_dir / f"{index:02d}-{design.key}"
+    d.mkdir(parents=True, exist_ok=True)
+    (d / "arch.json").write_text(json.dumps(design.candidate, indent=1, sort_keys=True) + "\n")
+    export_candidate_onnx(design.candidate["arch"], spec["dataset"], d / "model.onnx", spec["batch"])
+    doc = (load_hw_space(spec["hw_space"]).apply(design.candidate["hw"]) if spec.get("hw_space")
+           else hardware_cost.base_arch_doc(spec["base_arch"]))
+    hardware_cost.write_mapping(d / "model.onnx", doc, d / "mapping.json", spec["strategy"], spec["batch"])
+    return d

@@ -1,0 +1,146 @@
+"""One search run: options -> problem, oracle, executor, engine, history -> outputs.
+
+Outputs under ``--out DIR``: ``history.jsonl`` (resumable, see ``history.py``),
+``summary.json`` (settings, best designs, oracle throughput), ``best.md`` (table of
+the best designs), ``pareto.png`` and, per chosen design, ``designs/<n>-<key>/``
+with ``arch.json``, ``model.onnx`` and ``mapping.json`` (see ``report.py``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from recsys_models.errors import UserError
+from recsys_models.search import engine, objectives
+from recsys_models.search.engine import EvolutionConfig, Scorer
+from recsys_models.search.executor import make_executor
+from recsys_models.search.history import HistoryWriter
+
+FACTORY = "recsys_models.search.oracle:make_evaluator"
+
+
+@dataclass
+class SearchOptions:
+    space: str
+    dataset: str
+    out: str
+    data: str | None = None
+    supernet: str | None = None
+    arch: str = "default"
+    hw_space: str | None = None
+    objective: str = "accuracy"
+    algorithm: str = "evolution"
+    budget: int | None = None
+    population: int = 128
+    generations: int = 240
+    children: int = 8
+    sample_size: int = 64
+    seed: int = 0
+    quantized: bool = True
+    strategy: str = "optimized"
+    batch: int = 1
+    finetune_steps: int = 500
+    eval_rows: int | None = None
+    workers: int = 1
+    scheduler: str | None = None
+    top: int = 3
+
+
+def _digest(path: str | None) -> str | None:
+    if not path:
+        return None
+    p = Path(path)
+    if not p.is_file():
+        raise UserError(path, "no such file")
+    return hashlib.sha256(p.read_bytes()).hexdigest()[:16]
+
+
+def evolution_config(opts: SearchOptions) -> EvolutionConfig:
+    kw = dict(population=opts.population, children=opts.children, sample_size=opts.sample_size, seed=opts.seed)
+    if opts.budget is not None:
+        return EvolutionConfig.for_budget(opts.budget, **kw)
+    return EvolutionConfig(generations=opts.generations, **kw)
+
+
+def oracle_spec(opts: SearchOptions, objective: objectives.Objective) -> dict:
+    return {
+        "space": opts.space, "dataset": opts.dataset, "data": opts.data, "supernet": opts.supernet,
+        "base_arch": opts.arch, "hw_space": opts.hw_space, "strategy": opts.strategy, "batch": opts.batch,
+        "finetune_steps": opts.finetune_steps, "eval_rows": opts.eval_rows, "seed": opts.seed,
+        "needs_hardware": objective.needs_hardware or bool(opts.hw_space),
+        "cache_dir": str(Path(opts.out) / "cost_cache"),
+    }
+
+
+def run_header(opts: SearchOptions, objective: objectives.Objective) -> dict:
+    run = {k: v for k, v in asdict(opts).items() if k not in ("out", "top", "workers", "scheduler")}
+    run.update(objective=objective.to_json(), supernet_sha=_digest(opts.supernet), hw_space_sha=_digest(opts.hw_space),
+               data=Path(opts.data).name if opts.data else None, supernet=None, hw_space=None)
+    return run
+
+
+def build_problem(opts: SearchOptions):
+    from recsys_models.search.hw_space import load_hw_space
+    from recsys_models.search.problem import CoDesignProblem
+    from recsys_models.space import get_space
+
+    try:
+        space = get_space(opts.space)
+    except ValueError as exc:
+        raise UserError("--space", str(exc)) from None
+    hw = load_hw_space(opts.hw_space) if opts.hw_space else None
+    return CoDesignProblem(space, hw, quantized=opts.quantized)
+
+
+@dataclass
+class SearchResult:
+    state: engine.SearchState
+    objective: objectives.Objective
+    seconds: float
+    fresh: int
+
+    @property
+    def throughput(self) -> float:
+        """Freshly evaluated candidates per second of search wall time."""
+        return self.fresh / self.seconds if self.seconds > 0 else float("nan")
+
+
+def _progress_bar(total: int, done: int):
+    from tqdm import tqdm
+    import sys
+
+    bar = tqdm(total=total, initial=done, unit="cand", disable=not sys.stderr.isatty(), desc="search")
+    return bar
+
+
+def run_search(opts: SearchOptions) -> SearchResult:
+    objective = objectives.parse_objective(opts.objective)
+    problem = build_problem(opts)
+    if opts.supernet is None and "log_loss" in objective.metrics and opts.objective != "hardware":
+        raise UserError("--supernet", "required: candidates are scored by supernet-inherited log loss")
+    cfg = evolution_config(opts)
+    total = cfg.total() if opts.algorithm == "evolution" else (opts.budget or cfg.total())
+    Path(opts.out).mkdir(parents=True, exist_ok=True)
+    with HistoryWriter(Path(opts.out) / "history.jsonl", run_header(opts, objective)) as hist:
+        executor = make_executor(FACTORY, oracle_spec(opts, objective), opts.workers, opts.scheduler)
+        bar = _progress_bar(total, 0)
+        try:
+            scorer = Scorer(problem, executor, objective.fitness, hist.known_metrics(),
+                            lambda e: hist.append(e.key, e.generation, e.candidate, e.metrics))
+            t0 = time.perf_counter()
+            if opts.algorithm == "random":
+                state = engine.random_search(problem, scorer, total, opts.seed, batch=max(8, opts.workers),
+                                             progress=bar.update)
+            else:
+                rank = None
+                if objective.mode == "pareto":
+                    rank = lambda s: objectives.pareto_ranks([objective.vector(e.metrics) for e in s])  # noqa: E731
+                state = engine.regularized_evolution(problem, scorer, cfg, rank=rank, progress=bar.update)
+            seconds = time.perf_counter() - t0
+        finally:
+            bar.close()
+            executor.close()
+    return SearchResult(state, objective, seconds, state.fresh_evaluations)
