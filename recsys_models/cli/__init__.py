@@ -15,6 +15,7 @@ from recsys_models.errors import UserError
 
 SUBCOMMANDS = {
     "export": ("recsys_models.cli.export", "export a model (by name or checkpoint) to ONNX"),
+    "search": ("recsys_models.cli.search", "hardware-aware architecture search (supernet + PIM simulator)"),
 }
 
 
