@@ -1,0 +1,34 @@
+"""Plot two metrics of a sweep's results with the Pareto front highlighted."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("results", help="results table written by pimsim sweep (.csv or .parquet)")
+    p.add_argument("--x", default="latency_ns", help="column on the x axis (default latency_ns)")
+    p.add_argument("--y", default="energy_per_inference_pj",
+                   help="column on the y axis (default energy_per_inference_pj)")
+    p.add_argument("--color", metavar="COLUMN", help="colour points by this column (a metric or an axis)")
+    p.add_argument("--workload", metavar="NAME", help="plot only this workload's points")
+    p.add_argument("--title", help="plot title")
+    p.add_argument("-o", "--output", default="pareto.png", help="image file, .png or .svg (default pareto.png)")
+
+
+def main(args: argparse.Namespace) -> int:
+    from pimsim.spec.errors import SpecError
+    from pimsim.sweep.plot import plot_results
+    from pimsim.sweep.results import read_results
+
+    if not args.output.endswith((".png", ".svg", ".pdf")):
+        raise SpecError(args.output, "unsupported image type (use .png, .svg or .pdf)")
+    rows = read_results(args.results)
+    if args.workload is not None:
+        rows = [r for r in rows if str(r.get("workload")) == args.workload]
+        if not rows:
+            raise SpecError(args.results, f"no rows for workload {args.workload!r}")
+    front = plot_results(rows, args.results, args.output, args.x, args.y, args.color, args.title)
+    ok = sum(r.get("status") == "ok" for r in rows)
+    print(f"wrote {args.output}: {ok} points, {front} on the Pareto front of ({args.x}, {args.y})")
+    return 0

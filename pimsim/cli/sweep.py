@@ -1,0 +1,73 @@
+"""Sweep tile configurations: compile and simulate every point of a sweep file into one table.
+
+This command wires the compiler into the sweep runner (``pimsim.sweep`` itself
+never imports it): each point's workload is compiled with
+``compiler.api.compile_onnx`` for the point's architecture and simulated with
+``pimsim.api.simulate``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("sweep", help="sweep file (see configs/sweeps/ and docs/sweeps.md)")
+    p.add_argument("-o", "--output", required=True, metavar="FILE",
+                   help="results table, .csv (appended point by point) or .parquet (needs pyarrow)")
+    p.add_argument("--workers", type=int, metavar="N", help="worker processes (default: the usable cores)")
+    p.add_argument("--scheduler", metavar="ADDRESS|local",
+                   help="run on a Dask cluster: a scheduler address (tcp://host:8786) or 'local' "
+                        "to start a LocalCluster on 127.0.0.1")
+    p.add_argument("--retry-failed", action="store_true", help="re-run points recorded as failed")
+    p.add_argument("--dry-run", action="store_true", help="validate and list the points, run nothing")
+
+
+def main(args: argparse.Namespace) -> int:
+    from pimsim.sweep.executor import check_workers
+    from pimsim.sweep.results import require_parquet_support
+    from pimsim.sweep.space import load_sweep
+
+    check_workers(args.workers)
+    sweep = load_sweep(args.sweep)
+    require_parquet_support(args.output)
+    if args.dry_run:
+        return _list_points(sweep)
+    from compiler.api import compile_onnx
+    from pimsim.sweep.evaluate import CompileAndSimulate
+    from pimsim.sweep.runner import run_sweep
+
+    outcome = run_sweep(sweep, args.output, CompileAndSimulate(compile_onnx), workers=args.workers,
+                        scheduler=args.scheduler, retry_failed=args.retry_failed)
+    return _report(sweep, args.output, outcome)
+
+
+def _list_points(sweep) -> int:
+    print(f"{len(sweep.points)} points: {len(sweep.spec.workloads)} workload(s) x "
+          f"{len(sweep.points) // len(sweep.spec.workloads)} architectures")
+    print("\t".join(("point", "point_hash", "workload", *sweep.axis_names)))
+    for p in sweep.points:
+        print("\t".join(str(v) for v in (p.index, p.point_hash, p.workload.name, *p.axis_values.values())))
+    return 0
+
+
+def _report(sweep, output: str, outcome) -> int:
+    from pimsim.sweep.pareto import summarize
+    from pimsim.sweep.results import typed_row
+
+    rate = outcome.ran / outcome.wall_s if outcome.wall_s > 0 else 0.0
+    print(f"{output}: ran {outcome.ran} points ({outcome.failed} failed), skipped {outcome.skipped} already done; "
+          f"{outcome.wall_s:.1f} s, {rate:.2f} points/s on {outcome.backend}")
+    if outcome.dropped_torn_line:
+        print("note: dropped a torn last line left by an interrupted run", file=sys.stderr)
+    hashes = {p.point_hash for p in sweep.points}
+    rows = [typed_row(r) for r in outcome.table.latest_rows() if r["point_hash"] in hashes]
+    for line in summarize(rows, sweep.axis_names):
+        print(line)
+    failed = [r for r in rows if r.get("status") != "ok"]
+    if failed:
+        print(f"warning: {len(failed)} points failed, e.g. point {failed[0]['point_index']}: {failed[0]['error']}",
+              file=sys.stderr)
+    return 1 if rows and len(failed) == len(rows) else 0
+

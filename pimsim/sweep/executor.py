@@ -1,0 +1,125 @@
+"""Where sweep points run: in this process, a local process pool, or a Dask cluster.
+
+All three are ``concurrent.futures.Executor``s (Dask's through
+``Client.get_executor()``), so the runner is written once against that
+interface.  Following docs/reference (onnx_and_ecosystem.md section 5): the
+process pool is the default on one machine; Dask ``distributed`` scales the
+same sweep out to a cluster (an address such as ``tcp://host:8786``, e.g. from
+``dask_jobqueue``), or starts a ``LocalCluster`` with one single-threaded
+worker process per core.  A cluster the tool starts listens on 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from dataclasses import dataclass
+
+from pimsim.spec.errors import SpecError
+
+CONNECT_TIMEOUT_S = 5.0
+LOOPBACK = "127.0.0.1"
+
+
+class SerialExecutor(Executor):
+    """Runs each task at submit time, in this process (``--workers 1``; debugging)."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 - delivered through the future, like a pool
+            future.set_exception(exc)
+        return future
+
+
+@dataclass(frozen=True)
+class Backend:
+    """What the runner needs to know about an open executor."""
+
+    executor: Executor
+    workers: int
+    description: str
+    local: bool
+    """True when workers share this machine's disk (so a warm numba cache helps them)."""
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+def check_workers(workers: int | None) -> int:
+    if workers is None:
+        return default_workers()
+    if workers < 1:
+        raise SpecError("--workers", f"{workers}: must be at least 1")
+    return workers
+
+
+@contextlib.contextmanager
+def open_backend(workers: int | None = None, scheduler: str | None = None,
+                 connect_timeout_s: float = CONNECT_TIMEOUT_S) -> Iterator[Backend]:
+    """Open the executor a sweep runs on and close it afterwards.
+
+    Parameters
+    ----------
+    workers : int, optional
+        Worker processes for the local pool or a ``local`` Dask cluster
+        (default: the cores this process may use).  Ignored for a remote
+        scheduler, whose workers are whatever joined it.
+    scheduler : str, optional
+        ``None`` for the local process pool, ``"local"`` to start a Dask
+        ``LocalCluster`` on loopback, or a scheduler address to connect to.
+    connect_timeout_s : float
+        How long to try reaching a remote scheduler (and its first worker).
+    """
+    n = check_workers(workers)
+    if scheduler is None:
+        if n == 1:
+            yield Backend(SerialExecutor(), 1, "serial (this process)", True)
+            return
+        with ProcessPoolExecutor(max_workers=n) as pool:
+            yield Backend(pool, n, f"process pool, {n} workers", True)
+        return
+    with _dask_backend(n, scheduler, connect_timeout_s) as backend:
+        yield backend
+
+
+@contextlib.contextmanager
+def _dask_backend(workers: int, scheduler: str, timeout_s: float) -> Iterator[Backend]:
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise SpecError("--scheduler", "needs the dask distributed package (pip install distributed)") from None
+    if scheduler == "local":
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host=LOOPBACK,
+                          dashboard_address=None) as cluster, Client(cluster) as client:
+            yield Backend(client.get_executor(), workers, f"Dask LocalCluster {cluster.scheduler_address}, "
+                                                          f"{workers} workers", True)
+        return
+    client = _connect(scheduler, timeout_s)
+    try:
+        n = max(1, sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values()))
+        yield Backend(client.get_executor(), n, f"Dask scheduler {scheduler}, {n} worker threads", False)
+    finally:
+        client.close()
+
+
+def _connect(address: str, timeout_s: float):
+    from distributed import Client
+
+    if "://" not in address and ":" not in address:
+        raise SpecError("--scheduler", f"{address}: not an address (tcp://HOST:PORT) or 'local'")
+    try:
+        client = Client(address, timeout=timeout_s)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise SpecError("--scheduler", f"{address}: cannot connect to a Dask scheduler "
+                                       f"({type(exc).__name__}: {' '.join(str(exc).split())[:160]})") from None
+    try:
+        client.wait_for_workers(1, timeout=timeout_s)
+    except (TimeoutError, OSError):
+        client.close()
+        raise SpecError("--scheduler", f"{address}: the scheduler has no workers") from None
+    return client

@@ -1,0 +1,218 @@
+"""The sweep's tidy results table: one row per design point, appended as it finishes.
+
+The table is a CSV journal.  Each finished point is appended as one line and
+flushed at once, so killing a sweep loses no finished point; re-running reads
+the journal and skips every ``point_hash`` already in it.  Rows never contain
+a newline (error messages are collapsed to one line), so a line that does not
+end in ``\\n`` can only be the torn tail of an interrupted write: it is dropped
+on resume.  When a row brings a column the header lacks (the first successful
+point adds the metric columns; a new axis adds its own), the file is rewritten
+atomically with the union of columns.
+
+Columns: ``point_hash, point_index, workload``, the axes (dotted arch paths),
+``status`` (``ok`` | ``error``), ``error``, ``arch_sha256``, ``schema_version``,
+then the report's metrics flattened with dots (``energy_breakdown_pj.adc``),
+every name carrying its unit.  Parquet output (``*.parquet``) is written from
+the journal (``<out>.journal.csv``) at the end, and needs ``pyarrow``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pimsim.spec.errors import SpecError
+from pimsim.spec.io import atomic_write_bytes, atomic_write_text
+
+RESULTS_SCHEMA_VERSION = 1
+LEAD_COLUMNS = ("point_hash", "point_index", "workload")
+META_COLUMNS = ("status", "error", "arch_sha256", "schema_version")
+
+
+def journal_path(out: str | Path) -> Path:
+    """Where rows are appended: ``out`` itself for CSV, a sidecar for Parquet."""
+    out = Path(out)
+    return out.with_name(out.name + ".journal.csv") if is_parquet(out) else out
+
+
+def is_parquet(out: str | Path) -> bool:
+    return str(out).endswith(".parquet")
+
+
+def require_parquet_support(out: str | Path) -> None:
+    """Fail before any work when Parquet is asked for and pyarrow is missing."""
+    if not is_parquet(out):
+        return
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        raise SpecError(str(out), "Parquet output needs the pyarrow package "
+                                  "(pip install 'pim-recsys[parquet]'), or write .csv") from None
+
+
+def flatten(metrics: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested report dict -> ``{"a.b": value}``; lists become ``a.0``, ``a.1``."""
+    flat: dict[str, Any] = {}
+    for key, value in metrics.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(flatten(value, name + "."))
+        elif isinstance(value, (list, tuple)):
+            flat.update(flatten({str(i): v for i, v in enumerate(value)}, name + "."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else str(value)
+    return one_line(value) if isinstance(value, str) else str(value)
+
+
+def _csv_lines(records: Iterable[list[str]]) -> str:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(records)
+    return buf.getvalue()
+
+
+def _encode(header: list[str], rows: Iterable[Mapping[str, Any]]) -> str:
+    return _csv_lines([_cell(row.get(col)) for col in header] for row in rows)
+
+
+class ResultsTable:
+    """An append-only CSV of point rows, resumable after a kill.
+
+    Parameters
+    ----------
+    path : str or Path
+        The CSV journal.  Created if absent; if present, its rows are read
+        (a torn last line is dropped) and new rows are appended.
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.header: list[str] = []
+        self.rows: list[dict[str, str]] = []
+        self.dropped_torn_line = False
+        if self.path.exists() and self.path.stat().st_size:
+            self._read_existing()
+
+    def _read_existing(self) -> None:
+        data = self.path.read_bytes()
+        if not data.endswith(b"\n"):
+            cut = data.rfind(b"\n") + 1
+            data = data[:cut]
+            self.dropped_torn_line = True
+            with open(self.path, "r+b") as handle:
+                handle.truncate(cut)
+        reader = csv.reader(io.StringIO(data.decode("utf-8")))
+        lines = list(reader)
+        if not lines:
+            return
+        self.header = lines[0]
+        if "point_hash" not in self.header:
+            raise SpecError(str(self.path), "exists but is not a sweep results table (no point_hash column); "
+                                            "choose another -o")
+        for fields in lines[1:]:
+            if len(fields) != len(self.header):
+                raise SpecError(str(self.path), f"row {len(self.rows) + 1} has {len(fields)} fields, "
+                                                f"header has {len(self.header)}: not a results table this tool wrote")
+            self.rows.append(dict(zip(self.header, fields)))
+
+    def finished(self, include_errors: bool = True) -> set[str]:
+        """Hashes of points already recorded (the last row of a hash wins)."""
+        last = {r["point_hash"]: r.get("status", "") for r in self.rows}
+        return {h for h, status in last.items() if include_errors or status == "ok"}
+
+    def append(self, row: Mapping[str, Any]) -> None:
+        """Add one row and flush it to disk; widen the header first if needed."""
+        new_cols = [c for c in row if c not in self.header]
+        stored = {c: _cell(v) for c, v in row.items()}
+        if new_cols:
+            self.header = self.header + new_cols
+            self.rows.append(stored)
+            atomic_write_text(self.path, _csv_lines([self.header]) + _encode(self.header, self.rows))
+            return
+        self.rows.append(stored)
+        with open(self.path, "a", encoding="utf-8", newline="") as handle:
+            handle.write(_encode(self.header, [row]))
+            handle.flush()
+
+    def latest_rows(self) -> list[dict[str, str]]:
+        """One row per point hash (the latest), in point order."""
+        latest = {r["point_hash"]: r for r in self.rows}
+        return sorted(latest.values(), key=lambda r: (_as_int(r.get("point_index")), r["point_hash"]))
+
+
+def _as_int(text: str | None) -> int:
+    try:
+        return int(text or 0)
+    except ValueError:
+        return 0
+
+
+def convert(text: str) -> Any:
+    """A CSV cell back to a number where it is one (empty -> None)."""
+    if text == "":
+        return None
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+TEXT_COLUMNS = frozenset({"point_hash", "workload", "status", "error", "arch_sha256"})
+
+
+def typed_row(row: Mapping[str, str]) -> dict[str, Any]:
+    """Numbers parsed, except identity columns that merely look numeric (a hex hash)."""
+    return {k: (v if k in TEXT_COLUMNS else convert(v)) for k, v in row.items()}
+
+
+def read_results(path: str | Path) -> list[dict[str, Any]]:
+    """Rows of a results CSV or Parquet file with numbers parsed (latest row per point)."""
+    path = Path(path)
+    if not path.exists():
+        raise SpecError(str(path), "no such file")
+    if is_parquet(path):
+        require_parquet_support(path)
+        import pyarrow.parquet as pq
+
+        rows = pq.read_table(path).to_pylist()
+        return [{k: (v if v != "" else None) for k, v in r.items()} for r in rows]
+    table = ResultsTable(path)
+    if not table.header:
+        raise SpecError(str(path), "empty results table")
+    return [typed_row(r) for r in table.latest_rows()]
+
+
+def write_parquet(table: ResultsTable, out: str | Path) -> None:
+    """Write the journal's latest rows as Parquet, atomically; numbers stay numbers."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = [typed_row({k: r.get(k, "") for k in table.header}) for r in table.latest_rows()]
+    columns = {}
+    for col in table.header:
+        values = [r[col] for r in rows]
+        if col in TEXT_COLUMNS or any(isinstance(v, str) for v in values):
+            values = [None if v is None else str(v) for v in values]
+        elif any(isinstance(v, float) for v in values):
+            values = [None if v is None else float(v) for v in values]
+        columns[col] = values
+    sink = pa.BufferOutputStream()
+    pq.write_table(pa.table(columns), sink)
+    atomic_write_bytes(out, sink.getvalue().to_pybytes())

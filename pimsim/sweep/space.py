@@ -1,0 +1,262 @@
+"""The sweep file (``configs/sweeps/*.yaml``): what is held fixed, what varies.
+
+A sweep names one or more ONNX workloads, a base architecture (preset or
+``arch.yaml``), ``fixed:`` overrides applied to every point (the iso
+parameters, as in CiMLoop's ``variables_iso``) and the axes that vary:
+``vary:`` axes form a Cartesian product, each ``zip:`` group is one axis whose
+member parameters step together.  Parameters are dotted paths into the arch
+YAML (``pe.crossbar.rows``, ``pe.adc.bits``, ``clock_mhz``).
+
+Expansion is deterministic: workloads outermost, then axes in file order with
+the last one varying fastest (``itertools.product`` order).  Every point's
+architecture is validated here, before any work starts, so a value out of
+range fails with one line naming the point and the parameter.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import itertools
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from pimsim.spec.arch import ArchSpec, arch_from_dict, load_arch, validation_message
+from pimsim.spec.errors import SpecError
+from pimsim.spec.io import read_yaml
+
+SWEEP_SCHEMA_VERSION = 1
+
+Scalar = int | float | str | bool
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WorkloadSpec(_Strict):
+    onnx: str = Field(min_length=1, description="ONNX model path, relative to the sweep file")
+    name: str | None = Field(None, description="column value naming the workload (default: file stem)")
+
+
+class CompileSettings(_Strict):
+    """Arguments passed to the injected compile function for every point."""
+
+    strategy: str = Field("optimized", min_length=1)
+    precision_policy: str | None = None
+    weights: bool = False
+
+
+class SimulateSettings(_Strict):
+    batch: int = Field(1, ge=1, description="queries streamed through the pipeline per point")
+
+
+class SweepFile(_Strict):
+    schema_version: Literal[1]
+    name: str = Field(min_length=1)
+    description: str = ""
+    workloads: list[WorkloadSpec] = Field(min_length=1)
+    base_arch: str = Field(min_length=1, description="preset name or arch.yaml path (relative to the sweep file)")
+    fixed: dict[str, Scalar] = Field(default_factory=dict)
+    vary: dict[str, list[Scalar]] = Field(default_factory=dict)
+    zip: list[dict[str, list[Scalar]]] = Field(default_factory=list)
+    compile: CompileSettings = CompileSettings()
+    simulate: SimulateSettings = SimulateSettings()
+
+    @field_validator("vary")
+    @classmethod
+    def _nonempty_axes(cls, v: dict[str, list[Scalar]]) -> dict[str, list[Scalar]]:
+        for name, values in v.items():
+            _check_values(f"vary.{name}", values)
+        return v
+
+    @field_validator("zip")
+    @classmethod
+    def _zip_groups(cls, v: list[dict[str, list[Scalar]]]) -> list[dict[str, list[Scalar]]]:
+        for i, group in enumerate(v):
+            if not group:
+                raise ValueError(f"zip[{i}]: empty group")
+            lengths = {name: len(values) for name, values in group.items()}
+            if len(set(lengths.values())) != 1:
+                raise ValueError(f"zip[{i}]: value lists must have equal lengths, got {lengths}")
+            for name, values in group.items():
+                _check_values(f"zip[{i}].{name}", values)
+            if len(set(zip(*group.values()))) != len(next(iter(group.values()))):
+                raise ValueError(f"zip[{i}]: repeated value combination")
+        return v
+
+
+def _check_values(where: str, values: list) -> None:
+    if not values:
+        raise ValueError(f"{where}: empty value list")
+    if len({json.dumps(x) for x in values}) != len(values):
+        raise ValueError(f"{where}: repeated value (each point would run twice)")
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    onnx_path: str
+    onnx_sha256: str
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    """One design point: a workload on one architecture."""
+
+    index: int
+    workload: Workload
+    axis_values: dict[str, Scalar]
+    arch: ArchSpec
+    arch_sha256: str
+    point_hash: str
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A loaded, validated and expanded sweep."""
+
+    path: str
+    spec: SweepFile
+    axis_names: tuple[str, ...]
+    points: tuple[SweepPoint, ...] = field(repr=False)
+
+
+def load_sweep(path: str | Path) -> Sweep:
+    """Read, validate and expand a sweep file; every error is one line naming the item."""
+    path = str(path)
+    data = read_yaml(path)
+    if not isinstance(data, dict):
+        raise SpecError(path, "expected a mapping with workloads:, base_arch: and vary: at the top level")
+    if data.get("schema_version") != SWEEP_SCHEMA_VERSION:
+        raise SpecError(path, f"schema_version={data.get('schema_version')}: unsupported "
+                              f"(this tool reads {SWEEP_SCHEMA_VERSION})")
+    try:
+        spec = SweepFile.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(path, validation_message(exc, data)) from None
+    return expand(spec, path)
+
+
+def _resolve(base_dir: Path, name: str) -> Path:
+    p = Path(name)
+    return p if p.is_absolute() else base_dir / p
+
+
+def _load_base(spec: SweepFile, path: str) -> dict[str, Any]:
+    base_dir = Path(path).parent
+    name = spec.base_arch
+    is_file = name.endswith((".yaml", ".yml")) or "/" in name
+    arch = load_arch(_resolve(base_dir, name) if is_file else name)
+    return arch.model_dump(mode="json")
+
+
+def _load_workloads(spec: SweepFile, path: str) -> list[Workload]:
+    base_dir = Path(path).parent
+    out, names = [], set()
+    for i, w in enumerate(spec.workloads):
+        onnx = _resolve(base_dir, w.onnx)
+        if not onnx.is_file():
+            raise SpecError(path, f"workloads[{i}].onnx={w.onnx}: no such file ({onnx})")
+        name = w.name or onnx.stem
+        if name in names:
+            raise SpecError(path, f"workloads[{i}]: workload name {name!r} used twice (give name:)")
+        names.add(name)
+        out.append(Workload(name, str(onnx.resolve()), hashlib.sha256(onnx.read_bytes()).hexdigest()))
+    return out
+
+
+def set_param(data: dict[str, Any], dotted: str, value: Scalar) -> None:
+    """Set ``a.b.c`` in a nested arch dict; the path must already exist there.
+
+    Raises ``KeyError`` naming the first unknown component.
+    """
+    parts = dotted.split(".")
+    cur: Any = data
+    for depth, key in enumerate(parts):
+        if not isinstance(cur, dict) or key not in cur:
+            raise KeyError(".".join(parts[: depth + 1]))
+        if depth == len(parts) - 1:
+            if isinstance(cur[key], dict):
+                raise KeyError(f"{dotted} is a section, not a parameter")
+            cur[key] = value
+        else:
+            cur = cur[key]
+
+
+def _check_axis_names(spec: SweepFile, base: dict[str, Any], path: str) -> tuple[str, ...]:
+    seen: dict[str, str] = {}
+    groups = [("fixed", spec.fixed), ("vary", spec.vary)] + [(f"zip[{i}]", g) for i, g in enumerate(spec.zip)]
+    for where, group in groups:
+        for name in group:
+            if name in seen:
+                raise SpecError(path, f"{where}.{name}: parameter already given in {seen[name]}")
+            seen[name] = where
+            try:
+                set_param(copy.deepcopy(base), name, 0)
+            except KeyError as exc:
+                raise SpecError(path, f"{where}.{name}: unknown architecture parameter "
+                                      f"({exc.args[0]} is not in the arch.yaml format)") from None
+    axes = tuple(spec.vary) + tuple(n for g in spec.zip for n in g)
+    if not axes:
+        raise SpecError(path, "empty sweep: vary: and zip: give no axis to sweep")
+    return axes
+
+
+def _axis_steps(spec: SweepFile) -> list[list[dict[str, Scalar]]]:
+    """One list of ``{param: value}`` steps per axis (a zip group is one axis)."""
+    steps = [[{name: v} for v in values] for name, values in spec.vary.items()]
+    for group in spec.zip:
+        names = list(group)
+        steps.append([dict(zip(names, combo)) for combo in zip(*group.values())])
+    return steps
+
+
+def point_hash(workload: Workload, arch_sha256: str, spec: SweepFile) -> str:
+    """What a result depends on: workload bytes, architecture, compile and simulate settings."""
+    key = {
+        "schema_version": SWEEP_SCHEMA_VERSION,
+        "onnx_sha256": workload.onnx_sha256,
+        "arch_sha256": arch_sha256,
+        "compile": spec.compile.model_dump(mode="json"),
+        "simulate": spec.simulate.model_dump(mode="json"),
+    }
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _point_arch(base: dict, values: dict[str, Scalar], index: int, path: str) -> ArchSpec:
+    data = copy.deepcopy(base)
+    for name, value in values.items():
+        set_param(data, name, value)
+    try:
+        return ArchSpec.model_validate(data)
+    except ValidationError as exc:
+        where = ", ".join(f"{k}={v}" for k, v in values.items())
+        raise SpecError(path, f"point {index} ({where}): {validation_message(exc, data)}") from None
+
+
+def expand(spec: SweepFile, path: str) -> Sweep:
+    """Validate names and values, then list every point in a fixed order."""
+    base = _load_base(spec, path)
+    axes = _check_axis_names(spec, base, path)
+    for name, value in spec.fixed.items():
+        set_param(base, name, value)
+    arch_from_dict(base, f"{path}: fixed")  # a bad fixed: value fails once, not per point
+    workloads = _load_workloads(spec, path)
+    archs: list[tuple[dict[str, Scalar], ArchSpec, str]] = []
+    for i, combo in enumerate(itertools.product(*_axis_steps(spec))):
+        values = {k: v for step in combo for k, v in step.items()}
+        arch = _point_arch(base, values, i, path)
+        archs.append((values, arch, arch.sha256()))
+    points = []
+    for workload in workloads:
+        for values, arch, sha in archs:
+            points.append(SweepPoint(len(points), workload, values, arch, sha, point_hash(workload, sha, spec)))
+    hashes = {p.point_hash for p in points}
+    if len(hashes) != len(points):
+        raise SpecError(path, "two points give the same architecture (an axis value has no effect?)")
+    return Sweep(path, spec, axes, tuple(points))
