@@ -13,6 +13,8 @@ from pimsim.spec.cli_support import dispatch
 SUBCOMMANDS = {
     "run": ("pimsim.cli.run", "simulate a mapping.json and report latency, energy, area and power"),
     "area": ("pimsim.cli.area", "area and peak-power roll-up of an architecture"),
+    "sweep": ("pimsim.cli.sweep", "compile and simulate every point of a design-space sweep into one table"),
+    "plot": ("pimsim.cli.plot", "scatter two metrics of sweep results with the Pareto front highlighted"),
 }
 
 
