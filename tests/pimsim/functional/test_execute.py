@@ -1,0 +1,66 @@
+"""The whole-mapping executor on a hand-written 2-layer MLP mapping (tests/.../tiny_mlp.py).
+
+The float reference is the NumPy forward pass of the same weights (tiny_mlp.float_reference).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pimsim.functional import infer, prepare, FunctionalSettings
+from pimsim.spec.errors import SpecError
+from tests.pimsim.functional.tiny_mlp import K, float_reference, write_tiny_mlp
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    return write_tiny_mlp(tmp_path_factory.mktemp("tiny"))
+
+
+@pytest.fixture(scope="module")
+def batch():
+    rng = np.random.default_rng(7)
+    return rng.standard_normal((64, K)).astype(np.float32)
+
+
+def test_ideal_matches_float(tiny, batch):
+    """Ideal: 16-bit crossbars, lossless ADC, float digital ops -> within 1e-4 of float."""
+    out = infer(tiny, {"x": batch}, ideal=True)["p"]
+    assert out.shape == (64, 3) and out.dtype == np.float32
+    assert np.abs(out - float_reference(batch)).max() < 1e-4
+
+
+def test_mapped_precision_costs_accuracy_and_adc_bits_matter(tiny, batch):
+    """8-bit weights/inputs/outputs with the mapping's 8-bit ADC: error well above the ideal
+    run's but small (< 0.05 in probability); a 3-bit ADC clips 128-row sums (max 384) hard."""
+    ref = float_reference(batch)
+    err8 = np.abs(infer(tiny, {"x": batch})["p"] - ref).max()
+    err3 = np.abs(infer(tiny, {"x": batch}, adc_bits=3)["p"] - ref).max()
+    err_ideal = np.abs(infer(tiny, {"x": batch}, ideal=True)["p"] - ref).max()
+    assert err_ideal * 10 < err8 < 0.05
+    assert err3 > 2 * err8
+
+
+def test_variation_is_seeded(tiny, batch):
+    a = infer(tiny, {"x": batch}, variation_sigma=0.1, seed=3)["p"]
+    b = infer(tiny, {"x": batch}, variation_sigma=0.1, seed=3)["p"]
+    c = infer(tiny, {"x": batch}, variation_sigma=0.1, seed=4)["p"]
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_result_of_a_query_does_not_depend_on_its_batch(tiny, batch):
+    """Per-vector dynamic ranges: row 5 alone gives the same output as inside the batch."""
+    model = prepare(str(tiny), FunctionalSettings())
+    np.testing.assert_array_equal(model.run({"x": batch[5:6]})["p"][0], model.run({"x": batch})["p"][5])
+
+
+def test_errors_name_the_file(tiny, batch, tmp_path):
+    with pytest.raises(SpecError, match="graph input x is missing"):
+        infer(tiny, {"y": batch})
+    bad = tmp_path / "tiny.json"
+    bad.write_text(tiny.read_text())
+    np.savez(tmp_path / "tiny.weights.npz", w1=np.zeros(1))
+    with pytest.raises(SpecError, match="sha256 does not match"):
+        infer(bad, {"x": batch})
