@@ -15,6 +15,7 @@ SUBCOMMANDS = {
     "area": ("pimsim.cli.area", "area and peak-power roll-up of an architecture"),
     "sweep": ("pimsim.cli.sweep", "compile and simulate every point of a design-space sweep into one table"),
     "plot": ("pimsim.cli.plot", "scatter two metrics of sweep results with the Pareto front highlighted"),
+    "infer": ("pimsim.cli.infer", "run a mapping functionally: outputs through bit-sliced crossbars and ADCs"),
 }
 
 

@@ -1,0 +1,34 @@
+"""``pimsim infer`` on the hand-written MLP mapping: output file equals the API's result."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pimsim.cli import main
+from pimsim.functional import infer
+from tests.pimsim.functional.tiny_mlp import K, write_tiny_mlp
+
+
+def test_infer_writes_outputs_and_reports_error(tmp_path, capsys):
+    mapping = write_tiny_mlp(tmp_path)
+    x = np.random.default_rng(0).standard_normal((10, K)).astype(np.float32)
+    np.savez(tmp_path / "in.npz", x=x)
+    rc = main(["infer", str(mapping), "--inputs", str(tmp_path / "in.npz"), "-o", str(tmp_path / "o.npz"),
+               "--adc-bits", "5", "--variation-sigma", "0.02", "--seed", "1"])
+    assert rc == 0
+    with np.load(tmp_path / "o.npz") as out:
+        got = out["p"]
+    want = infer(mapping, {"x": x}, adc_bits=5, variation_sigma=0.02, seed=1)["p"]
+    np.testing.assert_array_equal(got, want)
+    assert "p: max_abs_error_vs_ideal=" in capsys.readouterr().out
+
+
+def test_bad_inputs_are_one_line_errors(tmp_path, capsys):
+    mapping = write_tiny_mlp(tmp_path)
+    np.savez(tmp_path / "in.npz", y=np.zeros((2, K), np.float32))
+    rc = main(["infer", str(mapping), "--inputs", str(tmp_path / "in.npz"), "-o", str(tmp_path / "o.npz")])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.startswith("error: --inputs: graph input x is missing") and err.count("\n") == 1
+    assert not (tmp_path / "o.npz").exists()
+    rc = main(["infer", str(mapping), "--inputs", str(tmp_path / "in.npz"), "-o", "o.npz", "--adc-bits", "40"])
+    assert rc == 2 and "--adc-bits: 40: must be between 2 and 16" in capsys.readouterr().err
