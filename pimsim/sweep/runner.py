@@ -6,8 +6,9 @@ any point is evaluated; points are expanded and validated earlier still, in
 :func:`pimsim.sweep.space.load_sweep`.  When workers share this machine, the
 first pending point runs in this process first, so numba compiles the
 simulator once and writes its on-disk cache before the workers start
-(docs/reference onnx_and_ecosystem.md section 5).  At most ``2 x workers``
-points are in flight, so an interrupt cancels little and memory stays flat.
+(docs/reference onnx_and_ecosystem.md section 5).  At most ``4 x workers``
+points are in flight: enough to hide a Dask round trip, few enough that an
+interrupt cancels little and memory stays flat.
 """
 
 from __future__ import annotations
@@ -119,7 +120,7 @@ def _results(sweep: Sweep, pending: list[SweepPoint], evaluate: Evaluate, backen
         point = queue.pop()
         yield point, run_point(evaluate, task_of(sweep, point))  # warms the numba cache for the workers
     in_flight: dict[Future, SweepPoint] = {}
-    window = 2 * backend.workers
+    window = 4 * backend.workers
     try:
         while queue or in_flight:
             while queue and len(in_flight) < window:
