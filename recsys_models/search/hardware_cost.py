@@ -158,3 +158,44 @@ def write_mapping(onnx_path: str | Path, arch_doc: dict, out_path: str | Path, s
         _write(mapping, out_path)
     except SpecError as exc:
         raise UserError(exc.path, exc.message) from None
+
+
+# ---------------------------------------------------------------------------
+# Functional PIM inference (owned by the functional-simulation work, issue 11)
+
+PIM_BATCH_ROWS = 4096
+"""Rows executed per functional-simulation call (bounds memory; the result does not depend on it)."""
+
+
+def pim_forward(mapping_path: str | Path, dense, sparse, ideal: bool = False, variation_sigma: float = 0.0,
+                stuck_at_rate: float = 0.0, seed: int = 0, progress: bool = False, **overrides) -> "Any":
+    """Click probabilities ``[N]`` of the model as executed by the mapped crossbars (``pimsim.functional``).
+
+    Parameters
+    ----------
+    mapping_path : a mapping.json compiled from this model's ONNX export (weights sidecar next to it).
+    dense, sparse : ``[N, n_int]`` float and ``[N, n_cat]`` int arrays (numpy or torch), fed to the
+        mapping's first two graph inputs (by name ``dense``/``sparse`` when present).
+    ideal, variation_sigma, stuck_at_rate, seed, overrides : see ``pimsim.functional.infer``.
+    """
+    import numpy as np
+    from tqdm import tqdm
+
+    from pimsim.functional import FunctionalSettings, prepare
+
+    try:
+        model = prepare(str(mapping_path), FunctionalSettings(ideal, variation_sigma, stuck_at_rate, seed,
+                                                              **overrides))
+    except SpecError as exc:
+        raise UserError(exc.path, exc.message) from None
+    names = list(model.mapping.inputs)
+    if len(names) != 2:
+        raise UserError(mapping_path, f"expected two graph inputs (dense, sparse), found {names}")
+    if set(names) == {"dense", "sparse"}:
+        names = ["dense", "sparse"]
+    dense, sparse = np.asarray(dense), np.asarray(sparse)
+    out, starts = [], range(0, len(dense), PIM_BATCH_ROWS)
+    for s in tqdm(starts, desc="pim", unit="chunk", leave=False, disable=None if progress else True):
+        chunk = {names[0]: dense[s:s + PIM_BATCH_ROWS], names[1]: sparse[s:s + PIM_BATCH_ROWS]}
+        out.append(np.asarray(model.run(chunk)[model.mapping.outputs[0]], dtype=np.float64).reshape(-1))
+    return np.concatenate(out) if out else np.zeros(0)

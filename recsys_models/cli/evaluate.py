@@ -1,0 +1,98 @@
+"""Evaluate a checkpoint on a dataset split: log loss and AUC of the float model and, with
+``--pim mapping.json``, of the same model as executed by the mapped crossbars (``pimsim infer`` numerics).
+
+The mapping must be compiled from this checkpoint's export
+(``recsys export CKPT -o m.onnx && pimcompile m.onnx -o m.json``); that is checked
+by running the mapping in ideal mode on the first rows and comparing with the float model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+CONSISTENCY_ROWS = 64
+CONSISTENCY_TOLERANCE = 1e-3
+"""Ideal-mode PIM vs float probabilities must agree this closely (ideal mode is ~1e-5) on the first rows."""
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("checkpoint", help="checkpoint.pt written by training")
+    p.add_argument("--data", required=True, metavar="PATH", help="raw dataset file (or directory holding it)")
+    p.add_argument("--split", choices=("train", "val", "test", "all"), default="test",
+                   help="deterministic split of the file (default: test)")
+    p.add_argument("--rows", type=int, metavar="N", help="evaluate only the first N rows of the split")
+    p.add_argument("--pim", metavar="MAPPING.json", help="also evaluate the model as executed by this mapping")
+    p.add_argument("--variation-sigma", type=float, default=0.0, help="relative conductance sigma (PIM run)")
+    p.add_argument("--stuck-at-rate", type=float, default=0.0, help="fraction of cells stuck at 0 or max")
+    p.add_argument("--seed", type=int, default=0, help="seed of the device non-idealities")
+    p.add_argument("--adc-bits", type=int, help="override the mapping's ADC bits")
+    p.add_argument("--weight-bits", type=int, help="override the mapping's crossbar weight bits")
+    p.add_argument("--input-bits", type=int, help="override the mapping's crossbar input bits")
+    p.add_argument("--adc-range", choices=("clip", "full"), default="clip", help="ADC model (see docs/accuracy.md)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _load_rows(args, spec):
+    from recsys_models.data.dataset import load_split
+    from recsys_models.errors import UserError
+
+    try:
+        dense, sparse, label = load_split(spec.name, args.data, args.split, hash_size=spec.hash_size)
+    except (OSError, ValueError) as exc:
+        raise UserError(args.data, f"cannot read the {spec.name} data: {exc}") from None
+    if args.rows is not None:
+        dense, sparse, label = dense[:args.rows], sparse[:args.rows], label[:args.rows]
+    if len(label) == 0:
+        raise UserError(args.data, f"the {args.split} split has no rows")
+    return dense, sparse, label
+
+
+def _pim_probs(args, dense, sparse, float_probs):
+    from recsys_models.errors import UserError
+    from recsys_models.search.hardware_cost import pim_forward
+
+    import numpy as np
+
+    head = slice(0, CONSISTENCY_ROWS)
+    ideal = pim_forward(args.pim, dense[head], sparse[head], ideal=True)
+    gap = float(np.abs(ideal - float_probs[head]).max())
+    if gap > CONSISTENCY_TOLERANCE:
+        raise UserError(args.pim, f"ideal-mode outputs differ from the checkpoint's float model by {gap:.3g}: "
+                                  "was the mapping compiled from this checkpoint's export?")
+    overrides = {k: getattr(args, k) for k in ("adc_bits", "weight_bits", "input_bits") if getattr(args, k)}
+    return pim_forward(args.pim, dense, sparse, variation_sigma=args.variation_sigma,
+                       stuck_at_rate=args.stuck_at_rate, seed=args.seed, adc_range=args.adc_range,
+                       progress=True, **overrides)
+
+
+def main(args: argparse.Namespace) -> int:
+    from recsys_models.data.specs import DatasetSpec
+    from recsys_models.data.dataset import TensorBatches
+    from recsys_models.train.checkpoint import load_checkpoint
+    from recsys_models.train.loop import predict
+    from recsys_models.train.metrics import log_loss, roc_auc
+
+    model, payload = load_checkpoint(args.checkpoint)
+    spec = DatasetSpec.from_dict(payload["dataset"])
+    dense, sparse, label = _load_rows(args, spec)
+    y, p_float = predict(model, TensorBatches(dense, sparse, label, batch_size=4096))
+    result = {"rows": int(len(y)), "split": args.split, "dataset": spec.name,
+              "float": {"logloss": log_loss(y, p_float), "auc": roc_auc(y, p_float)}}
+    if args.pim:
+        p_pim = _pim_probs(args, dense.numpy(), sparse.numpy(), p_float)
+        result["pim"] = {"mapping": args.pim, "logloss": log_loss(y, p_pim), "auc": roc_auc(y, p_pim),
+                         "max_abs_prob_diff": float(abs(p_pim - p_float).max())}
+    print(json.dumps(result, sort_keys=True) if args.json else _table(result))
+    return 0
+
+
+def _table(r: dict) -> str:
+    lines = [f"{r['rows']} rows, {r['dataset']} {r['split']} split", f"{'model':<28}{'logloss':>9}{'AUC':>9}",
+             f"{'float (PyTorch)':<28}{r['float']['logloss']:>9.4f}{r['float']['auc']:>9.4f}"]
+    if "pim" in r:
+        pim, flt = r["pim"], r["float"]
+        lines.append(f"{'PIM (' + pim['mapping'] + ')':<28}{pim['logloss']:>9.4f}{pim['auc']:>9.4f}"
+                     f"   (logloss {pim['logloss'] - flt['logloss']:+.4f}, AUC {pim['auc'] - flt['auc']:+.4f}, "
+                     f"max |dp| {pim['max_abs_prob_diff']:.3g})")
+    return "\n".join(lines)
