@@ -1,0 +1,102 @@
+"""Quantisation-aware forward: symmetric per-tensor fake quantisation with a straight-through estimator.
+
+Model: q = clamp(round(x / scale), -2^(b-1), 2^(b-1) - 1), y = q * scale (round half to even, as torch.round and
+ONNX QuantizeLinear do). Gradient: straight-through inside the clamp range, zero outside (the usual STE; Bengio et
+al. 2013, arXiv 1308.3432). Weight scale = max|W| / (2^(b-1) - 1), from the (sliced) weight itself, so each bit width
+gets its own scale. Activation scale = an exponential moving average (momentum 0.9) of the batch max|x|, kept
+separately per bit width (``act_absmax[slot, bits]``) and frozen in eval mode.
+
+ONNX form (TorchScript exporter): QuantizeLinear(int8 zero point) -> [Clip to the b-bit range when b < 8] ->
+DequantizeLinear, i.e. int8 QDQ for 8 bits and the Brevitas-style "QCDQ" pattern below 8 bits; the bit width is
+log2(clip_max - clip_min + 1).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+MAX_BITS = 8
+EMA_MOMENTUM = 0.9
+_MIN_SCALE = 1e-8
+
+
+def qrange(bits: int) -> tuple[int, int]:
+    """Signed integer range of a ``bits``-bit code."""
+    return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+
+
+class FakeQuant(torch.autograd.Function):
+    """Fake quantisation with STE gradient and a QDQ/QCDQ ONNX symbolic."""
+
+    @staticmethod
+    def forward(ctx, x, scale, bits: int):
+        qmin, qmax = qrange(bits)
+        scaled = x / scale
+        ctx.save_for_backward((scaled >= qmin) & (scaled <= qmax))
+        return torch.clamp(torch.round(scaled), qmin, qmax) * scale
+
+    @staticmethod
+    def backward(ctx, grad):
+        (inside,) = ctx.saved_tensors
+        return grad * inside, None, None
+
+    @staticmethod
+    def symbolic(g, x, scale, bits: int):
+        zero = g.op("Constant", value_t=torch.tensor(0, dtype=torch.int8))
+        q = g.op("QuantizeLinear", x, scale, zero)
+        if bits < 8:
+            qmin, qmax = qrange(bits)
+            lo = g.op("Constant", value_t=torch.tensor(qmin, dtype=torch.int8))
+            hi = g.op("Constant", value_t=torch.tensor(qmax, dtype=torch.int8))
+            q = g.op("Clip", q, lo, hi)
+        return g.op("DequantizeLinear", q, scale, zero)
+
+
+def fake_quant(x: torch.Tensor, scale: torch.Tensor, bits: int) -> torch.Tensor:
+    """Fake-quantise ``x`` to ``bits`` with a scalar ``scale`` (STE backward)."""
+    if torch.onnx.is_in_onnx_export():
+        # the scale is a constant of the exported model: bake it in rather than export the max|W| computation
+        scale = torch.tensor(float(scale), dtype=torch.float32)
+    return FakeQuant.apply(x, scale, bits)
+
+
+def weight_scale(weight: torch.Tensor, bits: int) -> torch.Tensor:
+    """max|W| / (2^(b-1) - 1), detached (the scale follows the weights, it is not learned)."""
+    return (weight.detach().abs().max() / qrange(bits)[1]).clamp_min(_MIN_SCALE)
+
+
+class OpQuant(nn.Module):
+    """The quantisers of one operator: its weights and named activation slots, at the precision set per forward.
+
+    ``precision`` is ``None`` (floating point) or an ``OpPrecision``; the caller sets it before each forward
+    (the supernet) or once at construction (a standalone model).
+    """
+
+    def __init__(self, slots: tuple[str, ...]):
+        super().__init__()
+        self.slots = slots
+        self.register_buffer("act_absmax", torch.zeros(len(slots), MAX_BITS + 1))
+        self.precision = None
+
+    def w(self, weight: torch.Tensor) -> torch.Tensor:
+        if self.precision is None:
+            return weight
+        bits = self.precision.weight_bits
+        return fake_quant(weight, weight_scale(weight, bits), bits)
+
+    def a(self, x: torch.Tensor, slot: str) -> torch.Tensor:
+        if self.precision is None:
+            return x
+        bits = self.precision.act_bits
+        i = self.slots.index(slot)
+        if self.training:
+            with torch.no_grad():
+                batch = x.detach().abs().max()
+                old = self.act_absmax[i, bits]
+                self.act_absmax[i, bits] = torch.where(old > 0, EMA_MOMENTUM * old + (1 - EMA_MOMENTUM) * batch, batch)
+        scale = (self.act_absmax[i, bits] / qrange(bits)[1]).clamp_min(_MIN_SCALE)
+        return fake_quant(x, scale, bits)
+
+    def copy_ranges_from(self, other: OpQuant) -> None:
+        self.act_absmax.copy_(other.act_absmax)
