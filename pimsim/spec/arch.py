@@ -119,11 +119,16 @@ class DramSpec(_Strict):
 class EmbeddingSpec(_Strict):
     location: Literal["onchip", "dram"] = Field(description="where embedding tables are stored")
     dram: DramSpec | None = None
+    onchip_capacity_bytes: int = Field(
+        0, ge=0, description="on-chip ReRAM memory for tables, whole chip (split over tiles); needed when onchip"
+    )
 
     @model_validator(mode="after")
     def _dram_given(self) -> "EmbeddingSpec":
         if self.location == "dram" and self.dram is None:
             raise ValueError("location=dram needs a dram: section")
+        if self.location == "onchip" and self.onchip_capacity_bytes == 0:
+            raise ValueError("location=onchip needs onchip_capacity_bytes > 0 (its area is priced)")
         return self
 
 

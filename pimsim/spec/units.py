@@ -82,3 +82,8 @@ def gbps_to_bits_per_cycle(bandwidth_gbps: float, clock_mhz: float) -> float:
 def per_s_from_ns(duration_ns: float) -> float:
     """Rate (1/s) of an event that repeats every ``duration_ns``."""
     return NS_PER_S / duration_ns
+
+
+def ns_per_bit(bandwidth_gbps: float) -> float:
+    """Time to move one bit over a ``bandwidth_gbps`` link, ns (1 Gbit/s is 1 bit per ns)."""
+    return 1.0 / bandwidth_gbps
