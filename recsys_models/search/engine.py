@@ -111,12 +111,15 @@ class Scorer:
         ``key -> Metrics`` from a previous run's history.
     on_new : callable, optional
         Called with each freshly evaluated item (the history writer).
+    on_batch : callable, optional
+        Called once after each batch with fresh items (the history's fsync).
     """
 
-    def __init__(self, problem: Problem, evaluate, fitness, known=None, on_new=None):
+    def __init__(self, problem: Problem, evaluate, fitness, known=None, on_new=None, on_batch=None):
         self.problem, self.evaluate, self.fitness = problem, evaluate, fitness
         self.known: dict[str, Metrics] = dict(known or {})
         self.on_new = on_new or (lambda item: None)
+        self.on_batch = on_batch or (lambda: None)
 
     def __call__(self, cands: Sequence[Candidate], generation: int, state: SearchState) -> list[Evaluated]:
         keys = [self.problem.key(c) for c in cands]
@@ -127,6 +130,7 @@ class Scorer:
                 self.known[k] = m
                 state.fresh_evaluations += 1
                 self.on_new(Evaluated(k, c, m, self.fitness(m), generation))
+            self.on_batch()
         out = [Evaluated(k, c, self.known[k], self.fitness(self.known[k]), generation) for k, c in zip(keys, cands)]
         for item in out:
             state.add(item)

@@ -6,7 +6,8 @@ the differing item, because the replayed candidates would not match.  Every
 later line is one candidate: ``{"key", "generation", "candidate", "metrics"}``.
 
 Atomicity: each record is serialised first and written with a single
-``os.write`` on an ``O_APPEND`` descriptor, then fsync'd, so a record is either
+``os.write`` on an ``O_APPEND`` descriptor (fsync'd once per evaluated batch by
+:meth:`HistoryWriter.sync`), so a record is either
 whole or (if the process dies mid-write) a torn last line without its newline.
 :func:`read_history` drops such a torn tail (and truncates it off the file so
 the next append starts on a clean line); a malformed line anywhere else is an
@@ -97,6 +98,7 @@ class HistoryWriter:
         self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         if old is None:
             self._write(header)
+            self.sync()
 
     def known_metrics(self) -> dict[str, dict]:
         return {r["key"]: r["metrics"] for r in self.records}
@@ -106,6 +108,9 @@ class HistoryWriter:
         written = os.write(self._fd, data)
         if written != len(data):  # pragma: no cover - a full disk; the torn tail is repaired on resume
             raise OSError(f"{self.path}: short write ({written} of {len(data)} bytes)")
+
+    def sync(self) -> None:
+        """Make the lines written so far durable (one fsync per batch, not per line)."""
         os.fsync(self._fd)
 
     def append(self, key: str, generation: int, candidate: dict, metrics: dict) -> None:
@@ -113,6 +118,7 @@ class HistoryWriter:
 
     def close(self) -> None:
         if self._fd >= 0:
+            self.sync()
             os.close(self._fd)
             self._fd = -1
 

@@ -129,7 +129,7 @@ def run_search(opts: SearchOptions) -> SearchResult:
         bar = _progress_bar(total, 0)
         try:
             scorer = Scorer(problem, executor, objective.fitness, hist.known_metrics(),
-                            lambda e: hist.append(e.key, e.generation, e.candidate, e.metrics))
+                            lambda e: hist.append(e.key, e.generation, e.candidate, e.metrics), hist.sync)
             t0 = time.perf_counter()
             if opts.algorithm == "random":
                 state = engine.random_search(problem, scorer, total, opts.seed, batch=max(8, opts.workers),

@@ -75,3 +75,11 @@ def test_cli_bad_inputs_are_one_line_errors(tmp_path):
         assert out.returncode == 2, out.stderr
         assert out.stderr.startswith("error: ") and needle in out.stderr and "Traceback" not in out.stderr
         assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_candidate_key_embeds_the_space_arch_hash(problem):
+    """The fast key hashes the arch dict directly; it must equal recsys_models.space.arch_hash of the decoded arch."""
+    from recsys_models.space import arch_hash
+
+    cand = problem.sample(random.Random(5))
+    assert problem.key(cand).split("-")[0] == arch_hash(arch_from_json(cand["arch"]))
