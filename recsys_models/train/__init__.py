@@ -1,0 +1,17 @@
+"""Training, metrics and checkpoints of the recommender models.
+
+- :mod:`recsys_models.train.metrics`: ``log_loss``, ``roc_auc`` (numpy only);
+- :mod:`recsys_models.train.loop`: ``TrainConfig``, ``train_model``, ``evaluate``, ``predict``;
+- :mod:`recsys_models.train.checkpoint`: ``save_checkpoint``, ``load_checkpoint`` (``weights_only=True``).
+
+Imports torch lazily: ``from recsys_models.train import roc_auc`` works without it.
+"""
+
+from __future__ import annotations
+
+from recsys_models.train.checkpoint import load_checkpoint, save_checkpoint
+from recsys_models.train.loop import TrainConfig, evaluate, predict, train_model
+from recsys_models.train.metrics import log_loss, roc_auc
+
+__all__ = ["TrainConfig", "evaluate", "predict", "train_model", "log_loss", "roc_auc", "load_checkpoint",
+           "save_checkpoint"]
