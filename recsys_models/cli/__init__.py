@@ -15,6 +15,7 @@ from recsys_models.errors import UserError
 
 SUBCOMMANDS = {
     "export": ("recsys_models.cli.export", "export a model (by name or checkpoint) to ONNX"),
+    "train": ("recsys_models.cli.train", "train a baseline on Criteo / Avazu / KDD and report log loss and AUC"),
     "search": ("recsys_models.cli.search", "hardware-aware architecture search (supernet + PIM simulator)"),
     "evaluate": ("recsys_models.cli.evaluate", "log loss and AUC of a checkpoint, float and on a PIM mapping"),
 }
