@@ -32,6 +32,10 @@ def main(args: argparse.Namespace) -> int:
     check_workers(args.workers)
     sweep = load_sweep(args.sweep)
     require_parquet_support(args.output)
+    if sweep.precision_policy_path:
+        from compiler.precision_policy import load_policy
+
+        load_policy(sweep.precision_policy_path)  # a bad policy fails here, not once per point
     if args.dry_run:
         return _list_points(sweep)
     from compiler.api import compile_onnx

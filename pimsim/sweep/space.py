@@ -46,9 +46,9 @@ class WorkloadSpec(_Strict):
 class CompileSettings(_Strict):
     """Arguments passed to the injected compile function for every point."""
 
-    strategy: str = Field("optimized", min_length=1)
-    precision_policy: str | None = None
-    weights: bool = False
+    strategy: Literal["naive", "optimized"] = "optimized"
+    precision_policy: str | None = Field(None, description="precision policy YAML, relative to the sweep file")
+    weights: bool = Field(False, description="keep constant tensors on the mapping (not needed to simulate)")
 
 
 class SimulateSettings(_Strict):
@@ -124,6 +124,8 @@ class Sweep:
     spec: SweepFile
     axis_names: tuple[str, ...]
     points: tuple[SweepPoint, ...] = field(repr=False)
+    precision_policy_path: str | None = None
+    """Absolute path of ``compile.precision_policy`` (resolved against the sweep file)."""
 
 
 def load_sweep(path: str | Path) -> Sweep:
@@ -168,6 +170,15 @@ def _load_workloads(spec: SweepFile, path: str) -> list[Workload]:
         names.add(name)
         out.append(Workload(name, str(onnx.resolve()), hashlib.sha256(onnx.read_bytes()).hexdigest()))
     return out
+
+
+def _load_policy(spec: SweepFile, path: str) -> tuple[str | None, str | None]:
+    if spec.compile.precision_policy is None:
+        return None, None
+    policy = _resolve(Path(path).parent, spec.compile.precision_policy)
+    if not policy.is_file():
+        raise SpecError(path, f"compile.precision_policy={spec.compile.precision_policy}: no such file ({policy})")
+    return str(policy.resolve()), hashlib.sha256(policy.read_bytes()).hexdigest()
 
 
 def set_param(data: dict[str, Any], dotted: str, value: Scalar) -> None:
@@ -216,13 +227,14 @@ def _axis_steps(spec: SweepFile) -> list[list[dict[str, Scalar]]]:
     return steps
 
 
-def point_hash(workload: Workload, arch_sha256: str, spec: SweepFile) -> str:
+def point_hash(workload: Workload, arch_sha256: str, spec: SweepFile, policy_sha256: str | None = None) -> str:
     """What a result depends on: workload bytes, architecture, compile and simulate settings."""
     key = {
         "schema_version": SWEEP_SCHEMA_VERSION,
         "onnx_sha256": workload.onnx_sha256,
         "arch_sha256": arch_sha256,
-        "compile": spec.compile.model_dump(mode="json"),
+        "compile": spec.compile.model_dump(mode="json", exclude={"precision_policy"}),
+        "precision_policy_sha256": policy_sha256,
         "simulate": spec.simulate.model_dump(mode="json"),
     }
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
@@ -247,6 +259,7 @@ def expand(spec: SweepFile, path: str) -> Sweep:
         set_param(base, name, value)
     arch_from_dict(base, f"{path}: fixed")  # a bad fixed: value fails once, not per point
     workloads = _load_workloads(spec, path)
+    policy_path, policy_sha = _load_policy(spec, path)
     archs: list[tuple[dict[str, Scalar], ArchSpec, str]] = []
     for i, combo in enumerate(itertools.product(*_axis_steps(spec))):
         values = {k: v for step in combo for k, v in step.items()}
@@ -255,8 +268,9 @@ def expand(spec: SweepFile, path: str) -> Sweep:
     points = []
     for workload in workloads:
         for values, arch, sha in archs:
-            points.append(SweepPoint(len(points), workload, values, arch, sha, point_hash(workload, sha, spec)))
+            key = point_hash(workload, sha, spec, policy_sha)
+            points.append(SweepPoint(len(points), workload, values, arch, sha, key))
     hashes = {p.point_hash for p in points}
     if len(hashes) != len(points):
         raise SpecError(path, "two points give the same architecture (an axis value has no effect?)")
-    return Sweep(path, spec, axes, tuple(points))
+    return Sweep(path, spec, axes, tuple(points), policy_path)

@@ -35,7 +35,13 @@ def test_point_hash_depends_on_workload_bytes_and_compile_settings(tmp_path):
     base = load_sweep(write_sweep(tmp_path)).points[0].point_hash
     other_model = load_sweep(write_sweep(tmp_path, workload_bytes=b"another")).points[0].point_hash
     other_strategy = load_sweep(write_sweep(tmp_path, {"compile": {"strategy": "naive"}})).points[0].point_hash
-    assert len({base, other_model, other_strategy}) == 3
+    (tmp_path / "p.yaml").write_text("default: {weight_bits: 4}\n")
+    with_policy = load_sweep(write_sweep(tmp_path, {"compile": {"precision_policy": "p.yaml"}}))
+    (tmp_path / "p.yaml").write_text("default: {weight_bits: 6}\n")
+    edited_policy = load_sweep(write_sweep(tmp_path, {"compile": {"precision_policy": "p.yaml"}}))
+    assert with_policy.precision_policy_path == str((tmp_path / "p.yaml").resolve())
+    hashes = {base, other_model, other_strategy, with_policy.points[0].point_hash, edited_policy.points[0].point_hash}
+    assert len(hashes) == 5
 
 
 def test_workloads_are_the_outer_loop(tmp_path):
@@ -66,6 +72,8 @@ def test_workloads_are_the_outer_loop(tmp_path):
     ({"base_arch": "nosuch"}, "nosuch: unknown architecture preset"),
     ({"vary": {"pe.adc.bits": [8]}, "extra_key": 1}, "extra_key: unknown key"),
     ({"schema_version": 2}, "schema_version=2: unsupported"),
+    ({"compile": {"strategy": "fast"}}, "compile.strategy=fast: Input should be 'naive' or 'optimized'"),
+    ({"compile": {"precision_policy": "p.yaml"}}, "compile.precision_policy=p.yaml: no such file"),
 ])
 def test_bad_sweep_is_one_line_naming_the_item(tmp_path, overrides, expected):
     path = write_sweep(tmp_path, overrides)
