@@ -64,6 +64,9 @@ class ValueInfo(_Strict):
     dtype: str = Field("float32", description="numpy dtype name of the model's tensor")
     bits: int = Field(ge=1, le=64, description="bits per element as stored and moved")
     constant: bool = Field(False, description="weights/constants: stored where used, never moved")
+    batch_axis: int | None = Field(
+        None, ge=0, description="axis of the model tensor removed from shape (size Mapping.batch); None: no batch axis"
+    )
 
     @property
     def numel(self) -> int:
@@ -171,6 +174,7 @@ class Mapping(_Strict):
     arch_sha256: str
     arch: ArchSpec
     strategy: Literal["naive", "optimized"]
+    batch: int = Field(1, ge=1, description="batch the operators' attrs were compiled for (per-query counts divide by it)")
     inputs: list[str] = Field(description="graph inputs, arriving over the chip I/O link")
     outputs: list[str] = Field(description="graph outputs, leaving over the chip I/O link")
     values: list[ValueInfo]

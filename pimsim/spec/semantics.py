@@ -182,8 +182,9 @@ def gather_elements(x: list, a: dict) -> list:
 
 @op("pim.EmbeddingBag")
 def embedding_bag(x: list, a: dict) -> list:
-    """Pooled lookup of ``indices[B, L]`` rows of ``table[N, D]`` (``mode``: sum | mean | max).
+    """Pooled lookup of ``indices[..., L]`` rows of ``table[N, D]`` (``mode``: sum | mean | max).
 
+    Pools over the L axis (kept as size 1 when ``keepdims`` is 1, as after Gather + ReduceSum).
     With a third input ``offsets[B]`` (torch.nn.EmbeddingBag's 1-D form), bag b
     holds ``indices[offsets[b]:offsets[b+1]]``; an empty bag gives zeros.
     """
@@ -195,7 +196,7 @@ def embedding_bag(x: list, a: dict) -> list:
         bags = [idx[offsets[i]:offsets[i + 1]] for i in range(len(offsets) - 1)]
         rows = [reduce(table[b], axis=0) if len(b) else np.zeros(table.shape[1], table.dtype) for b in bags]
         return [np.stack(rows).astype(table.dtype, copy=False)]
-    return [reduce(table[idx], axis=-2).astype(table.dtype, copy=False)]
+    return [reduce(table[idx], axis=-2, keepdims=bool(a.get("keepdims", 0))).astype(table.dtype, copy=False)]
 
 
 # ---------------------------------------------------------------------------

@@ -1,0 +1,94 @@
+"""The compiler's entry points for the CLI, sweeps and the search's hardware-cost oracle.
+
+Cheap to import: onnx and numpy-heavy modules load on the first call.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+    from pimsim.spec.arch import ArchSpec
+    from pimsim.spec.mapping import Mapping
+
+
+def compile_graph(onnx_path, arch: "ArchSpec", strategy: str = "optimized", precision_policy=None,
+                  batch: int | None = None, verify_each: bool = False):
+    """Frontend + passes: the placed IR and the options (with report notes)."""
+    from compiler.frontend.load import load_graph
+    from compiler.passes.pipeline import CompileOptions, run_passes
+    from compiler.precision_policy import PrecisionPolicy, load_policy
+
+    if strategy not in ("naive", "optimized"):
+        raise ValueError(f"strategy must be 'naive' or 'optimized', got {strategy!r}")
+    policy = precision_policy
+    if isinstance(policy, (str, Path)):
+        policy = load_policy(str(policy))
+    elif policy is not None and not isinstance(policy, PrecisionPolicy):
+        from compiler.precision_policy import policy_from_dict
+
+        policy = policy_from_dict(policy, "<precision policy>")
+    opts = CompileOptions(strategy=strategy, policy=policy, verify_each=verify_each)
+    graph = load_graph(str(onnx_path), batch)
+    return run_passes(graph, arch, opts), opts
+
+
+def compile_onnx_with_weights(onnx_path, arch: "ArchSpec", strategy: str = "optimized", precision_policy=None,
+                              batch: int | None = None) -> tuple["Mapping", dict[str, "np.ndarray"]]:
+    """The mapping and its constant tensors (value name -> array)."""
+    from compiler.passes.emit import to_mapping
+
+    graph, opts = compile_graph(onnx_path, arch, strategy, precision_policy, batch)
+    return to_mapping(graph, arch, opts)
+
+
+def compile_onnx(onnx_path, arch: "ArchSpec", strategy: str = "optimized", precision_policy=None,
+                 batch: int | None = None, weights: bool = True) -> "Mapping":
+    """Compile an ONNX model for ``arch``.
+
+    Parameters
+    ----------
+    onnx_path : path to the .onnx file (opset 13-21; external data is not loaded)
+    arch : the target architecture (``pimsim.spec.arch.load_arch``)
+    strategy : "optimized" (default) or "naive" (issue 6's baseline)
+    precision_policy : None, a YAML path, a dict, or a ``PrecisionPolicy``
+    batch : fix a symbolic batch dimension (default 1: per-query mapping)
+    weights : keep the constant tensors on the result (``mapping_weights(m)``) for
+        :func:`write_compiled`; False drops them (cheaper for cost-only callers)
+    """
+    mapping, data = compile_onnx_with_weights(onnx_path, arch, strategy, precision_policy, batch)
+    if weights:
+        _WEIGHTS[id(mapping)] = (mapping, data)
+        while len(_WEIGHTS) > _KEEP_WEIGHTS:  # a sweep compiles thousands: keep only the latest few
+            del _WEIGHTS[next(iter(_WEIGHTS))]
+    return mapping
+
+
+_KEEP_WEIGHTS = 4
+_WEIGHTS: dict[int, tuple] = {}
+
+
+def mapping_weights(mapping: "Mapping") -> dict[str, "np.ndarray"] | None:
+    """The constant tensors :func:`compile_onnx` produced for ``mapping`` (None if not kept)."""
+    entry = _WEIGHTS.get(id(mapping))
+    return entry[1] if entry is not None and entry[0] is mapping else None
+
+
+def write_compiled(mapping: "Mapping", path, weights: dict | None = None) -> "Mapping":
+    """Write ``mapping`` to ``path`` and its weights to ``<stem>.weights.npz`` beside it (both atomically).
+
+    Returns the mapping as written (with ``weights_file``/``weights_sha256`` set).
+    """
+    from compiler.weights_file import write_weights
+    from pimsim.spec.mapping import write_mapping
+
+    weights = weights if weights is not None else mapping_weights(mapping)
+    path = Path(path)
+    if weights is not None:
+        npz = path.with_name(f"{path.name.removesuffix('.json')}.weights.npz")
+        sha = write_weights(npz, weights)
+        mapping = mapping.model_copy(update={"weights_file": npz.name, "weights_sha256": sha})
+    write_mapping(mapping, path)
+    return mapping

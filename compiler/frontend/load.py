@@ -1,0 +1,127 @@
+"""Read an ONNX file into the IR: checks, inputs with a fixed batch, initializers, lowering.
+
+Tables stored in external data files (needed above protobuf's 2 GiB limit,
+``onnx_and_ecosystem.md`` 1.5.3) are never loaded: ``onnx.load(...,
+load_external_data=False)`` gives their shapes and dtypes, which is all the
+mapping needs.  Opsets 13 to 21 of the default domain are accepted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+from pimsim.spec.errors import SpecError
+
+from compiler.frontend.builder import Builder
+from compiler.frontend.registry import lower_node
+from compiler.ir.graph import ModelMeta, OpGraph
+
+MIN_OPSET, MAX_OPSET = 13, 21
+
+
+def read_model(path: str):
+    """Parse and check the file; one-line errors for every kind of bad file."""
+    import onnx
+
+    p = Path(path)
+    if not p.exists():
+        raise SpecError(path, "no such file")
+    if p.is_dir():
+        raise SpecError(path, "is a directory, expected an .onnx file")
+    try:
+        model = onnx.load(str(p), load_external_data=False)
+    except Exception as exc:  # noqa: BLE001 - protobuf raises several types for garbage
+        raise SpecError(path, f"not an ONNX model (cannot parse: {type(exc).__name__}); truncated or wrong file?") from None
+    if len(model.graph.node) == 0 and len(model.graph.output) == 0:
+        raise SpecError(path, "not an ONNX model (no graph: empty, truncated or wrong file)")
+    try:
+        onnx.checker.check_model(model)
+    except Exception as exc:  # noqa: BLE001 - onnx.checker.ValidationError and friends
+        raise SpecError(path, f"fails onnx.checker: {str(exc).splitlines()[0]}") from None
+    return model
+
+
+def model_opset(model, path: str) -> int:
+    opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), None)
+    if opset is None or not MIN_OPSET <= opset <= MAX_OPSET:
+        raise SpecError(path, f"opset {opset}: unsupported (pimcompile accepts opsets {MIN_OPSET} to {MAX_OPSET}; "
+                              "re-export with opset_version=20)")
+    return opset
+
+
+def file_sha256(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def load_graph(path: str, batch: int | None = None) -> OpGraph:
+    """The lowered IR of ``path`` at batch ``batch`` (1 when the model's batch is symbolic and none given)."""
+    model = read_model(path)
+    opset = model_opset(model, path)
+    meta = ModelMeta(path=str(path), sha256=file_sha256(path), name=model.graph.name or Path(path).stem, opset=opset)
+    inputs = _graph_inputs(model.graph)
+    fixed = _resolve_batch(inputs, batch, path)
+    graph = OpGraph(meta=meta, batch=fixed, values={}, nodes=[], inputs=[], outputs=[])
+    b = Builder(graph, path)
+    b.opset = opset
+    _add_initializers(b, model.graph)
+    for name, (shape, dtype) in inputs.items():
+        dims = tuple(fixed if not isinstance(d, int) else d for d in shape)
+        if batch is not None and shape and isinstance(shape[0], int) and shape[0] != batch:
+            raise SpecError(path, f"input {name} has a fixed batch of {shape[0]}: --batch {batch} does not apply")
+        b.add_input(name, dims, dtype, 0 if dims and dims[0] == fixed else None)
+    for node in model.graph.node:
+        lower_node(b, node)
+    graph.outputs = [o.name for o in model.graph.output]
+    return graph
+
+
+def _graph_inputs(graph) -> dict[str, tuple[list, str]]:
+    import onnx
+
+    inits = {i.name for i in graph.initializer}
+    out = {}
+    for vi in graph.input:
+        if vi.name in inits:
+            continue
+        t = vi.type.tensor_type
+        dims = [d.dim_value if d.HasField("dim_value") else (d.dim_param or "?") for d in t.shape.dim]
+        out[vi.name] = (dims, np.dtype(onnx.helper.tensor_dtype_to_np_dtype(t.elem_type)).name)
+    return out
+
+
+def _resolve_batch(inputs: dict, batch: int | None, path: str) -> int:
+    """The batch size: ``--batch``, else the model's fixed leading dim, else 1 for a symbolic one."""
+    leading = set()
+    for name, (dims, _) in inputs.items():
+        for axis, d in enumerate(dims):
+            if not isinstance(d, int) and axis > 0:
+                raise SpecError(path, f"input {name} dimension {axis} ({d}) is symbolic: pimcompile needs a fixed "
+                                      "size there (re-export with a fixed shape); only the batch dimension "
+                                      "(0) may be symbolic, fixed with --batch N")
+        if dims:
+            leading.add(dims[0] if isinstance(dims[0], int) else None)
+    if batch is not None:
+        if batch < 1:
+            raise SpecError("--batch", f"{batch}: must be >= 1")
+        return batch
+    fixed = {d for d in leading if d is not None}
+    return fixed.pop() if None not in leading and len(fixed) == 1 else 1
+
+
+def _add_initializers(b: Builder, graph) -> None:
+    import onnx
+    from onnx import numpy_helper
+
+    for init in graph.initializer:
+        if init.data_location == onnx.TensorProto.EXTERNAL:
+            dtype = onnx.helper.tensor_dtype_to_np_dtype(init.data_type)
+            # zero-stride view: the right shape and dtype at no memory cost
+            b.add_constant(init.name, np.broadcast_to(np.zeros((), dtype), tuple(init.dims)), external=True)
+        else:
+            b.add_constant(init.name, numpy_helper.to_array(init))

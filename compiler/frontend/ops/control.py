@@ -1,0 +1,56 @@
+"""Control flow: ``If`` with a constant condition is inlined; ``Loop`` is rejected with a way out.
+
+ONNX signatures implemented:
+  If-13/16/19/21(cond; then_branch, else_branch) -> outputs...   (cond must fold to a constant)
+  Loop-13..21(M?, cond?, v_initial...; body) -> v_final_and_scan_outputs...   (not lowered)
+Legacy DCN exports an If whose condition is computed from shapes; with the
+batch fixed it folds, and the chosen branch's nodes are lowered in place of
+the If (their internal values renamed so they cannot clash).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pimsim.spec.errors import SpecError
+
+from compiler.frontend.ops import node_name
+
+
+def If(b, node, attrs: dict) -> None:
+    from onnx import numpy_helper
+
+    from compiler.frontend.registry import lower_node
+
+    src = node_name(node)
+    cond = b.const_data(node.input[0])
+    if cond is None:
+        raise SpecError(b.path, f"node {src}: If with a data-dependent condition is not supported "
+                                "(only conditions that fold to constants once the batch is fixed)")
+    branch = attrs["then_branch"] if bool(np.asarray(cond).reshape(-1)[0]) else attrs["else_branch"]
+    prefix = b.fresh(src)
+    renamed = _rename_branch(branch, prefix)
+    for init in branch.initializer:
+        b.add_constant(renamed.get(init.name, init.name), numpy_helper.to_array(init))
+    for sub in branch.node:
+        copy = type(sub)()
+        copy.CopyFrom(sub)
+        for i, name in enumerate(copy.input):
+            copy.input[i] = renamed.get(name, name)
+        for i, name in enumerate(copy.output):
+            copy.output[i] = renamed.get(name, name)
+        copy.name = f"{src}/{sub.name or sub.op_type}"
+        lower_node(b, copy)
+    for inner, outer in zip(branch.output, node.output):
+        b.emit("Identity", [renamed.get(inner.name, inner.name)], [outer], {}, src)
+
+
+def _rename_branch(branch, prefix: str) -> dict[str, str]:
+    """Names defined inside the branch get a prefix; outer-scope names stay."""
+    defined = {i.name for i in branch.initializer} | {o for n in branch.node for o in n.output if o}
+    return {name: f"{prefix}/{name}" for name in defined}
+
+
+def Loop(b, node, attrs: dict) -> None:
+    raise SpecError(b.path, f"node {node_name(node)}: op Loop (opset {b.opset}) is not supported "
+                            "(torch.nn.EmbeddingBag exports as a Loop: export with `recsys export`, which emits "
+                            "pim::EmbeddingBag, or use Embedding(...).sum(1) over padded multi-hot ids)")

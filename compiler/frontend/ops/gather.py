@@ -1,0 +1,34 @@
+"""Lookups: embedding tables and index selection.
+
+ONNX signatures implemented:
+  Gather-13(data, indices; axis=0) -> output
+  GatherND-13(data, indices; batch_dims=0) -> output
+  GatherElements-13(data, indices; axis=0) -> output
+  pim::EmbeddingBag-1(weight, indices, offsets?; mode="sum"|"mean"|"max") -> output
+    (the custom op ``recsys export`` may emit via torch.onnx.ops.symbolic,
+     onnx_and_ecosystem.md 1.5.4(c); semantics as torch.nn.EmbeddingBag)
+Whether a Gather is an embedding lookup (a large constant table) or a small
+vector-unit selection is decided by ``compiler.passes.partition``.
+"""
+
+from __future__ import annotations
+
+from compiler.frontend.ops import node_name
+
+
+def Gather(b, node, attrs: dict) -> None:
+    b.emit("Gather", list(node.input), list(node.output), {"axis": attrs.get("axis", 0)}, node_name(node))
+
+
+def GatherND(b, node, attrs: dict) -> None:
+    b.emit("GatherND", list(node.input), list(node.output), {"batch_dims": attrs.get("batch_dims", 0)},
+           node_name(node))
+
+
+def GatherElements(b, node, attrs: dict) -> None:
+    b.emit("GatherElements", list(node.input), list(node.output), {"axis": attrs.get("axis", 0)}, node_name(node))
+
+
+def EmbeddingBag(b, node, attrs: dict) -> None:
+    b.emit("pim.EmbeddingBag", list(node.input), list(node.output), {"mode": attrs.get("mode", "sum")},
+           node_name(node))

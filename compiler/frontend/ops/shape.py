@@ -1,0 +1,56 @@
+"""Data movement and shape arithmetic: views, copies and the Shape family (folded).
+
+ONNX signatures implemented (opset 13-21):
+  Reshape(data, shape; allowzero=0) -> reshaped ; Flatten(input; axis=1) -> output
+  Squeeze-13(data, axes?) -> squeezed ; Unsqueeze-13(data, axes) -> expanded
+  Transpose(data; perm) -> transposed ; Concat(inputs...; axis) -> concat_result
+  Split-13(input, split?; axis=0) / Split-18(input, split?; axis=0, num_outputs) -> outputs...
+  Slice-13(data, starts, ends, axes?, steps?) -> output
+  Expand(input, shape) ; Tile(input, repeats) ; CumSum(x, axis; exclusive, reverse)
+  Shape-15(data; start, end) ; Size(data) ; ConstantOfShape(input; value) ; Range(start, limit, delta)
+  Constant(; value | value_float(s) | value_int(s)) -> output
+With the batch fixed, Shape/Size fold into constants, and so does everything
+computed from them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pimsim.spec.errors import SpecError
+
+from compiler.frontend.ops import node_name
+
+PASSTHROUGH_OPS = ("Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Concat", "Slice", "Expand", "Tile",
+                   "CumSum", "Shape", "Size", "ConstantOfShape", "Range")
+KEEP_ATTRS = {"Reshape": ("allowzero",), "Flatten": ("axis",), "Transpose": ("perm",), "Concat": ("axis",),
+              "CumSum": ("exclusive", "reverse"), "Shape": ("start", "end")}
+
+
+def Passthrough(b, node, attrs: dict) -> None:
+    kept = {k: v for k, v in attrs.items() if k in KEEP_ATTRS.get(node.op_type, ())}
+    if node.op_type == "ConstantOfShape":
+        value = np.asarray(attrs.get("value", np.zeros(1, np.float32)))
+        kept = {"value": value.reshape(-1).tolist(), "value_dtype": value.dtype.name}
+    if node.op_type == "Transpose" and "perm" not in kept:
+        rank = len(b.graph.values[node.input[0]].shape)
+        kept["perm"] = list(reversed(range(rank)))
+    b.emit(node.op_type, list(node.input), list(node.output), kept, node_name(node))
+
+
+def Split(b, node, attrs: dict) -> None:
+    kept = {"axis": attrs.get("axis", 0)}
+    inputs = list(node.input)
+    if "split" in attrs:  # opset < 13 attribute form, accepted for robustness
+        inputs = inputs[:1] + [b.constant(np.asarray(attrs["split"], np.int64), "split")]
+    if len(inputs) < 2 or not inputs[1]:
+        kept["num_outputs"] = attrs.get("num_outputs", len(node.output))
+    b.emit("Split", inputs, list(node.output), kept, node_name(node))
+
+
+def Constant(b, node, attrs: dict) -> None:
+    for key, dtype in (("value", None), ("value_float", np.float32), ("value_floats", np.float32),
+                       ("value_int", np.int64), ("value_ints", np.int64)):
+        if key in attrs:
+            b.add_constant(node.output[0], np.asarray(attrs[key], dtype=dtype))
+            return
+    raise SpecError(b.path, f"node {node_name(node)}: Constant with {sorted(attrs)} is not supported")

@@ -1,0 +1,90 @@
+"""The compiler's one IR: an operator graph with shapes, dtypes, precision and placement.
+
+``Value`` is a tensor (full shape at the compile batch, numpy dtype name,
+constant data when known, bit width once precision is assigned).  ``Node`` is
+one operator whose ``op_type`` has reference semantics in
+``pimsim.spec.semantics``; passes fill in its ``kind`` (operator class),
+``precision``, crossbar ``blocks`` and home ``tile``.  ``OpGraph`` keeps nodes
+in schedule (topological) order.  ``compiler.ir.verify`` states the invariants.
+
+Operator classes (``Node.kind``), as in ``pimsim.spec.mapping``:
+``mvm`` (static-weight matrix-vector products on crossbars), ``dynamic_mvm``
+(activation x activation products), ``embedding`` (table lookups), ``vector``
+(element-wise / reduction / nonlinear work), ``copy`` (data movement through
+the tile buffer) and ``view`` (re-labellings that cost nothing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+KINDS = ("mvm", "dynamic_mvm", "embedding", "vector", "copy", "view")
+
+
+@dataclass
+class Value:
+    """A tensor.  ``shape`` includes the batch axis (``batch_axis``) at the compile batch size."""
+
+    name: str
+    shape: tuple[int, ...] | None = None
+    dtype: str | None = None
+    data: np.ndarray | None = None
+    constant: bool = False
+    external: bool = False  # constant whose data stayed in an external file (never loaded)
+    batch_axis: int | None = None
+    bits: int | None = None
+    quant_bits: int | None = None  # bit width a QDQ pair in the model gave this tensor
+
+    @property
+    def numel(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64)) if self.shape is not None else 0
+
+
+@dataclass
+class Node:
+    name: str
+    op_type: str
+    inputs: list[str]
+    outputs: list[str]
+    attrs: dict[str, Any] = field(default_factory=dict)
+    source_nodes: list[str] = field(default_factory=list)
+    kind: str | None = None
+    precision: dict[str, int] | None = None
+    tile: int | None = None
+    blocks: list[dict[str, int]] = field(default_factory=list)
+    shape_info: dict[str, Any] = field(default_factory=dict)  # m/k/n, count, tables... for the mapping
+
+
+@dataclass
+class ModelMeta:
+    path: str
+    sha256: str
+    name: str
+    opset: int
+
+
+@dataclass
+class OpGraph:
+    meta: ModelMeta
+    batch: int
+    values: dict[str, Value]
+    nodes: list[Node]
+    inputs: list[str]
+    outputs: list[str]
+
+    def producers(self) -> dict[str, Node]:
+        return {out: n for n in self.nodes for out in n.outputs}
+
+    def consumers(self) -> dict[str, list[Node]]:
+        users: dict[str, list[Node]] = {}
+        for n in self.nodes:
+            for name in n.inputs:
+                if name:
+                    users.setdefault(name, []).append(n)
+        return users
+
+    def is_const(self, name: str) -> bool:
+        return bool(name) and self.values[name].constant

@@ -1,0 +1,77 @@
+"""Emit: the placed IR as a ``pimsim.spec.mapping.Mapping`` plus its constant tensors.
+
+Every IR node becomes one mapping operator (views included) with its op_type
+and attrs, so the mapping runs under ``pimsim.spec.semantics``.  Shapes are
+per query: the batch axis is removed (and recorded as ``batch_axis``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pimsim.spec.mapping import Mapping, ModelInfo, ValueInfo
+
+from compiler import __version__
+from compiler.ir.graph import Node, OpGraph
+
+
+def to_mapping(graph: OpGraph, arch, opts) -> tuple[Mapping, dict[str, np.ndarray]]:
+    names = _value_order(graph)
+    values = [_value_info(graph, graph.values[n]) for n in names]
+    weights = {n: graph.values[n].data for n in names
+               if graph.values[n].constant and graph.values[n].data is not None}
+    mapping = Mapping(
+        schema_version=1, tool=f"pimcompile {__version__}",
+        model=ModelInfo(path=graph.meta.path, sha256=graph.meta.sha256, name=graph.meta.name, opset=graph.meta.opset),
+        arch_sha256=arch.sha256(), arch=arch, strategy=opts.strategy, batch=graph.batch,
+        inputs=list(graph.inputs), outputs=list(graph.outputs), values=values,
+        operators=[_operator(graph, n) for n in graph.nodes],
+    )
+    return mapping, weights
+
+
+def _value_order(graph: OpGraph) -> list[str]:
+    seen: dict[str, None] = dict.fromkeys(graph.inputs)
+    for n in graph.nodes:
+        for name in n.inputs + n.outputs:
+            if name:
+                seen.setdefault(name)
+    for name in graph.outputs:
+        seen.setdefault(name)
+    return list(seen)
+
+
+def _value_info(graph: OpGraph, v) -> ValueInfo:
+    shape = list(v.shape)
+    if v.batch_axis is not None:
+        del shape[v.batch_axis]
+    return ValueInfo(name=v.name, shape=shape, dtype=v.dtype, bits=v.bits or 32, constant=v.constant,
+                     batch_axis=v.batch_axis)
+
+
+def _jsonable(value):
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, (np.integer, np.floating)):
+        return value.item()
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _operator(graph: OpGraph, n: Node) -> dict:
+    op = {"name": n.name, "op_type": n.op_type, "source_nodes": n.source_nodes, "inputs": n.inputs,
+          "outputs": n.outputs, "attrs": {k: _jsonable(v) for k, v in n.attrs.items()},
+          "precision": n.precision, "tile": n.tile, "kind": n.kind}
+    info = n.shape_info
+    if n.kind == "mvm":
+        op.update(m=info["m"], k=info["k"], n=info["n"], blocks=n.blocks)
+    elif n.kind == "dynamic_mvm":
+        op.update(count=info["count"], m=info["m"], k=info["k"], n=info["n"], implementation="vector")
+    elif n.kind == "embedding":
+        op.update(tables=info["tables"], rows=info["rows"], dim=info["dim"], lookups=info["lookups"],
+                  storage=info["storage"])
+    elif n.kind == "vector":
+        op.update(ops=info["ops"])
+    elif n.kind == "copy":
+        op.update(bits=info["bits_elements"] * max(graph.values[o].bits or 32 for o in n.outputs if o))
+    return op

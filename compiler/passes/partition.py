@@ -1,0 +1,117 @@
+"""Partition: give every node its operator class (crossbar, vector unit, embedding storage, movement).
+
+- ``pim.LinearMVM`` (a product with a constant weight) -> ``mvm`` on crossbars;
+- products of two activations (MatMul, Gemm, contracting Einsum) -> ``dynamic_mvm``;
+- lookups in a constant 2-D table (Gather axis 0, pim.EmbeddingBag) -> ``embedding``;
+- selections, concatenation, splits, slices, real transposes, im2col -> ``copy``
+  (they move bits through the tile buffer);
+- reshapes and Transposes that only move size-1 axes -> ``view`` (free);
+- everything else -> ``vector`` with per-query element-operation counts by class.
+Counts are per query: totals at the compile batch divided by the batch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from compiler.ir.graph import Node, OpGraph
+
+VIEW_OPS = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity"}
+COPY_OPS = {"Concat", "Split", "Slice", "GatherND", "GatherElements", "Expand", "Tile", "pim.Im2Col", "Gather",
+            "Transpose"}
+DYNAMIC_OPS = {"MatMul", "Gemm", "Einsum"}
+# element-operation classes per output element (vector unit pricing classes, pimsim.spec.mapping)
+PER_OUTPUT = {
+    "Add": {"add": 1}, "Sub": {"add": 1}, "Sum": {"add": 1}, "Mean": {"add": 1, "div": 1}, "CumSum": {"add": 1},
+    "Mul": {"mul": 1}, "Pow": {"mul": 1}, "Neg": {"add": 1}, "Div": {"div": 1}, "Reciprocal": {"div": 1},
+    "Mod": {"div": 1}, "Relu": {"compare": 1}, "LeakyRelu": {"compare": 1, "mul": 1}, "Clip": {"compare": 2},
+    "Max": {"compare": 1}, "Min": {"compare": 1}, "Equal": {"compare": 1}, "Less": {"compare": 1},
+    "Greater": {"compare": 1}, "LessOrEqual": {"compare": 1}, "GreaterOrEqual": {"compare": 1},
+    "And": {"compare": 1}, "Or": {"compare": 1}, "Not": {"compare": 1}, "Where": {"compare": 1},
+    "Abs": {"compare": 1}, "Sign": {"compare": 1}, "Floor": {"compare": 1}, "Ceil": {"compare": 1},
+    "Sigmoid": {"nonlinear": 1}, "Tanh": {"nonlinear": 1}, "Exp": {"nonlinear": 1}, "Log": {"nonlinear": 1},
+    "Sqrt": {"nonlinear": 1}, "Erf": {"nonlinear": 1}, "Softplus": {"nonlinear": 1},
+    "Cast": {"copy": 1}, "Range": {"add": 1}, "ConstantOfShape": {"copy": 1}, "Shape": {"copy": 1},
+    "Size": {"copy": 1}, "QuantizeLinear": {"div": 1, "add": 1, "compare": 2}, "DequantizeLinear": {"add": 1, "mul": 1},
+    "BatchNormalization": {"add": 2, "mul": 1, "div": 1},
+}
+# per *input* element (reductions, normalisations)
+PER_INPUT = {
+    "ReduceSum": {"add": 1}, "ReduceMean": {"add": 1}, "ReduceMax": {"compare": 1}, "ReduceMin": {"compare": 1},
+    "ReduceProd": {"mul": 1}, "ReduceL2": {"mul": 1, "add": 1}, "ArgMax": {"compare": 1},
+    "Softmax": {"compare": 1, "add": 2, "nonlinear": 1, "div": 1},
+    "LogSoftmax": {"compare": 1, "add": 3, "nonlinear": 1},
+    "LayerNormalization": {"add": 4, "mul": 3, "div": 1},
+}
+
+
+def partition(graph: OpGraph, arch, opts) -> OpGraph:
+    for n in graph.nodes:
+        n.kind, n.shape_info = classify(graph, n)
+    return graph
+
+
+def per_query(graph: OpGraph, name: str) -> int:
+    return max(1, graph.values[name].numel // graph.batch)
+
+
+def classify(graph: OpGraph, n: Node) -> tuple[str, dict]:
+    if n.op_type == "pim.LinearMVM":
+        k, nn = graph.values[n.inputs[1]].shape
+        return "mvm", {"m": max(1, per_query(graph, n.inputs[0]) // k), "k": k, "n": nn}
+    if n.op_type == "pim.EmbeddingBag" or (n.op_type == "Gather" and _is_table(graph, n)):
+        rows, dim = graph.values[n.inputs[0]].shape
+        return "embedding", {"tables": 1, "rows": rows, "dim": dim, "lookups": per_query(graph, n.inputs[1])}
+    if n.op_type in DYNAMIC_OPS:
+        dims = _product_dims(graph, n)
+        if dims is not None:
+            return "dynamic_mvm", dims
+        return "vector", {"ops": {"mul": per_query(graph, n.outputs[0])}}
+    if n.op_type in VIEW_OPS or (n.op_type == "Transpose" and _moves_only_unit_axes(graph, n)):
+        return "view", {}
+    if n.op_type in COPY_OPS:
+        return "copy", {"bits_elements": sum(per_query(graph, o) for o in n.outputs if o)}
+    return "vector", {"ops": vector_ops(graph, n)}
+
+
+def _is_table(graph: OpGraph, n: Node) -> bool:
+    table = graph.values[n.inputs[0]]
+    return table.constant and len(table.shape) == 2 and n.attrs.get("axis", 0) == 0
+
+
+def _moves_only_unit_axes(graph: OpGraph, n: Node) -> bool:
+    shape = graph.values[n.inputs[0]].shape
+    moved = [a for i, a in enumerate(n.attrs["perm"]) if shape[a] != 1]
+    return moved == sorted(moved)
+
+
+def _product_dims(graph: OpGraph, n: Node) -> dict | None:
+    """count x [m, k] @ [k, n] per query; None for an Einsum that contracts nothing (element-wise)."""
+    out = graph.values[n.outputs[0]].shape
+    per_out = per_query(graph, n.outputs[0])
+    if n.op_type == "Einsum":
+        lhs = n.attrs["equation"].replace(" ", "").split("->")
+        letters = dict(zip("".join(lhs[0].split(",")),
+                           [d for i in n.inputs for d in graph.values[i].shape]))
+        contracted = [c for c in letters if c not in lhs[1]]
+        if not contracted:
+            return None
+        k = int(np.prod([letters[c] for c in contracted]))
+        return {"count": per_out, "m": 1, "k": k, "n": 1}
+    a = graph.values[n.inputs[0]].shape
+    k = a[0] if n.op_type == "Gemm" and n.attrs.get("transA", 0) else a[-1]
+    nn = out[-1] if out else 1
+    m = out[-2] if len(out) >= 2 else 1
+    if per_out % (m * nn) == 0 and per_out >= m * nn:
+        return {"count": per_out // (m * nn), "m": m, "k": k, "n": nn}
+    return {"count": 1, "m": max(1, per_out // nn), "k": k, "n": nn}
+
+
+def vector_ops(graph: OpGraph, n: Node) -> dict[str, int]:
+    if n.op_type in PER_INPUT:
+        count, table = per_query(graph, n.inputs[0]), PER_INPUT[n.op_type]
+    else:
+        count, table = per_query(graph, n.outputs[0]), PER_OUTPUT.get(n.op_type)
+    if table is None:
+        raise KeyError(f"no vector-unit cost for {n.op_type}")  # a compiler bug: every lowered op is priced
+    return {cls: per * count for cls, per in sorted(table.items())}

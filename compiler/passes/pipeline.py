@@ -1,0 +1,47 @@
+"""The pass pipeline: the compiler's table of contents (code_style_examples.md G6).
+
+Each pass is ``pass_name(graph, arch, opts) -> OpGraph``; with ``verify_each``
+(tests, ``--debug``) the IR verifier runs after every one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from compiler.ir.graph import OpGraph
+from compiler.ir.verify import verify
+from compiler.passes.fold import fold_constants
+from compiler.passes.partition import partition
+from compiler.passes.place import place
+from compiler.passes.precision import assign_precision
+from compiler.passes.schedule import schedule
+from compiler.passes.tile import tile_weights
+
+
+@dataclass
+class CompileOptions:
+    strategy: str = "optimized"  # "naive" = the issue-6 baseline
+    policy: object | None = None  # compiler.precision_policy.PrecisionPolicy
+    area_budget_mm2: float | None = None  # replication budget (issue 6; unused by these passes)
+    verify_each: bool = False
+    notes: dict = field(default_factory=dict)  # facts for the report (crossbars used, spills)
+
+
+PASSES = (
+    ("fold", fold_constants),  # drop folded nodes and Identities, fuse Gather+Reduce into EmbeddingBag, DCE
+    ("partition", partition),  # operator class: mvm / dynamic_mvm / embedding / vector / copy / view
+    ("precision", assign_precision),  # QDQ > --precision policy > arch defaults (naive: arch defaults)
+    ("tile", tile_weights),  # weight matrices -> crossbar blocks (rows, cols, bit slices, sign)
+    ("place", place),  # blocks -> (tile, pe, crossbar); home tile for every op; embedding storage
+    ("schedule", schedule),  # deterministic topological order
+)
+
+
+def run_passes(graph: OpGraph, arch, opts: CompileOptions) -> OpGraph:
+    if opts.verify_each:
+        verify(graph, "frontend")
+    for name, fn in PASSES:
+        graph = fn(graph, arch, opts)
+        if opts.verify_each:
+            verify(graph, name)
+    return graph

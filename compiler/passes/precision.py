@@ -1,0 +1,87 @@
+"""Assign per-operator precision and every value's bit width.
+
+Sources, in priority order (``--strategy optimized``):
+1. QDQ pairs in the model: a weight that was DequantizeLinear'd from int8
+   keeps 8 bits; an activation that went through Q/DQ is read at that width;
+2. the ``--precision POLICY.yaml`` (``compiler.precision_policy``): a default
+   and per-operator overrides matched by node name (glob);
+3. the architecture's defaults (``arch.precision``).
+``--strategy naive`` is the issue-6 baseline: the architecture's defaults
+everywhere (QDQ and policies are ignored).
+
+Value widths: activations carry their producer's ``output_bits``; float
+graph inputs the default input width; integer tensors (indices) their dtype
+width capped at 32 bits (no table has 2^32 rows); booleans 1 bit; constant
+weights of crossbar ops and embedding tables the weight width; other float
+constants (biases, scales) 32 bits because they are applied after the
+full-precision shift-and-add.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from compiler.ir.graph import Node, OpGraph
+from compiler.precision_policy import PrecisionPolicy
+
+
+def assign_precision(graph: OpGraph, arch, opts) -> OpGraph:
+    policy: PrecisionPolicy | None = opts.policy if opts.strategy == "optimized" else None
+    use_qdq = opts.strategy == "optimized"
+    default_w, default_a = arch.precision.weight_bits, arch.precision.input_bits
+    if policy is not None:
+        default_w, default_a = policy.default.get("weight_bits", default_w), policy.default.get("input_bits", default_a)
+    for name in graph.inputs:
+        _set_bits(graph.values[name], default_a)
+    for n in graph.nodes:
+        rule = policy.for_node(n.name, n.source_nodes) if policy is not None else {}
+        w_bits = rule.get("weight_bits", default_w)
+        a_bits = rule.get("input_bits", default_a)
+        if use_qdq:
+            w_bits, a_bits = _from_qdq(graph, n, w_bits, a_bits)
+        n.precision = _node_precision(graph, n, arch, w_bits, a_bits, rule.get("output_bits", a_bits))
+        for name in n.inputs:
+            v = graph.values.get(name) if name else None
+            if v is not None and v.constant:
+                _set_bits(v, w_bits if n.kind in ("mvm", "embedding") and name == n.inputs[_weight_slot(n)] else 32)
+        for name in n.outputs:
+            if name:
+                _set_bits(graph.values[name], n.precision["output_bits"])
+    return graph
+
+
+def _weight_slot(n: Node) -> int:
+    return 1 if n.kind == "mvm" else 0
+
+
+def _from_qdq(graph: OpGraph, n: Node, w_bits: int, a_bits: int) -> tuple[int, int]:
+    if n.kind in ("mvm", "embedding"):
+        q = graph.values[n.inputs[_weight_slot(n)]].quant_bits
+        w_bits = q if q else w_bits
+    acts = [graph.values[i] for i in n.inputs if i and not graph.values[i].constant]
+    q_in = [v.quant_bits for v in acts if v.quant_bits]
+    return w_bits, (max(q_in) if q_in else a_bits)
+
+
+def _node_precision(graph: OpGraph, n: Node, arch, w_bits: int, a_bits: int, out_bits: int) -> dict:
+    acts = [graph.values[i] for i in n.inputs if i and not graph.values[i].constant]
+    first = acts[0] if acts else None
+    in_bits = a_bits
+    if first is not None and not np.issubdtype(np.dtype(first.dtype), np.floating):
+        in_bits = _dtype_bits(first.dtype)
+    out = graph.values[n.outputs[0]]
+    if not np.issubdtype(np.dtype(out.dtype), np.floating):
+        out_bits = _dtype_bits(out.dtype)
+    p = {"input_bits": int(in_bits), "output_bits": int(out_bits)}
+    if n.kind == "mvm":
+        p.update(weight_bits=int(w_bits), adc_bits=arch.pe.adc.bits)
+    return p
+
+
+def _dtype_bits(dtype: str) -> int:
+    dt = np.dtype(dtype)
+    return 1 if dt == np.bool_ else min(dt.itemsize * 8, 32)
+
+
+def _set_bits(v, float_bits: int) -> None:
+    v.bits = int(float_bits) if np.issubdtype(np.dtype(v.dtype), np.floating) else _dtype_bits(v.dtype)

@@ -1,0 +1,45 @@
+"""Tile weight matrices into crossbar blocks: rows x columns x weight bit-slices x sign.
+
+A ``K x N`` weight at ``weight_bits`` needs ``S = ceil(weight_bits / cell_bits)``
+bit-slices per weight (ISAAC: 16-bit weights over 8 two-bit cells) and, with
+differential signed encoding, a +/- column pair per slice (``sign_columns``
+2; offset encoding 1, PUMA/MNSIM ``Xbar_Polarity``).  Row blocks are the
+crossbar's rows; a column block holds as many whole weights (all their
+slices and sign columns) as fit in the crossbar's columns, splitting the
+slices themselves only when one weight is wider than a crossbar.
+"""
+
+from __future__ import annotations
+
+from compiler.ir.graph import OpGraph
+
+
+def weight_layout(arch, weight_bits: int) -> tuple[int, int, int]:
+    """(slices per weight, slices per block, sign columns)."""
+    xbar = arch.pe.crossbar
+    slices = -(-weight_bits // xbar.cell_bits)
+    sign = 2 if xbar.signed_encoding == "differential" else 1
+    return slices, min(slices, xbar.cols // sign), sign
+
+
+def tile_matrix(arch, k: int, n: int, weight_bits: int) -> list[dict[str, int]]:
+    """Unplaced blocks covering the ``k x n`` weight once (row-major over rows, columns, slices)."""
+    xbar = arch.pe.crossbar
+    slices, per_block, sign = weight_layout(arch, weight_bits)
+    cols_per_block = max(1, xbar.cols // (per_block * sign))
+    blocks = []
+    for r0 in range(0, k, xbar.rows):
+        for c0 in range(0, n, cols_per_block):
+            for s0 in range(0, slices, per_block):
+                blocks.append({"row_start": r0, "rows": min(xbar.rows, k - r0), "col_start": c0,
+                               "cols": min(cols_per_block, n - c0), "slice_start": s0,
+                               "slice_count": min(per_block, slices - s0), "sign_columns": sign})
+    return blocks
+
+
+def tile_weights(graph: OpGraph, arch, opts) -> OpGraph:
+    for n in graph.nodes:
+        if n.kind == "mvm":
+            info = n.shape_info
+            n.blocks = tile_matrix(arch, info["k"], info["n"], n.precision["weight_bits"])
+    return graph

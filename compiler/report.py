@@ -1,0 +1,50 @@
+"""``pimcompile --report``: operators by class, crossbars and tiles used, utilisation, where each op went."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+
+def crossbar_stats(mapping) -> dict:
+    """Crossbars and tiles holding weights, and the fraction of their cells used."""
+    arch = mapping.arch
+    xbar = arch.pe.crossbar
+    used = {(b.tile, b.pe, b.crossbar) for op in mapping.operators for b in getattr(op, "blocks", [])}
+    cells = sum(b.rows * b.physical_cols for op in mapping.operators for b in getattr(op, "blocks", []))
+    tiles = {t for t, _, _ in used}
+    util = cells / (len(used) * xbar.rows * xbar.cols) if used else 0.0
+    return {"crossbars_used": len(used), "crossbars_total": arch.crossbars_per_chip, "tiles_used": len(tiles),
+            "tiles_total": arch.chip.tiles, "cell_utilisation": util}
+
+
+def format_report(mapping) -> str:
+    stats = crossbar_stats(mapping)
+    kinds = Counter(op.kind for op in mapping.operators)
+    lines = [f"model {mapping.model.name} (opset {mapping.model.opset}) on {mapping.arch.name}, "
+             f"strategy {mapping.strategy}",
+             "operators by class: " + ", ".join(f"{k} {kinds[k]}" for k in sorted(kinds)),
+             f"crossbars used: {stats['crossbars_used']} of {stats['crossbars_total']}; "
+             f"tiles used: {stats['tiles_used']} of {stats['tiles_total']}; "
+             f"crossbar cell utilisation: {100 * stats['cell_utilisation']:.1f} %",
+             "", f"{'operator':40s} {'op_type':18s} {'class':12s} {'tile':>4s}  where / size"]
+    for op in mapping.operators:
+        lines.append(f"{op.name[:40]:40s} {op.op_type[:18]:18s} {op.kind:12s} {op.tile:4d}  {_where(op)}")
+    return "\n".join(lines)
+
+
+def _where(op) -> str:
+    p = op.precision
+    if op.kind == "mvm":
+        tiles = sorted({b.tile for b in op.blocks})
+        span = f"tile {tiles[0]}" if len(tiles) == 1 else f"tiles {tiles[0]}-{tiles[-1]}"
+        return (f"{op.k}x{op.n} w{p.weight_bits}/a{p.input_bits} bits, m={op.m}: {len(op.blocks)} crossbars on "
+                f"{span}")
+    if op.kind == "dynamic_mvm":
+        return f"{op.count} x [{op.m}x{op.k}]@[{op.k}x{op.n}] on the {op.implementation} unit"
+    if op.kind == "embedding":
+        return f"table {op.rows}x{op.dim}, {op.lookups} lookups/query, in {op.storage}"
+    if op.kind == "vector":
+        return ", ".join(f"{k} {v}" for k, v in op.ops.items()) + " element ops/query"
+    if op.kind == "copy":
+        return f"{op.bits} bits through the buffer"
+    return "view (free)"
