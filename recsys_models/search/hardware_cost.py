@@ -70,18 +70,14 @@ def _report_metrics(report: Any, mapping: Any) -> dict[str, float]:
     out = {k: float(data[k]) for k in REPORT_METRICS}
     # inferences per second per watt: throughput / (power_mw * 1e-3); no unit module on this side, so spelled out
     out["inferences_per_s_per_w"] = out["throughput_inferences_per_s"] / (out["power_mw"] * 1.0e-3)
-    crossbars = _mapping_crossbars(mapping)
-    if crossbars is not None:
-        out["crossbars"] = float(crossbars)
+    out["crossbars"] = float(_mapping_crossbars(mapping))
     return out
 
 
-def _mapping_crossbars(mapping: Any) -> int | None:
-    blocks = getattr(mapping, "crossbar_blocks", None) or getattr(mapping, "blocks", None)
-    try:
-        return len(blocks) if blocks is not None else None
-    except TypeError:
-        return None
+def _mapping_crossbars(mapping: Any) -> int:
+    """Distinct physical crossbars holding weights (blocks may share one crossbar when packed)."""
+    used = {(b.tile, b.pe, b.crossbar) for op in mapping.operators for b in getattr(op, "blocks", []) or []}
+    return len(used)
 
 
 def price_onnx(onnx_path: str | Path, arch_doc: dict, strategy: str = "optimized", batch: int = 1,
@@ -100,8 +96,9 @@ def price_onnx(onnx_path: str | Path, arch_doc: dict, strategy: str = "optimized
 
     arch = arch_from_doc(arch_doc, "arch")
     try:
+        # the mapping is per query (compile batch 1); the simulator runs ``batch`` queries through it
         mapping = compile_onnx(str(onnx_path), arch, strategy=strategy, precision_policy=precision_policy,
-                               batch=batch, weights=False)
+                               batch=1, weights=False)
         report = simulate(mapping, batch=batch)
     except SpecError as exc:
         raise UserError(exc.path, exc.message) from None
@@ -146,16 +143,13 @@ class CostCache:
             os.replace(tmp, self.directory / f"{key}.json")
 
 
-def write_mapping(onnx_path: str | Path, arch_doc: dict, out_path: str | Path, strategy: str = "optimized",
-                  batch: int = 1) -> None:
-    """Compile ``onnx_path`` for ``arch_doc`` and write the mapping.json (atomically)."""
-    from compiler.api import compile_onnx
-    from pimsim.spec.mapping import write_mapping as _write
+def write_mapping(onnx_path: str | Path, arch_doc: dict, out_path: str | Path, strategy: str = "optimized") -> None:
+    """Compile ``onnx_path`` for ``arch_doc``; write mapping.json and its weights sidecar (atomically)."""
+    from compiler.api import compile_onnx, write_compiled
 
     arch = arch_from_doc(arch_doc, "arch")
     try:
-        mapping = compile_onnx(str(onnx_path), arch, strategy=strategy, batch=batch, weights=False)
-        _write(mapping, out_path)
+        write_compiled(compile_onnx(str(onnx_path), arch, strategy=strategy, batch=1, weights=True), out_path)
     except SpecError as exc:
         raise UserError(exc.path, exc.message) from None
 

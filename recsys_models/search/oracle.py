@@ -24,8 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from recsys_models.errors import UserError
 from recsys_models.search import hardware_cost
+from recsys_models.search.flops import onnx_flops
 from recsys_models.search.hw_space import load_hw_space
 
 
@@ -62,8 +62,9 @@ class Evaluator:
             return hit
         with tempfile.TemporaryDirectory(prefix="recsys-search-") as tmp:
             onnx_path = Path(tmp) / "candidate.onnx"
-            export_candidate_onnx(arch_json, self.spec["dataset"], onnx_path, batch)
+            export_candidate_onnx(arch_json, self.spec["dataset"], onnx_path)
             metrics = hardware_cost.price_onnx(onnx_path, doc, strategy=strategy, batch=batch)
+            metrics["flops"] = onnx_flops(onnx_path)
         self.cache.put(key, metrics)
         return metrics
 
@@ -82,12 +83,9 @@ def make_evaluator(spec: dict) -> Evaluator:
     return Evaluator(spec)
 
 
-def export_candidate_onnx(arch_json: dict, dataset: str, path: Path, batch: int) -> None:
-    """Export the standalone model of ``arch_json`` (precisions as QDQ pairs) to ``path``."""
+def export_candidate_onnx(arch_json: dict, dataset: str, path: Path, hash_size: int | None = None) -> None:
+    """Export the standalone model of ``arch_json`` (precisions as QDQ pairs, fresh seeded weights) to ``path``."""
     from recsys_models.space import arch_from_json
+    from recsys_models.supernet.onnx_qdq import export_subnet_onnx
 
-    try:
-        from recsys_models.supernet import export_subnet_onnx
-    except ImportError as exc:
-        raise UserError("recsys_models.supernet", f"not available ({exc}); cannot export candidates") from None
-    export_subnet_onnx(arch_from_json(arch_json), dataset, str(path), batch=batch)
+    export_subnet_onnx(arch_from_json(arch_json), dataset, str(path), batch=1, hash_size=hash_size, verify=False)

@@ -86,8 +86,8 @@ def write_design(design: Evaluated, index: int, out_dir: Path, spec: dict) -> Pa
     d = out_dir / f"{index:02d}-{design.key}"
     d.mkdir(parents=True, exist_ok=True)
     (d / "arch.json").write_text(json.dumps(design.candidate, indent=1, sort_keys=True) + "\n")
-    export_candidate_onnx(design.candidate["arch"], spec["dataset"], d / "model.onnx", spec["batch"])
+    export_candidate_onnx(design.candidate["arch"], spec["dataset"], d / "model.onnx")
     doc = (load_hw_space(spec["hw_space"]).apply(design.candidate["hw"]) if spec.get("hw_space")
            else hardware_cost.base_arch_doc(spec["base_arch"]))
-    hardware_cost.write_mapping(d / "model.onnx", doc, d / "mapping.json", spec["strategy"], spec["batch"])
+    hardware_cost.write_mapping(d / "model.onnx", doc, d / "mapping.json", spec["strategy"])
     return d
