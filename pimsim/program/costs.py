@@ -1,0 +1,144 @@
+"""Per-action durations (cycles) and energies (pJ) that lowering needs, taken from the component models.
+
+This is the only module of ``pimsim.program`` that reads
+``pimsim.components``: every number here is ``model.latency_cycles(action)``
+or ``model.energy_pj(action)`` of one instance, scaled by how many actions a
+task performs.  Action counts per task are documented where they are used
+(``lower.py``, ``crossbar.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pimsim.components import ComponentSet
+
+
+def ceil_div(a: int, b: int) -> int:
+    return -(-int(a) // int(b))
+
+
+@dataclass(frozen=True)
+class Costs:
+    comps: ComponentSet
+
+    # -- crossbar and its periphery (per instance action) --------------
+    @property
+    def read_cycles(self) -> int:
+        return self.comps.crossbar.latency_cycles("read")
+
+    @property
+    def read_pj(self) -> float:
+        return self.comps.crossbar.energy_pj("read")
+
+    @property
+    def write_row_cycles(self) -> int:
+        return self.comps.crossbar.latency_cycles("write_row")
+
+    @property
+    def write_row_pj(self) -> float:
+        return self.comps.crossbar.energy_pj("write_row")
+
+    @property
+    def dac_cycles(self) -> int:
+        return self.comps.dac.latency_cycles("drive")
+
+    @property
+    def dac_pj(self) -> float:
+        return self.comps.dac.energy_pj("drive")
+
+    @property
+    def sample_hold_cycles(self) -> int:
+        return self.comps.sample_hold.latency_cycles("sample")
+
+    @property
+    def sample_hold_pj(self) -> float:
+        return self.comps.sample_hold.energy_pj("sample")
+
+    def adc_cycles(self, conversions: int) -> int:
+        """Cycles of ``conversions`` back-to-back conversions of one ADC."""
+        return self.comps.adc.cycles_for_conversions(conversions)
+
+    @property
+    def adc_pj(self) -> float:
+        return self.comps.adc.energy_pj("convert")
+
+    @property
+    def shift_add_cycles(self) -> int:
+        return self.comps.shift_add.latency_cycles("add")
+
+    @property
+    def shift_add_pj(self) -> float:
+        return self.comps.shift_add.energy_pj("add")
+
+    def input_register_pj(self, reads: int) -> float:
+        """``reads`` crossbar reads, each with one read and (steady state) one write of the input register."""
+        r = self.comps.pe_input_register
+        return reads * (r.energy_pj("read") + r.energy_pj("write"))
+
+    def output_register_pj(self, words: int) -> float:
+        """``words`` partial-sum words, each written and read once in the PE output register."""
+        r = self.comps.pe_output_register
+        return words * (r.energy_pj("read") + r.energy_pj("write"))
+
+    # -- tile buffer and bus --------------------------------------------
+    def buffer_accesses(self, bits: int) -> int:
+        return ceil_div(bits, self.comps.tile_buffer.width_bits) if bits > 0 else 0
+
+    def buffer_cycles(self, bits: int) -> int:
+        """One bank serves ``ceil(bits / width_bits)`` accesses back to back."""
+        return self.buffer_accesses(bits) * self.comps.tile_buffer.latency_cycles("read")
+
+    def buffer_read_pj(self, bits: int) -> float:
+        return self.buffer_accesses(bits) * self.comps.tile_buffer.energy_pj("read")
+
+    def buffer_write_pj(self, bits: int) -> float:
+        return self.buffer_accesses(bits) * self.comps.tile_buffer.energy_pj("write")
+
+    def bus_cycles(self, bits: int) -> int:
+        bus = self.comps.bus
+        return ceil_div(bits, bus.width_bits) * bus.latency_cycles("transfer_bit") if bits > 0 else 0
+
+    def bus_pj(self, bits: int) -> float:
+        return bits * self.comps.bus.energy_pj("transfer_bit")
+
+    # -- NoC and chip I/O -------------------------------------------------
+    @property
+    def hop_cycles(self) -> int:
+        return self.comps.router.latency_cycles("hop")
+
+    def hop_pj(self, flits: int) -> float:
+        """``flits`` flits over one hop (router plus link)."""
+        return flits * self.comps.router.energy_pj("hop")
+
+    def io_cycles(self, bits: int) -> int:
+        return self.comps.io_link.cycles_for_bits(bits)
+
+    def io_pj(self, bits: int) -> float:
+        return bits * self.comps.io_link.energy_pj("transfer_bit")
+
+    # -- vector unit and embedding storage ------------------------------
+    def vector_cycles(self, ops: dict[str, int]) -> int:
+        vu = self.comps.vector_unit
+        return sum(vu.cycles_for_elements(n, k) for k, n in sorted(ops.items()) if n > 0)
+
+    def vector_pj(self, ops: dict[str, int]) -> float:
+        vu = self.comps.vector_unit
+        return sum(n * vu.energy_pj(k) for k, n in sorted(ops.items()) if n > 0)
+
+    def embedding_cycles(self, storage: str, rows: int, bits: int) -> int:
+        """Latency of the first bit, then ``bits`` at the storage bandwidth (rows are streamed)."""
+        self._check_storage(storage)
+        return self.comps.embedding_storage.cycles_for_bits(bits)
+
+    def embedding_pj(self, storage: str, rows: int, bits: int) -> float:
+        self._check_storage(storage)
+        return bits * self.comps.embedding_storage.energy_pj("read_bit")
+
+    def _check_storage(self, storage: str) -> None:
+        onchip = self.comps.embedding_storage.onchip
+        if (storage == "onchip") != onchip:
+            from pimsim.components import ComponentError
+
+            where = "on-chip ReRAM" if onchip else "DRAM"
+            raise ComponentError(f"embedding storage {storage!r} requested but the architecture prices {where}")

@@ -1,0 +1,94 @@
+"""The simulation report: one frozen record, converted to the stable ``--json`` contract.
+
+Inside it, time is integer cycles and energy pJ (as the engine produced
+them); ns, s and mW are derived here through ``pimsim.spec.units``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pimsim.spec.units import cycles_to_ns, per_s_from_ns, power_mw_from_energy
+
+JSON_KEYS = ("latency_ns", "latency_cycles", "throughput_inferences_per_s", "energy_per_inference_pj", "power_mw",
+             "area_mm2", "energy_breakdown_pj", "area_breakdown_mm2", "stats", "utilization")
+"""The ``pimsim run --json`` contract (foundation issue plus ``utilization``)."""
+
+
+@dataclass(frozen=True)
+class Report:
+    """Results of simulating ``batch`` queries of one mapping.
+
+    Attributes
+    ----------
+    latency_cycles : int
+        One query alone, first input bit in to last output bit out.
+    makespan_cycles : int
+        The whole stream of ``batch`` queries.
+    energy_breakdown_pj : dict
+        Component role -> pJ over the whole run, plus ``leakage``.
+    busy_cycles : dict
+        Resource class -> busy server-cycles over the run.
+    utilization : dict
+        Resource class -> busy server-cycles / (servers on chip x makespan).
+    operators : list of (name, start_cycles, finish_cycles)
+        Per-operator span of the single-query run.
+    """
+
+    mapping_name: str
+    arch_name: str
+    clock_mhz: float
+    batch: int
+    latency_cycles: int
+    makespan_cycles: int
+    energy_breakdown_pj: dict
+    leakage_mw: float
+    area_mm2: float
+    area_breakdown_mm2: dict
+    busy_cycles: dict
+    utilization: dict
+    events: int
+    wall_s: float
+    tasks: int
+    operators: list = field(default_factory=list)
+
+    @property
+    def latency_ns(self) -> float:
+        return cycles_to_ns(self.latency_cycles, self.clock_mhz)
+
+    @property
+    def makespan_ns(self) -> float:
+        return cycles_to_ns(self.makespan_cycles, self.clock_mhz)
+
+    @property
+    def energy_total_pj(self) -> float:
+        return sum(self.energy_breakdown_pj.values())
+
+    @property
+    def energy_per_inference_pj(self) -> float:
+        return self.energy_total_pj / self.batch
+
+    @property
+    def throughput_inferences_per_s(self) -> float:
+        """Queries completed per second over the whole stream (pipeline fill included)."""
+        return self.batch * per_s_from_ns(self.makespan_ns)
+
+    @property
+    def power_mw(self) -> float:
+        """Average power over the stream: all energy (dynamic + leakage) / makespan."""
+        return power_mw_from_energy(self.energy_total_pj, self.makespan_ns)
+
+    def to_json_dict(self) -> dict:
+        return {
+            "latency_ns": self.latency_ns,
+            "latency_cycles": self.latency_cycles,
+            "throughput_inferences_per_s": self.throughput_inferences_per_s,
+            "energy_per_inference_pj": self.energy_per_inference_pj,
+            "power_mw": self.power_mw,
+            "area_mm2": self.area_mm2,
+            "energy_breakdown_pj": dict(sorted(self.energy_breakdown_pj.items())),
+            "area_breakdown_mm2": dict(sorted(self.area_breakdown_mm2.items())),
+            "stats": {"events": self.events, "wall_s": self.wall_s, "tasks": self.tasks, "batch": self.batch,
+                      "makespan_cycles": self.makespan_cycles},
+            "utilization": dict(sorted(self.utilization.items())),
+        }

@@ -1,0 +1,72 @@
+"""Turn an engine run into report quantities: energy by component, busy time and utilization, area.
+
+Energy conservation by construction: the breakdown sums every task's energy
+(per component) over all queries, plus ``leakage = chip leakage_mw x
+makespan``; the trace writer uses the same per-task energies.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pimsim.program.resources import instances_on_chip
+from pimsim.spec.units import cycles_to_ns, energy_pj_from_power
+
+
+def queries_per_template(stream) -> np.ndarray:
+    batch = stream.query_offset.size - 1
+    return np.bincount(np.arange(batch) % len(stream.templates), minlength=len(stream.templates))
+
+
+def dynamic_energy_pj(stream) -> dict[str, float]:
+    """Component role -> pJ summed over every task of every query."""
+    out: dict[str, float] = {}
+    for tpl, count in zip(stream.templates, queries_per_template(stream)):
+        for energies in tpl.energy:
+            for role, pj in energies.items():
+                out[role] = out.get(role, 0.0) + pj * int(count)
+    return out
+
+
+def busy_by_class(stream, table) -> dict[str, int]:
+    """Resource class -> busy server-cycles; ``adc`` counts the conversion sub-phases of crossbar tasks
+    (all ADCs of a crossbar convert together, so one crossbar-cycle of conversion is ``adc.per_crossbar``
+    ADC-cycles; utilization divides by ADCs on chip, so the factor cancels)."""
+    prog = stream.program
+    has = prog.task_res >= 0
+    per_res = np.bincount(prog.task_res[has], weights=prog.task_dur[has], minlength=len(table.keys))
+    out: dict[str, int] = {}
+    for rid, busy in enumerate(per_res):
+        cls = table.keys[rid][0]
+        out[cls] = out.get(cls, 0) + int(busy)
+    adc = 0
+    for tpl, count in zip(stream.templates, queries_per_template(stream)):
+        adc += int(count) * sum(d for kids in tpl.children.values() for _, d, name in kids if name == "adc")
+    out["adc"] = adc
+    return out
+
+
+def utilization(busy: dict[str, int], arch, makespan_cycles: int) -> dict[str, float]:
+    servers = instances_on_chip(arch)
+    servers["adc"] = arch.crossbars_per_chip  # see busy_by_class: in crossbar-cycles of conversion
+    if makespan_cycles <= 0:
+        return {cls: 0.0 for cls in servers}
+    return {cls: busy.get(cls, 0) / (n * makespan_cycles) for cls, n in servers.items()}
+
+
+def chip_leakage_mw(comps, rollup) -> float:
+    models = dict(comps.items())
+    return sum(row.chip_count * models[row.role].leakage_mw for row in rollup.rows)
+
+
+def leakage_energy_pj(leakage_mw: float, makespan_cycles: int, clock_mhz: float) -> float:
+    return energy_pj_from_power(leakage_mw, cycles_to_ns(makespan_cycles, clock_mhz))
+
+
+def operator_spans(stream, result, mapping) -> list[tuple[str, int, int]]:
+    """(name, start, finish) cycles of every operator of query 0."""
+    tpl = stream.templates[0]
+    off = int(stream.query_offset[0])
+    start, finish = result["start_cycles"], result["finish_cycles"]
+    return [(op.name, int(start[off + tpl.entry[oi]]), int(finish[off + tpl.exit[oi]]))
+            for oi, op in enumerate(mapping.operators)]

@@ -1,0 +1,36 @@
+"""Human-readable rendering of a :class:`pimsim.report.model.Report`."""
+
+from __future__ import annotations
+
+from pimsim.spec.units import cycles_to_ns
+
+
+def _table(title: str, rows: dict, unit: str, fmt: str = "{:.4g}") -> list[str]:
+    total = sum(rows.values()) or 1.0
+    lines = [f"{title}:"]
+    for k, v in sorted(rows.items(), key=lambda kv: -kv[1]):
+        lines.append(f"  {k:<20} {fmt.format(v):>12} {unit}  {100 * v / total:5.1f} %")
+    return lines
+
+
+def format_report(report) -> str:
+    r = report
+    lines = [
+        f"mapping {r.mapping_name} on {r.arch_name} ({r.clock_mhz:g} MHz), batch {r.batch}",
+        f"latency (one query)    {r.latency_cycles} cycles = {r.latency_ns:.6g} ns",
+        f"stream makespan        {r.makespan_cycles} cycles = {r.makespan_ns:.6g} ns",
+        f"throughput             {r.throughput_inferences_per_s:.6g} inferences/s",
+        f"energy per inference   {r.energy_per_inference_pj:.6g} pJ",
+        f"average power          {r.power_mw:.6g} mW (leakage {r.leakage_mw:.4g} mW)",
+        f"chip area              {r.area_mm2:.6g} mm2",
+        "",
+    ]
+    lines += _table("energy breakdown (whole run)", r.energy_breakdown_pj, "pJ")
+    lines += ["", "utilization (busy / (servers on chip x makespan)):"]
+    lines += [f"  {k:<20} {100 * v:8.3f} %" for k, v in sorted(r.utilization.items())]
+    if r.operators:
+        lines += ["", "operators (one query alone):"]
+        for name, s, f in r.operators:
+            lines.append(f"  {name:<32} {s:>10} .. {f:<10} cycles ({cycles_to_ns(f - s, r.clock_mhz):.6g} ns)")
+    lines += ["", f"simulated {r.events} events ({r.tasks} tasks) in {r.wall_s:.3f} s"]
+    return "\n".join(lines)
