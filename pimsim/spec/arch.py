@@ -33,7 +33,7 @@ ARCH_SCHEMA_VERSION = 1
 SUPPORTED_NODES_NM = (22, 32, 45)
 """Nodes with technology-scaling data in ``pimsim.components.scaling``."""
 
-PRESETS = ("isaac", "default")
+PRESETS = ("isaac", "default", "puma")
 
 
 def _is_power_of_two(n: int) -> bool:
