@@ -67,7 +67,7 @@ def test_unknown_preset_lists_presets():
     with pytest.raises(SpecError) as info:
         load_arch("isaak")
     assert info.value.one_line() == (
-        "error: isaak: unknown architecture preset (presets: isaac, default; or give a .yaml path)"
+        "error: isaak: unknown architecture preset (presets: isaac, default, puma; or give a .yaml path)"
     )
 
 
