@@ -58,6 +58,9 @@ class Rollup:
     level_area_mm2: dict
     level_power_mw: dict
     peak_gops: float
+    absent: tuple[tuple[str, str], ...] = ()
+    """(role, model) priced but with no instance on the chip (off-chip DRAM, zero max-pool units)."""
+    sigmoid_units: int = 0
 
     @property
     def chip_area_mm2(self) -> float:
@@ -112,15 +115,16 @@ def area_rollup(arch) -> Rollup:
     comps = build_components(arch)
     inst = instances(arch)
     per_level = {"pe": arch.chip.tiles * arch.tile.pes, "tile": arch.chip.tiles, "chip": 1}
-    rows = []
+    rows, absent = [], []
     for role, model in comps.items():
         level, count = inst[role]
         if count == 0:
+            absent.append((role, model.model_name))
             continue
         rows.append(RollupRow(role, level, count, model.model_name, model.source, model.area_um2,
                               model.peak_power_mw, count * per_level[level]))
     area, power = _level_totals(arch, rows)
-    return Rollup(arch.name, tuple(rows), area, power, peak_gops(arch))
+    return Rollup(arch.name, tuple(rows), area, power, peak_gops(arch), tuple(absent), arch.tile.sigmoid_units)
 
 
 def _level_totals(arch, rows) -> tuple[dict, dict]:
@@ -148,7 +152,19 @@ def format_rollup(r: Rollup) -> str:
     lines.append(f"peak throughput {r.peak_gops:,.1f} GOPS; {r.gops_per_mm2:.1f} GOPS/mm2; {r.gops_per_w:.1f} GOPS/W")
     share = r.breakdown_power_mw().get("adc", 0.0) / r.chip_power_mw
     lines.append(f"ADC share of chip power: {100 * share:.1f} %")
+    lines.extend(_notes(r))
     lines.append("sources:")
     for row in r.rows:
         lines.append(f"  {row.role}: {row.source}")
     return "\n".join(lines)
+
+
+def _notes(r: Rollup) -> list[str]:
+    """What the table leaves out, said out loud rather than silently."""
+    notes = []
+    for role, model in r.absent:
+        where = "off-chip" if role == "embedding_storage" else "0 instances"
+        notes.append(f"note: {role} priced by {model}: {where}, not in chip totals")
+    if r.sigmoid_units:
+        notes.append(f"note: tile.sigmoid_units={r.sigmoid_units} are lanes of the vector unit (priced there once)")
+    return notes
