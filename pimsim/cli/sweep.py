@@ -38,13 +38,20 @@ def main(args: argparse.Namespace) -> int:
         load_policy(sweep.precision_policy_path)  # a bad policy fails here, not once per point
     if args.dry_run:
         return _list_points(sweep)
+    import signal
+
     from compiler.api import compile_onnx
     from pimsim.sweep.evaluate import CompileAndSimulate
     from pimsim.sweep.runner import run_sweep
 
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops cleanly: finished rows are already on disk
     outcome = run_sweep(sweep, args.output, CompileAndSimulate(compile_onnx), workers=args.workers,
                         scheduler=args.scheduler, retry_failed=args.retry_failed)
     return _report(sweep, args.output, outcome)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def _list_points(sweep) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -33,6 +34,32 @@ class SerialExecutor(Executor):
         except BaseException as exc:  # noqa: BLE001 - delivered through the future, like a pool
             future.set_exception(exc)
         return future
+
+
+def _die_with_parent() -> None:
+    """Pool-worker initializer: the sweep process alone handles signals; workers die with it.
+
+    Ctrl-C and ``kill`` go to ``pimsim sweep``, which cancels queued points and shuts the
+    pool down; workers ignore SIGINT (so no traceback per worker) and take the default
+    SIGTERM action even if the parent installed a handler before forking.  On Linux the
+    kernel also kills a worker when the sweep process dies (``kill -9``); without that the
+    workers would wait on their task queue forever.
+    """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1  # <linux/prctl.h>
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGKILL))
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 @dataclass(frozen=True)
@@ -80,8 +107,15 @@ def open_backend(workers: int | None = None, scheduler: str | None = None,
         if n == 1:
             yield Backend(SerialExecutor(), 1, "serial (this process)", True)
             return
-        with ProcessPoolExecutor(max_workers=n) as pool:
+        pool = ProcessPoolExecutor(max_workers=n, initializer=_die_with_parent)
+        finished = False
+        try:
             yield Backend(pool, n, f"process pool, {n} workers", True)
+            finished = True
+        finally:
+            # On an interrupt, drop queued points and do not wait for running ones:
+            # their rows are not recorded, so the next run redoes them.
+            pool.shutdown(wait=finished, cancel_futures=not finished)
         return
     with _dask_backend(n, scheduler, connect_timeout_s) as backend:
         yield backend

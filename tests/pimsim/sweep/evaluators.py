@@ -32,3 +32,12 @@ def fails_on_big_rows(task: PointTask) -> dict:
     if task.arch.pe.crossbar.rows == 256:
         raise ValueError("crossbar too tall\nfor this toy model")
     return toy_metrics(task)
+
+
+def slow_metrics(task: PointTask) -> dict:
+    """toy_metrics after 0.2 s, plus the worker's process id (to check workers exit)."""
+    import os
+    import time
+
+    time.sleep(0.2)
+    return {**toy_metrics(task), "worker_pid": os.getpid()}
