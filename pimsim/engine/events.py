@@ -6,13 +6,20 @@ vector unit, ...) for a whole number of cycles.  Tasks wait for their
 dependencies, then queue at their resource; a resource with ``capacity`` servers
 runs at most that many tasks at once.
 
-Events live in one queue ordered by ``(time_cycles, priority, sequence)``; the
-sequence number increases by one on every push, so two runs of the same program
-pop events in the same order (SimPy's ``(time, priority, eid)`` rule).  At one
-instant, finishing work is processed first (it frees servers), then arriving
-dependencies, then newly ready tasks, and only then are free servers handed
-out, so every task that becomes ready at time ``t`` competes for the resource
-at ``t`` on its priority, not on the accident of event order.
+Ordering: events are processed in ``(time_cycles, priority, sequence)``
+order; the sequence number increases by one on every push, so two runs of the
+same program process events in the same order (SimPy's ``(time, priority,
+eid)`` rule).  At one instant, finishing work is processed first (it frees
+servers), then arriving lagged dependencies, then newly ready tasks (in the
+order they became ready), and only then are free servers handed out
+(resources in the order they asked), so every task that becomes ready at time
+``t`` competes for its resource at ``t`` on its priority, not on the accident
+of event order.
+
+Implementation note: READY and DISPATCH events always occur "now" (they are
+created by events at the current time), so both engines keep them in two FIFOs
+instead of the timed heap; only FINISH and SATISFY (future times) use the
+heap.  This is the same order as one heap keyed as above, with less work.
 """
 
 from __future__ import annotations

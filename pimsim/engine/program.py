@@ -28,7 +28,7 @@ class TaskProgram:
     task_dur : int64[n]
         Cycles the task holds its server.
     task_prio : int64[n]
-        Queueing priority at its resource (lower first; ties by arrival order).
+        Queueing priority at its resource, 0 <= prio < 2**31 (lower first; ties by arrival order).
     res_cap : int32[r]
         Servers per resource (tasks it runs at once).
     npred : int32[n]
@@ -77,6 +77,10 @@ def build_program(task_res, task_dur, task_prio, res_cap, edge_src, edge_dst, ed
     kind = np.full(src.shape[0], DEP_FINISH_TO_START, np.int8) if edge_kind is None else np.asarray(edge_kind, np.int8)
     n = task_res.shape[0]
     _check(task_res, task_dur, res_cap, src, dst, lag, n)
+    if n and (task_prio.min() < 0 or task_prio.max() >= 1 << 31):
+        raise ValueError("task priorities must lie in [0, 2**31)")
+    if n >= 1 << 32:
+        raise ValueError("at most 2**32 tasks (wait-queue keys pack priority and arrival order in 64 bits)")
     order = np.argsort(src, kind="stable")
     counts = np.bincount(src, minlength=n) if n else np.zeros(0, np.int64)
     succ_ptr = np.zeros(n + 1, np.int64)

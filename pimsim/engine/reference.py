@@ -10,6 +10,7 @@ Use it to read what the kernel does, and as the baseline of
 from __future__ import annotations
 
 import heapq
+from collections import deque
 
 import numpy as np
 
@@ -39,7 +40,10 @@ class _Engine:
         self.pending = [False] * len(self.free)
         self.start = [-1] * p.n_tasks
         self.finish = [-1] * p.n_tasks
-        self.queue: list[tuple[int, int, int, int, int]] = []
+        self.queue: list[tuple[int, int, int, int, int]] = []  # FINISH and SATISFY (future times)
+        self.ready: deque[int] = deque()  # READY happens now, in the order tasks became ready
+        self.dispatch: deque[int] = deque()  # DISPATCH happens now, after every READY of this cycle
+        self.now = 0
         self.seq = 0
         self.wseq = 0
         self.log = [] if log else None
@@ -69,7 +73,7 @@ class _Engine:
     def satisfy(self, time: int, task: int) -> None:
         self.remaining[task] -= 1
         if self.remaining[task] == 0:
-            self.push(time, EV_READY, task)
+            self.ready.append(task)
 
     def begin(self, time: int, task: int) -> None:
         self.start[task] = time
@@ -80,7 +84,7 @@ class _Engine:
     def ask_dispatch(self, time: int, r: int) -> None:
         if not self.pending[r] and self.waiting[r]:
             self.pending[r] = True
-            self.push(time, EV_DISPATCH, r)
+            self.dispatch.append(r)
 
     def step(self, time: int, kind: int, item: int) -> None:
         if kind == EV_FINISH:
@@ -109,15 +113,26 @@ class _Engine:
                 self.free[item] -= 1
                 self.begin(time, task)
 
+    def next_event(self) -> tuple[int, int] | None:
+        """(kind, item) of the next event in (time, priority, sequence) order, advancing ``now``."""
+        while True:
+            if self.queue and self.queue[0][0] == self.now:
+                _, _, _, kind, item = heapq.heappop(self.queue)
+                return kind, item
+            if self.ready:
+                return EV_READY, self.ready.popleft()
+            if self.dispatch:
+                return EV_DISPATCH, self.dispatch.popleft()
+            if not self.queue:
+                return None
+            self.now = self.queue[0][0]
+
     def run(self) -> int:
-        for i, n in enumerate(self.remaining):
-            if n == 0:
-                self.push(0, EV_READY, i)
+        self.ready.extend(i for i, n in enumerate(self.remaining) if n == 0)
         events = 0
-        while self.queue:
-            time, _, _, kind, item = heapq.heappop(self.queue)
+        while (ev := self.next_event()) is not None:
             events += 1
-            self.step(time, kind, item)
+            self.step(self.now, *ev)
         return events
 
 
