@@ -79,6 +79,18 @@ class NonIdeality:
         return self.variation_sigma > 0 or self.stuck_at_rate > 0
 
 
+@dataclass(frozen=True)
+class RowGroup:
+    """Rows ``[r0, r1)`` read in parallel: ``cells[R, n * C * S_w]`` (output-major, masked to the
+    cells the blocks of this row range store) and ``digital[R, n]``, the same cells combined
+    with their sign and slice weights (the result when no ADC clips)."""
+
+    r0: int
+    r1: int
+    cells: np.ndarray
+    digital: np.ndarray
+
+
 @dataclass
 class ProgrammedMatrix:
     """A weight matrix as stored in crossbar cells, ready for products.
@@ -92,9 +104,8 @@ class ProgrammedMatrix:
         Weight dequantisation scale per column.
     col_weight : ndarray [C * S_w]
         Digital weight of each (sign column, slice): ``+/- 2^(s * cell_bits)``.
-    groups : list of (row_start, row_stop, cells[R, C*S_w*n] float32, mask[C*S_w, n] or None)
-        Row blocks read in parallel; ``mask`` marks the (slice, column) cells a
-        block stores when blocks of different row ranges cover different columns.
+    groups : list of RowGroup
+        Row blocks read in parallel.
     exact : bool
         Cells hold their nominal integer levels (no variation or fault).
     """
@@ -159,12 +170,21 @@ def program(
     q, scale = quantize_weights(w, numerics.weight_bits, numerics.per_column_scale)
     levels, col_weight = encode_cells(q, numerics)
     cells = apply_nonideality(levels, numerics.cell_bits, nonideal) if nonideal.any else levels.astype(np.float32)
-    n_cols = levels.shape[0] * levels.shape[1]
+    # column order (output, sign column, slice): one output's physical columns are adjacent
+    cells = cells.reshape(-1, *cells.shape[2:]).transpose(1, 2, 0)  # [k, n, C*S_w]
+    n_cols = col_weight.shape[0]
     groups = []
     for r0, rows, mask in row_blocks:
-        block = cells[:, :, r0:r0 + rows, :].transpose(2, 0, 1, 3).reshape(rows, -1)
-        full_mask = None if mask is None else np.broadcast_to(mask, (levels.shape[0],) + mask.shape).reshape(n_cols, -1)
-        groups.append((r0, r0 + rows, np.ascontiguousarray(block), full_mask))
+        block = cells[r0:r0 + rows]
+        col_mask = None
+        if mask is not None:
+            col_mask = np.broadcast_to(mask.T[:, None, :], (mask.shape[1], n_cols // mask.shape[0], mask.shape[0]))
+            col_mask = col_mask.reshape(mask.shape[1], n_cols).astype(np.float32)
+            block = block * col_mask
+        digital = block @ col_weight.astype(np.float32)  # [R, n]: what the block adds when nothing clips
+        if numerics.weight_bits + numerics.dac_bits + int(rows).bit_length() > 24:  # beyond float32's exact range
+            digital = block.astype(np.float64) @ col_weight
+        groups.append(RowGroup(r0, r0 + rows, np.ascontiguousarray(block.reshape(rows, -1)), digital))
     return ProgrammedMatrix(numerics, q, scale, col_weight, groups, exact=not nonideal.any)
 
 
@@ -191,23 +211,24 @@ def input_slices(q: np.ndarray, signed: np.ndarray, bits: int, dac_bits: int):
 
 
 def adc_convert(psum: np.ndarray, numerics: CrossbarNumerics, full_scale: np.ndarray) -> np.ndarray:
-    """ADC output (in units of one cell level x DAC level) of column partial sums.
+    """ADC output (in units of one cell level x DAC level) of column partial sums, in place.
 
     Parameters
     ----------
-    psum : ndarray [S_in, ...]
+    psum : ndarray [rows, columns] float32
         Non-negative column sums (integers unless cells vary).
-    full_scale : ndarray [S_in]
-        Largest possible sum per input slice for the block (``"full"`` range).
+    full_scale : ndarray [rows]
+        Largest possible sum of each row's read (``"full"`` range).
     """
     bits = numerics.adc_bits
     if bits is None:
         return psum
     top = np.float32((1 << bits) - 1)
     if numerics.adc_range == "clip":
-        return np.clip(np.rint(psum), 0, top, out=psum)
-    step = np.maximum(full_scale / float(top), 1.0).astype(np.float32).reshape((-1,) + (1,) * (psum.ndim - 1))
-    return np.clip(np.rint(psum / step), 0, top) * step
+        np.rint(psum, out=psum)
+        return np.minimum(psum, top, out=psum)  # sums are >= 0: only the top saturates
+    step = np.maximum(full_scale / float(top), 1.0).astype(np.float32)[:, None]
+    return np.minimum(np.rint(psum / step), top) * step
 
 
 def adc_is_lossless(prog: ProgrammedMatrix, dac_bits: int) -> bool:
@@ -217,7 +238,7 @@ def adc_is_lossless(prog: ProgrammedMatrix, dac_bits: int) -> bool:
         return False
     if nm.adc_bits is None:
         return True
-    max_rows = max(r1 - r0 for r0, r1, _, _ in prog.groups)
+    max_rows = max(g.r1 - g.r0 for g in prog.groups)
     largest = max_rows * ((1 << dac_bits) - 1) * ((1 << nm.cell_bits) - 1)
     return largest <= (1 << nm.adc_bits) - 1
 
@@ -250,26 +271,47 @@ def _stored_integer_weights(prog: ProgrammedMatrix) -> np.ndarray:
 
 
 def _sliced_product(prog: ProgrammedMatrix, q: np.ndarray, signed: np.ndarray) -> np.ndarray:
-    """Integer-domain result of the bit-serial, bit-sliced product with ADC conversion."""
+    """Integer-domain result of the bit-serial, bit-sliced product with ADC conversion.
+
+    Per row group, every (vector, input slice) pair first gets the digital result
+    (``digits @ group.digital``); only the pairs whose partial sums could reach
+    the ADC's limit (``sum(digits) * max level > 2^b - 1``), or every pair when
+    cells vary or the ADC rounds, are recomputed column by column through the
+    ADC.  Both give the same numbers; the first is a shortcut for exact cells.
+    """
     nm = prog.numerics
     digits, widths, in_weight = input_slices(q, signed, nm.input_bits, nm.dac_bits)
-    s_in, n_vec = digits.shape[:2]
-    n_cols = prog.col_weight.shape[0]
-    chunk = max(1, _CHUNK_ELEMENTS // (s_in * n_cols * prog.n))
-    y = np.zeros((n_vec, prog.n))
+    digits, in_weight = np.ascontiguousarray(digits.transpose(1, 0, 2)), in_weight.T  # [N, S_in, k], [N, S_in]
+    n_vec, s_in = digits.shape[:2]
     cell_max = (1 << nm.cell_bits) - 1
-    for r0, r1, cells, mask in prog.groups:
-        full_scale = (r1 - r0) * (np.exp2(widths) - 1) * cell_max
-        group_digits = np.ascontiguousarray(digits[:, :, r0:r1])
-        for c0 in range(0, n_vec, chunk):
-            d = group_digits[:, c0:c0 + chunk]
-            psum = (d.reshape(-1, r1 - r0) @ cells).reshape(s_in, d.shape[1], n_cols, prog.n)
-            out = adc_convert(psum, nm, full_scale)
-            if mask is not None:
-                out = out * mask
-            per_slice = np.einsum("sncj,c->snj", out, prog.col_weight.astype(np.float32), optimize=True)
-            y[c0:c0 + chunk] += np.einsum("snj,sn->nj", per_slice.astype(np.float64), in_weight[:, c0:c0 + chunk])
+    y = np.zeros((n_vec, prog.n))
+    for g in prog.groups:
+        d = np.ascontiguousarray(digits[:, :, g.r0:g.r1]).reshape(n_vec * s_in, -1)
+        part = d @ g.digital  # [N * S_in, n]
+        full_scale = np.tile((g.r1 - g.r0) * (np.exp2(widths) - 1) * cell_max, n_vec)
+        if nm.adc_bits is not None:
+            active = d.sum(axis=1)  # a read with no input bit set gives 0 everywhere: nothing to convert
+            may_clip = active > 0
+            if prog.exact and nm.adc_range == "clip":
+                may_clip = active * cell_max > (1 << nm.adc_bits) - 1
+            rows = np.flatnonzero(may_clip)
+            if rows.size:
+                part[rows] = _through_adc(prog, g, d[rows], full_scale[rows])
+        y += np.einsum("bsn,bs->bn", part.reshape(n_vec, s_in, -1).astype(np.float64), in_weight)
     return y
+
+
+def _through_adc(prog: ProgrammedMatrix, g: RowGroup, d: np.ndarray, full_scale: np.ndarray) -> np.ndarray:
+    """Column partial sums of ``d[rows, R]`` on the group's cells, ADC-converted, shift-and-added."""
+    n_cols = prog.col_weight.shape[0]
+    col_weight = prog.col_weight.astype(np.float32)
+    out = np.empty((len(d), prog.n), dtype=np.float32)
+    chunk = max(1, _CHUNK_ELEMENTS // (n_cols * prog.n))
+    for c0 in range(0, len(d), chunk):
+        psum = d[c0:c0 + chunk] @ g.cells
+        conv = adc_convert(psum, prog.numerics, full_scale[c0:c0 + chunk])
+        out[c0:c0 + chunk] = (conv.reshape(-1, n_cols) @ col_weight).reshape(len(conv), prog.n)
+    return out
 
 
 def row_blocks_from_mapping(blocks, k: int, n: int, slices: int) -> list[tuple[int, int, np.ndarray | None]]:

@@ -104,7 +104,15 @@ def load_constants(mapping: Mapping, mapping_path: str | Path) -> dict[str, np.n
         missing = [n for n in names if n not in npz.files]
         if missing:
             raise SpecError(str(path), f"constant value {missing[0]} is not in the weights file")
-        return {n: npz[n] for n in names}
+        values = {v.name: v for v in mapping.values}
+        return {n: _declared_shape(npz[n], values[n].shape) for n in names}
+
+
+def _declared_shape(array: np.ndarray, shape: list[int]) -> np.ndarray:
+    """A constant in the shape the mapping declares (a 0-d tensor may be stored as shape (1,))."""
+    if list(array.shape) != list(shape) and array.size == int(np.prod(shape, dtype=np.int64)):
+        return array.reshape(shape)
+    return array
 
 
 class FunctionalModel:

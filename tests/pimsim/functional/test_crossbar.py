@@ -136,7 +136,7 @@ def test_stuck_at_all_cells_hand_case():
     input bit lies in [-3*4, 3*4] and the result differs from 4 for seed 0 (checked: not equal)."""
     prog = program(np.ones((4, 1)), _nm(weight_bits=2, input_bits=2, cell_bits=1), uniform_row_blocks(4, 4),
                    NonIdeality(0.0, 1.0, 0))
-    levels = prog.groups[0][2]
+    levels = prog.groups[0].cells
     assert set(np.unique(levels)) <= {0.0, 1.0}
     y = mvm(prog, np.ones((1, 4)))[0, 0]
     assert abs(y) <= 12.0 and y != pytest.approx(4.0)
