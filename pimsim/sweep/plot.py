@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import matplotlib
 import numpy as np
 
 from pimsim.spec.errors import SpecError
@@ -23,6 +24,8 @@ from pimsim.sweep.pareto import higher_is_better, metric_array, pareto_mask
 
 LOG_SPAN = 30.0
 MARKERS = "osD^v<>ph*"
+MAX_LEVELS = 8
+"""A colour column with at most this many distinct values gets a legend, not a colour bar."""
 
 
 def _check_columns(rows: list[dict[str, Any]], source: str, columns: Sequence[str]) -> None:
@@ -56,8 +59,6 @@ def plot_results(rows: list[dict[str, Any]], source: str, out: str | Path, x: st
     if not ok:
         raise SpecError(source, "no successful point to plot")
     _check_columns(ok, source, [c for c in (x, y, color) if c])
-    import matplotlib
-
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -88,12 +89,15 @@ def _scatter(ax, fig, rows, xy, sel, color, marker, label) -> None:
     if color is None:
         ax.scatter(xy[sel, 0], xy[sel, 1], s=22, marker=marker, alpha=0.75, label=label, zorder=3)
         return
-    c = metric_array([r for r, s in zip(rows, sel) if s], [color])[:, 0]
-    if np.isnan(c).any():  # categorical colour column
-        names = [str(r.get(color)) for r, s in zip(rows, sel) if s]
-        for j, name in enumerate(sorted(set(names))):
-            pick = np.flatnonzero(sel)[[n == name for n in names]]
-            ax.scatter(xy[pick, 0], xy[pick, 1], s=22, marker=marker, label=f"{color}={name}", zorder=3)
+    picked = [r for r, s in zip(rows, sel) if s]
+    c = metric_array(picked, [color])[:, 0]
+    levels = sorted({r.get(color) for r in picked}, key=lambda v: (isinstance(v, str), v))
+    if np.isnan(c).any() or len(levels) <= MAX_LEVELS:  # text, or an axis with a few values: one legend entry each
+        cmap = matplotlib.colormaps["viridis"]
+        for j, level in enumerate(levels):
+            pick = np.flatnonzero(sel)[[r.get(color) == level for r in picked]]
+            ax.scatter(xy[pick, 0], xy[pick, 1], s=22, marker=marker, color=cmap(j / max(1, len(levels) - 1)),
+                       label=f"{color}={level}", zorder=3)
         return
     sc = ax.scatter(xy[sel, 0], xy[sel, 1], c=c, cmap="viridis", s=22, marker=marker, label=label, zorder=3)
     if not getattr(ax, "_pimsim_colorbar", False):
