@@ -20,7 +20,7 @@ def weights_bytes(weights: dict[str, np.ndarray]) -> bytes:
         for name in sorted(weights):
             info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
             with zf.open(info, "w", force_zip64=True) as fh:
-                np.lib.format.write_array(fh, np.ascontiguousarray(weights[name]), allow_pickle=False)
+                np.lib.format.write_array(fh, np.asarray(weights[name], order="C"), allow_pickle=False)
     return buf.getvalue()
 
 

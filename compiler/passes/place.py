@@ -8,9 +8,10 @@ Crossbars are numbered chip-wide, tile-major (tile, then PE, then crossbar).
   crossbar, replication and NoC-aware placement here).
 Non-crossbar operators run at the home tile of the producer of their first
 activation input (graph inputs and embeddings arrive at tile 0, next to the
-I/O link and DRAM interface).  Embedding tables stored on chip need crossbars
-too (rows x dim x slices); if weights plus tables exceed the chip, tables go
-to DRAM when the architecture has a DRAM, else it is an error with numbers.
+I/O link and DRAM interface).  Embedding tables go where
+``arch.embedding.location`` says; tables larger than the on-chip table memory
+(``embedding.onchip_capacity_bytes``) go to DRAM when the architecture has
+one, else it is an error with numbers.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from __future__ import annotations
 from pimsim.spec.errors import SpecError
 
 from compiler.ir.graph import OpGraph
-from compiler.passes.tile import tile_matrix
 
 
 def place(graph: OpGraph, arch, opts) -> OpGraph:
@@ -43,7 +43,7 @@ def place(graph: OpGraph, arch, opts) -> OpGraph:
                                          f" but {arch.name} has {total} ({arch.chip.tiles} tiles x {arch.tile.pes} "
                                          f"PEs x {arch.pe.crossbars} crossbars)")
     opts.notes["crossbars_mvm"] = mvm_xbars
-    _place_embeddings(graph, arch, opts, total - mvm_xbars)
+    _place_embeddings(graph, arch, opts)
     _home_tiles(graph)
     return graph
 
@@ -53,22 +53,22 @@ def _locate(arch, index: int) -> dict[str, int]:
     return {"tile": index // (xbars * pes), "pe": (index // xbars) % pes, "crossbar": index % xbars}
 
 
-def _place_embeddings(graph: OpGraph, arch, opts, free_xbars: int) -> None:
+def _place_embeddings(graph: OpGraph, arch, opts) -> None:
     tables = {}
     for n in graph.nodes:
         if n.kind == "embedding":
             tables.setdefault(n.inputs[0], n)
-    need = sum(len(tile_matrix(arch, n.shape_info["rows"], n.shape_info["dim"],
-                               graph.values[t].bits or arch.precision.weight_bits)) for t, n in tables.items())
+    need = sum(-(-graph.values[t].numel * (graph.values[t].bits or arch.precision.weight_bits) // 8) for t in tables)
     storage = arch.embedding.location
-    if storage == "onchip" and need > free_xbars:
+    capacity = arch.embedding.onchip_capacity_bytes
+    if storage == "onchip" and need > capacity:
         if arch.embedding.dram is None:
-            raise SpecError(graph.meta.path, f"embedding tables need {need} crossbars on chip but only {free_xbars} "
-                                             f"of {arch.crossbars_per_chip} are left after the weights, and "
-                                             f"{arch.name} has no DRAM (embedding.dram) to hold them")
+            raise SpecError(graph.meta.path, f"embedding tables need {need} bytes on chip but {arch.name} has "
+                                             f"{capacity} (embedding.onchip_capacity_bytes) and no DRAM "
+                                             "(embedding.dram) to hold them")
         storage = "dram"
-        opts.notes["embedding_spill"] = f"tables need {need} crossbars, {free_xbars} free: placed in DRAM"
-    opts.notes["crossbars_embedding"] = need if storage == "onchip" else 0
+        opts.notes["embedding_spill"] = f"tables need {need} bytes, on-chip capacity {capacity}: placed in DRAM"
+    opts.notes["embedding_bytes"] = need
     for n in graph.nodes:
         if n.kind == "embedding":
             n.shape_info["storage"] = storage
