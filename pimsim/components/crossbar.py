@@ -73,15 +73,19 @@ def read_power_mw(rows: int, cols: int) -> float:
     return T.XBAR_POWER_MW * rows * cols / (T.XBAR_ROWS * T.XBAR_COLS)
 
 
+def array_area_um2(rows: int, cols: int, node_nm: int) -> float:
+    """Array area, um^2: ISAAC 25 um^2 at 128x128, proportional to rows x cols, scaled to the node."""
+    return T.XBAR_AREA_UM2 * rows * cols / (T.XBAR_ROWS * T.XBAR_COLS) * area_factor(T.NODE_NM, node_nm)
+
+
 def build_crossbar(arch) -> CrossbarModel:
     x = arch.pe.crossbar
     read_pj = energy_pj_from_power(read_power_mw(x.rows, x.cols), x.read_latency_ns)
-    area = T.XBAR_AREA_UM2 * x.rows * x.cols / (T.XBAR_ROWS * T.XBAR_COLS)
     return CrossbarModel(
         role="crossbar",
         model_name=f"isaac_rows_x_cols({x.rows}x{x.cols}, {x.read_latency_ns:g} ns read)",
         source=f"{T.SOURCE}; rows x cols scaling: puma-simulator constants.py, PIMSYN; write: {WRITE_SOURCE}",
-        area_um2=area * area_factor(T.NODE_NM, arch.technology.node_nm),
+        area_um2=array_area_um2(x.rows, x.cols, arch.technology.node_nm),
         leakage_mw=0.0,
         energies_pj={"read": read_pj, "write_row": x.cols * WRITE_PJ_PER_CELL},
         latencies_cycles={

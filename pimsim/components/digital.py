@@ -57,6 +57,12 @@ IR_PJ_PER_BIT = T.IR_POWER_MW * T.READ_NS / (2 * 8 * 128)
 OR_PJ_PER_WORD = T.OR_POWER_MW * T.READ_NS / (2 * _ISAAC_CONVERSIONS_PER_READ)
 
 
+def _partial_sum_bits(arch) -> int:
+    """Width of an output-register word: twice the operand width (assumption: an accumulator
+    holding input x weight partial sums without overflow needs ~2x the operand bits)."""
+    return 2 * arch.precision.input_bits
+
+
 @dataclass(frozen=True, kw_only=True)
 class RegisterModel(ComponentModel):
     capacity_bytes: int
@@ -119,7 +125,7 @@ def build_pe_output_register(arch) -> RegisterModel:
         source=T.SOURCE, area_um2=T.OR_AREA_UM2 * pe.output_register_bytes / T.OR_BYTES * a_f,
         leakage_mw=0.0, energies_pj={"read": OR_PJ_PER_WORD * e_f, "write": OR_PJ_PER_WORD * e_f},
         latencies_cycles={"read": 1, "write": 1}, peak_interval_ns={"read": interval, "write": interval},
-        capacity_bytes=pe.output_register_bytes, access_bits=2 * arch.precision.input_bits,
+        capacity_bytes=pe.output_register_bytes, access_bits=_partial_sum_bits(arch),
     )
 
 
@@ -133,7 +139,7 @@ def build_tile_output_register(arch) -> RegisterModel:
         area_um2=T.TILE_OR_AREA_UM2 * size / T.TILE_OR_BYTES * a_f, leakage_mw=0.0,
         energies_pj={"read": per_access, "write": per_access}, latencies_cycles={"read": 1, "write": 1},
         peak_interval_ns={"read": tick, "write": tick}, capacity_bytes=size,
-        access_bits=2 * arch.precision.input_bits,
+        access_bits=_partial_sum_bits(arch),
     )
 
 

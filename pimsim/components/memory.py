@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from pimsim.components import isaac_table as T
 from pimsim.components.adc_laws import adc_cost
 from pimsim.components.base import ComponentModel
-from pimsim.components.crossbar import read_power_mw, slice_interval_ns
+from pimsim.components.crossbar import array_area_um2, read_power_mw, slice_interval_ns
 from pimsim.components.scaling import area_factor, energy_factor
 from pimsim.spec.units import energy_pj_from_power, gbps_to_bits_per_cycle, ns_to_cycles
 
@@ -122,10 +122,11 @@ def _onchip_reram(arch) -> StreamModel:
     sense_pj, sense_um2, _, sense_src = adc_cost(a.model, x.cell_bits, a.sample_rate_msps, node)
     array_bits = x.rows * x.cols * x.cell_bits
     arrays_per_tile = math.ceil(8 * arch.embedding.onchip_capacity_bytes / arch.chip.tiles / array_bits)
-    array_um2 = (T.XBAR_AREA_UM2 * x.rows * x.cols / (T.XBAR_ROWS * T.XBAR_COLS)) * area_factor(T.NODE_NM, node)
+    array_um2 = array_area_um2(x.rows, x.cols, node)
     row_ns = slice_interval_ns(arch)
     return StreamModel(
-        role="embedding_storage", model_name=f"onchip_reram_memory({arrays_per_tile} arrays/tile, {x.cell_bits} b/cell)",
+        role="embedding_storage",
+        model_name=f"onchip_reram_memory({arrays_per_tile} arrays/tile, {x.cell_bits} b/cell)",
         source=f"{T.SOURCE} array + ADC law ({sense_src}) in memory mode",
         area_um2=arrays_per_tile * (array_um2 + a.per_crossbar * sense_um2), leakage_mw=0.0,
         energies_pj={"read_bit": (cell_pj + sense_pj) / x.cell_bits},
