@@ -10,6 +10,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("mapping", help="mapping.json written by pimcompile")
     p.add_argument("--batch", type=int, default=1, help="queries streamed through the pipeline (default 1)")
     p.add_argument("--trace", metavar="FILE", help="write a Chrome Trace Event JSON (opens in Perfetto)")
+    p.add_argument("--trace-limit", type=int, default=8, metavar="Q",
+                   help="queries written to the trace, the first Q of the stream (default 8; the trace says so)")
     p.add_argument("--json", action="store_true", help="print one JSON object with the stable metric keys")
     p.add_argument("--arch", metavar="NAME|PATH", help="check the mapping was compiled for this architecture")
 
@@ -21,6 +23,8 @@ def main(args: argparse.Namespace) -> int:
 
     if args.batch < 1:
         raise SpecError("--batch", f"{args.batch}: must be at least 1")
+    if args.trace_limit < 1:
+        raise SpecError("--trace-limit", f"{args.trace_limit}: must be at least 1")
     mapping = load_mapping(args.mapping)
     if args.arch:
         arch = load_arch(args.arch)
@@ -33,7 +37,8 @@ def main(args: argparse.Namespace) -> int:
     from pimsim.api import simulate
     from pimsim.report.text import format_report
 
-    report = simulate(mapping, batch=args.batch, trace_path=args.trace)
+    report = simulate(mapping, batch=args.batch, trace_path=args.trace, trace_queries=args.trace_limit,
+                      source=args.mapping)
     if args.json:
         print(json.dumps(report.to_json_dict(), sort_keys=True))
     else:

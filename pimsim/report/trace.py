@@ -52,7 +52,7 @@ def trace_events(mapping, stream, table, result, queries: int, leakage_mw: float
     sel = np.nonzero((stream.query < queries) & (prog.task_res >= 0))[0]
     lanes = _lanes(prog.task_res[sel], start[sel], finish[sel])
     chip_pid = mapping.arch.chip.tiles
-    events, named = [], set()
+    events, slices, named = [], [], set()
     for j, i in enumerate(sel):
         rid = int(prog.task_res[i])
         tile = table.tile_of(rid)
@@ -64,7 +64,10 @@ def trace_events(mapping, stream, table, result, queries: int, leakage_mw: float
             events.append({"ph": "M", "name": "thread_name", "pid": pid, "tid": tid,
                            "args": {"name": table.name(rid) + suffix}})
             events.append({"ph": "M", "name": "thread_sort_index", "pid": pid, "tid": tid, "args": {"sort_index": tid}})
-        events.extend(_task_slices(stream, mapping, int(i), pid, tid, int(start[i]), int(finish[i]), clock))
+        slices.extend(_task_slices(stream, mapping, int(i), pid, tid, int(start[i]), int(finish[i]), clock))
+    # Per track in time order, a parent before the children that share its start (Perfetto nesting).
+    slices.sort(key=lambda e: (e["pid"], e["tid"], e["args"]["start_cycles"], -e["args"]["dur_cycles"]))
+    events.extend(slices)
     for pid in sorted({p for p, _ in named}):
         name = "chip (I/O, DRAM, counters)" if pid == chip_pid else f"tile {pid}"
         events.append({"ph": "M", "name": "process_name", "pid": pid, "args": {"name": name}})

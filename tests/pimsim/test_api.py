@@ -1,0 +1,48 @@
+"""``pimsim run`` and ``pimsim.api.simulate``: the --json contract, text report, trace file, bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pimsim.cli import main
+from pimsim.report.model import JSON_KEYS
+from pimsim.spec.mapping import write_mapping
+from tests.pimsim.program.builders import arch_doc, chain_mapping
+
+
+def test_json_contract(tmp_path, capsys):
+    path = tmp_path / "m.json"
+    write_mapping(chain_mapping([(0, (0, 0, 0)), (1, (1, 0, 0))]), path)
+    assert main(["run", str(path), "--json", "--batch", "4", "--trace", str(tmp_path / "t.json")]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(JSON_KEYS) <= set(out)
+    assert out["latency_ns"] == out["latency_cycles"] * 1000 / 1200, "1200 MHz clock: 1 cycle = 0.8333 ns"
+    assert set(out["stats"]) >= {"events", "wall_s"} and out["stats"]["events"] > 0
+    assert 0 < out["utilization"]["crossbar"] < 1
+    assert out["area_mm2"] == pytest.approx(sum(out["area_breakdown_mm2"].values()))
+    trace = json.loads((tmp_path / "t.json").read_text())
+    assert trace["otherData"]["traced_queries"] == 4
+
+
+def test_text_report(tmp_path, capsys):
+    """One 128x16 mvm on tile 0, whole query by hand (cycles at 1200 MHz):
+    input 1024 bits over the 51.2 Gb/s I/O link (42.67 bits/cycle): 1 + ceil(1024 / 42.67) = 25;
+    buffer fetch ceil(1024 / 256) = 4 accesses x 5 cycles (3.95 ns bank cycle) = 20; bus ceil(1024 / 384) = 3;
+    crossbar 8 x (120 + 120) = 1920; shift-add 1; result write 1 access = 5; output 128 bits: 1 + 3 = 4.
+    Total 25 + 20 + 3 + 1920 + 1 + 5 + 4 = 1978; fc0 spans 25 .. 1974."""
+    path = tmp_path / "m.json"
+    write_mapping(chain_mapping([(0, (0, 0, 0))]), path)
+    assert main(["run", str(path)]) == 0
+    text = capsys.readouterr().out
+    assert "latency (one query)    1978 cycles" in text
+    assert "fc0                                      25 .. 1974" in text and "utilization" in text
+
+
+def test_bad_mapping_is_one_line_error(tmp_path, capsys):
+    path = tmp_path / "m.json"
+    write_mapping(chain_mapping([(0, (0, 0, 0))], arch=arch_doc(tile__buffer__capacity_bytes=64)), path)
+    assert main(["run", str(path)]) != 0
+    err = capsys.readouterr().err.strip()
+    assert err == f"error: {path}: operator fc0: value v0 (1024 bits) does not fit the buffer of tile 0 (512 bits)"
