@@ -7,8 +7,9 @@ import json
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("arch", help="preset name (isaac, default) or arch.yaml path")
+    p.add_argument("arch", help="preset name (isaac, default, puma) or arch.yaml path")
     p.add_argument("--json", action="store_true", help="print one JSON object with the stable keys")
+    p.add_argument("--plot", metavar="FILE", help="also write a stacked-bar area/power breakdown (png, pdf, svg)")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -21,4 +22,8 @@ def main(args: argparse.Namespace) -> int:
         print(json.dumps(rollup.to_json_dict(), sort_keys=True))
     else:
         print(format_rollup(rollup))
+    if args.plot:
+        from pimsim.components.rollup_plot import plot_breakdown
+
+        plot_breakdown(rollup, args.plot)
     return 0
