@@ -31,7 +31,7 @@ def Conv(b, node, attrs: dict) -> None:
                 "pads": list(attrs.get("pads") or [0] * 2 * nd)}
     patches, y = b.fresh(f"{src}.patches"), b.fresh(f"{src}.y")
     b.emit("pim.Im2Col", [node.input[0]], [patches], im_attrs, src)
-    _linear(b, patches, w.reshape(w.shape[0], -1).T, bias, y, src)
+    _linear(b, patches, w.reshape(w.shape[0], -1).T, bias, y, src, node.input[1])
     yt = b.fresh(f"{src}.yT")
     b.emit("Transpose", [y], [yt], {"perm": [0, 2, 1]}, src)
     x_shape = b.graph.values[node.input[0]].shape

@@ -17,8 +17,11 @@ import numpy as np
 from compiler.frontend.ops import node_name
 
 
-def _linear(b, x: str, w: np.ndarray, bias: np.ndarray | None, out: str, src: str) -> None:
+def _linear(b, x: str, w: np.ndarray, bias: np.ndarray | None, out: str, src: str, w_from: str = "") -> None:
+    """Emit ``out = x @ w (+ bias)``; ``w_from`` names the model constant ``w`` came from (its QDQ bits)."""
     inputs = [x, b.constant(np.ascontiguousarray(w), f"{src}.W")]
+    if w_from:
+        b.graph.values[inputs[1]].quant_bits = b.graph.values[w_from].quant_bits
     if bias is not None:
         inputs.append(b.constant(bias, f"{src}.bias"))
     b.emit("pim.LinearMVM", inputs, [out], {}, src)
@@ -43,7 +46,7 @@ def Gemm(b, node, attrs: dict) -> None:
     bias = None
     if cdata is not None:
         bias = np.broadcast_to(cdata.reshape(-1) * np.asarray(beta, cdata.dtype), (w.shape[1],)).copy()
-    _linear(b, x, w.astype(wdata.dtype), bias, node.output[0], src)
+    _linear(b, x, w.astype(wdata.dtype), bias, node.output[0], src, b_name)
 
 
 def MatMul(b, node, attrs: dict) -> None:
@@ -51,7 +54,7 @@ def MatMul(b, node, attrs: dict) -> None:
     a_name, b_name = node.input[0], node.input[1]
     adata, wdata = b.const_data(a_name), b.const_data(b_name)
     if wdata is not None and adata is None and wdata.ndim == 2:
-        _linear(b, a_name, wdata, None, node.output[0], src)
+        _linear(b, a_name, wdata, None, node.output[0], src, b_name)
         return
     if adata is not None and wdata is None and adata.ndim == 2 and len(b.graph.values[b_name].shape) >= 2:
         # y = A @ x  ==  (x^T @ A^T)^T : the constant is still the crossbar's weight
@@ -59,7 +62,7 @@ def MatMul(b, node, attrs: dict) -> None:
         perm = list(range(rank - 2)) + [rank - 1, rank - 2]
         xt, yt = b.fresh(f"{src}.xT"), b.fresh(f"{src}.yT")
         b.emit("Transpose", [b_name], [xt], {"perm": perm}, src)
-        _linear(b, xt, adata.T, None, yt, src)
+        _linear(b, xt, adata.T, None, yt, src, a_name)
         b.emit("Transpose", [yt], [node.output[0]], {"perm": perm}, src)
         return
     b.emit("MatMul", [a_name, b_name], list(node.output), {}, src)
@@ -89,6 +92,7 @@ def _einsum_as_linear(b, node, parsed, src: str) -> bool:
         return False
     wi = 0 if consts[0] is not None else 1
     ws, xs, x, w = (s0, s1, node.input[1], consts[0]) if wi == 0 else (s1, s0, node.input[0], consts[1])
+    w_from = node.input[wi]
     if len(ws) != 2 or w.ndim != 2 or len(set(xs)) != len(xs):
         return False
     k = [c for c in ws if c in xs and c not in out]
@@ -108,9 +112,9 @@ def _einsum_as_linear(b, node, parsed, src: str) -> bool:
     result = rest + [n]
     out_perm = [result.index(c) for c in out]
     if out_perm == list(range(len(out))):
-        _linear(b, x, wmat, None, node.output[0], src)
+        _linear(b, x, wmat, None, node.output[0], src, w_from)
     else:
         y = b.fresh(f"{src}.y")
-        _linear(b, x, wmat, None, y, src)
+        _linear(b, x, wmat, None, y, src, w_from)
         b.emit("Transpose", [y], [node.output[0]], {"perm": out_perm}, src)
     return True
