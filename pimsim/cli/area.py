@@ -13,11 +13,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    from pimsim.components import ComponentError
     from pimsim.components.rollup import area_rollup, format_rollup
     from pimsim.spec.arch import load_arch
+    from pimsim.spec.errors import SpecError
 
     arch = load_arch(args.arch)
-    rollup = area_rollup(arch)
+    try:
+        rollup = area_rollup(arch)
+    except ComponentError as exc:  # a parameter the models cannot price: bad input, not a crash
+        raise SpecError(args.arch, str(exc)) from None
     if args.json:
         print(json.dumps(rollup.to_json_dict(), sort_keys=True))
     else:
