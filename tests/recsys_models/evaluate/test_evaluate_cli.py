@@ -7,6 +7,8 @@ is checked against the float one (ideal mode within 1e-4, mapped precision close
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 
 import numpy as np
@@ -35,7 +37,23 @@ def trained(tmp_path_factory):
     train_model(model, CTRData("criteo", data, "train", batch_size=128, hash_size=HASH), TrainConfig(lr=3e-3),
                 progress=False)
     save_checkpoint(d / "ck.pt", "dlrm", model, spec, CONFIG)
+    save_checkpoint(d / "other.pt", "dlrm", build_model("dlrm", spec.n_int, spec.table_sizes, **CONFIG), spec,
+                    CONFIG)
     return d
+
+
+def _compile(d, checkpoint: str):
+    """``recsys export`` the checkpoint and compile it for the default arch (mapping + weights sidecar)."""
+    from compiler.api import compile_onnx_with_weights, write_compiled
+    from pimsim.spec.arch import load_arch
+
+    onnx_path, mapping_path = d / f"{checkpoint}.onnx", d / f"{checkpoint}.json"
+    if not mapping_path.exists():
+        with contextlib.redirect_stdout(io.StringIO()):
+            assert main(["export", str(d / f"{checkpoint}.pt"), "-o", str(onnx_path)]) == 0
+        mapping, weights = compile_onnx_with_weights(str(onnx_path), load_arch("default"))
+        write_compiled(mapping, mapping_path, weights)
+    return mapping_path
 
 
 def _run(capsys, *argv) -> tuple[int, str, str]:
@@ -62,3 +80,30 @@ def test_float_metrics_match_the_training_code(trained, capsys):
 def test_missing_checkpoint_is_one_line_error(trained, capsys):
     rc, _, err = _run(capsys, trained / "nope.pt", "--data", trained / "train.txt")
     assert rc == 2 and err.strip() == f"error: {trained / 'nope.pt'}: checkpoint file not found"
+
+
+def test_pim_metrics_next_to_float(trained, capsys):
+    """PIM log loss/AUC equal those of pim_forward's probabilities (recomputed here with the models
+    helper's metrics); at the mapping's 8-bit precision they stay close to the float model's."""
+    pytest.importorskip("compiler.api")
+    from recsys_models.data.dataset import load_split
+    from recsys_models.search.hardware_cost import pim_forward
+    from recsys_models.train.metrics import log_loss, roc_auc
+
+    mapping = _compile(trained, "ck")
+    rc, out, _ = _run(capsys, trained / "ck.pt", "--data", trained / "train.txt", "--pim", mapping, "--json")
+    assert rc == 0
+    got = json.loads(out)
+    dense, sparse, label = load_split("criteo", trained / "train.txt", "test", hash_size=HASH)
+    p = pim_forward(mapping, dense.numpy(), sparse.numpy())
+    assert got["pim"]["auc"] == pytest.approx(roc_auc(label.numpy(), p), abs=1e-12)
+    assert got["pim"]["logloss"] == pytest.approx(log_loss(label.numpy(), p), abs=1e-9)
+    assert abs(got["pim"]["auc"] - got["float"]["auc"]) < 0.02
+    assert 0 < got["pim"]["max_abs_prob_diff"] < 0.05
+
+
+def test_mapping_of_another_model_is_refused(trained, capsys):
+    pytest.importorskip("compiler.api")
+    mapping = _compile(trained, "other")
+    rc, _, err = _run(capsys, trained / "ck.pt", "--data", trained / "train.txt", "--pim", mapping)
+    assert rc == 2 and "ideal-mode outputs differ from the checkpoint's float model" in err
