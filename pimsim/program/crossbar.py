@@ -1,18 +1,27 @@
-"""One crossbar block of one query: fetch, bus, (run-time write), bit-serial read + ADC, shift-and-add.
+"""Crossbar operators (``mvm``, run-time-written ``dynamic_mvm``) of one query, block by block.
 
-Crossbar task duration (hand-checkable; ``pimsim.program.costs.Costs``)::
+Per (tile, row range) of the operator's blocks: one operand fetch from the
+tile buffer and one bus transfer, broadcast to every PE holding a block with
+those rows (the bus is shared; ISAAC's eDRAM-to-IMA bus).  Run-time-written
+blocks fetch their own weights too.  Then per block one crossbar task::
 
     slices = ceil(input_bits / dac_bits)
     conversions = ceil(physical_cols / adcs_per_crossbar)     # columns interleaved over the ADCs
     per_slice = dac_cycles + read_cycles + sample_hold_cycles + adc_cycles(conversions)
-    crossbar_cycles = m * slices * per_slice
+    crossbar_cycles = m * slices * per_slice + shift_add_cycles
 
-Assumption: inside one block the next input slice is driven only after the
-ADCs finished the previous one (the sample-and-hold is a single stage), so
-read and conversion do not overlap within a query; successive queries and
-other blocks overlap freely on other crossbars.  The ADCs belong to their
-crossbar (``adc.per_crossbar``), so they are busy exactly in the conversion
-sub-phases shown nested in the trace.
+The shift-and-add consumes each conversion as it leaves the ADC, so only the
+last one adds latency (the final ``shift_add_cycles`` phase of the task).
+Assumptions: inside one block the next input slice is driven only after the
+ADCs finished the previous one (one sample-and-hold stage), so read and
+conversion do not overlap within a query; other blocks and queries overlap
+freely.  The ADCs belong to their crossbar (``adc.per_crossbar``) and the
+PE's shift-and-add units are not a contended resource (one cycle per block
+per query); both are busy exactly in the sub-phases nested in the trace.
+
+Blocks on tiles other than the home tile send their partial sums there, one
+message per (operator, tile); the home tile's vector unit adds the partial
+sums of all row-blocks (``sum(cols) - n`` adds per input vector).
 """
 
 from __future__ import annotations
@@ -29,20 +38,21 @@ def crossbar_phases(lw, op, b) -> tuple[int, int, int, int]:
     return op.m * slices, read, c.adc_cycles(conversions), b.physical_cols
 
 
-def lower_block(lw, oi: int, op, b, entry: int, write: bool) -> int:
-    """Add the tasks of block ``b`` after ``entry``; returns the shift-and-add task id."""
-    c, t, rt, arch = lw.c, lw.t, lw.rt, lw.arch
-    in_bits = b.rows * op.precision.input_bits * op.m
+def _fetch(lw, oi: int, tile: int, bits: int, entry: int) -> int:
+    c, t = lw.c, lw.t
+    fetch = t.task(lw._buf(tile), c.buffer_cycles(bits), oi, "fetch operands", after=[entry],
+                   energy={"tile_buffer": c.buffer_read_pj(bits)})
+    return t.task(lw.rt.get(("bus", tile)), c.bus_cycles(bits), oi, "bus to PEs", after=[fetch],
+                  energy={"bus": c.bus_pj(bits)})
+
+
+def lower_block(lw, oi: int, op, b, after: int, write: bool) -> int:
+    """Add block ``b``'s crossbar work after task ``after``; returns the crossbar task id."""
+    c, t, arch = lw.c, lw.t, lw.arch
+    xbar = lw.rt.get(("crossbar", b.tile, b.pe, b.crossbar))
+    prev = after
     if write:
-        in_bits += b.rows * b.cols * (op.precision.weight_bits or op.precision.input_bits)
-    fetch = t.task(lw._buf(b.tile), c.buffer_cycles(in_bits), oi, "fetch operands", after=[entry],
-                   energy={"tile_buffer": c.buffer_read_pj(in_bits)})
-    bus = t.task(rt.get(("bus", b.tile)), c.bus_cycles(in_bits), oi, "bus to PE", after=[fetch],
-                 energy={"bus": c.bus_pj(in_bits)})
-    xbar = rt.get(("crossbar", b.tile, b.pe, b.crossbar))
-    prev = bus
-    if write:
-        prev = t.task(xbar, b.rows * c.write_row_cycles, oi, "write weights", after=[bus],
+        prev = t.task(xbar, b.rows * c.write_row_cycles, oi, "write weights", after=[after],
                       energy={"crossbar": b.rows * c.write_row_pj * b.physical_cols / arch.pe.crossbar.cols})
     n_slices, read, conv, cols = crossbar_phases(lw, op, b)
     frac = b.rows * cols / (arch.pe.crossbar.rows * arch.pe.crossbar.cols)
@@ -52,11 +62,49 @@ def lower_block(lw, oi: int, op, b, entry: int, write: bool) -> int:
         "sample_hold": n_slices * cols * c.sample_hold_pj,
         "adc": n_slices * cols * c.adc_pj,
         "pe_input_register": c.input_register_pj(n_slices),
+        "shift_add": n_slices * cols * c.shift_add_pj,
+        "pe_output_register": c.output_register_pj(n_slices * cols),
     }
-    x = t.task(xbar, n_slices * (read + conv), oi, f"mvm {b.rows}x{cols}", after=[prev], energy=energy)
-    t.children[x] = [(k * (read + conv), read, "read") for k in range(n_slices)] + \
-        [(k * (read + conv) + read, conv, "adc") for k in range(n_slices) if conv > 0]
-    return t.task(rt.get(("shift_add", b.tile, b.pe), arch.pe.shift_add_units), c.shift_add_cycles, oi,
-                  "shift-add", after=[x],
-                  energy={"shift_add": n_slices * cols * c.shift_add_pj,
-                          "pe_output_register": c.output_register_pj(n_slices * cols)})
+    step = read + conv
+    x = t.task(xbar, n_slices * step + c.shift_add_cycles, oi, f"mvm {b.rows}x{cols}", after=[prev], energy=energy)
+    kids = [(k * step, read, "read") for k in range(n_slices)]
+    kids += [(k * step + read, conv, "adc") for k in range(n_slices) if conv > 0]
+    if c.shift_add_cycles > 0:
+        kids.append((n_slices * step, c.shift_add_cycles, "shift-add"))
+    t.children[x] = sorted(kids)
+    return x
+
+
+def lower_crossbar_op(lw, oi: int, op, entry: int, write: bool) -> int:
+    """All blocks of the query's replica, partial-sum messages and the reduction; returns the last task."""
+    blocks = lw._blocks(oi, op)
+    groups: dict[tuple[int, int, int], list] = {}
+    for b in blocks:
+        groups.setdefault((b.tile, b.row_start, b.rows), []).append(b)
+    in_bits_per_row = op.precision.input_bits * op.m
+    done_on_tile: dict[int, list[int]] = {}
+    psum_bits: dict[int, int] = {}
+    for (tile, _, rows), members in groups.items():
+        shared = None if write else _fetch(lw, oi, tile, rows * in_bits_per_row, entry)
+        for b in members:
+            src = shared
+            if write:
+                w_bits = b.rows * b.cols * (op.precision.weight_bits or op.precision.input_bits)
+                src = _fetch(lw, oi, tile, rows * in_bits_per_row + w_bits, entry)
+            done_on_tile.setdefault(tile, []).append(lower_block(lw, oi, op, b, src, write))
+            psum_bits[tile] = psum_bits.get(tile, 0) + b.cols * op.m * op.precision.output_bits
+    finals = []
+    for tile in sorted(done_on_tile):
+        if tile == op.tile:
+            finals.extend(done_on_tile[tile])
+        else:
+            ready = lw.t.join(oi, f"blocks on tile {tile} done", done_on_tile[tile])
+            finals.append(lw.noc_transfer(tile, op.tile, psum_bits[tile], ready, oi, "partial sums"))
+    count = op.count if op.kind == "dynamic_mvm" else 1
+    adds = sum(b.cols for b in blocks) * op.m - op.n * op.m * count
+    last = lw.t.join(oi, "blocks done", finals)
+    if adds > 0:
+        c = lw.c
+        last = lw.t.task(lw.rt.get(("vector_unit", op.tile)), c.vector_cycles({"add": adds}), oi,
+                         "reduce partial sums", after=[last], energy={"vector_unit": c.vector_pj({"add": adds})})
+    return last

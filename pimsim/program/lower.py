@@ -134,9 +134,10 @@ class QueryLowering:
             bits = op.bits
             last = t.task(self._buf(op.tile), 2 * self.c.buffer_cycles(bits), oi, "copy", after=[entry],
                           energy={"tile_buffer": self.c.buffer_read_pj(bits) + self.c.buffer_write_pj(bits)})
-        else:
-            last = entry
-        t.exit[oi] = t.join(oi, "exit", [last])
+        else:  # view: costs nothing; its exit is its entry
+            t.exit[oi] = entry
+        if oi not in t.exit:
+            t.exit[oi] = t.join(oi, "exit", [last])
         for name in op.outputs:
             self.avail[name] = {op.tile: t.exit[oi]}
 
@@ -177,21 +178,6 @@ class QueryLowering:
         return self._write_out(oi, op, rd)
 
     def _crossbar_op(self, oi: int, op, entry: int, write: bool) -> int:
-        from pimsim.program.crossbar import lower_block
+        from pimsim.program.crossbar import lower_crossbar_op
 
-        blocks = self._blocks(oi, op)
-        finals = []
-        psum_bits = op.precision.output_bits
-        contributions = 0
-        for b in blocks:
-            sa = lower_block(self, oi, op, b, entry, write)
-            if b.tile != op.tile:
-                sa = self.noc_transfer(b.tile, op.tile, b.cols * op.m * psum_bits, sa, oi, "partial sums")
-            finals.append(sa)
-            contributions += b.cols * op.m
-        adds = contributions - op.n * op.m * (op.count if op.kind == "dynamic_mvm" else 1)
-        last = self.t.join(oi, "blocks done", finals)
-        if adds > 0:
-            last = self.t.task(self.rt.get(("vector_unit", op.tile)), self.c.vector_cycles({"add": adds}), oi,
-                               "reduce partial sums", after=[last], energy={"vector_unit": self.c.vector_pj({"add": adds})})
-        return self._write_out(oi, op, last)
+        return self._write_out(oi, op, lower_crossbar_op(self, oi, op, entry, write))

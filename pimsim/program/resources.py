@@ -23,9 +23,8 @@ from pimsim.spec.arch import ArchSpec
 IO_TILE = 0
 """Tile whose router holds the chip I/O port (inputs arrive, outputs leave)."""
 
-RESOURCE_CLASSES = ("crossbar", "shift_add", "tile_buffer", "bus", "vector_unit", "noc_link", "io_link",
-                    "embedding_storage")
-"""Resource classes reported in ``utilization``."""
+RESOURCE_CLASSES = ("crossbar", "tile_buffer", "bus", "vector_unit", "noc_link", "io_link", "embedding_storage")
+"""Resource classes that tasks occupy (``adc`` and ``shift_add`` are sub-phases of crossbar tasks)."""
 
 
 @dataclass

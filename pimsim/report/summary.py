@@ -28,21 +28,31 @@ def dynamic_energy_pj(stream) -> dict[str, float]:
     return out
 
 
+CHILD_CLASSES = {"adc": "adc", "shift-add": "shift_add"}
+"""Sub-phases of crossbar tasks that report as their own resource class."""
+
+
 def busy_by_class(stream, table) -> dict[str, int]:
-    """Resource class -> busy server-cycles; ``adc`` counts the conversion sub-phases of crossbar tasks
-    (all ADCs of a crossbar convert together, so one crossbar-cycle of conversion is ``adc.per_crossbar``
-    ADC-cycles; utilization divides by ADCs on chip, so the factor cancels)."""
+    """Resource class -> busy server-cycles.
+
+    ``adc`` and ``shift_add`` come from the sub-phases of crossbar tasks: all
+    ADCs of a crossbar convert together, so one crossbar-cycle of conversion
+    is ``adc.per_crossbar`` ADC-cycles and utilization divides by
+    ``crossbars_per_chip`` (the factor cancels); the shift-and-add phase
+    occupies one PE shift-and-add unit.
+    """
     prog = stream.program
     has = prog.task_res >= 0
     per_res = np.bincount(prog.task_res[has], weights=prog.task_dur[has], minlength=len(table.keys))
-    out: dict[str, int] = {}
+    out: dict[str, int] = {cls: 0 for cls in CHILD_CLASSES.values()}
     for rid, busy in enumerate(per_res):
         cls = table.keys[rid][0]
         out[cls] = out.get(cls, 0) + int(busy)
-    adc = 0
     for tpl, count in zip(stream.templates, queries_per_template(stream)):
-        adc += int(count) * sum(d for kids in tpl.children.values() for _, d, name in kids if name == "adc")
-    out["adc"] = adc
+        for kids in tpl.children.values():
+            for _, dur, name in kids:
+                if name in CHILD_CLASSES:
+                    out[CHILD_CLASSES[name]] += int(count) * dur
     return out
 
 

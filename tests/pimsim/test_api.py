@@ -30,7 +30,7 @@ def test_text_report(tmp_path, capsys):
     """One 128x16 mvm on tile 0, whole query by hand (cycles at 1200 MHz):
     input 1024 bits over the 51.2 Gb/s I/O link (42.67 bits/cycle): 1 + ceil(1024 / 42.67) = 25;
     buffer fetch ceil(1024 / 256) = 4 accesses x 5 cycles (3.95 ns bank cycle) = 20; bus ceil(1024 / 384) = 3;
-    crossbar 8 x (120 + 120) = 1920; shift-add 1; result write 1 access = 5; output 128 bits: 1 + 3 = 4.
+    crossbar 8 x (120 + 120) = 1920 + shift-add 1; result write 1 access = 5; output 128 bits: 1 + 3 = 4.
     Total 25 + 20 + 3 + 1920 + 1 + 5 + 4 = 1978; fc0 spans 25 .. 1974."""
     path = tmp_path / "m.json"
     write_mapping(chain_mapping([(0, (0, 0, 0))]), path)

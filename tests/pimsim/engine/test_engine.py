@@ -87,3 +87,15 @@ def test_bad_programs_are_rejected():
         build_program([0], [-1], [0], [1], [], [])
     with pytest.raises(ValueError, match="resource that does not exist"):
         build_program([3], [1], [0], [1], [], [])
+
+
+@pytest.mark.parametrize("n_queries, stages", [(1, 1), (5, 3), (7, 4)])
+def test_balanced_pipeline_takes_n_plus_k_minus_1_stage_times(n_queries, stages):
+    """Query q's stage s runs on resource s for T = 7 cycles after its stage s-1: the classic pipeline
+    diagram gives (N + k - 1) x T for N queries through k stages."""
+    T = 7
+    ids = np.arange(n_queries * stages).reshape(n_queries, stages)
+    prog = build_program(np.tile(np.arange(stages), n_queries), np.full(ids.size, T),
+                         np.repeat(np.arange(n_queries), stages), np.ones(stages), ids[:, :-1].ravel(),
+                         ids[:, 1:].ravel())
+    assert simulate_program(prog)["finish_cycles"].max() == (n_queries + stages - 1) * T

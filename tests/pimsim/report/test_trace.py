@@ -51,7 +51,7 @@ def test_children_strictly_inside_parents_and_no_overlap(traced):
             n_children += 1
             assert any(p["ts"] - eps <= child["ts"] and child["ts"] + child["dur"] <= p["ts"] + p["dur"] + eps
                        for p in parents)
-    assert n_children == 3 * 2 * 16, "3 queries x 2 crossbar tasks x 8 slices x (read + adc)"
+    assert n_children == 3 * 2 * 17, "3 queries x 2 crossbar tasks x (8 slices x (read + adc) + shift-add)"
 
 
 def test_slice_energies_sum_to_the_report_total(traced):
