@@ -37,10 +37,32 @@ def read_model(path: str):
     if len(model.graph.node) == 0 and len(model.graph.output) == 0:
         raise SpecError(path, "not an ONNX model (no graph: empty, truncated or wrong file)")
     try:
-        onnx.checker.check_model(model)
+        onnx.checker.check_model(_without_external_data(model))
     except Exception as exc:  # noqa: BLE001 - onnx.checker.ValidationError and friends
         raise SpecError(path, f"fails onnx.checker: {str(exc).splitlines()[0]}") from None
     return model
+
+
+def _without_external_data(model):
+    """A copy for onnx.checker where externally stored initializers become typed graph inputs.
+
+    The checker would otherwise insist on reading the data files, which may be absent or huge.
+    """
+    import onnx
+
+    external = [i for i in model.graph.initializer if i.data_location == onnx.TensorProto.EXTERNAL]
+    if not external:
+        return model
+    copy = onnx.ModelProto()
+    copy.CopyFrom(model)
+    names = {i.name for i in external}
+    kept = [i for i in copy.graph.initializer if i.name not in names]
+    del copy.graph.initializer[:]
+    copy.graph.initializer.extend(kept)
+    declared = {i.name for i in copy.graph.input}
+    copy.graph.input.extend(onnx.helper.make_tensor_value_info(i.name, i.data_type, list(i.dims))
+                            for i in external if i.name not in declared)
+    return copy
 
 
 def model_opset(model, path: str) -> int:

@@ -52,5 +52,5 @@ def _rename_branch(branch, prefix: str) -> dict[str, str]:
 
 def Loop(b, node, attrs: dict) -> None:
     raise SpecError(b.path, f"node {node_name(node)}: op Loop (opset {b.opset}) is not supported "
-                            "(torch.nn.EmbeddingBag exports as a Loop: export with `recsys export`, which emits "
-                            "pim::EmbeddingBag, or use Embedding(...).sum(1) over padded multi-hot ids)")
+                            "(torch.nn.EmbeddingBag exports as a Loop: write Embedding(...).sum(1) over padded multi-hot ids, "
+                            "as recsys export does, or emit pim::EmbeddingBag with torch.onnx.ops.symbolic)")

@@ -1,0 +1,105 @@
+"""Passes one by one: tiling arithmetic, placement strategies, precision sources, the verifier, external data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from onnx import helper
+
+from compiler.api import compile_graph, compile_onnx
+from compiler.ir.verify import IRError, verify
+from compiler.passes.emit import to_mapping
+from compiler.passes.tile import tile_matrix
+from tests.compiler.helpers import make_model
+
+F = np.float32
+
+
+def test_tiling_hand_calculation(arch):
+    """300 x 20 weights, 8 bits, 2-bit cells, differential, 128 x 128 crossbars (default arch):
+    4 slices x 2 sign columns = 8 columns per weight -> 16 weights per crossbar;
+    rows 128 + 128 + 44, columns 16 + 4 -> 6 blocks."""
+    blocks = tile_matrix(arch, 300, 20, 8)
+    assert [(b["rows"], b["cols"], b["slice_count"]) for b in blocks] == [
+        (128, 16, 4), (128, 4, 4), (128, 16, 4), (128, 4, 4), (44, 16, 4), (44, 4, 4)]
+    assert sum(b["rows"] * b["cols"] * b["slice_count"] for b in blocks) == 300 * 20 * 4
+
+
+def test_tiling_splits_slices_when_a_weight_is_wider_than_a_crossbar(arch):
+    """16-bit weights on 1-bit cells of a 16-column crossbar, differential: 32 columns per weight do
+    not fit, so each block holds 8 slices (16 columns) of one weight: 2 blocks per weight."""
+    xbar = arch.pe.crossbar.model_copy(update={"cols": 16, "cell_bits": 1})
+    small = arch.model_copy(update={"pe": arch.pe.model_copy(update={"crossbar": xbar, "adc": arch.pe.adc.model_copy(
+        update={"per_crossbar": 1})})})
+    blocks = tile_matrix(small, 4, 3, 16)
+    assert len(blocks) == 3 * 2 and all(b["slice_count"] == 8 and b["cols"] == 1 for b in blocks)
+
+
+def test_naive_puts_each_crossbar_operator_on_fresh_tiles(project_models, arch):
+    """DLRM mvm blocks (hand count, see test_models): 32, 64, 8, 1, 96, 64, 2 = 267 crossbars.
+    64 crossbars per tile (8 PEs x 8): optimized packs them into ceil(267/64) = 5 tiles; naive starts
+    every operator on a new tile: 1+1+1+1+2+1+1 = 8 tiles."""
+    tiles = {}
+    for strategy in ("optimized", "naive"):
+        graph, opts = compile_graph(str(project_models["dlrm"]), arch, strategy=strategy, verify_each=True)
+        mapping, _ = to_mapping(graph, arch, opts)
+        mvm = [op for op in mapping.operators if op.kind == "mvm"]
+        assert sum(len(op.blocks) for op in mvm) == 267
+        tiles[strategy] = {b.tile for op in mvm for b in op.blocks}
+        if strategy == "naive":
+            starts = [(op.blocks[0].pe, op.blocks[0].crossbar) for op in mvm]
+            assert starts == [(0, 0)] * len(mvm)
+    assert len(tiles["optimized"]) == 5 and len(tiles["naive"]) == 8
+
+
+def test_precision_policy_and_naive_ignores_it(project_models, arch, tmp_path):
+    """4-bit weights on the top MLP: 2 slices x 2 sign = 4 columns per weight -> 32 weights per crossbar,
+    so the 367 x 512 layer takes 3 x 16 = 48 crossbars instead of 96."""
+    policy = tmp_path / "p.yaml"
+    policy.write_text("operators:\n  '/inner/top/*': {weight_bits: 4}\n")
+    for strategy, expected in (("optimized", 48), ("naive", 96)):
+        mapping = compile_onnx(project_models["dlrm"], arch, strategy=strategy, precision_policy=str(policy))
+        top0 = next(op for op in mapping.operators if op.name == "/inner/top/top.0/Gemm")
+        assert len(top0.blocks) == expected
+        assert top0.precision.weight_bits == (4 if strategy == "optimized" else 8)
+
+
+def test_values_carry_bits(project_models, arch):
+    mapping = compile_onnx(project_models["dlrm"], arch)
+    bits = {v.name: v.bits for v in mapping.values}
+    assert bits["dense"] == 8 and bits["sparse"] == 32  # 8-bit activations; int64 ids moved as 32-bit
+    assert mapping.value("dense").shape == [13] and mapping.value("dense").batch_axis == 0  # per query
+
+
+def test_verifier_catches_broken_graphs(project_models, arch):
+    graph, _ = compile_graph(str(project_models["deepfm"]), arch)
+    verify(graph, "schedule")
+    graph.nodes[3].precision = None
+    with pytest.raises(IRError, match="no precision"):
+        verify(graph, "schedule")
+    graph, _ = compile_graph(str(project_models["deepfm"]), arch)
+    graph.nodes[1], graph.nodes[5] = graph.nodes[5], graph.nodes[1]
+    with pytest.raises(IRError, match="before it is produced"):
+        verify(graph, "schedule")
+    graph, _ = compile_graph(str(project_models["deepfm"]), arch)
+    graph.nodes.append(graph.nodes[-1])
+    with pytest.raises(IRError, match="produced twice"):
+        verify(graph, "schedule")
+
+
+def test_external_data_tables_are_not_loaded(tmp_path, arch):
+    """A table in an external data file that is then deleted: shapes still compile (the data is never read)."""
+    import onnx
+    from onnx.external_data_helper import convert_model_to_external_data
+
+    n = helper.make_node("Gather", ["T", "i"], ["e"], name="lookup")
+    r = helper.make_node("ReduceSum", ["e", "ax"], ["y"], name="pool", keepdims=0)
+    path = make_model(tmp_path / "m.onnx", [n, r], [("i", np.int64, ["B", 3])], [("y", F, ["B", 16])],
+                      [("T", np.ones((5000, 16), F)), ("ax", np.array([1], np.int64))])
+    model = onnx.load(str(path))
+    convert_model_to_external_data(model, location="m.onnx.data", size_threshold=1024)
+    onnx.save(model, str(path))
+    (tmp_path / "m.onnx.data").unlink()
+    mapping = compile_onnx(path, arch)
+    (op,) = mapping.operators
+    assert (op.op_type, op.kind, op.rows, op.dim, op.lookups) == ("pim.EmbeddingBag", "embedding", 5000, 16, 3)
