@@ -67,9 +67,9 @@ def _report(sweep, output: str, outcome) -> int:
     from pimsim.sweep.pareto import summarize
     from pimsim.sweep.results import typed_row
 
-    rate = outcome.ran / outcome.wall_s if outcome.wall_s > 0 else 0.0
+    rate = f", {outcome.ran / outcome.wall_s:.2f} points/s" if outcome.ran and outcome.wall_s > 0 else ""
     print(f"{output}: ran {outcome.ran} points ({outcome.failed} failed), skipped {outcome.skipped} already done; "
-          f"{outcome.wall_s:.1f} s, {rate:.2f} points/s on {outcome.backend}")
+          f"{outcome.wall_s:.1f} s{rate} on {outcome.backend}")
     if outcome.dropped_torn_line:
         print("note: dropped a torn last line left by an interrupted run", file=sys.stderr)
     hashes = {p.point_hash for p in sweep.points}

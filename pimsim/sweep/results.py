@@ -11,7 +11,7 @@ atomically with the union of columns.
 
 Columns: ``point_hash, point_index, workload``, the axes (dotted arch paths),
 ``status`` (``ok`` | ``error``), ``error``, ``arch_sha256``, ``schema_version``,
-then the report's metrics flattened with dots (``energy_breakdown_pj.adc``),
+``pimsim_version``, then the report's metrics flattened with dots (``energy_breakdown_pj.adc``),
 every name carrying its unit.  Parquet output (``*.parquet``) is written from
 the journal (``<out>.journal.csv``) at the end, and needs ``pyarrow``.
 """
@@ -29,8 +29,6 @@ from pimsim.spec.errors import SpecError
 from pimsim.spec.io import atomic_write_bytes, atomic_write_text
 
 RESULTS_SCHEMA_VERSION = 1
-LEAD_COLUMNS = ("point_hash", "point_index", "workload")
-META_COLUMNS = ("status", "error", "arch_sha256", "schema_version")
 
 
 def journal_path(out: str | Path) -> Path:
@@ -174,7 +172,7 @@ def convert(text: str) -> Any:
     return text
 
 
-TEXT_COLUMNS = frozenset({"point_hash", "workload", "status", "error", "arch_sha256"})
+TEXT_COLUMNS = frozenset({"point_hash", "workload", "status", "error", "arch_sha256", "pimsim_version"})
 
 
 def typed_row(row: Mapping[str, str]) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pimsim
 from pimsim.sweep.evaluate import PointTask, run_point
 from pimsim.sweep.executor import Backend, open_backend
 from pimsim.sweep.results import (
@@ -62,8 +63,8 @@ def row_of(point: SweepPoint, result: dict[str, Any]) -> dict[str, Any]:
     row: dict[str, Any] = {"point_hash": point.point_hash, "point_index": point.index,
                            "workload": point.workload.name}
     row.update(point.axis_values)
-    row.update({"status": result["status"], "error": result.get("error", ""),
-                "arch_sha256": point.arch_sha256, "schema_version": RESULTS_SCHEMA_VERSION})
+    row.update({"status": result["status"], "error": result.get("error", ""), "arch_sha256": point.arch_sha256,
+                "schema_version": RESULTS_SCHEMA_VERSION, "pimsim_version": pimsim.__version__})
     metrics = {k: v for k, v in result.items() if k not in ("point_hash", "status", "error")}
     row.update(flatten(metrics))
     return row
