@@ -70,23 +70,34 @@ def onnxruntime_outputs(onnx_path: str, feeds: dict[str, np.ndarray], outputs: l
     so = ort.SessionOptions()
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     so.log_severity_level = 3
-    sess = ort.InferenceSession(onnx_path, so, providers=["CPUExecutionProvider"])
+    try:
+        sess = ort.InferenceSession(onnx_path, so, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own Fail/InvalidGraph types
+        from pimsim.spec.errors import SpecError
+
+        raise SpecError(onnx_path, f"--check: onnxruntime cannot load the model: {str(exc).splitlines()[0]}") from None
     wanted = {i.name for i in sess.get_inputs()}
     return dict(zip(outputs, sess.run(outputs, {k: v for k, v in feeds.items() if k in wanted})))
 
 
 def check_against_onnxruntime(onnx_path: str, graph, mapping, weights, seed: int = 0) -> float:
     """Largest absolute difference between the mapping's outputs and onnxruntime's."""
+    return compare_with_onnxruntime(onnx_path, graph, mapping, weights, seed)[0]
+
+
+def compare_with_onnxruntime(onnx_path: str, graph, mapping, weights, seed: int = 0) -> tuple[float, float]:
+    """(largest absolute difference, largest |onnxruntime output|) over all graph outputs."""
     feeds = random_feeds(graph, seed)
     env = dict(weights)
     env.update(feeds)
     ours = run_ops(mapping.operators, env, list(mapping.outputs))
     theirs = onnxruntime_outputs(onnx_path, feeds, list(mapping.outputs))
-    worst = 0.0
+    worst, scale = 0.0, 0.0
     for name in mapping.outputs:
         a, b = np.asarray(ours[name], np.float64), np.asarray(theirs[name], np.float64)
         if a.shape != b.shape:
-            return float("inf")
+            return float("inf"), 0.0
         if a.size:
             worst = max(worst, float(np.max(np.abs(a - b))))
-    return worst
+            scale = max(scale, float(np.max(np.abs(b))))
+    return worst, scale
