@@ -19,8 +19,6 @@ from pimsim.sweep.results import read_results
 from pimsim.sweep.space import load_sweep
 from tests.pimsim.sweep.conftest import write_sweep
 
-REPO = Path(__file__).resolve().parents[3]
-
 
 @pytest.fixture(scope="module")
 def dlrm_onnx(tmp_path_factory) -> bytes:

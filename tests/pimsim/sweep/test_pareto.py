@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pimsim.sweep.pareto import pareto_mask, summarize
 
@@ -37,3 +39,14 @@ def test_summary_names_best_points_and_front_size():
     assert "best energy_per_inference_pj: 1 at point 0 (workload=w, a=1)" in lines
     # Point 2 is dominated by point 1 in latency, energy and area.
     assert lines[-1] == "Pareto set (latency_ns, energy_per_inference_pj, area_mm2) for w: 2 of 3 points"
+
+
+@given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6), st.integers(0, 6)), min_size=1, max_size=25))
+@settings(max_examples=60, deadline=None)
+def test_pareto_mask_matches_the_definition(points):
+    """Brute force from the definition: on the front iff no point is <= everywhere and < somewhere."""
+    v = np.array(points, dtype=float)
+    mask = pareto_mask(v)
+    for i, p in enumerate(v):
+        dominated = any((q <= p).all() and (q < p).any() for q in v)
+        assert mask[i] == (not dominated)

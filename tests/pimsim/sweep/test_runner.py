@@ -92,6 +92,20 @@ def test_dask_local_cluster_gives_the_serial_table(small_sweep, tmp_path):
     assert table_values(tmp_path / "dask.csv") == table_values(tmp_path / "serial.csv")
 
 
+def test_dask_scheduler_address_gives_the_serial_table(small_sweep, tmp_path):
+    """Connecting by address: a scheduler with in-process worker threads, over TCP on 127.0.0.1."""
+    from distributed import LocalCluster
+
+    sweep = load_sweep(small_sweep)
+    run_sweep(sweep, tmp_path / "serial.csv", toy_metrics, workers=1, progress=False)
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, host="127.0.0.1", protocol="tcp",
+                      dashboard_address=None) as cluster:
+        outcome = run_sweep(sweep, tmp_path / "dask.csv", toy_metrics, scheduler=cluster.scheduler_address,
+                            progress=False)
+    assert outcome.backend == f"Dask scheduler {cluster.scheduler_address}, 2 worker threads"
+    assert table_values(tmp_path / "dask.csv") == table_values(tmp_path / "serial.csv")
+
+
 def test_unreachable_scheduler_fails_before_any_work(small_sweep, tmp_path):
     sweep = load_sweep(small_sweep)
     out = tmp_path / "results.csv"
