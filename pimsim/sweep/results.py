@@ -18,10 +18,12 @@ the journal (``<out>.journal.csv``) at the end, and needs ``pyarrow``.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import math
-from collections.abc import Iterable, Mapping
+import os
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,27 @@ def journal_path(out: str | Path) -> Path:
     """Where rows are appended: ``out`` itself for CSV, a sidecar for Parquet."""
     out = Path(out)
     return out.with_name(out.name + ".journal.csv") if is_parquet(out) else out
+
+
+@contextlib.contextmanager
+def exclusive(path: str | Path) -> Iterator[None]:
+    """Hold a lock on ``path`` for one sweep: a second sweep writing the same table fails at once."""
+    import fcntl
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = path.with_name(f".{path.name}.lock")
+    fd = os.open(lock, os.O_CREAT | os.O_RDWR, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise SpecError(str(path), "another pimsim sweep is writing this file; wait for it or choose another -o") from None
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+        os.close(fd)
 
 
 def is_parquet(out: str | Path) -> bool:

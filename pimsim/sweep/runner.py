@@ -27,6 +27,7 @@ from pimsim.sweep.executor import Backend, open_backend
 from pimsim.sweep.results import (
     RESULTS_SCHEMA_VERSION,
     ResultsTable,
+    exclusive,
     flatten,
     is_parquet,
     journal_path,
@@ -97,19 +98,21 @@ def run_sweep(sweep: Sweep, out: str | Path, evaluate: Evaluate, *, workers: int
         Re-run points whose recorded row is an error (the new row supersedes it).
     """
     require_parquet_support(out)
-    table = ResultsTable(journal_path(out))
-    done = table.finished(include_errors=not retry_failed)
-    pending = [p for p in sweep.points if p.point_hash not in done]
-    t0 = time.perf_counter()
-    failed = 0
-    with open_backend(workers, scheduler, connect_timeout_s) as backend, _progress(len(pending), progress) as bar:
-        for point, result in _results(sweep, pending, evaluate, backend):
-            table.append(row_of(point, result))
-            failed += result["status"] != "ok"
-            bar.update(1)
-        description = backend.description
-    if is_parquet(out):
-        write_parquet(table, out)
+    with exclusive(journal_path(out)):
+        table = ResultsTable(journal_path(out))
+        done = table.finished(include_errors=not retry_failed)
+        pending = [p for p in sweep.points if p.point_hash not in done]
+        t0 = time.perf_counter()
+        failed = 0
+        with open_backend(workers, scheduler, connect_timeout_s) as backend, \
+                _progress(len(pending), progress) as bar:
+            for point, result in _results(sweep, pending, evaluate, backend):
+                table.append(row_of(point, result))
+                failed += result["status"] != "ok"
+                bar.update(1)
+            description = backend.description
+        if is_parquet(out):
+            write_parquet(table, out)
     return SweepOutcome(len(sweep.points), len(sweep.points) - len(pending), len(pending), failed,
                         time.perf_counter() - t0, description, table, table.dropped_torn_line)
 

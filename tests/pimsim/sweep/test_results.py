@@ -70,3 +70,16 @@ def test_parquet_without_pyarrow_is_a_one_line_error(tmp_path):
     else:
         pytest.skip("pyarrow is installed; the Parquet round trip is tested in test_runner.py")
     require_parquet_support(tmp_path / "r.csv")  # CSV never needs it
+
+
+def test_second_writer_is_refused(tmp_path):
+    from pimsim.sweep.results import exclusive
+
+    path = tmp_path / "r.csv"
+    with exclusive(path):
+        with pytest.raises(SpecError, match="another pimsim sweep is writing this file"):
+            with exclusive(path):
+                pass
+    with exclusive(path):  # released afterwards, and no lock file is left behind
+        pass
+    assert list(tmp_path.iterdir()) == []
