@@ -64,7 +64,9 @@ class Objective:
         return any(m not in ("log_loss", "auc") for m in self.metrics)
 
     def fitness(self, metrics: dict[str, float]) -> float:
-        """Scalarised value, lower is better (also the Pareto tie-breaker)."""
+        """Scalarised value, lower is better (also the Pareto tie-breaker); +inf for an infeasible design."""
+        if "infeasible" in metrics:
+            return float("inf")
         value = float(metrics["log_loss"])
         for name, weight, target in self.penalties:
             value += weight * (float(metrics[name]) / target - 1.0)
@@ -73,6 +75,8 @@ class Objective:
     def vector(self, metrics: dict[str, float]) -> tuple[float, ...]:
         """The minimised vector of Pareto mode."""
         names = self.pareto_metrics or ("log_loss",)
+        if "infeasible" in metrics:
+            return tuple(float("inf") for _ in names)
         return tuple(METRICS[n] * float(metrics[n]) for n in names)
 
     def to_json(self) -> dict:

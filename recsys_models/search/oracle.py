@@ -16,6 +16,11 @@ simulated (``hardware_cost.price_onnx``).  Results are cached by (arch hash
 incl. precisions, arch-document digest, strategy, batch), in memory and in
 ``cache_dir`` shared by all workers and later runs; a repeated (model, PIM
 configuration) pair is therefore never compiled twice.
+
+A design the compiler or simulator rejects (an unsupported operator, a model
+that does not fit the chip) gets ``"infeasible": <reason>`` instead of hardware
+metrics; the objective gives it infinite fitness, so it is recorded in the
+history but never selected -- it is not priced as zero.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from recsys_models.errors import UserError
 from recsys_models.search import hardware_cost
 from recsys_models.search.flops import onnx_flops
 from recsys_models.search.hw_space import load_hw_space
@@ -47,6 +53,9 @@ class Evaluator:
         if self._accuracy is None:
             self._accuracy = SupernetAccuracy(self.spec)
         return self._accuracy(arch_json)
+
+    def __getstate__(self):  # never ship the loaded supernet between processes
+        return {**self.__dict__, "_accuracy": None}
 
     def arch_doc(self, hw: dict) -> dict:
         return self.hw_space.apply(hw) if (self.hw_space and hw) else self.base_doc
@@ -73,7 +82,10 @@ class Evaluator:
         metrics = self.accuracy(cand["arch"]) if self.spec.get("supernet") else {}
         t1 = time.perf_counter()
         if self.needs_hardware:
-            metrics.update(self.hardware(cand["arch"], cand.get("hw", {})))
+            try:
+                metrics.update(self.hardware(cand["arch"], cand.get("hw", {})))
+            except UserError as exc:  # the compiler/simulator rejected this design: infeasible, never priced
+                metrics["infeasible"] = exc.message
         self.seconds["accuracy"] += t1 - t0
         self.seconds["hardware"] += time.perf_counter() - t1
         return metrics

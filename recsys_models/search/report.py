@@ -21,7 +21,8 @@ PLOT_AXES = (("latency_ns", "latency, ns"), ("energy_per_inference_pj", "energy 
 
 
 def best_designs(evaluated: list[Evaluated], objective: objectives.Objective, top: int) -> list[Evaluated]:
-    """The chosen designs (see the module docstring); deterministic order."""
+    """The chosen designs (see the module docstring); deterministic order; infeasible ones never."""
+    evaluated = [e for e in evaluated if "infeasible" not in e.metrics]
     if objective.mode == "pareto":
         idx = objectives.non_dominated([objective.vector(e.metrics) for e in evaluated])
         return sorted((evaluated[i] for i in idx), key=lambda e: (e.metrics["log_loss"], e.key))
@@ -51,6 +52,7 @@ def best_table(designs: list[Evaluated]) -> str:
 
 def pareto_plot(evaluated: list[Evaluated], chosen: list[Evaluated], path: str | Path) -> bool:
     """Log loss against latency, energy and area; False (no file) when no hardware metric was measured."""
+    evaluated = [e for e in evaluated if "infeasible" not in e.metrics]
     axes = [(k, label) for k, label in PLOT_AXES if any(k in e.metrics for e in evaluated)]
     if not axes or not any("log_loss" in e.metrics for e in evaluated):
         return False

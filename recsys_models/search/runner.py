@@ -16,7 +16,7 @@ from pathlib import Path
 from recsys_models.errors import UserError
 from recsys_models.search import engine, objectives
 from recsys_models.search.engine import EvolutionConfig, Scorer
-from recsys_models.search.executor import make_executor
+from recsys_models.search.executor import check_local_address, make_executor
 from recsys_models.search.history import HistoryWriter
 
 FACTORY = "recsys_models.search.oracle:make_evaluator"
@@ -82,15 +82,25 @@ def run_header(opts: SearchOptions, objective: objectives.Objective) -> dict:
     return run
 
 
+def search_space(opts: SearchOptions):
+    """The supernet's space (its menus may be narrowed) when a checkpoint is given, else the named default."""
+    from recsys_models.space import get_space
+
+    if opts.supernet:
+        from recsys_models.search.accuracy import load_checked_supernet
+
+        return load_checked_supernet(opts.supernet, opts.space, opts.dataset).space
+    try:
+        return get_space(opts.space)
+    except ValueError as exc:
+        raise UserError("--space", str(exc)) from None
+
+
 def build_problem(opts: SearchOptions):
     from recsys_models.search.hw_space import load_hw_space
     from recsys_models.search.problem import CoDesignProblem
-    from recsys_models.space import get_space
 
-    try:
-        space = get_space(opts.space)
-    except ValueError as exc:
-        raise UserError("--space", str(exc)) from None
+    space = search_space(opts)
     hw = load_hw_space(opts.hw_space) if opts.hw_space else None
     return CoDesignProblem(space, hw, quantized=opts.quantized)
 
@@ -118,9 +128,15 @@ def _progress_bar(total: int, done: int):
 
 def run_search(opts: SearchOptions) -> SearchResult:
     objective = objectives.parse_objective(opts.objective)
-    problem = build_problem(opts)
-    if opts.supernet is None and "log_loss" in objective.metrics and opts.objective != "hardware":
+    if opts.scheduler:
+        check_local_address(opts.scheduler)
+    if opts.hw_space:
+        from recsys_models.search.hw_space import load_hw_space
+
+        load_hw_space(opts.hw_space)  # validate before anything slow
+    if opts.supernet is None:
         raise UserError("--supernet", "required: candidates are scored by supernet-inherited log loss")
+    problem = build_problem(opts)
     cfg = evolution_config(opts)
     total = cfg.total() if opts.algorithm == "evolution" else (opts.budget or cfg.total())
     Path(opts.out).mkdir(parents=True, exist_ok=True)

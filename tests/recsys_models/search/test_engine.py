@@ -175,3 +175,13 @@ def test_dask_executor_on_a_local_cluster():
             assert ex(cands) == [toy.toy_metrics(c) for c in cands]
         finally:
             ex.close()
+
+
+def test_infeasible_designs_are_never_chosen():
+    from recsys_models.search.report import best_designs
+
+    obj = objectives.parse_objective("scalar:latency_ns=0.1@1000")
+    assert obj.fitness({"log_loss": 0.1, "infeasible": "op Pad unsupported"}) == float("inf")
+    items = [engine.Evaluated("a", {}, {"log_loss": 0.1, "infeasible": "x"}, float("inf"), 0),
+             engine.Evaluated("b", {}, {"log_loss": 0.5, "latency_ns": 900.0}, 0.49, 0)]
+    assert [e.key for e in best_designs(items, obj, 3)] == ["b"]

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import random
-import subprocess
-import sys
 
 import pytest
 
@@ -56,25 +54,34 @@ def test_evolution_over_the_real_space_with_an_analytic_score(problem):
     assert sum(last) / 16 < 0.7 * sum(first) / 16  # uniform widths average 350; selection must pull it down
 
 
-def _recsys(*args):
-    return subprocess.run([sys.executable, "-c", "from recsys_models.cli import main; raise SystemExit(main())",
-                           "search", *args], capture_output=True,
-                          text=True, cwd=REPO)
+def _recsys(capsys, *args):
+    from recsys_models.cli import main
+
+    code = main(["search", *args])
+    return code, capsys.readouterr().err
 
 
-def test_cli_bad_inputs_are_one_line_errors(tmp_path):
+def test_cli_bad_inputs_are_one_line_errors(tmp_path, capsys):
+    from recsys_models.data.specs import dataset_spec
+    from recsys_models.supernet.model import Supernet
+    from recsys_models.supernet.train import save_supernet
+
+    small_ckpt = tmp_path / "small.pt"  # a tiny (untrained) NASRec-Small supernet: only its space matters here
+    save_supernet(small_ckpt, Supernet(get_space("small", dense_widths=(16,), sparse_widths=(16,)),
+                                       dataset_spec("criteo", 100)))
     hw = tmp_path / "hw.yaml"
     hw.write_text("base: default\naxes:\n  pe.adc.bitz: [6]\n")
     cases = [
         (["--objective", "scalar:speed=1@2"], "unknown metric 'speed'"),
         (["--hw-space", str(hw)], "axes.pe.adc.bitz"),
-        (["--scheduler", "10.1.1.1:8786", "--supernet", str(hw)], "--scheduler"),
+        (["--scheduler", "10.1.1.1:8786"], "--scheduler"),
+        (["--supernet", str(small_ckpt)], "checkpoint is a NASRec-small supernet; the search space is full"),
     ]
     for extra, needle in cases:
-        out = _recsys("--space", "full", "--dataset", "criteo", "-o", str(tmp_path / "o"), *extra)
-        assert out.returncode == 2, out.stderr
-        assert out.stderr.startswith("error: ") and needle in out.stderr and "Traceback" not in out.stderr
-        assert len(out.stderr.strip().splitlines()) == 1
+        code, err = _recsys(capsys, "--space", "full", "--dataset", "criteo", "-o", str(tmp_path / "o"), *extra)
+        assert code == 2, err
+        assert err.startswith("error: ") and needle in err and "Traceback" not in err
+        assert len(err.strip().splitlines()) == 1
 
 
 def test_candidate_key_embeds_the_space_arch_hash(problem):
