@@ -12,7 +12,8 @@ atomically with the union of columns.
 Columns: ``point_hash, point_index, workload``, the axes (dotted arch paths),
 ``status`` (``ok`` | ``error``), ``error``, ``arch_sha256``, ``schema_version``,
 ``pimsim_version``, then the report's metrics flattened with dots (``energy_breakdown_pj.adc``),
-every name carrying its unit.  Parquet output (``*.parquet``) is written from
+every name carrying its unit, and the wall-clock timings last.  When a sweep
+ends, the file is compacted (one row per point, in point order).  Parquet output (``*.parquet``) is written from
 the journal (``<out>.journal.csv``) at the end, and needs ``pyarrow``.
 """
 
@@ -169,6 +170,19 @@ class ResultsTable:
         with open(self.path, "a", encoding="utf-8", newline="") as handle:
             handle.write(_encode(self.header, [row]))
             handle.flush()
+
+    def compact(self, last_columns: Iterable[str] = ()) -> None:
+        """Rewrite atomically: one row per point in point order, ``last_columns`` moved to the end.
+
+        Parallel workers finish in any order; compacting at the end of a sweep makes
+        the file's row and column order depend on the sweep alone.
+        """
+        if not self.header:
+            return
+        tail = [c for c in last_columns if c in self.header]
+        self.header = [c for c in self.header if c not in tail] + tail
+        self.rows = self.latest_rows()
+        atomic_write_text(self.path, _csv_lines([self.header]) + _encode(self.header, self.rows))
 
     def latest_rows(self) -> list[dict[str, str]]:
         """One row per point hash (the latest), in point order."""

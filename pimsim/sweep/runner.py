@@ -37,6 +37,7 @@ from pimsim.sweep.results import (
 from pimsim.sweep.space import Sweep, SweepPoint
 
 Evaluate = Callable[[PointTask], dict[str, Any]]
+TIMING_COLUMNS = ("compile_wall_s", "simulate_wall_s", "point_wall_s")
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,7 @@ def run_sweep(sweep: Sweep, out: str | Path, evaluate: Evaluate, *, workers: int
                 failed += result["status"] != "ok"
                 bar.update(1)
             description = backend.description
+        table.compact(last_columns=TIMING_COLUMNS)
         if is_parquet(out):
             write_parquet(table, out)
     return SweepOutcome(len(sweep.points), len(sweep.points) - len(pending), len(pending), failed,

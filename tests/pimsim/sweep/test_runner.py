@@ -73,6 +73,7 @@ def test_failing_point_is_recorded_and_the_sweep_goes_on(tmp_path):
     # Without --retry-failed the failure counts as finished; with it, the point runs again.
     assert run_sweep(sweep, out, fails_on_big_rows, workers=1, progress=False).ran == 0
     assert run_sweep(sweep, out, fails_on_big_rows, workers=1, progress=False, retry_failed=True).ran == 1
+    assert len(out.read_text().splitlines()) == 3  # compaction dropped the superseded error row
 
 
 def test_process_pool_gives_the_serial_table(small_sweep, tmp_path):
@@ -81,6 +82,11 @@ def test_process_pool_gives_the_serial_table(small_sweep, tmp_path):
     outcome = run_sweep(sweep, tmp_path / "pool.csv", toy_metrics, workers=2, progress=False)
     assert outcome.backend == "process pool, 2 workers"
     assert table_values(tmp_path / "pool.csv") == table_values(tmp_path / "serial.csv")
+    # Compacted at the end: same columns, rows in point order, whatever order workers finished in.
+    serial, pool = ((tmp_path / n).read_text().splitlines() for n in ("serial.csv", "pool.csv"))
+    assert pool[0] == serial[0]
+    assert serial[0].endswith(",point_wall_s")
+    assert [line.split(",")[1] for line in pool[1:]] == [str(i) for i in range(8)]
 
 
 def test_dask_local_cluster_gives_the_serial_table(small_sweep, tmp_path):
