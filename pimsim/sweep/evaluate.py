@@ -37,7 +37,7 @@ class CompileAndSimulate:
     Parameters
     ----------
     compile_fn : callable
-        ``compile_fn(onnx_path, arch, strategy=, precision_policy=, batch=, weights=) -> Mapping``;
+        ``compile_fn(onnx_path, arch, strategy=, precision_policy=, weights=) -> Mapping``;
         must be importable by reference (a module-level function) to pickle.
     simulate_fn : callable, optional
         ``simulate_fn(mapping, batch=) -> Report``; default ``pimsim.api.simulate``.
@@ -52,8 +52,10 @@ class CompileAndSimulate:
         if simulate is None:
             from pimsim.api import simulate
         t0 = time.perf_counter()
+        # The mapping is per query (as `pimcompile` writes it); `batch` is how many queries
+        # the simulator streams through it, not a compile-time shape.
         mapping = self.compile_fn(task.onnx_path, task.arch, strategy=task.strategy,
-                                  precision_policy=task.precision_policy, batch=task.batch, weights=task.weights)
+                                  precision_policy=task.precision_policy, weights=task.weights)
         t1 = time.perf_counter()
         report = simulate(mapping, batch=task.batch)
         t2 = time.perf_counter()
