@@ -77,3 +77,16 @@ def test_written_mapping_loads_and_runs_from_disk(project_models, arch, tmp_path
     write_compiled(compile_onnx(path, arch), tmp_path / "again.json")
     assert (tmp_path / "m.weights.npz").read_bytes() == (tmp_path / "again.weights.npz").read_bytes()
     assert loaded.weights_sha256 == load_mapping(tmp_path / "again.json").weights_sha256
+
+
+@pytest.mark.parametrize("strategy", ["optimized", "naive"])
+def test_every_test_model_simulates(project_models, arch, strategy):
+    """Compiled mappings run in the cycle-level simulator (pimsim.api.simulate) with both strategies."""
+    from pimsim.api import simulate
+
+    from compiler.api import compile_onnx
+
+    paths = list(project_models.values()) + [FIXTURES / f"{n}.onnx" for n in DEEPCTR_MODELS]
+    for path in paths:
+        report = simulate(compile_onnx(path, arch, strategy=strategy))
+        assert report.latency_cycles > 0 and report.energy_per_inference_pj > 0, path
