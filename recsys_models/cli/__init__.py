@@ -18,6 +18,8 @@ SUBCOMMANDS = {
     "train": ("recsys_models.cli.train", "train a baseline on Criteo / Avazu / KDD and report log loss and AUC"),
     "search": ("recsys_models.cli.search", "hardware-aware architecture search (supernet + PIM simulator)"),
     "evaluate": ("recsys_models.cli.evaluate", "log loss and AUC of a checkpoint, float and on a PIM mapping"),
+    "supernet": ("recsys_models.cli.supernet", "train the NASRec supernet; score, train and export its subnets"),
+    "space": ("recsys_models.cli.space", "size of the NASRec search space (with precision choices), samples, checks"),
 }
 
 
