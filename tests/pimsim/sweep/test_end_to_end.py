@@ -35,7 +35,8 @@ def test_sweep_rows_equal_direct_compile_and_simulate(dlrm_onnx, tmp_path, capsy
     from compiler.api import compile_onnx
     from pimsim.api import simulate
 
-    path = write_sweep(tmp_path, {"vary": {"pe.adc.bits": [6, 8]}, "zip": []}, workload_bytes=dlrm_onnx)
+    path = write_sweep(tmp_path, {"vary": {"pe.adc.bits": [6, 8]}, "zip": [], "simulate": {"batch": 4}},
+                       workload_bytes=dlrm_onnx)
     out = tmp_path / "results.csv"
     assert main(["sweep", str(path), "-o", str(out), "--workers", "1"]) == 0
     stdout = capsys.readouterr().out
@@ -46,8 +47,10 @@ def test_sweep_rows_equal_direct_compile_and_simulate(dlrm_onnx, tmp_path, capsy
     for row, point in zip(rows, sweep.points):
         mapping = compile_onnx(point.workload.onnx_path, point.arch, strategy="optimized")
         assert mapping.arch_sha256 == row["arch_sha256"]
-        direct = simulate(mapping, batch=1).to_json_dict()
-        for key in ("latency_ns", "latency_cycles", "energy_per_inference_pj", "area_mm2", "power_mw"):
+        direct = simulate(mapping, batch=4).to_json_dict()
+        assert row["stats.batch"] == direct["stats"]["batch"] == 4
+        for key in ("latency_ns", "latency_cycles", "throughput_inferences_per_s", "energy_per_inference_pj",
+                    "area_mm2", "power_mw"):
             assert row[key] == pytest.approx(direct[key], rel=1e-12), key
     # Re-running skips both points.
     assert main(["sweep", str(path), "-o", str(out), "--workers", "1"]) == 0
