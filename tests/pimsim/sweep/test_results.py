@@ -83,3 +83,11 @@ def test_second_writer_is_refused(tmp_path):
     with exclusive(path):  # released afterwards, and no lock file is left behind
         pass
     assert list(tmp_path.iterdir()) == []
+
+
+def test_output_that_is_a_directory_is_one_line(tmp_path):
+    from pimsim.sweep.results import exclusive
+
+    with pytest.raises(SpecError, match="is a directory; give a results file name"):
+        with exclusive(tmp_path):
+            pass
