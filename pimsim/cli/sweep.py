@@ -41,6 +41,10 @@ def main(args: argparse.Namespace) -> int:
     import signal
 
     from compiler.api import compile_onnx
+    from compiler.frontend.load import load_graph
+
+    for onnx_path in dict.fromkeys(p.workload.onnx_path for p in sweep.points):
+        load_graph(onnx_path)  # an unreadable or unsupported model fails once, here, not once per point
     from pimsim.sweep.evaluate import CompileAndSimulate
     from pimsim.sweep.runner import run_sweep
 

@@ -70,3 +70,11 @@ def test_sweep_bad_input_is_one_line_before_work(tmp_path, capsys):
 def test_pareto_mask_is_numpy_bool(tmp_path):
     rows = read_results(_results(tmp_path))
     assert front_of(rows, "latency_ns", "area_mm2").dtype == np.bool_
+
+
+def test_sweep_with_a_broken_model_fails_once_before_work(tmp_path, capsys):
+    path = write_sweep(tmp_path, workload_bytes=b"not an onnx model")
+    assert main(["sweep", str(path), "-o", str(tmp_path / "r.csv"), "--workers", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {tmp_path / 'model.onnx'}: not an ONNX model") and err.count("\n") == 1
+    assert not (tmp_path / "r.csv").exists()
