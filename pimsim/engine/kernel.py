@@ -4,8 +4,8 @@ Semantics (identical to ``pimsim.engine.reference``, checked by a property test)
 
 - events are processed in ``(time_cycles, EVENT_PRIORITY[kind], sequence)``
   order (see ``pimsim.engine.events``); FINISH and SATISFY, which lie in the
-  future, wait in an array-backed 4-ary heap keyed ``(time * 2 + priority,
-  sequence)``; READY and DISPATCH happen "now" and wait in two FIFOs that are
+  future, wait in an array-backed 4-ary heap keyed by one integer
+  ``((time * 2 + priority) << seq_bits) | sequence``; READY and DISPATCH happen "now" and wait in two FIFOs that are
   drained after the heap's events of the current cycle;
 - a task with no incoming edges is ready at cycle 0 (queued in task-id order);
 - when a task's last dependency is met it is queued READY at that time;
@@ -40,34 +40,30 @@ from pimsim.engine.events import (
 from pimsim.engine.program import TaskProgram
 
 @njit(cache=True, inline="always")  # NOTE: inlined for performance (no array refcounting per call)
-def _heap_push(hkey, hseq, hpay, n, key, seq, pay):
-    """Append (key, seq, payload) at index ``n`` of a 4-ary min-heap and sift it up; returns the new size.
+def _heap_push(hkey, hpay, n, key, pay):
+    """Append (key, payload) at index ``n`` of a 4-ary min-heap and sift it up; returns the new size.
 
-    ``key = time * 2 + priority`` (priority 0 FINISH, 1 SATISFY) and
-    ``payload = task * 2 + kind``: packed so the heap moves three arrays, not five.
-    A 4-ary heap halves the levels of a binary one (fewer cache lines per operation).
+    ``key = ((time * 2 + priority) << seq_bits) | sequence`` (priority 0 FINISH, 1 SATISFY) orders by
+    (time, priority, sequence) with one integer comparison; ``payload = task * 2 + kind``.
     """
     c = n
     while c > 0:
         parent = (c - 1) >> 2
-        if hkey[parent] < key or (hkey[parent] == key and hseq[parent] < seq):
+        if hkey[parent] < key:
             break
         hkey[c] = hkey[parent]
-        hseq[c] = hseq[parent]
         hpay[c] = hpay[parent]
         c = parent
     hkey[c] = key
-    hseq[c] = seq
     hpay[c] = pay
     return n + 1
 
 
 @njit(cache=True, inline="always")  # NOTE: inlined for performance (no array refcounting per call)
-def _heap_pop(hkey, hseq, hpay, n):
+def _heap_pop(hkey, hpay, n):
     """Remove the root (the caller read it first) by sifting the last entry down; returns the new size."""
     n -= 1
     key = hkey[n]
-    seq = hseq[n]
     pay = hpay[n]
     c = 0
     while True:
@@ -77,16 +73,14 @@ def _heap_pop(hkey, hseq, hpay, n):
         best = first
         last = min(first + 4, n)
         for j in range(first + 1, last):
-            if hkey[j] < hkey[best] or (hkey[j] == hkey[best] and hseq[j] < hseq[best]):
+            if hkey[j] < hkey[best]:
                 best = j
-        if key < hkey[best] or (key == hkey[best] and seq < hseq[best]):
+        if key < hkey[best]:
             break
         hkey[c] = hkey[best]
-        hseq[c] = hseq[best]
         hpay[c] = hpay[best]
         c = best
     hkey[c] = key
-    hseq[c] = seq
     hpay[c] = pay
     return n
 
@@ -134,7 +128,8 @@ def _wait_pop(wk, wt, off, n):
 
 
 @njit(cache=True)
-def run_kernel(task_res, task_dur, task_prio, res_cap, npred, succ_ptr, succ_task, succ_lag, succ_kind, log_enabled):
+def run_kernel(task_res, task_dur, task_prio, res_cap, npred, succ_ptr, succ_task, succ_lag, succ_kind, log_enabled,
+               seq_bits):
     """Simulate the task graph; returns (start, finish, n_events, log_time, log_kind, log_task).
 
     ``start``/``finish`` are -1 for tasks that never ran (a dependency cycle).
@@ -158,8 +153,8 @@ def run_kernel(task_res, task_dur, task_prio, res_cap, npred, succ_ptr, succ_tas
     pending = np.zeros(n_res, np.bool_)
     cap = n + succ_task.shape[0] + 1
     hkey = np.empty(cap, np.int64)
-    hseq = np.empty(cap, np.int64)
     hpay = np.empty(cap, np.int64)
+    tshift = seq_bits + 1
     readyq = np.empty(n, np.int64)  # each task becomes ready once: a plain array FIFO
     dispq = np.empty(n_res + 1, np.int64)  # ring buffer; a resource is queued at most once at a time
     nlog = 3 * n if log_enabled else 0
@@ -182,10 +177,10 @@ def run_kernel(task_res, task_dur, task_prio, res_cap, npred, succ_ptr, succ_tas
             readyq[rtail] = i
             rtail += 1
     while True:
-        if hn > 0 and (hkey[0] >> 1) == now:
-            kind = EV_FINISH if (hkey[0] & 1) == 0 else EV_SATISFY
+        if hn > 0 and (hkey[0] >> tshift) == now:
+            kind = EV_FINISH if ((hkey[0] >> seq_bits) & 1) == 0 else EV_SATISFY
             item = hpay[0] >> 1
-            hn = _heap_pop(hkey, hseq, hpay, hn)
+            hn = _heap_pop(hkey, hpay, hn)
         elif rhead < rtail:
             kind = EV_READY
             item = readyq[rhead]
@@ -195,7 +190,7 @@ def run_kernel(task_res, task_dur, task_prio, res_cap, npred, succ_ptr, succ_tas
             item = dispq[dhead]
             dhead = dhead + 1 if dhead + 1 < dsize else 0
         elif hn > 0:
-            now = hkey[0] >> 1
+            now = hkey[0] >> tshift
             continue
         else:
             break
@@ -221,7 +216,7 @@ def run_kernel(task_res, task_dur, task_prio, res_cap, npred, succ_ptr, succ_tas
                     continue
                 s = succ_task[e]
                 if succ_lag[e] > 0:
-                    hn = _heap_push(hkey, hseq, hpay, hn, (t + succ_lag[e]) * 2 + 1, seq, s * 2 + 1)
+                    hn = _heap_push(hkey, hpay, hn, ((((t + succ_lag[e]) << 1) | 1) << seq_bits) | seq, s * 2 + 1)
                     seq += 1
                 else:
                     remaining[s] -= 1
@@ -242,7 +237,7 @@ def run_kernel(task_res, task_dur, task_prio, res_cap, npred, succ_ptr, succ_tas
             r = task_res[item]
             if r < 0:
                 hn, seq, rtail, nl = _start(item, t, task_dur, succ_ptr, succ_task, succ_lag, succ_kind, remaining,
-                                            start, hkey, hseq, hpay, hn, seq, readyq, rtail, log_enabled, log_time,
+                                            start, hkey, hpay, hn, seq, seq_bits, readyq, rtail, log_enabled, log_time,
                                             log_kind, log_task, nl)
             else:
                 wlen[r] = _wait_push(wk, wt, woff[r], wlen[r], (task_prio[item] << 32) | wseq, item)
@@ -259,28 +254,28 @@ def run_kernel(task_res, task_dur, task_prio, res_cap, npred, succ_ptr, succ_tas
                 wlen[r] = _wait_pop(wk, wt, woff[r], wlen[r])
                 free[r] -= 1
                 hn, seq, rtail, nl = _start(task, t, task_dur, succ_ptr, succ_task, succ_lag, succ_kind, remaining,
-                                            start, hkey, hseq, hpay, hn, seq, readyq, rtail, log_enabled, log_time,
+                                            start, hkey, hpay, hn, seq, seq_bits, readyq, rtail, log_enabled, log_time,
                                             log_kind, log_task, nl)
     return start, finish, events, log_time[:nl], log_kind[:nl], log_task[:nl]
 
 
 @njit(cache=True, inline="always")  # NOTE: inlined for performance (no array refcounting per call)
-def _start(task, t, task_dur, succ_ptr, succ_task, succ_lag, succ_kind, remaining, start, hkey, hseq, hpay, hn,
-           seq, readyq, rtail, log_enabled, log_time, log_kind, log_task, nl):
+def _start(task, t, task_dur, succ_ptr, succ_task, succ_lag, succ_kind, remaining, start, hkey, hpay, hn,
+           seq, seq_bits, readyq, rtail, log_enabled, log_time, log_kind, log_task, nl):
     start[task] = t
     if log_enabled:
         log_time[nl] = t
         log_kind[nl] = LOG_START
         log_task[nl] = task
         nl += 1
-    hn = _heap_push(hkey, hseq, hpay, hn, (t + task_dur[task]) * 2, seq, task * 2)
+    hn = _heap_push(hkey, hpay, hn, (((t + task_dur[task]) << 1) << seq_bits) | seq, task * 2)
     seq += 1
     for e in range(succ_ptr[task], succ_ptr[task + 1]):
         if succ_kind[e] != DEP_START_TO_START:
             continue
         s = succ_task[e]
         if succ_lag[e] > 0:
-            hn = _heap_push(hkey, hseq, hpay, hn, (t + succ_lag[e]) * 2 + 1, seq, s * 2 + 1)
+            hn = _heap_push(hkey, hpay, hn, ((((t + succ_lag[e]) << 1) | 1) << seq_bits) | seq, s * 2 + 1)
             seq += 1
         else:
             remaining[s] -= 1
@@ -288,6 +283,20 @@ def _start(task, t, task_dur, succ_ptr, succ_task, succ_lag, succ_kind, remainin
                 readyq[rtail] = s
                 rtail += 1
     return hn, seq, rtail, nl
+
+
+def heap_key_bits(program: TaskProgram) -> int:
+    """Bits of the heap sequence number; raises if time could overflow the rest of the 63-bit key.
+
+    A program cannot outlast running all its tasks and lags one after another, so
+    ``sum(dur) + sum(lag)`` bounds every event time.
+    """
+    seq_bits = max(1, int(program.n_tasks + program.n_edges + 1).bit_length())
+    horizon = int(program.task_dur.sum()) + int(program.succ_lag.sum())
+    if horizon >= 1 << (62 - seq_bits):
+        raise ValueError(f"program too long for the kernel's packed keys: {horizon} cycles, "
+                         f"{program.n_tasks} tasks, {program.n_edges} edges")
+    return seq_bits
 
 
 def simulate_program(program: TaskProgram, log: bool = False):
@@ -301,7 +310,7 @@ def simulate_program(program: TaskProgram, log: bool = False):
     """
     start, finish, events, lt, lk, li = run_kernel(
         program.task_res, program.task_dur, program.task_prio, program.res_cap, program.npred, program.succ_ptr,
-        program.succ_task, program.succ_lag, program.succ_kind, log)
+        program.succ_task, program.succ_lag, program.succ_kind, log, heap_key_bits(program))
     out = {"start_cycles": start, "finish_cycles": finish, "events": int(events)}
     if log:
         out["log"] = (lt, lk.astype(np.int64), li)
