@@ -64,6 +64,7 @@ class Builder:
     # -- nodes ----------------------------------------------------------
     def emit(self, op_type: str, inputs: list[str], outputs: list[str], attrs: dict, source: str) -> Node:
         """Append one IR node and compute its outputs' shapes (folding constants)."""
+        inputs = self._fill_optional(op_type, list(inputs), source)
         name = source if source not in self._node_names else self.fresh(source)
         self._node_names.add(name)
         node = Node(name, op_type, list(inputs), list(outputs), dict(attrs), [source])
@@ -85,6 +86,31 @@ class Builder:
                                             batch_axis=None if foldable else self._batch_axis(node, res))
         self.graph.nodes.append(node)
         return node
+
+    def _fill_optional(self, op_type: str, inputs: list[str], source: str) -> list[str]:
+        """Drop trailing omitted inputs; give omitted middle ones their ONNX default as a constant.
+
+        Mapping operators name every input, so an omitted optional input in the middle (Clip without
+        min, Pad without constant_value) becomes an explicit constant with the spec's default value.
+        """
+        while inputs and not inputs[-1]:
+            inputs.pop()
+        for i, name in enumerate(inputs):
+            if name:
+                continue
+            dtype = np.dtype(self.graph.values[inputs[0]].dtype)
+            if op_type == "Clip":
+                info = np.finfo(dtype) if np.issubdtype(dtype, np.floating) else np.iinfo(dtype)
+                inputs[i] = self.constant(np.asarray(-np.inf if i == 1 else np.inf, dtype) if
+                                          np.issubdtype(dtype, np.floating) else
+                                          np.asarray(info.min if i == 1 else info.max, dtype), "clip_bound")
+            elif op_type == "Pad" and i == 2:
+                inputs[i] = self.constant(np.zeros((), dtype), "pad_value")
+            elif op_type == "Slice" and i == 3:
+                inputs[i] = self.constant(np.arange(np.size(self.probe[inputs[1]]), dtype=np.int64), "axes")
+            else:
+                raise SpecError(self.path, f"node {source} ({op_type}): omitted optional input {i} is not supported")
+        return inputs
 
     def _foldable(self, op_type: str, inputs: list[str], results: list) -> bool:
         if sum(np.size(r) for r in results) > FOLD_LIMIT_ELEMENTS:

@@ -18,7 +18,7 @@ from compiler.ir.graph import Node, OpGraph
 
 VIEW_OPS = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity"}
 COPY_OPS = {"Concat", "Split", "Slice", "GatherND", "GatherElements", "Expand", "Tile", "pim.Im2Col", "Gather",
-            "Transpose"}
+            "Transpose", "Pad"}
 DYNAMIC_OPS = {"MatMul", "Gemm", "Einsum"}
 # element-operation classes per output element (vector unit pricing classes, pimsim.spec.mapping)
 PER_OUTPUT = {

@@ -522,3 +522,23 @@ def cumsum(x: list, a: dict) -> list:
     if a.get("exclusive", 0):
         y = y - v
     return [np.flip(y, axis) if a.get("reverse", 0) else y.astype(x[0].dtype)]
+
+
+@op("Pad")
+def pad(x: list, a: dict) -> list:
+    """ONNX Pad-18: ``pads`` = [x1_begin, x2_begin, ..., x1_end, x2_end, ...] over ``axes`` (default all)."""
+    data, pads = x[0], [int(p) for p in np.asarray(x[1]).reshape(-1)]
+    value = x[2] if len(x) > 2 and x[2] is not None else None
+    axes = _axes(x[3] if len(x) > 3 else None, tuple(range(data.ndim)))
+    widths = [(0, 0)] * data.ndim
+    for i, ax in enumerate(axes):
+        widths[ax % data.ndim] = (pads[i], pads[i + len(axes)])
+    mode = a.get("mode", "constant")
+    if any(lo < 0 or hi < 0 for lo, hi in widths):  # negative pads crop
+        crop = tuple(slice(-lo if lo < 0 else 0, data.shape[i] + hi if hi < 0 else None)
+                     for i, (lo, hi) in enumerate(widths))
+        data, widths = data[crop], [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
+    if mode == "constant":
+        fill = np.asarray(value).reshape(-1)[0] if value is not None and np.size(value) else 0
+        return [np.pad(data, widths, mode="constant", constant_values=fill)]
+    return [np.pad(data, widths, mode={"reflect": "reflect", "edge": "edge", "wrap": "wrap"}[mode])]

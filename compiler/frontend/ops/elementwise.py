@@ -32,4 +32,19 @@ def Elementwise(b, node, attrs: dict) -> None:
 
         raise SpecError(b.path, f"node {node_name(node)}: BatchNormalization in training mode is not supported")
     kept = {k: v for k, v in attrs.items() if k in KEEP_ATTRS.get(node.op_type, ())}
-    b.emit(node.op_type, list(node.input), list(node.output), kept, node_name(node))
+    n = b.emit(node.op_type, list(node.input), list(node.output), kept, node_name(node))
+    if node.op_type == "Clip":
+        _clip_bits(b, n)
+
+
+def _clip_bits(b, n) -> None:
+    """Brevitas' QCDQ form: a Clip of a quantised integer to [-2^(k-1), 2^(k-1)-1] makes it k-bit."""
+    import numpy as np
+
+    x, out = b.graph.values[n.inputs[0]], b.graph.values[n.outputs[0]]
+    lo = b.const_data(n.inputs[1]) if len(n.inputs) > 1 and n.inputs[1] else None
+    hi = b.const_data(n.inputs[2]) if len(n.inputs) > 2 and n.inputs[2] else None
+    if lo is None or hi is None or not np.issubdtype(np.dtype(x.dtype), np.integer):
+        return
+    levels = int(np.asarray(hi).reshape(-1)[0]) - int(np.asarray(lo).reshape(-1)[0]) + 1
+    out.quant_bits = max(1, int(np.ceil(np.log2(max(levels, 2)))))

@@ -35,4 +35,5 @@ def QuantizeLinear(b, node, attrs: dict) -> None:
 
 def DequantizeLinear(b, node, attrs: dict) -> None:
     n = b.emit("DequantizeLinear", list(node.input), list(node.output), _check(b, node, attrs), node_name(node))
-    b.graph.values[n.outputs[0]].quant_bits = _bits(b.graph.values[n.inputs[0]].dtype)
+    src = b.graph.values[n.inputs[0]]
+    b.graph.values[n.outputs[0]].quant_bits = src.quant_bits or _bits(src.dtype)

@@ -7,6 +7,7 @@ ONNX signatures implemented (opset 13-21):
   Split-13(input, split?; axis=0) / Split-18(input, split?; axis=0, num_outputs) -> outputs...
   Slice-13(data, starts, ends, axes?, steps?) -> output
   Expand(input, shape) ; Tile(input, repeats) ; CumSum(x, axis; exclusive, reverse)
+  Pad-18(data, pads, constant_value?, axes?; mode="constant"|"reflect"|"edge"|"wrap") -> output
   Shape-15(data; start, end) ; Size(data) ; ConstantOfShape(input; value) ; Range(start, limit, delta)
   Constant(; value | value_float(s) | value_int(s)) -> output
 With the batch fixed, Shape/Size fold into constants, and so does everything
@@ -21,9 +22,9 @@ from pimsim.spec.errors import SpecError
 from compiler.frontend.ops import node_name
 
 PASSTHROUGH_OPS = ("Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Concat", "Slice", "Expand", "Tile",
-                   "CumSum", "Shape", "Size", "ConstantOfShape", "Range")
+                   "CumSum", "Shape", "Size", "ConstantOfShape", "Range", "Pad")
 KEEP_ATTRS = {"Reshape": ("allowzero",), "Flatten": ("axis",), "Transpose": ("perm",), "Concat": ("axis",),
-              "CumSum": ("exclusive", "reverse"), "Shape": ("start", "end")}
+              "CumSum": ("exclusive", "reverse"), "Shape": ("start", "end"), "Pad": ("mode",)}
 
 
 def Passthrough(b, node, attrs: dict) -> None:
@@ -31,6 +32,8 @@ def Passthrough(b, node, attrs: dict) -> None:
     if node.op_type == "ConstantOfShape":
         value = np.asarray(attrs.get("value", np.zeros(1, np.float32)))
         kept = {"value": value.reshape(-1).tolist(), "value_dtype": value.dtype.name}
+    if node.op_type == "Pad" and "pads" in attrs:  # opset < 11 attribute form, accepted for robustness
+        raise SpecError(b.path, f"node {node_name(node)}: Pad with a pads attribute (opset < 11) is not supported")
     if node.op_type == "Transpose" and "perm" not in kept:
         rank = len(b.graph.values[node.input[0]].shape)
         kept["perm"] = list(reversed(range(rank)))
