@@ -53,6 +53,8 @@ def _check_args(args) -> None:
             raise UserError(flag, f"must be >= 1, got {value}")
     if not args.lr > 0:
         raise UserError("--lr", f"must be > 0, got {args.lr}")
+    if args.threads < 1:
+        raise UserError("--threads", f"must be >= 1, got {args.threads}")
     if args.hash_size < 2:
         raise UserError("--hash-size", f"must be >= 2, got {args.hash_size}")
 
@@ -66,6 +68,7 @@ def train_cli(args) -> int:
     from recsys_models.train.loop import TrainConfig, evaluate, train_model
 
     _check_args(args)
+    torch.set_num_threads(args.threads)
     path = resolve_path(args.dataset, args.data)
     if not path.is_file():
         raise UserError(path, "data file not found")
