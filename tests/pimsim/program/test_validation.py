@@ -112,3 +112,16 @@ def test_same_input_same_output():
     a["stats"].pop("wall_s")
     b["stats"].pop("wall_s")
     assert a == b
+
+
+def test_buffer_capacity_limits_pipelining():
+    """Tile 0 holds v0 (128 x 8 = 1024 bits) and v1 (16 x 8 = 128 bits) per query: 1152 bits.
+    A 144-byte (1152-bit) buffer has one query slot, so fc0 may start query q only when query q-1's
+    output has left the chip: one query per (latency - input transfer) = 1978 - 25 = 1953 cycles
+    (latency by hand in tests/pimsim/test_api.py).  With 288 bytes (two slots) the crossbar
+    (1921 cycles per query) is the bottleneck again."""
+    one = chain_mapping([(0, (0, 0, 0))], arch=arch_doc(tile__buffer__capacity_bytes=144))
+    two = chain_mapping([(0, (0, 0, 0))], arch=arch_doc(tile__buffer__capacity_bytes=288))
+    for n in (2, 4):
+        assert simulate(one, batch=n).makespan_cycles == 1978 + (n - 1) * 1953
+        assert simulate(two, batch=n).makespan_cycles == 1978 + (n - 1) * 1921
