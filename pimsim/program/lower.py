@@ -66,11 +66,11 @@ class QueryLowering:
 
     # -- data movement -------------------------------------------------
     def deliver(self, name: str, tile: int, op: int) -> int:
-        """Task after which value ``name`` is in ``tile``'s buffer (sending it over the NoC if needed)."""
+        """Task after which value ``name`` is in ``tile``'s buffer (sent from its producer's tile if needed)."""
         where = self.avail[name]
         if tile in where:
             return where[tile]
-        src = min(where)
+        src = next(iter(where))  # the producer's tile (or the I/O tile): inserted first
         done = self.noc_transfer(src, tile, self.values[name].size_bits, where[src], op, f"send {name}")
         where[tile] = done
         return done
@@ -99,10 +99,11 @@ class QueryLowering:
         return done
 
     # -- operators -----------------------------------------------------
-    def _needed_tiles(self, op) -> list[int]:
-        if op.kind in ("mvm", "dynamic_mvm") and getattr(op, "blocks", None) and (
-                op.kind == "mvm" or op.implementation == "crossbar_write"):
-            return sorted({b.tile for b in self._blocks(self.m.operators.index(op), op)})
+    def _needed_tiles(self, oi: int, op) -> list[int]:
+        """Tiles whose buffers must hold the operator's inputs: every tile with one of its blocks, or home."""
+        on_crossbars = op.kind == "mvm" or (op.kind == "dynamic_mvm" and op.implementation == "crossbar_write")
+        if on_crossbars and op.blocks:
+            return sorted({b.tile for b in self._blocks(oi, op)})
         return [op.tile]
 
     def _blocks(self, oi: int, op):
@@ -115,7 +116,7 @@ class QueryLowering:
         for name in op.inputs:
             if self.values[name].constant:
                 continue
-            for tile in self._needed_tiles(op):
+            for tile in self._needed_tiles(oi, op):
                 arrivals.append(self.deliver(name, tile, oi))
         entry = t.join(oi, "entry", arrivals)
         t.entry[oi] = entry
