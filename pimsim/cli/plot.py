@@ -30,5 +30,19 @@ def main(args: argparse.Namespace) -> int:
             raise SpecError(args.results, f"no rows for workload {args.workload!r}")
     front = plot_results(rows, args.results, args.output, args.x, args.y, args.color, args.title)
     ok = sum(r.get("status") == "ok" for r in rows)
-    print(f"wrote {args.output}: {ok} points, {front} on the Pareto front of ({args.x}, {args.y})")
+    print(f"wrote {args.output}: {ok} points, {len(front)} on the Pareto front of ({args.x}, {args.y})")
+    _print_front(front, args.x, args.y)
     return 0
+
+
+def _print_front(front: list[dict], x: str, y: str, limit: int = 30) -> None:
+    from pimsim.sweep.plot import axis_columns
+
+    if not front:
+        return
+    columns = ["point_index", "workload", *axis_columns(front[0]), x, y]
+    print("\t".join(columns))
+    for row in front[:limit]:
+        print("\t".join(f"{row[c]:.6g}" if isinstance(row[c], float) else str(row[c]) for c in columns))
+    if len(front) > limit:
+        print(f"... {len(front) - limit} more")

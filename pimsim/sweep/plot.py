@@ -53,8 +53,8 @@ def front_of(rows: list[dict[str, Any]], x: str, y: str) -> np.ndarray:
 
 
 def plot_results(rows: list[dict[str, Any]], source: str, out: str | Path, x: str, y: str,
-                 color: str | None = None, title: str | None = None) -> int:
-    """Draw the scatter and write it to ``out`` (format from the suffix); return the front size."""
+                 color: str | None = None, title: str | None = None) -> list[dict[str, Any]]:
+    """Draw the scatter and write it to ``out`` (format from the suffix); return the front's rows."""
     ok = [r for r in rows if r.get("status") == "ok"]
     if not ok:
         raise SpecError(source, "no successful point to plot")
@@ -63,6 +63,9 @@ def plot_results(rows: list[dict[str, Any]], source: str, out: str | Path, x: st
     import matplotlib.pyplot as plt
 
     xy = metric_array(ok, [x, y])
+    for col, values in ((x, xy[:, 0]), (y, xy[:, 1])):
+        if np.isnan(values).all():
+            raise SpecError(source, f"column {col!r} has no numeric value to plot")
     front = front_of(ok, x, y)
     fig, ax = plt.subplots(figsize=(7, 5), dpi=120)
     for k, workload in enumerate(sorted({str(r.get("workload")) for r in ok})):
@@ -82,7 +85,15 @@ def plot_results(rows: list[dict[str, Any]], source: str, out: str | Path, x: st
     fig.savefig(buf, format=Path(out).suffix.lstrip(".") or "png", bbox_inches="tight")
     plt.close(fig)
     atomic_write_bytes(out, buf.getvalue())
-    return int(front.sum())
+    return sorted((r for r, f in zip(ok, front) if f), key=lambda r: (str(r.get("workload")), r[x]))
+
+
+def axis_columns(row: dict[str, Any]) -> list[str]:
+    """The sweep's axes: the columns between ``workload`` and ``status`` (the table's layout)."""
+    names = list(row)
+    if "workload" not in names or "status" not in names:
+        return []
+    return names[names.index("workload") + 1: names.index("status")]
 
 
 def _scatter(ax, fig, rows, xy, sel, color, marker, label) -> None:

@@ -37,11 +37,19 @@ def test_plot_writes_png(tmp_path, capsys):
                  "-o", str(png)])
     assert code == 0
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
-    assert "8 points, 1 on the Pareto front of (area_mm2, energy_per_inference_pj)" in capsys.readouterr().out
+    out_lines = capsys.readouterr().out.splitlines()
+    assert out_lines[0].endswith("8 points, 1 on the Pareto front of (area_mm2, energy_per_inference_pj)")
+    # The front table: point 0 (64x64, 6-bit, one ADC) at 0.4096 mm2 and 6 * 2**6 / 3 = 128 pJ.
+    assert out_lines[1:] == ["\t".join(["point_index", "workload", "pe.crossbar.rows", "pe.adc.bits",
+                                         "pe.crossbar.cols", "pe.adc.per_crossbar", "area_mm2",
+                                         "energy_per_inference_pj"]),
+                             "0\ttoy\t64\t6\t64\t1\t0.4096\t128"]
 
 
-def test_plot_unknown_column_is_one_line(tmp_path, capsys):
+def test_plot_unknown_or_text_column_is_one_line(tmp_path, capsys):
     out = _results(tmp_path)
+    assert main(["plot", str(out), "--x", "workload", "-o", str(tmp_path / "p.png")]) == 2
+    assert capsys.readouterr().err == f"error: {out}: column 'workload' has no numeric value to plot\n"
     assert main(["plot", str(out), "--x", "latency_s", "-o", str(tmp_path / "p.png")]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"error: {out}: no column 'latency_s' (numeric columns: point_index, ")
