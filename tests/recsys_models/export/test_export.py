@@ -7,8 +7,10 @@ on the same inputs (onnxruntime must match within ATOL = 1e-5).
 from __future__ import annotations
 
 import collections
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -110,3 +112,28 @@ def test_cli_bad_inputs(tmp_path):
     r = _recsys("export", str(bad), "-o", str(tmp_path / "x.onnx"))
     assert r.returncode == 2 and "not a readable recsys checkpoint" in r.stderr
     assert not (tmp_path / "x.onnx").exists()
+
+
+def test_dynamo_export_matches_torch(tmp_path):
+    """The optional dynamo exporter: symbolic batch via Dim("B"), weights inline, same op contract."""
+    pytest.importorskip("onnxscript")
+    torch.manual_seed(0)
+    model = build_model("dlrm", SPEC.n_int, SPEC.table_sizes)
+    path = export_model(model, tmp_path / "d.onnx", SPEC.n_int, SPEC.table_sizes, exporter="dynamo")
+    assert verify_onnx(model, path, SPEC.n_int, SPEC.table_sizes) <= 1e-5
+    assert not list(tmp_path.glob("*.data"))  # external_data=False: one self-contained file
+    ops = {n.op_type for n in onnx.load(str(path)).graph.node}
+    assert "GatherND" not in ops and "Loop" not in ops
+
+
+def test_every_export_compiles_with_pimcompile(exported):
+    """Each export is accepted by the compiler (one subprocess running pimcompile's main on every file)."""
+    files = [str(p) for _, p in exported.values()]
+    code = ("import sys; from compiler.cli import main; "
+            "sys.exit(max(main([f, '-o', f + '.mapping.json']) or 0 for f in sys.argv[1:]))")
+    r = subprocess.run([sys.executable, "-c", code, *files], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    mapping = json.loads(Path(str(exported["dlrm"][1]) + ".mapping.json").read_text())
+    kinds = collections.Counter(op["kind"] for op in mapping["operators"])
+    # DLRM by hand: 26 table lookups, 7 Linear layers (4 bottom + 3 top), 1 activation x activation bmm
+    assert (kinds["embedding"], kinds["mvm"], kinds["dynamic_mvm"]) == (26, 7, 1)
