@@ -31,7 +31,7 @@ class SerialExecutor(Executor):
         future: Future = Future()
         try:
             future.set_result(fn(*args, **kwargs))
-        except BaseException as exc:  # noqa: BLE001 - delivered through the future, like a pool
+        except Exception as exc:  # noqa: BLE001 - delivered through the future, like a pool; Ctrl-C is not
             future.set_exception(exc)
         return future
 

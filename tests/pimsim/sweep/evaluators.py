@@ -41,3 +41,11 @@ def slow_metrics(task: PointTask) -> dict:
 
     time.sleep(0.2)
     return {**toy_metrics(task), "worker_pid": os.getpid()}
+
+
+def interrupted_at_point_3(task: PointTask) -> dict:
+    """toy_metrics, but Ctrl-C arrives while the 4th point (8-bit ADC, rows 64, cols 128) runs."""
+    a = task.arch
+    if (a.pe.crossbar.rows, a.pe.adc.bits, a.pe.crossbar.cols) == (64, 8, 128):
+        raise KeyboardInterrupt
+    return toy_metrics(task)

@@ -12,7 +12,7 @@ from pimsim.spec.errors import SpecError
 from pimsim.sweep.results import read_results
 from pimsim.sweep.runner import run_sweep
 from pimsim.sweep.space import load_sweep
-from tests.pimsim.sweep.evaluators import fails_on_big_rows, toy_metrics
+from tests.pimsim.sweep.evaluators import fails_on_big_rows, interrupted_at_point_3, toy_metrics
 
 METRICS = ("latency_ns", "energy_per_inference_pj", "area_mm2", "energy_breakdown_pj.adc")
 
@@ -56,6 +56,15 @@ def test_rerun_skips_finished_points_and_resumes_after_a_kill(small_sweep, tmp_p
     resumed = run_sweep(sweep, out, toy_metrics, workers=1, progress=False)
     assert resumed.dropped_torn_line and (resumed.ran, resumed.skipped) == (5, 3)
     assert len(out.read_text().splitlines()) == 9 and table_values(out) == values
+
+
+def test_ctrl_c_stops_the_sweep_without_recording_the_running_point(small_sweep, tmp_path):
+    sweep = load_sweep(small_sweep)
+    out = tmp_path / "results.csv"
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(sweep, out, interrupted_at_point_3, workers=1, progress=False)
+    assert [r["point_index"] for r in read_results(out)] == [0, 1, 2]
+    assert run_sweep(sweep, out, toy_metrics, workers=1, progress=False).ran == 5
 
 
 def test_failing_point_is_recorded_and_the_sweep_goes_on(tmp_path):
