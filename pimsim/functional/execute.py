@@ -14,8 +14,9 @@ shapes); only the arithmetic of crossbar operators is replaced:
 
 Digital operators (vector, embedding, vector-implemented dynamic_mvm) run in
 float and their inputs and outputs are quantised to the operator's
-``input_bits``/``output_bits`` with one dynamic range per query
-(:func:`.quantize.fake_quantize`); ``view`` and ``copy`` move data unchanged.
+``input_bits``/``output_bits`` with one dynamic range per vector along the
+last axis (per embedding row, per feature vector; :func:`.quantize.fake_quantize`),
+as row-wise quantised embedding tables and per-token activation scales do; ``view`` and ``copy`` move data unchanged.
 ``ideal`` replaces every precision by 16-bit crossbars with lossless ADCs and
 float digital work: its outputs equal the float model's to ~1e-5.
 """
@@ -200,7 +201,7 @@ class FunctionalModel:
     def _quantize(self, x, bits: int):
         if self.settings.ideal or x is None or bits >= FLOAT_BITS:
             return x
-        return fake_quantize(x, bits, vector_axes=1) if np.ndim(x) > 1 else x
+        return fake_quantize(x, bits, vector_axes=np.ndim(x) - 1) if np.ndim(x) > 1 else x
 
     def _digital_out(self, op, y):
         return self._quantize(y, op.precision.output_bits)

@@ -8,7 +8,8 @@ Model (assumptions, documented in docs/accuracy.md):
   crossbar weights (per-column scales are folded into the digital
   shift-and-add output stage).
 - Activations are quantised *dynamically per vector* (one scale per input
-  vector of a crossbar product, or per query for a digital op's output) from
+  vector of a crossbar product, or per last-axis vector of a digital op's
+  input or output) from
   the vector's largest magnitude: a vector with no negative element uses the
   unsigned range ``[0, 2^b - 1]``, otherwise the symmetric signed range
   ``[-(2^(b-1) - 1), 2^(b-1) - 1]``.  The mapping carries no calibrated
