@@ -126,7 +126,7 @@ def _results(sweep: Sweep, pending: list[SweepPoint], evaluate: Evaluate, backen
         point = queue.pop()
         yield point, run_point(evaluate, task_of(sweep, point))  # warms the numba cache for the workers
     in_flight: dict[Future, SweepPoint] = {}
-    window = 4 * backend.workers
+    window = 4 * backend.workers if backend.workers > 1 else 1  # serial: record each point before the next
     try:
         while queue or in_flight:
             while queue and len(in_flight) < window:
