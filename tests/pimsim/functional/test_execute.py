@@ -64,3 +64,21 @@ def test_errors_name_the_file(tiny, batch, tmp_path):
     np.savez(tmp_path / "tiny.weights.npz", w1=np.zeros(1))
     with pytest.raises(SpecError, match="sha256 does not match"):
         infer(bad, {"x": batch})
+
+
+def test_dynamic_mvm_written_into_crossbars(tmp_path):
+    """``a @ b`` with ``b`` written per query: ideal within 1e-4 of float matmul (NumPy), the
+    8-bit run close to it, and a 2-bit ADC worse (8-row sums of 2-bit cells reach 24 > 3)."""
+    from tests.pimsim.functional.tiny_mlp import write_tiny_bmm
+
+    rng = np.random.default_rng(5)
+    a, b = rng.standard_normal((6, 3, 8)).astype(np.float32), rng.standard_normal((6, 8, 4)).astype(np.float32)
+    ref = a.astype(np.float64) @ b
+    path = write_tiny_bmm(tmp_path)
+    ideal = infer(path, {"a": a, "b": b}, ideal=True)["p"]
+    err8 = np.abs(infer(path, {"a": a, "b": b})["p"] - ref).max()
+    err2 = np.abs(infer(path, {"a": a, "b": b}, adc_bits=2)["p"] - ref).max()
+    assert np.abs(ideal - ref).max() < 1e-4 * np.abs(ref).max()
+    assert 1e-4 < err8 < 0.1 * np.abs(ref).max() < err2
+    vector = infer(write_tiny_bmm(tmp_path, "vector"), {"a": a, "b": b}, ideal=True)["p"]
+    np.testing.assert_allclose(vector, ref, rtol=1e-5, atol=1e-5)

@@ -73,3 +73,21 @@ def float_reference(x: np.ndarray, seed: int = 0) -> np.ndarray:
     w = {k: v.astype(np.float64) for k, v in tiny_weights(seed).items()}
     z = np.maximum(x @ w["w1"] + w["b1"], 0) @ w["w2"] + w["b2"]
     return 1.0 / (1.0 + np.exp(-z))
+
+
+def write_tiny_bmm(directory: Path, implementation: str = "crossbar_write") -> Path:
+    """``p = a[3, 8] @ b[8, 4]`` per query as one dynamic_mvm (both operands are graph inputs)."""
+    arch = load_arch("default")
+    block = dict(tile=0, pe=0, crossbar=0, row_start=0, rows=8, col_start=0, cols=4, slice_start=0, slice_count=4,
+                 sign_columns=2)
+    op = _op("bmm", "dynamic_mvm", "MatMul", ["a", "b"], ["p"], count=1, m=3, k=8, n=4,
+             implementation=implementation, blocks=[block] if implementation == "crossbar_write" else [])
+    op["precision"].update(weight_bits=8, adc_bits=8)
+    doc = dict(schema_version=1, tool="hand-written test", arch_sha256=arch.sha256(),
+               model=dict(path="bmm.onnx", sha256="0" * 64, name="bmm", opset=18),
+               arch=arch.model_dump(mode="json"), strategy="naive", inputs=["a", "b"], outputs=["p"],
+               values=[dict(name="a", shape=[3, 8], bits=8), dict(name="b", shape=[8, 4], bits=8),
+                       dict(name="p", shape=[3, 4], bits=8)], operators=[op])
+    path = directory / f"bmm_{implementation}.json"
+    write_mapping(mapping_from_dict(doc, "bmm"), path)
+    return path
