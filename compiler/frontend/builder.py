@@ -31,6 +31,8 @@ class Builder:
         self._counter = 0
         self._node_names: set[str] = set()
         self.opset = 0
+        self.alias: dict[str, str] = {}  # body value name -> IR name, while unrolling a Loop
+        self.sequences: dict[str, list[str]] = {}  # compile-time sequences (lists of value names)
 
     # -- values ---------------------------------------------------------
     def add_constant(self, name: str, data: np.ndarray, external: bool = False) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from pimsim.spec.errors import SpecError
 
-from compiler.frontend.ops import control, conv, elementwise, gather, gemm, quant, reduce, shape
+from compiler.frontend.ops import control, conv, elementwise, gather, gemm, loop, quant, reduce, sequence, shape
 
 Lowering = Callable[..., None]
 
@@ -42,7 +42,10 @@ LOWERINGS: dict[str, Lowering] = {
     "DequantizeLinear": quant.DequantizeLinear,
     # control flow
     "If": control.If,
-    "Loop": control.Loop,
+    "Loop": loop.Loop,
+    # compile-time sequences (around unrolled Loops)
+    **{op: getattr(sequence, op) for op in ("SequenceEmpty", "SequenceConstruct", "SequenceInsert", "SequenceAt",
+                                            "SequenceLength", "ConcatFromSequence")},
 }
 
 
@@ -71,6 +74,8 @@ def attributes(node) -> dict:
 
 
 def lower_node(b, node) -> None:
+    if b.alias:
+        node = _renamed(node, b.alias)
     key = node.op_type if node.domain in ("", "ai.onnx") else f"{node.domain}::{node.op_type}"
     lowering = LOWERINGS.get(key)
     if lowering is None:
@@ -78,3 +83,16 @@ def lower_node(b, node) -> None:
         raise SpecError(b.path, f"node {where}: op {key} (opset {b.opset}) is not supported; "
                                 f"supported ops: {', '.join(supported_ops())}")
     lowering(b, node, attributes(node))
+
+
+def _renamed(node, alias: dict[str, str]):
+    """A copy of ``node`` with value names mapped through ``alias`` (unrolled Loop bodies)."""
+    if not any(n in alias for n in list(node.input) + list(node.output)):
+        return node
+    copy = type(node)()
+    copy.CopyFrom(node)
+    for i, name in enumerate(copy.input):
+        copy.input[i] = alias.get(name, name)
+    for i, name in enumerate(copy.output):
+        copy.output[i] = alias.get(name, name)
+    return copy

@@ -31,7 +31,7 @@ PER_OUTPUT = {
     "Abs": {"compare": 1}, "Sign": {"compare": 1}, "Floor": {"compare": 1}, "Ceil": {"compare": 1},
     "Sigmoid": {"nonlinear": 1}, "Tanh": {"nonlinear": 1}, "Exp": {"nonlinear": 1}, "Log": {"nonlinear": 1},
     "Sqrt": {"nonlinear": 1}, "Erf": {"nonlinear": 1}, "Softplus": {"nonlinear": 1},
-    "Cast": {"copy": 1}, "Range": {"add": 1}, "ConstantOfShape": {"copy": 1}, "Shape": {"copy": 1},
+    "Cast": {"copy": 1}, "CastLike": {"copy": 1}, "Range": {"add": 1}, "ConstantOfShape": {"copy": 1}, "Shape": {"copy": 1},
     "Size": {"copy": 1}, "QuantizeLinear": {"div": 1, "add": 1, "compare": 2}, "DequantizeLinear": {"add": 1, "mul": 1},
     "BatchNormalization": {"add": 2, "mul": 1, "div": 1},
 }

@@ -374,6 +374,11 @@ def cast(x: list, a: dict) -> list:
     return [np.asarray(x[0]).astype(ONNX_DTYPES[a["to"]])]
 
 
+@op("CastLike")
+def cast_like(x: list, a: dict) -> list:
+    return [np.asarray(x[0]).astype(np.asarray(x[1]).dtype)]
+
+
 @op("QuantizeLinear")
 def quantize_linear(x: list, a: dict) -> list:
     """ONNX QuantizeLinear-21 (per-tensor or per-axis, round half to even, saturate)."""

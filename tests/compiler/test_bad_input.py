@@ -33,8 +33,8 @@ def test_unsupported_op_names_node_op_opset_and_lists_supported(tmp_path, capsys
     assert not (tmp_path / "out.json").exists()
 
 
-def test_loop_is_an_error_with_a_way_out(tmp_path, capsys):
-    """A Loop that checks (the counting loop of the ONNX Loop spec example) is still refused, naming a fix."""
+def test_loop_is_unrolled_when_its_trip_count_folds(tmp_path, capsys):
+    """A counting Loop (3 iterations of v += 1) unrolls: 3 Add operators, and y = x + 3 (hand calculation)."""
     i = helper.make_tensor_value_info
     body = helper.make_graph([helper.make_node("Identity", ["c_in"], ["c_out"]),
                               helper.make_node("Add", ["v_in", "one"], ["v_out"])], "body",
@@ -44,8 +44,12 @@ def test_loop_is_an_error_with_a_way_out(tmp_path, capsys):
     n = helper.make_node("Loop", ["M", "", "x"], ["y"], name="bag_loop", body=body)
     path = make_model(tmp_path / "loop.onnx", [n], [("x", F, [1])], [("y", F, [1])],
                       [("M", np.array(3, np.int64))])
-    code, err = run(capsys, str(path))
-    assert code == 2 and "node bag_loop: op Loop (opset 20) is not supported" in err and "Embedding(" in err
+    out = tmp_path / "loop.json"
+    code, err = run(capsys, str(path), "-o", str(out), "--check")
+    assert code == 0, err
+    from pimsim.spec.mapping import load_mapping
+
+    assert [op.op_type for op in load_mapping(out).operators].count("Add") == 3
 
 
 def test_not_onnx_and_truncated(tmp_path, capsys):

@@ -49,3 +49,39 @@ def test_torchscript_embedding_bag_loop(bag_models, arch, mode):
     (bag,) = [op for op in mapping.operators if op.kind == "embedding"]
     # 3 queries x 5 ids each: 5 lookups per query in a 50 x 8 table
     assert (bag.op_type, bag.attrs["mode"], bag.rows, bag.dim, bag.lookups) == ("pim.EmbeddingBag", mode, 50, 8, 5)
+
+
+def test_dynamo_embedding_bag_is_unrolled(arch):
+    """The dynamo form (Loop + sequence ops + If per bag, fixtures/make_embedding_bag.py) is unrolled
+    per bag; at batch 3 that is 3 iterations.  One embedding lookup of 4 ids per query remains."""
+    from tests.compiler.conftest import FIXTURES
+
+    path = FIXTURES / "embedding_bag_dynamo.onnx"
+    graph, opts = compile_graph(str(path), arch, batch=3, verify_each=True)
+    mapping, weights = to_mapping(graph, arch, opts)
+    err, _ = compare_with_onnxruntime(str(path), graph, mapping, weights, seed=4)
+    assert err <= 1e-5
+    (lookup,) = [op for op in mapping.operators if op.kind == "embedding"]
+    assert (lookup.rows, lookup.dim, lookup.lookups) == (50, 8, 4)
+    assert sum(op.op_type == "ReduceSum" for op in mapping.operators) == 3  # one pooling per bag
+
+
+def test_loop_with_data_dependent_condition_is_refused(tmp_path, capsys):
+    import numpy as np
+    from onnx import helper
+
+    from compiler.cli import main
+    from tests.compiler.helpers import make_model
+
+    i = helper.make_tensor_value_info
+    body = helper.make_graph([helper.make_node("Less", ["v_in", "x"], ["c_out"]),
+                              helper.make_node("Add", ["v_in", "one"], ["v_out"])], "body",
+                             [i("it", 7, []), i("c_in", 9, []), i("v_in", 1, [1])],
+                             [i("c_out", 9, [1]), i("v_out", 1, [1])],
+                             [helper.make_tensor("one", 1, [1], [1.0])])
+    n = helper.make_node("Loop", ["", "", "z"], ["y"], name="while_loop", body=body)
+    path = make_model(tmp_path / "loop.onnx", [n], [("x", np.float32, [1])], [("y", np.float32, [1])],
+                      [("z", np.zeros(1, np.float32))])
+    assert main([str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "node while_loop: op Loop (opset 20) is not supported here: its continuation condition depends on data" in err

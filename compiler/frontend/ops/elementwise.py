@@ -9,7 +9,7 @@ ONNX signatures implemented (opset 13-21; attributes as in the spec):
   LayerNormalization(X, Scale, B?; axis=-1, epsilon=1e-5, stash_type) -> Y
   BatchNormalization(X, scale, B, input_mean, input_var; epsilon) -> Y   (inference form)
   Equal/Less/Greater/LessOrEqual/GreaterOrEqual/And/Or(A, B) -> C ; Where(condition, X, Y) -> output
-  Cast(input; to) -> output ; Identity(input) -> output
+  Cast(input; to) -> output ; CastLike(input, target_type) -> output ; Identity(input) -> output
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ ELEMENTWISE_OPS = (
     "Add", "Sub", "Mul", "Div", "Pow", "Mod", "Relu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Neg", "Abs",
     "Reciprocal", "Erf", "Floor", "Ceil", "Sign", "Softplus", "Not", "LeakyRelu", "Clip", "Max", "Min", "Sum",
     "Mean", "Softmax", "LogSoftmax", "LayerNormalization", "BatchNormalization", "Equal", "Less", "Greater",
-    "LessOrEqual", "GreaterOrEqual", "And", "Or", "Where", "Cast", "Identity",
+    "LessOrEqual", "GreaterOrEqual", "And", "Or", "Where", "Cast", "CastLike", "Identity",
 )
 KEEP_ATTRS = {"LeakyRelu": ("alpha",), "Softmax": ("axis",), "LogSoftmax": ("axis",), "Mod": ("fmod",),
               "LayerNormalization": ("axis", "epsilon"), "BatchNormalization": ("epsilon",), "Cast": ("to",)}
