@@ -24,6 +24,8 @@ def _select(weight: torch.Tensor, cols: Cols) -> torch.Tensor:
         return weight
     if isinstance(cols, int):
         return weight[:, :cols]
+    if cols.numel() == weight.shape[1]:
+        return weight  # selections are sorted and unique, so covering every column means the identity
     return weight.index_select(1, cols)
 
 
@@ -55,10 +57,14 @@ class ElasticLinear(nn.Module):
     def forward(self, x: torch.Tensor, out: int | None = None, cols: Cols = None, quant=None) -> torch.Tensor:
         out = self.out_max if out is None else out
         w = _select(self.weight if out == self.out_max else self.weight[:out], cols)
-        if quant is not None:
-            w = quant.w(w)
         b = self.bias if out == self.out_max else self.bias[:out]
-        y = F.linear(x, w, b)
+        if x.dim() == 2:
+            y = F.linear(x, quant.w(w) if quant is not None else w, b)
+        else:
+            # x @ Q(W^T): the exporter folds W^T into an initializer, so the QDQ pair feeds the MatMul directly
+            # (Q(W)^T would put a Transpose between DequantizeLinear and MatMul, hiding the precision)
+            wt = w.t()
+            y = torch.matmul(x, quant.w(wt) if quant is not None else wt) + b
         if self.layernorm:
             ln_w = self.ln_weight if out == self.out_max else self.ln_weight[:out]
             ln_b = self.ln_bias if out == self.out_max else self.ln_bias[:out]

@@ -32,14 +32,18 @@ class FakeQuant(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, scale, bits: int):
         qmin, qmax = qrange(bits)
-        scaled = x / scale
-        ctx.save_for_backward((scaled >= qmin) & (scaled <= qmax))
-        return torch.clamp(torch.round(scaled), qmin, qmax) * scale
+        ctx.save_for_backward(x, scale)
+        ctx.qrange = (qmin, qmax)
+        # NOTE: in-place chain (one temporary) because this runs on every weight of every step
+        out = x / scale
+        return out.round_().clamp_(qmin, qmax).mul_(scale)
 
     @staticmethod
     def backward(ctx, grad):
-        (inside,) = ctx.saved_tensors
-        return grad * inside, None, None
+        x, scale = ctx.saved_tensors
+        qmin, qmax = ctx.qrange
+        scaled = x / scale
+        return grad * ((scaled >= qmin) & (scaled <= qmax)), None, None
 
     @staticmethod
     def symbolic(g, x, scale, bits: int):
@@ -63,7 +67,7 @@ def fake_quant(x: torch.Tensor, scale: torch.Tensor, bits: int) -> torch.Tensor:
 
 def weight_scale(weight: torch.Tensor, bits: int) -> torch.Tensor:
     """max|W| / (2^(b-1) - 1), detached (the scale follows the weights, it is not learned)."""
-    return (weight.detach().abs().max() / qrange(bits)[1]).clamp_min(_MIN_SCALE)
+    return (torch.linalg.vector_norm(weight.detach(), ord=float("inf")) / qrange(bits)[1]).clamp_min(_MIN_SCALE)
 
 
 class OpQuant(nn.Module):
@@ -92,7 +96,7 @@ class OpQuant(nn.Module):
         i = self.slots.index(slot)
         if self.training:
             with torch.no_grad():
-                batch = x.detach().abs().max()
+                batch = torch.linalg.vector_norm(x.detach(), ord=float("inf"))
                 old = self.act_absmax[i, bits]
                 self.act_absmax[i, bits] = torch.where(old > 0, EMA_MOMENTUM * old + (1 - EMA_MOMENTUM) * batch, batch)
         scale = (self.act_absmax[i, bits] / qrange(bits)[1]).clamp_min(_MIN_SCALE)

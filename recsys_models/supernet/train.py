@@ -4,7 +4,7 @@ Source: NASRec ``train_supernet.py`` and ``supernet.py`` (facebookresearch/NasRe
 - per step one subnet for the whole batch: one dense and one sparse operator per block, random widths and switches,
   any-path connections (``recsys_models.space.sample_arch``); here also a random precision per operator;
 - warm-up: for the first ``warmup_steps`` steps the full supernet (all operators summed, largest widths, every
-  connection, both switches on; highest bit widths) is drawn with probability 1 - step / warmup_steps;
+  connection, both switches on; floating point) is drawn with probability 1 - step / warmup_steps;
 - Adagrad (eps 1e-2), weight decay 0, cosine LR with linear warm-up over 10 % of the steps (min 1e-8), gradient-norm
   clip 5.0, BCE-with-logits. NASRec: batch 512, lr 0.12, warm-up 15000 steps on Criteo (one epoch of 36.7 M rows).
 Checkpoints are ``recsys_models.train.checkpoint`` payloads (``weights_only=True`` loadable, written atomically) with
@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from recsys_models.blocks.block import BlockSample
-from recsys_models.space.choices import OpPrecision, SearchSpace
+from recsys_models.space.choices import SearchSpace
 from recsys_models.space.sampling import sample_arch
 from recsys_models.supernet.model import Supernet, to_samples
 
@@ -43,14 +43,17 @@ class SupernetTrainConfig:
 
 
 def full_sample(space: SearchSpace, rng: np.random.Generator) -> list[BlockSample]:
-    """The whole supernet: every operator, the largest widths, all connections, both switches, top precision."""
-    prec = OpPrecision(space.weight_bits[-1], space.act_bits[-1]) if space.has_precision else None
+    """The whole supernet: every operator, the largest widths, all connections, both switches, floating point.
+
+    Floating point because NASRec's warm-up is (it has no quantisation) and fake-quantising all ~50 M supernet
+    weights every warm-up step would double its cost; quantisation is trained by the single-path steps.
+    """
     samples = []
     for i in range(space.num_blocks):
         n = i + 1
         samples.append(BlockSample(space.dense_ops, space.sparse_ops, tuple(range(n)), tuple(range(n)),
                                    int(rng.integers(n)), int(rng.integers(n)), space.max_dense_width,
-                                   space.max_sparse_width, True, True, prec, prec))
+                                   space.max_sparse_width, True, True, None, None))
     return samples
 
 
