@@ -184,7 +184,8 @@ def _load_policy(spec: SweepFile, path: str) -> tuple[str | None, str | None]:
 def set_param(data: dict[str, Any], dotted: str, value: Scalar) -> None:
     """Set ``a.b.c`` in a nested arch dict; the path must already exist there.
 
-    Raises ``KeyError`` naming the first unknown component.
+    Raises ``KeyError`` naming the first unknown component (or ``dotted`` itself when it
+    names a section rather than a parameter).
     """
     parts = dotted.split(".")
     cur: Any = data
@@ -193,7 +194,7 @@ def set_param(data: dict[str, Any], dotted: str, value: Scalar) -> None:
             raise KeyError(".".join(parts[: depth + 1]))
         if depth == len(parts) - 1:
             if isinstance(cur[key], dict):
-                raise KeyError(f"{dotted} is a section, not a parameter")
+                raise KeyError(dotted)
             cur[key] = value
         else:
             cur = cur[key]
@@ -210,12 +211,30 @@ def _check_axis_names(spec: SweepFile, base: dict[str, Any], path: str) -> tuple
             try:
                 set_param(copy.deepcopy(base), name, 0)
             except KeyError as exc:
-                raise SpecError(path, f"{where}.{name}: unknown architecture parameter "
-                                      f"({exc.args[0]} is not in the arch.yaml format)") from None
+                raise SpecError(path, f"{where}.{name}: {_unknown_reason(base, name, exc.args[0])}") from None
     axes = tuple(spec.vary) + tuple(n for g in spec.zip for n in g)
     if not axes:
         raise SpecError(path, "empty sweep: vary: and zip: give no axis to sweep")
     return axes
+
+
+def _unknown_reason(base: dict[str, Any], name: str, first_bad: str) -> str:
+    if first_bad == name and isinstance(_lookup(base, name), dict):
+        keys = ", ".join(sorted(_lookup(base, name)))
+        return f"a section, not a parameter (its parameters: {keys})"
+    parent = first_bad.rpartition(".")[0]
+    known = _lookup(base, parent) if parent else base
+    hint = f"; {parent or 'the top level'} has: {', '.join(sorted(known))}" if isinstance(known, dict) else ""
+    return f"unknown architecture parameter ({first_bad} is not in the arch.yaml format{hint})"
+
+
+def _lookup(data: dict[str, Any], dotted: str) -> Any:
+    cur: Any = data
+    for key in dotted.split("."):
+        if not isinstance(cur, dict) or key not in cur:
+            return None
+        cur = cur[key]
+    return cur
 
 
 def _axis_steps(spec: SweepFile) -> list[list[dict[str, Scalar]]]:

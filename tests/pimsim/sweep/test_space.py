@@ -55,8 +55,12 @@ def test_workloads_are_the_outer_loop(tmp_path):
 
 @pytest.mark.parametrize("overrides, expected", [
     ({"vary": {"pe.crossbar.rowz": [64]}},
-     "vary.pe.crossbar.rowz: unknown architecture parameter (pe.crossbar.rowz is not in the arch.yaml format)"),
-    ({"vary": {"pe.crossbar": [64]}}, "vary.pe.crossbar: unknown architecture parameter"),
+     "vary.pe.crossbar.rowz: unknown architecture parameter (pe.crossbar.rowz is not in the arch.yaml format; "
+     "pe.crossbar has: cell_bits, cols, read_latency_ns, rows, signed_encoding, write_latency_ns_per_row)"),
+    ({"vary": {"pe.crossbar": [64]}}, "vary.pe.crossbar: a section, not a parameter (its parameters: cell_bits,"),
+    ({"vary": {"tiles": [64]}}, "vary.tiles: unknown architecture parameter (tiles is not in the arch.yaml format; "
+                                "the top level has: chip, clock_mhz,"),
+    ({"vary": {"pe.foo.bar": [1]}}, "vary.pe.foo.bar: unknown architecture parameter (pe.foo is not in"),
     ({"vary": {"pe.crossbar.rows": [64, 300]}},
      "point 2 (pe.crossbar.rows=300, pe.crossbar.cols=64, pe.adc.per_crossbar=1): pe.crossbar.rows=300:"),
     ({"vary": {"pe.adc.per_crossbar": [3]}, "zip": []},
