@@ -57,22 +57,29 @@ def metric_array(rows: list[dict[str, Any]], columns: Sequence[str]) -> np.ndarr
 
 
 def summarize(rows: list[dict[str, Any]], axis_names: Sequence[str]) -> list[str]:
-    """Lines of the end-of-sweep summary: counts, best point per metric, Pareto set size."""
+    """Lines of the end-of-sweep summary: counts, then per workload the best point per
+    metric and the Pareto set size (designs are only compared within a workload)."""
     ok = [r for r in rows if r.get("status") == "ok"]
     lines = [f"{len(rows)} points in the table: {len(ok)} ok, {len(rows) - len(ok)} failed"]
-    if not ok:
-        return lines
+    workloads = sorted({str(r.get("workload")) for r in ok})
+    for workload in workloads:
+        sub = [r for r in ok if str(r.get("workload")) == workload]
+        prefix = f"[{workload}] " if len(workloads) > 1 else ""
+        lines += [prefix + line for line in _workload_summary(sub, axis_names, workload)]
+    return lines
+
+
+def _workload_summary(ok: list[dict[str, Any]], axis_names: Sequence[str], workload: str) -> list[str]:
+    lines = []
     for metric in SUMMARY_METRICS:
         col = metric_array(ok, [metric])[:, 0]
         if np.isnan(col).all():
             continue
         best = int(np.nanargmax(col) if higher_is_better(metric) else np.nanargmin(col))
-        where = ", ".join(f"{a}={ok[best].get(a)}" for a in ("workload", *axis_names))
+        where = ", ".join(f"{a}={ok[best].get(a)}" for a in axis_names)
         lines.append(f"best {metric}: {ok[best][metric]:.6g} at point {ok[best].get('point_index')} ({where})")
     objectives = [m for m in PARETO_OBJECTIVES if not np.isnan(metric_array(ok, [m])).all()]
     if objectives:
-        for workload in sorted({str(r.get("workload")) for r in ok}):
-            sub = [r for r in ok if str(r.get("workload")) == workload]
-            front = pareto_mask(metric_array(sub, objectives), [higher_is_better(m) for m in objectives])
-            lines.append(f"Pareto set ({', '.join(objectives)}) for {workload}: {int(front.sum())} of {len(sub)} points")
+        front = pareto_mask(metric_array(ok, objectives), [higher_is_better(m) for m in objectives])
+        lines.append(f"Pareto set ({', '.join(objectives)}) for {workload}: {int(front.sum())} of {len(ok)} points")
     return lines

@@ -34,11 +34,16 @@ def test_summary_names_best_points_and_front_size():
     ]
     lines = summarize(rows, ["a"])
     assert lines[0] == "4 points in the table: 3 ok, 1 failed"
-    assert "best latency_ns: 5 at point 1 (workload=w, a=2)" in lines
-    assert "best throughput_inferences_per_s: 9 at point 1 (workload=w, a=2)" in lines
-    assert "best energy_per_inference_pj: 1 at point 0 (workload=w, a=1)" in lines
+    assert "best latency_ns: 5 at point 1 (a=2)" in lines
+    assert "best throughput_inferences_per_s: 9 at point 1 (a=2)" in lines
+    assert "best energy_per_inference_pj: 1 at point 0 (a=1)" in lines
     # Point 2 is dominated by point 1 in latency, energy and area.
     assert lines[-1] == "Pareto set (latency_ns, energy_per_inference_pj, area_mm2) for w: 2 of 3 points"
+    # A second workload: each is summarised on its own, lines prefixed with its name.
+    other = [{**r, "workload": "v", "latency_ns": 1.0} for r in rows[:1]]
+    lines = summarize(rows + other, ["a"])
+    assert "[v] best latency_ns: 1 at point 0 (a=1)" in lines and "[w] best latency_ns: 5 at point 1 (a=2)" in lines
+    assert "[v] Pareto set (latency_ns, energy_per_inference_pj, area_mm2) for v: 1 of 1 points" in lines
 
 
 @given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6), st.integers(0, 6)), min_size=1, max_size=25))
