@@ -74,4 +74,5 @@ def simulate(mapping: Mapping, batch: int = 1, trace_path=None, trace_queries: i
         utilization=summary.utilization(busy, arch, makespan), events=result["events"],
         wall_s=time.perf_counter() - t0, tasks=stream.program.n_tasks,
         operators=summary.operator_spans(single[0], single[1], mapping),
+        busiest=summary.busiest_resources(stream, table, makespan),
     )

@@ -33,6 +33,8 @@ class Report:
         Resource class -> busy server-cycles / (servers on chip x makespan).
     operators : list of (name, start_cycles, finish_cycles)
         Per-operator span of the single-query run.
+    busiest : list of (resource name, busy_cycles, utilization)
+        The most utilized individual resources of the stream (bottleneck first).
     """
 
     mapping_name: str
@@ -51,6 +53,7 @@ class Report:
     wall_s: float
     tasks: int
     operators: list = field(default_factory=list)
+    busiest: list = field(default_factory=list)
 
     @property
     def latency_ns(self) -> float:

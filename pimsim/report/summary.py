@@ -56,6 +56,18 @@ def busy_by_class(stream, table) -> dict[str, int]:
     return out
 
 
+def busiest_resources(stream, table, makespan_cycles: int, top: int = 10) -> list[tuple[str, int, float]]:
+    """(resource name, busy server-cycles, utilization of its servers) of the ``top`` busiest resources:
+    the first is the stream's bottleneck candidate."""
+    prog = stream.program
+    has = prog.task_res >= 0
+    per_res = np.bincount(prog.task_res[has], weights=prog.task_dur[has], minlength=len(table.keys))
+    cap = np.asarray(table.capacity, np.float64)
+    util = per_res / (cap * max(makespan_cycles, 1))
+    order = np.lexsort((np.arange(util.size), -util))[:top]
+    return [(table.name(int(r)), int(per_res[r]), float(util[r])) for r in order]
+
+
 def utilization(busy: dict[str, int], arch, makespan_cycles: int) -> dict[str, float]:
     servers = instances_on_chip(arch)
     servers["adc"] = arch.crossbars_per_chip  # see busy_by_class: in crossbar-cycles of conversion

@@ -28,6 +28,9 @@ def format_report(report) -> str:
     lines += _table("energy breakdown (whole run)", r.energy_breakdown_pj, "pJ")
     lines += ["", "utilization (busy / (servers on chip x makespan)):"]
     lines += [f"  {k:<20} {100 * v:8.3f} %" for k, v in sorted(r.utilization.items())]
+    if r.busiest:
+        lines += ["", "busiest resources (busy / (servers x makespan)):"]
+        lines += [f"  {name:<32} {busy:>12} cycles {100 * u:8.3f} %" for name, busy, u in r.busiest]
     if r.operators:
         lines += ["", "operators (one query alone):"]
         for name, s, f in r.operators:

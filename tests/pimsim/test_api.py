@@ -38,6 +38,9 @@ def test_text_report(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "latency (one query)    1978 cycles" in text
     assert "fc0                                      25 .. 1974" in text and "utilization" in text
+    # The crossbar is busy 1921 of 1978 cycles: 97.118 %, the busiest resource.
+    busiest = text.split("busiest resources")[1].splitlines()[1].split()
+    assert busiest[:2] == ["crossbar[0][0][0]", "1921"] and busiest[-2] == "97.118"
 
 
 def test_bad_mapping_is_one_line_error(tmp_path, capsys):
