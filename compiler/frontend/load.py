@@ -81,8 +81,32 @@ def file_sha256(path: str) -> str:
     return h.hexdigest()
 
 
+_CACHE: dict[tuple, OpGraph] = {}
+_CACHE_SIZE = 4  # sweeps and the search compile one model for many architectures
+
+
 def load_graph(path: str, batch: int | None = None) -> OpGraph:
-    """The lowered IR of ``path`` at batch ``batch`` (1 when the model's batch is symbolic and none given)."""
+    """The lowered IR of ``path`` at batch ``batch`` (1 when the model's batch is symbolic and none given).
+
+    The frontend does not depend on the architecture, so the result is cached per (file, size,
+    modification time, batch) and a fresh copy is returned each time.
+    """
+    try:
+        st = Path(path).stat()
+        key = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns, batch)
+    except OSError:
+        key = None
+    if key is not None and key in _CACHE:
+        return _CACHE[key].clone()
+    graph = _load_graph(path, batch)
+    if key is not None:
+        _CACHE[key] = graph.clone()
+        while len(_CACHE) > _CACHE_SIZE:
+            del _CACHE[next(iter(_CACHE))]
+    return graph
+
+
+def _load_graph(path: str, batch: int | None) -> OpGraph:
     model = read_model(path)
     opset = model_opset(model, path)
     meta = ModelMeta(path=str(path), sha256=file_sha256(path), name=model.graph.name or Path(path).stem, opset=opset)

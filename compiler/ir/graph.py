@@ -16,7 +16,7 @@ the tile buffer) and ``view`` (re-labellings that cost nothing).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -88,3 +88,12 @@ class OpGraph:
 
     def is_const(self, name: str) -> bool:
         return bool(name) and self.values[name].constant
+
+    def clone(self) -> "OpGraph":
+        """An independent copy for passes to mutate; constant arrays are shared (passes never write them)."""
+        nodes = [replace(n, inputs=list(n.inputs), outputs=list(n.outputs), attrs=dict(n.attrs),
+                         source_nodes=list(n.source_nodes), blocks=[dict(b) for b in n.blocks],
+                         shape_info=dict(n.shape_info), precision=dict(n.precision) if n.precision else None)
+                 for n in self.nodes]
+        return OpGraph(self.meta, self.batch, {k: replace(v) for k, v in self.values.items()}, nodes,
+                       list(self.inputs), list(self.outputs))
