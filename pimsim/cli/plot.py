@@ -6,7 +6,8 @@ import argparse
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("results", help="results table written by pimsim sweep (.csv or .parquet)")
+    p.add_argument("results", nargs="+", help="results tables written by pimsim sweep (.csv or .parquet); "
+                                              "several (e.g. the shards of one sweep) are plotted together")
     p.add_argument("--x", default="latency_ns", help="column on the x axis (default latency_ns)")
     p.add_argument("--y", default="energy_per_inference_pj",
                    help="column on the y axis (default energy_per_inference_pj)")
@@ -23,12 +24,14 @@ def main(args: argparse.Namespace) -> int:
 
     if not args.output.endswith((".png", ".svg", ".pdf")):
         raise SpecError(args.output, "unsupported image type (use .png, .svg or .pdf)")
-    rows = read_results(args.results)
+    by_point = {row["point_hash"]: row for path in args.results for row in read_results(path)}
+    rows = list(by_point.values())
+    source = args.results[0] if len(args.results) == 1 else ", ".join(args.results)
     if args.workload is not None:
         rows = [r for r in rows if str(r.get("workload")) == args.workload]
         if not rows:
-            raise SpecError(args.results, f"no rows for workload {args.workload!r}")
-    front = plot_results(rows, args.results, args.output, args.x, args.y, args.color, args.title)
+            raise SpecError(source, f"no rows for workload {args.workload!r}")
+    front = plot_results(rows, source, args.output, args.x, args.y, args.color, args.title)
     ok = sum(r.get("status") == "ok" for r in rows)
     print(f"wrote {args.output}: {ok} points, {len(front)} on the Pareto front of ({args.x}, {args.y})")
     _print_front(front, args.x, args.y)

@@ -20,6 +20,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scheduler", metavar="ADDRESS|local",
                    help="run on a Dask cluster: a scheduler address (tcp://host:8786) or 'local' "
                         "to start a LocalCluster on 127.0.0.1")
+    p.add_argument("--shard", metavar="K/N",
+                   help="run only points K, K+N, K+2N, ... (one job of an N-job array; each writes its own -o)")
     p.add_argument("--retry-failed", action="store_true", help="re-run points recorded as failed")
     p.add_argument("--dry-run", action="store_true", help="validate and list the points, run nothing")
 
@@ -27,10 +29,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     from pimsim.sweep.executor import check_workers
     from pimsim.sweep.results import require_parquet_support
-    from pimsim.sweep.space import load_sweep
+    from pimsim.sweep.space import load_sweep, parse_shard, shard
 
     check_workers(args.workers)
+    shard_of = parse_shard(args.shard) if args.shard else None
     sweep = load_sweep(args.sweep)
+    if shard_of:
+        sweep = shard(sweep, *shard_of)
     require_parquet_support(args.output)
     if sweep.precision_policy_path:
         from compiler.precision_policy import load_policy
@@ -59,8 +64,8 @@ def _interrupt(signum, frame):
 
 
 def _list_points(sweep) -> int:
-    print(f"{len(sweep.points)} points: {len(sweep.spec.workloads)} workload(s) x "
-          f"{len(sweep.points) // len(sweep.spec.workloads)} architectures")
+    n_archs = len({p.arch_sha256 for p in sweep.points})
+    print(f"{len(sweep.points)} points: {len(sweep.spec.workloads)} workload(s), {n_archs} architectures")
     print("\t".join(("point", "point_hash", "workload", *sweep.axis_names)))
     for p in sweep.points:
         print("\t".join(str(v) for v in (p.index, p.point_hash, p.workload.name, *p.axis_values.values())))

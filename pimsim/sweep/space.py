@@ -16,6 +16,7 @@ range fails with one line naming the point and the parameter.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -293,3 +294,16 @@ def expand(spec: SweepFile, path: str) -> Sweep:
     if len(hashes) != len(points):
         raise SpecError(path, "two points give the same architecture (an axis value has no effect?)")
     return Sweep(path, spec, axes, tuple(points), policy_path)
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"K/N"`` -> (K, N) with 0 <= K < N; a one-line error otherwise."""
+    k, sep, n = text.partition("/")
+    if not (sep and k.isdigit() and n.isdigit()) or not 0 <= int(k) < int(n):
+        raise SpecError("--shard", f"{text}: expected K/N with 0 <= K < N (e.g. 0/4 ... 3/4)")
+    return int(k), int(n)
+
+
+def shard(sweep: Sweep, k: int, n: int) -> Sweep:
+    """Every n-th point starting at point k: shards 0..n-1 partition the sweep (Slurm job arrays)."""
+    return dataclasses.replace(sweep, points=tuple(p for p in sweep.points if p.index % n == k))

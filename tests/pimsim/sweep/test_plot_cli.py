@@ -60,7 +60,7 @@ def test_sweep_dry_run_lists_points(tmp_path, capsys):
     path = write_sweep(tmp_path)
     assert main(["sweep", str(path), "-o", str(tmp_path / "r.csv"), "--dry-run"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "8 points: 1 workload(s) x 8 architectures"
+    assert lines[0] == "8 points: 1 workload(s), 8 architectures"
     assert lines[2].split("\t")[2:] == ["toy", "64", "6", "64", "1"]
     assert not (tmp_path / "r.csv").exists()
 
@@ -87,3 +87,20 @@ def test_sweep_with_a_broken_model_fails_once_before_work(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith(f"error: {tmp_path / 'model.onnx'}: not an ONNX model") and err.count("\n") == 1
     assert not (tmp_path / "r.csv").exists()
+
+
+def test_shards_partition_the_sweep_and_plot_together(tmp_path, capsys):
+    from pimsim.sweep.space import parse_shard, shard
+
+    sweep = load_sweep(write_sweep(tmp_path))
+    parts = [shard(sweep, k, 3) for k in range(3)]
+    assert [[p.index for p in part.points] for part in parts] == [[0, 3, 6], [1, 4, 7], [2, 5]]
+    for k, part in enumerate(parts):
+        run_sweep(part, tmp_path / f"r{k}.csv", toy_metrics, workers=1, progress=False)
+    png = tmp_path / "p.png"
+    assert main(["plot", *(str(tmp_path / f"r{k}.csv") for k in range(3)), "--x", "area_mm2",
+                 "-o", str(png)]) == 0
+    assert "8 points, 1 on the Pareto front of (area_mm2, energy_per_inference_pj)" in capsys.readouterr().out
+    assert parse_shard("2/3") == (2, 3)
+    assert main(["sweep", str(tmp_path / "sweep.yaml"), "-o", str(tmp_path / "x.csv"), "--shard", "3/3"]) == 2
+    assert capsys.readouterr().err == "error: --shard: 3/3: expected K/N with 0 <= K < N (e.g. 0/4 ... 3/4)\n"
