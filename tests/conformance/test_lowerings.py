@@ -36,6 +36,8 @@ CASES = [
      [("x", F, [3, 5])], [("y", F, [3, 4])], [("W", w(4, 5)), ("b", w(4))], 20, {"mvm"}),
     ("gemm_transA", [node("Gemm", ["x", "W"], ["y"], transA=1)],
      [("x", F, [5, 3])], [("y", F, [3, 4])], [("W", w(5, 4))], 20, {"copy", "mvm"}),
+    ("gemm_full_c_activation", [node("Gemm", ["x", "W", "c"], ["y"], beta=0.5)],
+     [("x", F, [3, 5]), ("c", F, [3, 4])], [("y", F, [3, 4])], [("W", w(5, 4))], 20, {"mvm", "vector"}),
     ("gemm_dynamic", [node("Gemm", ["x", "z"], ["y"], transB=1)],
      [("x", F, [3, 5]), ("z", F, [4, 5])], [("y", F, [3, 4])], [], 20, {"dynamic_mvm"}),
     ("matmul_const", [node("MatMul", ["x", "W"], ["y"])],

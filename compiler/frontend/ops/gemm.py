@@ -31,10 +31,8 @@ def Gemm(b, node, attrs: dict) -> None:
     src = node_name(node)
     a_name, b_name = node.input[0], node.input[1]
     c_name = node.input[2] if len(node.input) > 2 else ""
-    wdata, cdata = b.const_data(b_name), b.const_data(c_name) if c_name else None
-    alpha, beta = attrs.get("alpha", 1.0), attrs.get("beta", 1.0)
-    bias_ok = cdata is not None and (cdata.ndim <= 1 or cdata.shape[0] == 1)
-    if wdata is None or b.const_data(a_name) is not None or (c_name and not bias_ok):
+    wdata = b.const_data(b_name)
+    if wdata is None or b.const_data(a_name) is not None:
         kept = {k: attrs[k] for k in ("alpha", "beta", "transA", "transB") if k in attrs}
         b.emit("Gemm", list(node.input), list(node.output), kept, src)
         return
@@ -42,11 +40,24 @@ def Gemm(b, node, attrs: dict) -> None:
     if attrs.get("transA", 0):
         x = b.fresh(f"{src}.At")
         b.emit("Transpose", [a_name], [x], {"perm": [1, 0]}, src)
-    w = (wdata.T if attrs.get("transB", 0) else wdata) * np.asarray(alpha, wdata.dtype)
-    bias = None
-    if cdata is not None:
-        bias = np.broadcast_to(cdata.reshape(-1) * np.asarray(beta, cdata.dtype), (w.shape[1],)).copy()
-    _linear(b, x, w.astype(wdata.dtype), bias, node.output[0], src, b_name)
+    w = ((wdata.T if attrs.get("transB", 0) else wdata) * np.asarray(attrs.get("alpha", 1.0), wdata.dtype))
+    w = w.astype(wdata.dtype)
+    beta = attrs.get("beta", 1.0)
+    cdata = b.const_data(c_name) if c_name else None
+    if not c_name or (cdata is not None and (cdata.ndim <= 1 or cdata.shape[0] == 1)):
+        bias = None
+        if cdata is not None:
+            bias = np.broadcast_to(cdata.reshape(-1) * np.asarray(beta, cdata.dtype), (w.shape[1],)).copy()
+        _linear(b, x, w, bias, node.output[0], src, b_name)
+        return
+    # C is a full [M, N] matrix or an activation: crossbar product, then a vector-unit addition
+    y = b.fresh(f"{src}.xW")
+    _linear(b, x, w, None, y, src, b_name)
+    c = c_name
+    if beta != 1.0:
+        c = b.fresh(f"{src}.betaC")
+        b.emit("Mul", [c_name, b.constant(np.asarray(beta, np.float32), f"{src}.beta")], [c], {}, src)
+    b.emit("Add", [y, c], [node.output[0]], {}, src)
 
 
 def MatMul(b, node, attrs: dict) -> None:
