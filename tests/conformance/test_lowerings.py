@@ -207,3 +207,54 @@ def test_custom_embedding_bag(tmp_path):
     assert np.allclose(ours, expected, atol=1e-6)
     (op,) = mapping.operators
     assert (op.kind, op.rows, op.dim, op.lookups) == ("embedding", 6, 3, 2)
+
+
+def _abs_then(op, **attrs):
+    """Positive inputs for ops with a restricted domain (Log, Sqrt, Reciprocal, Pow's base)."""
+    return [node("Abs", ["x"], ["a"]), node("Add", ["a", "eps"], ["p"]), node(op, ["p"], ["y"], **attrs)]
+
+
+EPS = [("eps", np.array(0.1, F))]
+UNARY = ["Relu", "Sigmoid", "Tanh", "Exp", "Neg", "Abs", "Erf", "Floor", "Ceil", "Sign", "Softplus", "Identity"]
+BINARY = ["Add", "Sub", "Mul", "Div", "Max", "Min", "Sum", "Mean"]
+COMPARE = ["Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual"]
+BREADTH = (
+    [(f"unary_{op}", [node(op, ["x"], ["y"])], [("x", F, [2, 5])], [("y", F, [2, 5])], [], 20) for op in UNARY]
+    + [(f"positive_{op}", _abs_then(op), [("x", F, [2, 5])], [("y", F, [2, 5])], EPS, 20)
+       for op in ("Log", "Sqrt", "Reciprocal")]
+    + [(f"binary_{op}", [node(op, ["x", "z"], ["y"])], [("x", F, [2, 5]), ("z", F, [1, 5])], [("y", F, [2, 5])],
+        [], 20) for op in BINARY]
+    + [(f"compare_{op}", [node(op, ["x", "z"], ["y"])], [("x", F, [2, 5]), ("z", F, [2, 5])],
+        [("y", np.bool_, [2, 5])], [], 20) for op in COMPARE]
+    + [
+        ("logic", [node("Greater", ["x", "z"], ["g"]), node("Less", ["x", "z"], ["l"]), node("Not", ["g"], ["n"]),
+                   node("And", ["n", "l"], ["a"]), node("Or", ["a", "g"], ["y"])],
+         [("x", F, [2, 5]), ("z", F, [2, 5])], [("y", np.bool_, [2, 5])], [], 20),
+        ("pow_mod", _abs_then("Pow")[:2] + [node("Pow", ["p", "x"], ["q"]), node("Mod", ["q", "m"], ["y"], fmod=1)],
+         [("x", F, [2, 5])], [("y", F, [2, 5])], EPS + [("m", np.array(0.7, F))], 20),
+        ("leaky_logsoftmax", [node("LeakyRelu", ["x"], ["r"], alpha=0.2), node("LogSoftmax", ["r"], ["y"], axis=1)],
+         [("x", F, [2, 5])], [("y", F, [2, 5])], [], 20),
+        ("batchnorm", [node("BatchNormalization", ["x", "s", "b", "m", "v"], ["y"], epsilon=1e-3)],
+         [("x", F, [2, 3, 4])], [("y", F, [2, 3, 4])],
+         [("s", w(3)), ("b", w(3)), ("m", w(3)), ("v", np.abs(w(3)) + 0.5)], 20),
+        ("reduce_min_prod_l2_argmax",
+         [node("ReduceMin", ["x", "ax"], ["a"]), node("ReduceProd", ["x", "ax"], ["b"]),
+          node("ReduceL2", ["x", "ax"], ["c"]), node("ArgMax", ["x"], ["i"], axis=1), node("Cast", ["i"], ["d"], to=1),
+          node("Concat", ["a", "b", "c", "d"], ["y"], axis=1)],
+         [("x", F, [2, 5])], [("y", F, [2, 4])], [("ax", np.array([1], np.int64))], 20),
+        ("tile_cumsum_castlike", [node("Tile", ["x", "r"], ["t"]), node("CumSum", ["t", "ax"], ["c"], reverse=1),
+                                  node("CastLike", ["c", "x"], ["y"])],
+         [("x", F, [2, 3])], [("y", F, [2, 6])], [("r", np.array([1, 2], np.int64)), ("ax", np.array(1, np.int64))],
+         20),
+    ]
+)
+
+
+@pytest.mark.parametrize("case", BREADTH, ids=[c[0] for c in BREADTH])
+def test_breadth_matches_reference(tmp_path, case):
+    _, nodes, inputs, outputs, inits, opset = case
+    mapping, ours, ref = _run_case(tmp_path, nodes, inputs, outputs, inits, opset)
+    for name in ref:
+        assert ours[name].shape == ref[name].shape and ours[name].dtype == ref[name].dtype
+        assert np.max(np.abs(ours[name].astype(np.float64) - ref[name]), initial=0.0) <= 1e-5
+    assert all(op.kind in ("vector", "copy", "view") for op in mapping.operators)
