@@ -27,6 +27,13 @@ DATA = {
 HW_SPACE = "configs/search/hw_small.yaml"
 
 
+def load_rows(path: Path) -> dict:
+    from recsys_models.search.codesign_table import Row
+
+    data = json.loads(path.read_text())
+    return {"rows": [Row(**r) for r in data["rows"]], "facts": data["facts"]}
+
+
 def render(results: dict, budget, command: str, seconds: float) -> str:
     from recsys_models.search.codesign_table import render_dataset
 
@@ -78,6 +85,8 @@ def main() -> int:
     ap.add_argument("--results", default=str(REPO / "docs/results.md"))
     ap.add_argument("--search-budget", type=int, default=None)
     ap.add_argument("--supernet-steps", type=int, default=None)
+    ap.add_argument("--reuse", action="store_true",
+                    help="take a dataset's finished rows from OUT/<dataset>/rows.json instead of recomputing them")
     args = ap.parse_args()
     from recsys_models.search.codesign import Budget, run_dataset
 
@@ -89,6 +98,10 @@ def main() -> int:
         if not DATA[ds].exists():
             print(f"error: {DATA[ds]}: data sample absent (see ../shared/data/README.md)", file=sys.stderr)
             return 2
+        done = Path(args.out) / ds / "rows.json"
+        if args.reuse and done.exists():
+            results[ds] = load_rows(done)
+            continue
         results[ds] = run_dataset(ds, str(DATA[ds]), Path(args.out) / ds, budget, HW_SPACE,
                                   log=lambda m: print(m, file=sys.stderr, flush=True))
     command = "python benchmarks/codesign_table.py " + " ".join(sys.argv[1:])
