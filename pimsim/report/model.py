@@ -72,6 +72,11 @@ class Report:
         return self.energy_total_pj / self.batch
 
     @property
+    def energy_breakdown_per_inference_pj(self) -> dict:
+        """The breakdown divided by the batch, so it sums to ``energy_per_inference_pj``."""
+        return {role: pj / self.batch for role, pj in sorted(self.energy_breakdown_pj.items())}
+
+    @property
     def throughput_inferences_per_s(self) -> float:
         """Queries completed per second over the whole stream (pipeline fill included)."""
         return self.batch * per_s_from_ns(self.makespan_ns)
@@ -89,7 +94,8 @@ class Report:
             "energy_per_inference_pj": self.energy_per_inference_pj,
             "power_mw": self.power_mw,
             "area_mm2": self.area_mm2,
-            "energy_breakdown_pj": dict(sorted(self.energy_breakdown_pj.items())),
+            # Per inference, like energy_per_inference_pj, so the breakdown sums to it.
+            "energy_breakdown_pj": self.energy_breakdown_per_inference_pj,
             "area_breakdown_mm2": dict(sorted(self.area_breakdown_mm2.items())),
             "stats": {"events": self.events, "wall_s": self.wall_s, "tasks": self.tasks, "batch": self.batch,
                       "makespan_cycles": self.makespan_cycles},
