@@ -1,7 +1,7 @@
 """Quantisation-aware forward: symmetric per-tensor fake quantisation with a straight-through estimator.
 
 Model: q = clamp(round(x / scale), -2^(b-1), 2^(b-1) - 1), y = q * scale (round half to even, as torch.round and
-ONNX QuantizeLinear do). Gradient: straight-through inside the clamp range, zero outside (the usual STE; Bengio et
+ONNX QuantizeLinear do). Gradient: straight-through where the rounded code round(x / scale) is in range, zero where it was clamped (the usual STE; Bengio et
 al. 2013, arXiv 1308.3432). Weight scale = max|W| / (2^(b-1) - 1), from the (sliced) weight itself, so each bit width
 gets its own scale. Activation scale = an exponential moving average (momentum 0.9) of the batch max|x|, kept
 separately per bit width (``act_absmax[slot, bits]``) and frozen in eval mode.
@@ -42,8 +42,8 @@ class FakeQuant(torch.autograd.Function):
     def backward(ctx, grad):
         x, scale = ctx.saved_tensors
         qmin, qmax = ctx.qrange
-        scaled = x / scale
-        return grad * ((scaled >= qmin) & (scaled <= qmax)), None, None
+        code = torch.round(x / scale)  # inside = the unclamped code is representable (PyTorch's fake-quant rule)
+        return grad * ((code >= qmin) & (code <= qmax)), None, None
 
     @staticmethod
     def symbolic(g, x, scale, bits: int):
