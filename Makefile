@@ -16,7 +16,7 @@ $(VPY):
 # first keeps pip from resolving an unpinned (multi-GB CUDA) torch for other packages.
 $(STAMP): pyproject.toml | $(VPY)
 	$(VPY) -m pip install -q torch==2.13.0
-	$(VPY) -m pip install -q -e ".[models,dev]"
+	$(VPY) -m pip install -q -e ".[models,dev,parquet]"
 	touch $(STAMP)
 
 install: $(STAMP)
