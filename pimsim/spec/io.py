@@ -80,3 +80,5 @@ def read_json(path: str | Path) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise SpecError(str(path), f"not valid JSON: line {exc.lineno}: {exc.msg}") from None
+    except RecursionError:
+        raise SpecError(str(path), "not valid JSON: nested too deeply") from None

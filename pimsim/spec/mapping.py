@@ -37,7 +37,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, field_validator
 
 from pimsim.spec.arch import ArchSpec, validation_message
 from pimsim.spec.errors import SpecError
@@ -60,7 +60,7 @@ class Precision(_Strict):
 
 class ValueInfo(_Strict):
     name: str
-    shape: list[int] = Field(description="per-query shape (no batch dimension)")
+    shape: list[Annotated[int, Field(ge=0)]] = Field(description="per-query shape (no batch dimension)")
     dtype: str = Field("float32", description="numpy dtype name of the model's tensor")
     bits: int = Field(ge=1, le=64, description="bits per element as stored and moved")
     constant: bool = Field(False, description="weights/constants: stored where used, never moved")
@@ -143,7 +143,17 @@ class EmbeddingOp(_OpBase):
 
 class VectorOp(_OpBase):
     kind: Literal["vector"]
-    ops: dict[str, int] = Field(description="element operations per query by class (add, mul, ...)")
+    ops: dict[str, Annotated[int, Field(ge=0)]] = Field(
+        description="element operations per query by class (add, mul, ...)"
+    )
+
+    @field_validator("ops")
+    @classmethod
+    def _known_classes(cls, v: dict[str, int]) -> dict[str, int]:
+        unknown = sorted(set(v) - set(VECTOR_OP_CLASSES))
+        if unknown:
+            raise ValueError(f"unknown operation class {unknown[0]!r} (classes: {', '.join(VECTOR_OP_CLASSES)})")
+        return v
 
 
 class CopyOp(_OpBase):
@@ -164,7 +174,7 @@ class ModelInfo(_Strict):
     path: str = Field(description="the ONNX file as given to the compiler")
     sha256: str
     name: str
-    opset: int
+    opset: int = Field(ge=1)
 
 
 class Mapping(_Strict):
@@ -231,6 +241,10 @@ def check_mapping(mapping: Mapping, path: str) -> None:
     if arch.sha256() != mapping.arch_sha256:
         raise SpecError(path, "arch_sha256 does not match the embedded architecture (edited by hand?)")
     _check_values(mapping, path)
+    op_names = [op.name for op in mapping.operators]
+    dup_ops = sorted({n for n in op_names if op_names.count(n) > 1})
+    if dup_ops:
+        raise SpecError(path, f"operator {dup_ops[0]} is declared twice")
     occupied: dict[tuple[int, int, int], list[tuple[str, int, int, int, int]]] = {}
     for op in mapping.operators:
         if op.tile >= arch.chip.tiles:
