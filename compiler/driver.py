@@ -25,7 +25,10 @@ def run_cli(args) -> int:
     if args.output:
         mapping = write_compiled(mapping, args.output, weights)
         print(f"wrote {args.output} ({len(mapping.operators)} operators, {seconds:.2f} s)")
-    for note in ([opts.notes["embedding_spill"]] if "embedding_spill" in opts.notes else []):
+    notes = [opts.notes["embedding_spill"]] if "embedding_spill" in opts.notes else []
+    if args.strategy == "naive" and args.precision:
+        notes.append("--precision is ignored by --strategy naive (the baseline uses the architecture's precision)")
+    for note in notes:
         print(f"note: {note}")
     if args.report:
         from compiler.report import format_report

@@ -33,6 +33,7 @@ LOWERINGS: dict[str, Lowering] = {
     **{op: reduce.Reduce for op in reduce.REDUCE_OPS},
     # element-wise, nonlinear, normalisation (vector units)
     **{op: elementwise.Elementwise for op in elementwise.ELEMENTWISE_OPS},
+    "Dropout": elementwise.Dropout,
     # data movement and shape arithmetic
     **{op: shape.Passthrough for op in shape.PASSTHROUGH_OPS},
     "Split": shape.Split,

@@ -24,7 +24,9 @@ DYNAMIC_OPS = {"MatMul", "Gemm", "Einsum"}
 PER_OUTPUT = {
     "Add": {"add": 1}, "Sub": {"add": 1}, "Sum": {"add": 1}, "Mean": {"add": 1, "div": 1}, "CumSum": {"add": 1},
     "Mul": {"mul": 1}, "Pow": {"mul": 1}, "Neg": {"add": 1}, "Div": {"div": 1}, "Reciprocal": {"div": 1},
-    "Mod": {"div": 1}, "Relu": {"compare": 1}, "LeakyRelu": {"compare": 1, "mul": 1}, "Clip": {"compare": 2},
+    "Mod": {"div": 1}, "Relu": {"compare": 1}, "LeakyRelu": {"compare": 1, "mul": 1},
+    "PRelu": {"compare": 1, "mul": 1}, "Elu": {"compare": 1, "nonlinear": 1}, "HardSigmoid": {"mul": 1, "add": 1,
+    "compare": 2}, "Gelu": {"nonlinear": 1, "mul": 2}, "Clip": {"compare": 2},
     "Max": {"compare": 1}, "Min": {"compare": 1}, "Equal": {"compare": 1}, "Less": {"compare": 1},
     "Greater": {"compare": 1}, "LessOrEqual": {"compare": 1}, "GreaterOrEqual": {"compare": 1},
     "And": {"compare": 1}, "Or": {"compare": 1}, "Not": {"compare": 1}, "Where": {"compare": 1},

@@ -295,6 +295,37 @@ def leaky_relu(x: list, a: dict) -> list:
     return [np.where(v >= 0, v, v * a.get("alpha", 0.01)).astype(v.dtype)]
 
 
+@op("PRelu")
+def prelu(x: list, a: dict) -> list:
+    v, slope = x[0], x[1]
+    return [np.where(v >= 0, v, v * slope).astype(v.dtype)]
+
+
+@op("Elu")
+def elu(x: list, a: dict) -> list:
+    v = x[0]
+    return [np.where(v > 0, v, a.get("alpha", 1.0) * (np.exp(v) - 1)).astype(v.dtype)]
+
+
+@op("HardSigmoid")
+def hard_sigmoid(x: list, a: dict) -> list:
+    v = x[0]
+    return [np.clip(a.get("alpha", 0.2) * v + a.get("beta", 0.5), 0, 1).astype(v.dtype)]
+
+
+@op("Gelu")
+def gelu(x: list, a: dict) -> list:
+    """ONNX Gelu-20: exact (erf) or ``approximate="tanh"``."""
+    import math
+
+    v = x[0].astype(np.float64)
+    if a.get("approximate", "none") == "tanh":
+        y = 0.5 * v * (1 + np.tanh(math.sqrt(2 / math.pi) * (v + 0.044715 * v ** 3)))
+    else:
+        y = 0.5 * v * (1 + np.vectorize(math.erf)(v / math.sqrt(2)))
+    return [y.astype(x[0].dtype)]
+
+
 @op("Clip")
 def clip(x: list, a: dict) -> list:
     lo = x[1] if len(x) > 1 and x[1] is not None else None

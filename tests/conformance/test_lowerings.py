@@ -215,7 +215,8 @@ def _abs_then(op, **attrs):
 
 
 EPS = [("eps", np.array(0.1, F))]
-UNARY = ["Relu", "Sigmoid", "Tanh", "Exp", "Neg", "Abs", "Erf", "Floor", "Ceil", "Sign", "Softplus", "Identity"]
+UNARY = ["Relu", "Sigmoid", "Tanh", "Exp", "Neg", "Abs", "Erf", "Floor", "Ceil", "Sign", "Softplus", "Identity",
+         "Elu", "HardSigmoid", "Gelu", "Dropout"]
 BINARY = ["Add", "Sub", "Mul", "Div", "Max", "Min", "Sum", "Mean"]
 COMPARE = ["Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual"]
 BREADTH = (
@@ -232,6 +233,8 @@ BREADTH = (
          [("x", F, [2, 5]), ("z", F, [2, 5])], [("y", np.bool_, [2, 5])], [], 20),
         ("pow_mod", _abs_then("Pow")[:2] + [node("Pow", ["p", "x"], ["q"]), node("Mod", ["q", "m"], ["y"], fmod=1)],
          [("x", F, [2, 5])], [("y", F, [2, 5])], EPS + [("m", np.array(0.7, F))], 20),
+        ("prelu_gelu_tanh", [node("PRelu", ["x", "s"], ["p"]), node("Gelu", ["p"], ["y"], approximate="tanh")],
+         [("x", F, [2, 5])], [("y", F, [2, 5])], [("s", w(5))], 20),
         ("leaky_logsoftmax", [node("LeakyRelu", ["x"], ["r"], alpha=0.2), node("LogSoftmax", ["r"], ["y"], axis=1)],
          [("x", F, [2, 5])], [("y", F, [2, 5])], [], 20),
         ("batchnorm", [node("BatchNormalization", ["x", "s", "b", "m", "v"], ["y"], epsilon=1e-3)],

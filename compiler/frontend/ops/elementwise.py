@@ -3,7 +3,9 @@
 ONNX signatures implemented (opset 13-21; attributes as in the spec):
   Add/Sub/Mul/Div/Pow/Mod(A, B) -> C               (multidirectional broadcasting)
   Relu/Sigmoid/Tanh/Exp/Log/Sqrt/Neg/Abs/Reciprocal/Erf/Floor/Ceil/Sign/Softplus/Not(X) -> Y
-  LeakyRelu(X; alpha) -> Y ; Clip(input, min?, max?) -> output
+  LeakyRelu(X; alpha) -> Y ; PRelu(X, slope) -> Y ; Elu(X; alpha) -> Y ; HardSigmoid(X; alpha, beta) -> Y
+  Gelu-20(X; approximate="none"|"tanh") -> Y ; Clip(input, min?, max?) -> output
+  Dropout-13(data, ratio?, training_mode?) -> output   (inference: identity; training_mode must be absent/false)
   Max/Min/Sum/Mean(data_0, ...) -> result
   Softmax/LogSoftmax(input; axis=-1) -> output
   LayerNormalization(X, Scale, B?; axis=-1, epsilon=1e-5, stash_type) -> Y
@@ -14,16 +16,19 @@ ONNX signatures implemented (opset 13-21; attributes as in the spec):
 
 from __future__ import annotations
 
+import numpy as np
+
 from compiler.frontend.ops import node_name
 
 ELEMENTWISE_OPS = (
     "Add", "Sub", "Mul", "Div", "Pow", "Mod", "Relu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Neg", "Abs",
     "Reciprocal", "Erf", "Floor", "Ceil", "Sign", "Softplus", "Not", "LeakyRelu", "Clip", "Max", "Min", "Sum",
     "Mean", "Softmax", "LogSoftmax", "LayerNormalization", "BatchNormalization", "Equal", "Less", "Greater",
-    "LessOrEqual", "GreaterOrEqual", "And", "Or", "Where", "Cast", "CastLike", "Identity",
+    "LessOrEqual", "GreaterOrEqual", "And", "Or", "Where", "Cast", "CastLike", "Identity", "PRelu", "Elu", "HardSigmoid", "Gelu",
 )
 KEEP_ATTRS = {"LeakyRelu": ("alpha",), "Softmax": ("axis",), "LogSoftmax": ("axis",), "Mod": ("fmod",),
-              "LayerNormalization": ("axis", "epsilon"), "BatchNormalization": ("epsilon",), "Cast": ("to",)}
+              "LayerNormalization": ("axis", "epsilon"), "BatchNormalization": ("epsilon",), "Cast": ("to",),
+              "Elu": ("alpha",), "HardSigmoid": ("alpha", "beta"), "Gelu": ("approximate",)}
 
 
 def Elementwise(b, node, attrs: dict) -> None:
@@ -48,3 +53,14 @@ def _clip_bits(b, n) -> None:
         return
     levels = int(np.asarray(hi).reshape(-1)[0]) - int(np.asarray(lo).reshape(-1)[0]) + 1
     out.quant_bits = max(1, int(np.ceil(np.log2(max(levels, 2)))))
+
+
+def Dropout(b, node, attrs: dict) -> None:
+    from pimsim.spec.errors import SpecError
+
+    mode = b.const_data(node.input[2]) if len(node.input) > 2 and node.input[2] else None
+    if (len(node.input) > 2 and node.input[2] and mode is None) or (mode is not None and bool(np.asarray(mode))):
+        raise SpecError(b.path, f"node {node_name(node)}: Dropout in training mode is not supported")
+    if len([o for o in node.output if o]) > 1:
+        raise SpecError(b.path, f"node {node_name(node)}: Dropout with a mask output is not supported")
+    b.emit("Identity", [node.input[0]], [node.output[0]], {}, node_name(node))

@@ -1,0 +1,170 @@
+"""The mapper's analytical performance estimate: one query's latency and the stream's bottleneck.
+
+Latency: list scheduling of one query in schedule order, each operator
+starting when its inputs have arrived (NoC cut-through: hops x hop latency +
+flits) and its unit is free; per operator the same task structure the
+simulator lowers (``pimsim/program/lower.py``): operand fetch from the tile
+buffer and bus transfer per (tile, row range), one crossbar task per block
+(``m x input slices x (read + ADC conversions) + 1`` cycles), partial sums sent
+home, vector-unit reduction, result write.  Shared units modelled within one
+query: each crossbar, each tile's bus, vector unit and buffer banks, the
+DRAM channel and the chip I/O link (one server each, banks: ``buffer.banks``).
+
+Throughput: pipelined queries are limited by the busiest unit, so the period
+per query is the largest per-query busy time of any unit (a crossbar block of
+an operator with ``r`` replicas serves every ``r``-th query), and a stream of
+``B`` queries takes ``latency + (B - 1) x period``.  Not modelled: NoC link
+contention, buffer-credit stalls (the simulator models both), so the estimate
+is optimistic where those bind.
+
+Inputs are duck-typed operator views (``ops.OpView``) built from the IR or
+from a written mapping, so the optimiser and the test share one estimator.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from compiler.cost.ops import OpView
+from compiler.cost.timing import ArchTiming, ceil_div
+
+IO_TILE = 0
+
+
+@dataclass(frozen=True)
+class Estimate:
+    latency_cycles: int
+    period_cycles: float
+    bottleneck: str
+    crossbars_used: int
+    tiles_used: int
+
+    def makespan_cycles(self, batch: int) -> float:
+        return self.latency_cycles + (batch - 1) * self.period_cycles
+
+    def throughput_per_s(self, clock_mhz: float, batch: int) -> float:
+        return batch / self.makespan_cycles(batch) * clock_mhz * 1.0e6
+
+
+class _Units:
+    """Free-at times of the units one query occupies (k servers each)."""
+
+    def __init__(self):
+        self.free: dict[tuple, list[int]] = {}
+
+    def run(self, key: tuple, ready: int, dur: int, servers: int = 1) -> int:
+        slots = self.free.setdefault(key, [0] * servers)
+        i = min(range(len(slots)), key=slots.__getitem__)
+        start = max(ready, slots[i])
+        slots[i] = start + dur
+        return start + dur
+
+
+def estimate(ops: list[OpView], value_bits: dict[str, int], inputs: list[str], outputs: list[str],
+             arch) -> Estimate:
+    """Latency and bottleneck period of a mapping given as operator views (see module docstring)."""
+    tm = ArchTiming(arch)
+    lat = _latency(ops, value_bits, inputs, outputs, tm)
+    busy = _busy_per_query(ops, value_bits, inputs, tm)
+    key = max(busy, key=busy.get) if busy else ("none",)
+    xbars = {(b["tile"], b["pe"], b["crossbar"]) for op in ops for b in op.blocks}
+    tiles = {op.tile for op in ops if op.kind in ("mvm", "dynamic_mvm")} | {t for t, _, _ in xbars}
+    return Estimate(lat, float(busy.get(key, 0.0)), "/".join(str(k) for k in key), len(xbars), len(tiles))
+
+
+def _latency(ops, value_bits, inputs, outputs, tm: ArchTiming) -> int:
+    units = _Units()
+    avail: dict[str, dict[int, int]] = {}
+    for name in inputs:
+        avail[name] = {IO_TILE: units.run(("io", "in"), 0, tm.io_cycles(value_bits[name]))}
+
+    def deliver(name: str, tile: int) -> int:
+        where = avail[name]
+        if tile not in where:
+            src = next(iter(where))
+            where[tile] = where[src] + tm.noc_cycles(tm.hops(src, tile), value_bits[name])
+        return where[tile]
+
+    for op in ops:
+        tiles = sorted({b["tile"] for b in op.current_blocks()}) if op.on_crossbars else [op.tile]
+        entry = max([deliver(n, t) for n in op.inputs if n in avail for t in tiles], default=0)
+        done = _op_finish(op, entry, value_bits, tm, units)
+        for name in op.outputs:
+            avail[name] = {op.tile: done}
+    end = 0
+    for name in outputs:
+        end = max(end, units.run(("io", "out"), deliver(name, IO_TILE), tm.io_cycles(value_bits[name])))
+    return end
+
+
+def _op_finish(op: OpView, entry: int, value_bits, tm: ArchTiming, units: _Units) -> int:
+    banks = tm.arch.tile.buffer.banks
+    in_bits = sum(value_bits[n] for n in op.inputs if n in value_bits and n not in op.constants)
+    out_bits = sum(value_bits[n] for n in op.outputs)
+    h = op.tile
+    if op.kind == "view":
+        return entry
+    if op.kind == "copy":
+        return units.run(("buf", h), entry, 2 * tm.buffer_cycles(op.bits), banks)
+    if op.on_crossbars:
+        t = _crossbar_finish(op, entry, tm, units)
+    elif op.kind == "embedding":
+        bits = op.tables * op.lookups * op.dim * op.precision["output_bits"]
+        key = ("emb", h) if op.storage == "onchip" else ("emb", "dram")
+        t = units.run(key, entry, tm.embedding_cycles(op.storage, bits))
+        adds = op.tables * (op.lookups - 1) * op.dim
+        if adds > 0:
+            t = units.run(("vec", h), t, tm.vector_cycles({"add": adds}))
+    else:
+        t = units.run(("buf", h), entry, tm.buffer_cycles(in_bits), banks)
+        t = units.run(("vec", h), t, tm.vector_cycles(op.vector_ops()))
+    return units.run(("buf", h), t, tm.buffer_cycles(out_bits), banks)
+
+
+def _crossbar_finish(op: OpView, entry: int, tm: ArchTiming, units: _Units) -> int:
+    p = op.precision
+    write = op.kind == "dynamic_mvm"
+    banks = tm.arch.tile.buffer.banks
+    finals: dict[int, int] = defaultdict(int)
+    psum: dict[int, int] = defaultdict(int)
+    for b in op.current_blocks():
+        bits = b["rows"] * p["input_bits"] * op.m
+        if write:
+            bits += b["rows"] * b["cols"] * (p.get("weight_bits") or p["input_bits"])
+        t = units.run(("buf", b["tile"]), entry, tm.buffer_cycles(bits), banks)
+        t = units.run(("bus", b["tile"]), t, tm.bus_cycles(bits))
+        xb = ("xbar", b["tile"], b["pe"], b["crossbar"])
+        if write:
+            t = units.run(xb, t, b["rows"] * tm.write_row_cycles)
+        t = units.run(xb, t, tm.block_cycles(op.m, p["input_bits"], physical_cols(b), p.get("adc_bits")))
+        finals[b["tile"]] = max(finals[b["tile"]], t)
+        psum[b["tile"]] += b["cols"] * op.m * p["output_bits"]
+    done = max([t if tile == op.tile else t + tm.noc_cycles(tm.hops(tile, op.tile), psum[tile])
+                for tile, t in finals.items()], default=entry)
+    adds = sum(b["cols"] for b in op.current_blocks()) * op.m - op.n * op.m * op.count
+    return units.run(("vec", op.tile), done, tm.vector_cycles({"add": adds})) if adds > 0 else done
+
+
+def physical_cols(b: dict) -> int:
+    return b["cols"] * b["slice_count"] * b["sign_columns"]
+
+
+def _busy_per_query(ops, value_bits, inputs, tm: ArchTiming) -> dict[tuple, float]:
+    """Per-query busy cycles of each unit in steady state (replicas share the load)."""
+    busy: dict[tuple, float] = defaultdict(float)
+    busy[("io", "in")] = sum(tm.io_cycles(value_bits[n]) for n in inputs)
+    for op in ops:
+        if op.on_crossbars:
+            p, r = op.precision, op.replicas
+            for b in op.blocks:
+                cyc = tm.block_cycles(op.m, p["input_bits"], physical_cols(b), p.get("adc_bits"))
+                if op.kind == "dynamic_mvm":
+                    cyc += b["rows"] * tm.write_row_cycles
+                busy[("xbar", b["tile"], b["pe"], b["crossbar"])] += cyc / r
+        elif op.kind == "embedding":
+            bits = op.tables * op.lookups * op.dim * op.precision["output_bits"]
+            busy[("emb", op.tile if op.storage == "onchip" else "dram")] += tm.embedding_cycles(op.storage, bits)
+        elif op.kind in ("vector", "dynamic_mvm"):
+            busy[("vec", op.tile)] += tm.vector_cycles(op.vector_ops())
+    return dict(busy)

@@ -1,0 +1,94 @@
+"""Operator views the estimator reads: built from the compiler's IR or from a written mapping.
+
+Both sources describe the same things (kind, home tile, per-query sizes,
+precision, crossbar blocks with their replica), so one estimator serves the
+optimiser (on the IR, before emitting) and the agreement test (on the mapping).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class OpView:
+    name: str
+    kind: str
+    inputs: list[str]
+    outputs: list[str]
+    tile: int
+    precision: dict
+    constants: frozenset = frozenset()
+    m: int = 1
+    k: int = 1
+    n: int = 1
+    count: int = 1
+    replicas: int = 1
+    blocks: list[dict] = field(default_factory=list)
+    implementation: str = "vector"
+    ops: dict = field(default_factory=dict)
+    bits: int = 0
+    tables: int = 1
+    lookups: int = 1
+    dim: int = 1
+    storage: str = "dram"
+
+    @property
+    def on_crossbars(self) -> bool:
+        return self.kind == "mvm" or (self.kind == "dynamic_mvm" and self.implementation == "crossbar_write")
+
+    def current_blocks(self) -> list[dict]:
+        """Blocks of replica 0: the copy one query uses."""
+        return [b for b in self.blocks if b.get("replica", 0) == 0]
+
+    def vector_ops(self) -> dict[str, int]:
+        if self.kind == "dynamic_mvm":
+            return {"mul": self.count * self.m * self.k * self.n, "add": self.count * self.m * (self.k - 1) * self.n}
+        return dict(self.ops)
+
+
+def views_from_mapping(mapping) -> tuple[list[OpView], dict[str, int]]:
+    """(operator views, per-query bits of every value) of a ``pimsim.spec.mapping.Mapping``."""
+    consts = frozenset(v.name for v in mapping.values if v.constant)
+    bits = {v.name: v.size_bits for v in mapping.values}
+    views = []
+    for op in mapping.operators:
+        d = op.model_dump()
+        d["blocks"] = [dict(b) for b in d.get("blocks", [])]
+        keep = {k: d[k] for k in OpView.__dataclass_fields__ if k in d and k != "constants"}
+        keep["precision"] = {k: v for k, v in d["precision"].items() if v is not None}
+        views.append(OpView(constants=consts, **keep))
+    return views, bits
+
+
+def views_from_graph(graph) -> tuple[list[OpView], dict[str, int]]:
+    """(operator views, per-query bits of every value) of the compiler IR after placement."""
+    consts = frozenset(n for n, v in graph.values.items() if v.constant)
+    bits = {n: _per_query_numel(v) * (v.bits or 32) for n, v in graph.values.items()}
+    views = []
+    for n in graph.nodes:
+        info = n.shape_info or {}
+        v = OpView(name=n.name, kind=n.kind, inputs=[i for i in n.inputs if i], outputs=[o for o in n.outputs if o],
+                   tile=n.tile or 0, precision=dict(n.precision or {}), constants=consts,
+                   blocks=list(n.blocks or []), replicas=int(info.get("replicas", 1)),
+                   implementation=info.get("implementation", "vector"))
+        if n.kind in ("mvm", "dynamic_mvm"):
+            v.m, v.k, v.n, v.count = info["m"], info["k"], info["n"], info.get("count", 1)
+        elif n.kind == "embedding":
+            v.tables, v.lookups, v.dim, v.storage = info["tables"], info["lookups"], info["dim"], info["storage"]
+        elif n.kind == "vector":
+            v.ops = dict(info["ops"])
+        elif n.kind == "copy":
+            v.bits = info["bits_elements"] * max(graph.values[o].bits or 32 for o in n.outputs if o)
+        views.append(v)
+    return views, bits
+
+
+def _per_query_numel(v) -> int:
+    shape = list(v.shape)
+    if v.batch_axis is not None:
+        del shape[v.batch_axis]
+    out = 1
+    for d in shape:
+        out *= int(d)
+    return out
