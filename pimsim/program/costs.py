@@ -63,6 +63,34 @@ class Costs:
     def adc_pj(self) -> float:
         return self.comps.adc.energy_pj("convert")
 
+    def adc_cycles_at(self, conversions: int, bits: int | None) -> int:
+        """Cycles of ``conversions`` conversions at a reduced resolution ``bits`` (None: the ADC's own).
+
+        A SAR ADC resolves one bit per internal step, so a ``bits``-bit conversion on a
+        ``B``-bit SAR takes ``bits / B`` of its full conversion time (assumption: the
+        per-step time is fixed by the comparator and DAC settling, as in ISAAC's SAR).
+        Resolutions at or above the ADC's own cost the full conversion.
+        """
+        adc = self.comps.adc
+        if bits is None or bits >= adc.bits:
+            return self.adc_cycles(conversions)
+        from pimsim.spec.units import ns_to_cycles
+
+        return ns_to_cycles(conversions * adc.conversion_ns * bits / adc.bits, adc.clock_mhz) if conversions else 0
+
+    def adc_pj_at(self, bits: int | None, model: str, node_nm: int) -> float:
+        """Energy of one conversion at resolution ``bits`` under the architecture's ADC law (``model``).
+
+        A SAR converting fewer bits skips its low-order CDAC steps, so its energy is
+        the law's energy at that resolution (same law as ``pimsim.components.adc_laws``).
+        """
+        adc = self.comps.adc
+        if bits is None or bits >= adc.bits:
+            return self.adc_pj
+        from pimsim.components.adc_laws import adc_cost
+
+        return adc_cost(model, bits, adc.sample_rate_msps, node_nm)[0]
+
     @property
     def shift_add_cycles(self) -> int:
         return self.comps.shift_add.latency_cycles("add")

@@ -10,6 +10,11 @@ blocks fetch their own weights too.  Then per block one crossbar task::
     per_slice = dac_cycles + read_cycles + sample_hold_cycles + adc_cycles(conversions)
     crossbar_cycles = m * slices * per_slice + shift_add_cycles
 
+``adc_bits`` is the operator's ``precision.adc_bits`` (issue 6: resolution matched
+to the rows read in parallel); below the ADC's own resolution a conversion takes
+``adc_bits / pe.adc.bits`` of the full time and costs the ADC law's energy at
+``adc_bits`` (``Costs.adc_cycles_at`` / ``adc_pj_at``).
+
 The shift-and-add consumes each conversion as it leaves the ADC, so only the
 last one adds latency (the final ``shift_add_cycles`` phase of the task).
 Assumptions: inside one block the next input slice is driven only after the
@@ -35,7 +40,7 @@ def crossbar_phases(lw, op, b) -> tuple[int, int, int, int]:
     slices = ceil_div(op.precision.input_bits, arch.pe.dac.bits)
     conversions = ceil_div(b.physical_cols, arch.pe.adc.per_crossbar)
     read = c.dac_cycles + c.read_cycles + c.sample_hold_cycles
-    return op.m * slices, read, c.adc_cycles(conversions), b.physical_cols
+    return op.m * slices, read, c.adc_cycles_at(conversions, op.precision.adc_bits), b.physical_cols
 
 
 def _fetch(lw, oi: int, tile: int, bits: int, entry: int) -> int:
@@ -60,7 +65,7 @@ def lower_block(lw, oi: int, op, b, after: int, write: bool) -> int:
         "dac": n_slices * b.rows * c.dac_pj,
         "crossbar": n_slices * frac * c.read_pj,
         "sample_hold": n_slices * cols * c.sample_hold_pj,
-        "adc": n_slices * cols * c.adc_pj,
+        "adc": n_slices * cols * c.adc_pj_at(op.precision.adc_bits, arch.pe.adc.model, arch.technology.node_nm),
         "pe_input_register": c.input_register_pj(n_slices),
         "shift_add": n_slices * cols * c.shift_add_pj,
         "pe_output_register": c.output_register_pj(n_slices * cols),
