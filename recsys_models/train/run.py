@@ -35,10 +35,22 @@ def _batches(args, path, spec_hash: int, in_memory: bool):
     return out, out["train"]
 
 
+def _json_safe(value):
+    """NaN (AUC of a split with one class) becomes null: metrics.json stays standard JSON."""
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    return value
+
+
 def _write_json(path: Path, payload: dict) -> None:
+    payload = _json_safe(payload)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(payload, fh, indent=2, sort_keys=True)
+        json.dump(payload, fh, indent=2, sort_keys=True, allow_nan=False)
         fh.write("\n")
     os.replace(tmp, path)
 
@@ -99,6 +111,8 @@ def train_cli(args) -> int:
     save_checkpoint(out / "checkpoint.pt", args.model.lower(), model, spec, config, metrics)
     _write_json(out / "metrics.json", metrics)
     print(stats.summary(), file=sys.stderr)
+    if test["auc"] != test["auc"] or last["val_auc"] != last["val_auc"]:
+        print("warning: AUC undefined (null in metrics.json): a split has only one class", file=sys.stderr)
     print(f"{args.model.lower()} on {args.dataset}: val AUC {metrics['val_auc']:.4f} logloss "
           f"{metrics['val_logloss']:.4f}; test AUC {metrics['test_auc']:.4f} logloss {metrics['test_logloss']:.4f} "
           f"({metrics['train_rows']} train / {metrics['val_rows']} val / {metrics['test_rows']} test rows) -> {out}")

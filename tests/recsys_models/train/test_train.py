@@ -108,3 +108,18 @@ def test_cli_bad_data(tmp_path):
     assert len(r.stderr.strip().splitlines()) == 1 and not (tmp_path / "o" / "metrics.json").exists()
     r = _recsys("train", "--model", "nosuch", "--dataset", "criteo", "--data", str(bad))
     assert r.returncode == 2 and "unknown model 'nosuch'" in r.stderr
+
+
+def test_streaming_training_path(tmp_path):
+    """Training from CTRData (streaming, tiny chunks) sees exactly the rows of the in-memory split."""
+    from recsys_models.baselines import build_model
+    from recsys_models.data import CTRData, load_split, write_synthetic_raw
+    from recsys_models.train import TrainConfig, evaluate, train_model
+
+    path = write_synthetic_raw("criteo", tmp_path / "c.txt", 1_500, seed=2)
+    train = CTRData("criteo", path, "train", batch_size=64, hash_size=500, shuffle=True, chunk_rows=200)
+    test = CTRData("criteo", path, "test", batch_size=500, hash_size=500, chunk_rows=200)
+    model = build_model("lr", 13, train.spec.table_sizes)
+    hist = train_model(model, train, TrainConfig(epochs=2), progress=False)
+    assert [h["train_rows"] for h in hist] == [1_200, 1_200]
+    assert evaluate(model, test)["rows"] == len(load_split("criteo", path, "test", hash_size=500)[2]) == 150
