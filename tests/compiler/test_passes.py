@@ -103,3 +103,39 @@ def test_external_data_tables_are_not_loaded(tmp_path, arch):
     mapping = compile_onnx(path, arch)
     (op,) = mapping.operators
     assert (op.op_type, op.kind, op.rows, op.dim, op.lookups) == ("pim.EmbeddingBag", "embedding", 5000, 16, 3)
+
+
+def test_table_over_2gib_in_absent_external_file(tmp_path, arch):
+    """A 40M x 16 float32 table (2.56 GB, over protobuf's 2 GiB limit) referenced from an external file that
+    does not exist: compiled from shapes alone.  At 8 bits it is 40e6 * 16 = 640 MB of embedding storage,
+    placed in DRAM on the default architecture."""
+    import onnx
+    from onnx import TensorProto
+
+    n = helper.make_node("Gather", ["T", "i"], ["y"], name="lookup")
+    path = make_model(tmp_path / "big.onnx", [n], [("i", np.int64, ["B", 2])], [("y", F, ["B", 2, 16])])
+    model = onnx.load(str(path))
+    table = TensorProto(name="T", data_type=TensorProto.FLOAT, dims=[40_000_000, 16],
+                        data_location=TensorProto.EXTERNAL)
+    for key, value in (("location", "big.onnx.data"), ("offset", "0"), ("length", str(40_000_000 * 16 * 4))):
+        table.external_data.add(key=key, value=value)
+    model.graph.initializer.append(table)
+    onnx.save(model, str(path))
+    graph, opts = compile_graph(str(path), arch, verify_each=True)
+    mapping, weights = to_mapping(graph, arch, opts)
+    (op,) = mapping.operators
+    assert (op.kind, op.rows, op.dim, op.lookups, op.storage) == ("embedding", 40_000_000, 16, 2, "dram")
+    assert "T" not in weights and opts.notes["embedding_bytes"] == 640_000_000
+
+
+def test_ir_interpreter_equals_mapping_execution(project_models, arch):
+    """run_graph on the placed IR and run_ops on the emitted mapping compute the same outputs, bit for bit."""
+    from compiler.check import random_feeds
+    from compiler.ir.interpret import run_graph, run_ops
+
+    graph, opts = compile_graph(str(project_models["xdeepfm"]), arch, batch=2, verify_each=True)
+    mapping, weights = to_mapping(graph, arch, opts)
+    feeds = random_feeds(graph, seed=5)
+    ir_out = run_graph(graph, feeds)
+    map_out = run_ops(mapping.operators, {**weights, **feeds}, mapping.outputs)
+    assert all(np.array_equal(ir_out[k], map_out[k]) for k in mapping.outputs)
