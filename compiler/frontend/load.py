@@ -9,6 +9,7 @@ mapping needs.  Opsets 13 to 21 of the default domain are accepted.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -97,7 +98,9 @@ def load_graph(path: str, batch: int | None = None) -> OpGraph:
     except OSError:
         key = None
     if key is not None and key in _CACHE:
-        return _CACHE[key].clone()
+        graph = _CACHE[key].clone()
+        graph.meta = replace(graph.meta, path=str(path))  # as this caller spelled it
+        return graph
     graph = _load_graph(path, batch)
     if key is not None:
         _CACHE[key] = graph.clone()
@@ -115,9 +118,13 @@ def _load_graph(path: str, batch: int | None) -> OpGraph:
     graph = OpGraph(meta=meta, batch=fixed, values={}, nodes=[], inputs=[], outputs=[])
     b = Builder(graph, path)
     b.opset = opset
-    _add_initializers(b, model.graph)
+    _check_external_data(model.graph, path)
+    _add_initializers(b, model.graph, path)
+    if not model.graph.output:
+        raise SpecError(path, "the graph has no outputs: nothing to compile")
     for name, (shape, dtype) in inputs.items():
         dims = tuple(fixed if not isinstance(d, int) else d for d in shape)
+        _check_input_dims(name, dims, dtype, path)
         if batch is not None and shape and isinstance(shape[0], int) and shape[0] != batch:
             raise SpecError(path, f"input {name} has a fixed batch of {shape[0]}: --batch {batch} does not apply")
         b.add_input(name, dims, dtype, 0 if dims and dims[0] == fixed else None)
@@ -160,7 +167,48 @@ def _resolve_batch(inputs: dict, batch: int | None, path: str) -> int:
     return fixed.pop() if None not in leading and len(fixed) == 1 else 1
 
 
-def _add_initializers(b: Builder, graph) -> None:
+MAX_INPUT_BYTES = 1 << 32
+"""Largest graph input accepted (4 GiB at the fixed batch); beyond it a dimension is surely a mistake."""
+
+
+def _check_input_dims(name: str, dims: tuple, dtype: str, path: str) -> None:
+    """Sizes must be positive and the tensor must fit in memory (the frontend probes shapes with zeros)."""
+    for axis, d in enumerate(dims):
+        if d < 1:
+            raise SpecError(path, f"input {name} dimension {axis} is {d}: sizes must be >= 1")
+    nbytes = int(np.prod(dims, dtype=object)) * np.dtype(dtype).itemsize
+    if nbytes > MAX_INPUT_BYTES:
+        raise SpecError(path, f"input {name} shape {list(dims)}: {nbytes} bytes per batch, more than the "
+                              f"{MAX_INPUT_BYTES} accepted (absurd dimension or --batch?)")
+
+
+def _check_external_data(graph, path: str) -> None:
+    """Each external-data file exists inside the model's directory and holds the bytes it should.
+
+    Only ``stat`` is used: the tables themselves are never read (see the module docstring).
+    """
+    import onnx
+
+    base = Path(path).resolve().parent
+    for init in graph.initializer:
+        if init.data_location != onnx.TensorProto.EXTERNAL:
+            continue
+        info = {e.key: e.value for e in init.external_data}
+        target = (base / info.get("location", "")).resolve()
+        if base not in target.parents:
+            raise SpecError(path, f"initializer {init.name}: external data {info.get('location')!r} is outside "
+                                  "the model's directory (refused)")
+        if not target.is_file():
+            raise SpecError(path, f"initializer {init.name}: external data file {target.name} is missing")
+        itemsize = np.dtype(onnx.helper.tensor_dtype_to_np_dtype(init.data_type)).itemsize
+        need = int(info.get("offset", 0)) + int(info.get("length", int(np.prod(init.dims, dtype=object)) * itemsize))
+        have = target.stat().st_size
+        if have < need:
+            raise SpecError(path, f"initializer {init.name}: external data file {target.name} has {have} bytes, "
+                                  f"needs {need} (truncated?)")
+
+
+def _add_initializers(b: Builder, graph, path: str) -> None:
     import onnx
     from onnx import numpy_helper
 
@@ -170,4 +218,9 @@ def _add_initializers(b: Builder, graph) -> None:
             # zero-stride view: the right shape and dtype at no memory cost
             b.add_constant(init.name, np.broadcast_to(np.zeros((), dtype), tuple(init.dims)), external=True)
         else:
-            b.add_constant(init.name, numpy_helper.to_array(init))
+            data = numpy_helper.to_array(init)
+            if data.dtype.kind == "f" and not np.isfinite(data).all():
+                nan, inf = int(np.isnan(data).sum()), int(np.isinf(data).sum())
+                raise SpecError(path, f"initializer {init.name}: {nan} NaN and {inf} Inf value(s); weights must "
+                                      "be finite")
+            b.add_constant(init.name, data)
