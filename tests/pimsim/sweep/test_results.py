@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from pimsim.spec.errors import SpecError
@@ -60,15 +62,12 @@ def test_foreign_csv_is_refused(tmp_path):
         ResultsTable(path)
 
 
-def test_parquet_without_pyarrow_is_a_one_line_error(tmp_path):
-    try:
-        import pyarrow  # noqa: F401
-    except ImportError:
-        with pytest.raises(SpecError) as info:
-            require_parquet_support(tmp_path / "r.parquet")
-        assert "needs the pyarrow package" in info.value.one_line()
-    else:
-        pytest.skip("pyarrow is installed; the Parquet round trip is tested in test_runner.py")
+def test_parquet_without_pyarrow_is_a_one_line_error(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # as if not installed: `import pyarrow` raises ImportError
+    with pytest.raises(SpecError) as info:
+        require_parquet_support(tmp_path / "r.parquet")
+    assert info.value.one_line() == (f"error: {tmp_path / 'r.parquet'}: Parquet output needs the pyarrow package "
+                                     "(pip install 'pim-recsys[parquet]'), or write .csv")
     require_parquet_support(tmp_path / "r.csv")  # CSV never needs it
 
 
