@@ -13,6 +13,7 @@ API used by training, the supernet and the search::
         ...   # dense float32 [B, n_int], sparse int64 [B, n_cat] (ids in [0, table_sizes[i])), label float32 [B]
 
     dense, sparse, label = load_split("avazu", "train.gz", "test")   # whole split in memory (small files)
+    splits, data = load_all_splits("criteo", "sample.txt.gz")         # {"train"|"val"|"test": tensors}, 1 pass
     dense, sparse, label = synthetic_tensors("kdd", 20_000, seed=0)  # numpy, same schema
 
 Splits: deterministic 8:1:1 (:mod:`recsys_models.data.splits`); preprocessing: :mod:`recsys_models.data.readers`.
@@ -21,14 +22,14 @@ Bad input raises :class:`recsys_models.errors.UserError` naming the file (and li
 
 from __future__ import annotations
 
-from recsys_models.data.dataset import CTRData, TensorBatches, load_split, resolve_path
+from recsys_models.data.dataset import CTRData, TensorBatches, load_all_splits, load_split, resolve_path
 from recsys_models.data.readers import ParseStats, iter_chunks
 from recsys_models.data.specs import DATASETS, DEFAULT_HASH_SIZE, DatasetSpec, dataset_spec
 from recsys_models.data.splits import SPLITS, assign_splits
 from recsys_models.data.synthetic import synthetic_tensors, write_synthetic_raw
 
 __all__ = [
-    "CTRData", "TensorBatches", "load_split", "resolve_path", "ParseStats", "iter_chunks", "DATASETS",
+    "CTRData", "TensorBatches", "load_all_splits", "load_split", "resolve_path", "ParseStats", "iter_chunks", "DATASETS",
     "DEFAULT_HASH_SIZE", "DatasetSpec", "dataset_spec", "SPLITS", "assign_splits", "synthetic_tensors",
     "write_synthetic_raw",
 ]

@@ -29,6 +29,9 @@ def resolve_path(name: str, path) -> Path:
         for c in candidates:
             if (path / c).is_file():
                 return path / c
+        from recsys_models.errors import UserError
+
+        raise UserError(path, f"directory holds none of {', '.join(candidates)}")
     return path
 
 
@@ -128,7 +131,7 @@ class TensorBatches:
             yield tuple(t[i] for t in self.tensors)
 
 
-def _materialise_all_splits(name: str, path, **kwargs):
+def load_all_splits(name: str, path, **kwargs):
     """All three splits in memory from a single pass: ``({split: (dense, sparse, label)}, data)``.
 
     ``data.stats`` holds the parse counts of that pass.
@@ -144,13 +147,5 @@ def _materialise_all_splits(name: str, path, **kwargs):
             parts[s].append((c.dense[keep], c.sparse[keep], c.label[keep]))
     out = {}
     for s, chunks in parts.items():
-        if not chunks:
-            raise_empty(data.path)
         out[s] = tuple(torch.from_numpy(np.concatenate(p)) for p in zip(*chunks))
     return out, data
-
-
-def raise_empty(path) -> None:
-    from recsys_models.errors import UserError
-
-    raise UserError(path, "no usable rows")

@@ -238,9 +238,8 @@ def iter_chunks(spec: DatasetSpec, path, chunk_rows: int = DEFAULT_CHUNK_ROWS, s
     path = Path(path)
     stats = stats if stats is not None else ParseStats()
     stats.path = str(path)
-    parser = PARSERS[spec.name](spec, path) if spec.name != "kdd" else None
-    with _open_text(path) as fh:
-        parser = parser or KddParser(spec, path)
+    with _open_text(path) as fh:  # opened first so that a missing file is reported before a missing profile
+        parser = PARSERS[spec.name](spec, path)
         first = fh.readline()
         if not first:
             raise UserError(path, "file is empty")

@@ -22,12 +22,11 @@ IN_MEMORY_LIMIT_BYTES = 256 * 1024 * 1024
 
 def _batches(args, path, spec_hash: int, in_memory: bool):
     """``({split: batches}, stats)``; in memory reads the file once, streaming re-reads it per pass."""
-    from recsys_models.data import CTRData, TensorBatches
-    from recsys_models.data.dataset import _materialise_all_splits
+    from recsys_models.data import CTRData, TensorBatches, load_all_splits
 
     common = dict(hash_size=spec_hash, seed=args.seed, strict=args.strict)
     if in_memory:
-        splits, stats = _materialise_all_splits(args.dataset, path, **common)
+        splits, stats = load_all_splits(args.dataset, path, **common)
         return {s: TensorBatches(*t, batch_size=args.batch_size if s == "train" else 4096,
                                  shuffle=s == "train", seed=args.seed) for s, t in splits.items()}, stats
     out = {s: CTRData(args.dataset, path, s, batch_size=args.batch_size if s == "train" else 4096,
