@@ -7,6 +7,21 @@ import time
 
 CHECK_TOLERANCE = 1e-5
 
+def _refuse_overwriting_inputs(args) -> None:
+    """``-o`` (and the weights file written beside it) must not replace the model, arch or policy."""
+    from pathlib import Path
+
+    from pimsim.spec.errors import SpecError
+
+    if not args.output:
+        return
+    out = Path(args.output)
+    written = {out.resolve(), out.with_name(f"{out.name.removesuffix('.json')}.weights.npz").resolve()}
+    for given in (args.model, args.arch, args.precision):
+        if given and Path(given).exists() and Path(given).resolve() in written:
+            raise SpecError("-o", f"{args.output}: would overwrite the input {given}")
+
+
 def run_cli(args) -> int:
     from pimsim.spec.arch import load_arch
     from pimsim.spec.errors import SpecError
@@ -16,6 +31,11 @@ def run_cli(args) -> int:
 
     if args.area_budget_mm2 is not None and args.area_budget_mm2 <= 0:
         raise SpecError("--area-budget-mm2", f"{args.area_budget_mm2}: must be > 0")
+    _refuse_overwriting_inputs(args)
+    if args.check:
+        from compiler.frontend.load import require_external_data
+
+        require_external_data(args.model)
     arch = load_arch(args.arch)
     t0 = time.perf_counter()
     graph, opts = compile_graph(args.model, arch, args.strategy, args.precision, args.batch,

@@ -182,10 +182,17 @@ def _check_input_dims(name: str, dims: tuple, dtype: str, path: str) -> None:
                               f"{MAX_INPUT_BYTES} accepted (absurd dimension or --batch?)")
 
 
-def _check_external_data(graph, path: str) -> None:
-    """Each external-data file exists inside the model's directory and holds the bytes it should.
+def require_external_data(path: str) -> None:
+    """For commands that read the numbers (``--check``): every external-data file must be present."""
+    _check_external_data(read_model(path).graph, path, require_present=True)
 
-    Only ``stat`` is used: the tables themselves are never read (see the module docstring).
+
+def _check_external_data(graph, path: str, require_present: bool = False) -> None:
+    """Each external-data file lies inside the model's directory and, when present, holds the bytes it should.
+
+    Only ``stat`` is used: the tables themselves are never read (see the module docstring).  An absent
+    file is allowed on purpose: the mapping needs only shapes, so a sweep can price a multi-GB model
+    without its tables; whatever reads the data (``--check``, ``pimsim infer``) reports it missing.
     """
     import onnx
 
@@ -198,8 +205,12 @@ def _check_external_data(graph, path: str) -> None:
         if base not in target.parents:
             raise SpecError(path, f"initializer {init.name}: external data {info.get('location')!r} is outside "
                                   "the model's directory (refused)")
+        if not target.exists():
+            if require_present:
+                raise SpecError(path, f"initializer {init.name}: external data file {target.name} is missing")
+            continue
         if not target.is_file():
-            raise SpecError(path, f"initializer {init.name}: external data file {target.name} is missing")
+            raise SpecError(path, f"initializer {init.name}: external data {target.name} is not a file")
         itemsize = np.dtype(onnx.helper.tensor_dtype_to_np_dtype(init.data_type)).itemsize
         need = int(info.get("offset", 0)) + int(info.get("length", int(np.prod(init.dims, dtype=object)) * itemsize))
         have = target.stat().st_size
