@@ -145,8 +145,15 @@ def load_hw_space(path: str | Path) -> HwSpace:
     unknown = set(data) - {"base", "axes", "description"}
     if unknown:
         raise UserError(where, f"{sorted(unknown)[0]}: unknown key (expected base, axes, description)")
-    base = str(data.get("base", "default"))
+    base = data.get("base", "default")
+    if not isinstance(base, str) or not base:
+        raise UserError(where, f"base={base}: expected a preset name or an arch.yaml path")
     if not base.startswith(("/", ".")) and base.endswith((".yaml", ".yml")):
         base = str((p.parent / base).resolve())  # a relative arch path is relative to this file
-    doc = base_arch_doc(base)
+    try:
+        doc = base_arch_doc(base)
+    except UserError as exc:
+        if exc.path != base:  # an error inside the arch file names that file
+            raise
+        raise UserError(where, f"base={base}: {exc.message}") from None
     return HwSpace(where, base, doc, _parse_axes(data.get("axes"), doc, where))

@@ -25,6 +25,7 @@ history but never selected -- it is not priced as zero.
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -45,6 +46,14 @@ class Evaluator:
         self.cache = hardware_cost.CostCache(spec.get("cache_dir"))
         self.needs_hardware = bool(spec.get("needs_hardware", True))
         self._accuracy = None
+        self._onnx: dict[str, tuple[Path, float]] = {}
+        cache_dir = spec.get("cache_dir")
+        if cache_dir:
+            self._onnx_dir = Path(cache_dir) / "onnx"
+        else:
+            self._tmp = tempfile.TemporaryDirectory(prefix="recsys-search-")
+            self._onnx_dir = Path(self._tmp.name)
+        self._onnx_dir.mkdir(parents=True, exist_ok=True)
         self.seconds = {"accuracy": 0.0, "hardware": 0.0}
 
     def accuracy(self, arch_json: dict) -> dict[str, float]:
@@ -55,10 +64,25 @@ class Evaluator:
         return self._accuracy(arch_json)
 
     def __getstate__(self):  # never ship the loaded supernet between processes
-        return {**self.__dict__, "_accuracy": None}
+        return {**self.__dict__, "_accuracy": None, "_tmp": None}
 
     def arch_doc(self, hw: dict) -> dict:
         return self.hw_space.apply(hw) if (self.hw_space and hw) else self.base_doc
+
+    def onnx_for(self, arch_json: dict) -> tuple[Path, float]:
+        """The candidate model's ONNX file and FLOPs, exported once per architecture (hardware-only mutations and
+        other PIM configurations reuse it)."""
+        from recsys_models.space import arch_from_json, arch_hash
+
+        digest = arch_hash(arch_from_json(arch_json))
+        if digest not in self._onnx:
+            path = self._onnx_dir / f"{digest}.onnx"
+            if not path.exists():
+                tmp = path.with_name(f".{digest}.{os.getpid()}.onnx")
+                export_candidate_onnx(arch_json, self.spec["dataset"], tmp)
+                os.replace(tmp, path)
+            self._onnx[digest] = (path, onnx_flops(path))
+        return self._onnx[digest]
 
     def hardware(self, arch_json: dict, hw: dict) -> dict[str, float]:
         from recsys_models.space import arch_from_json, arch_hash
@@ -69,11 +93,9 @@ class Evaluator:
         hit = self.cache.get(key)
         if hit is not None:
             return hit
-        with tempfile.TemporaryDirectory(prefix="recsys-search-") as tmp:
-            onnx_path = Path(tmp) / "candidate.onnx"
-            export_candidate_onnx(arch_json, self.spec["dataset"], onnx_path)
-            metrics = hardware_cost.price_onnx(onnx_path, doc, strategy=strategy, batch=batch)
-            metrics["flops"] = onnx_flops(onnx_path)
+        onnx_path, flops = self.onnx_for(arch_json)
+        metrics = hardware_cost.price_onnx(onnx_path, doc, strategy=strategy, batch=batch)
+        metrics["flops"] = flops
         self.cache.put(key, metrics)
         return metrics
 
@@ -95,9 +117,27 @@ def make_evaluator(spec: dict) -> Evaluator:
     return Evaluator(spec)
 
 
-def export_candidate_onnx(arch_json: dict, dataset: str, path: Path, hash_size: int | None = None) -> None:
-    """Export the standalone model of ``arch_json`` (precisions as QDQ pairs, fresh seeded weights) to ``path``."""
+CALIBRATION_ROWS = 8
+"""Rows of the one training-mode pass that sets activation ranges before export (values do not change the mapping)."""
+
+
+def export_candidate_onnx(arch_json: dict, dataset: str, path: Path, hash_size: int | None = None,
+                          seed: int = 0) -> None:
+    """Export the standalone model of ``arch_json`` (precisions as QDQ pairs, fresh seeded weights) to ``path``.
+
+    The mapping and its cost depend on shapes and precisions, not on weight values, so a freshly initialised
+    model calibrated on a few seeded rows stands for the candidate.
+    """
+    import torch
+
+    from recsys_models.export.onnx_export import example_inputs
     from recsys_models.space import arch_from_json
+    from recsys_models.supernet.model import SubnetModel, resolve_dataset_spec
     from recsys_models.supernet.onnx_qdq import export_subnet_onnx
 
-    export_subnet_onnx(arch_from_json(arch_json), dataset, str(path), batch=1, hash_size=hash_size, verify=False)
+    arch, spec = arch_from_json(arch_json), resolve_dataset_spec(dataset, hash_size)
+    torch.manual_seed(seed)
+    model = SubnetModel(arch, spec)
+    with torch.no_grad():
+        model.train()(*example_inputs(spec.n_int, spec.table_sizes, CALIBRATION_ROWS, seed))
+    export_subnet_onnx(arch, spec, str(path), batch=1, model=model.eval(), verify=False)
