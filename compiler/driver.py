@@ -22,6 +22,20 @@ def _refuse_overwriting_inputs(args) -> None:
             raise SpecError("-o", f"{args.output}: would overwrite the input {given}")
 
 
+def _refuse_unmatched_patterns(graph, opts, policy_path) -> None:
+    """A policy pattern that matches no operator is a typo, not a no-op: say so instead of ignoring it."""
+    import fnmatch
+
+    from pimsim.spec.errors import SpecError
+
+    if opts.policy is None or not policy_path:
+        return
+    names = {n for node in graph.nodes for n in (node.name, *node.source_nodes)}
+    for pattern, _ in opts.policy.operators:
+        if not any(fnmatch.fnmatchcase(n, pattern) for n in names):
+            raise SpecError(policy_path, f"operators.{pattern}: matches no operator of the model")
+
+
 def run_cli(args) -> int:
     from pimsim.spec.arch import load_arch
     from pimsim.spec.errors import SpecError
@@ -40,6 +54,7 @@ def run_cli(args) -> int:
     t0 = time.perf_counter()
     graph, opts = compile_graph(args.model, arch, args.strategy, args.precision, args.batch,
                                 verify_each=args.debug)
+    _refuse_unmatched_patterns(graph, opts, args.precision)
     mapping, weights = to_mapping(graph, arch, opts)
     seconds = time.perf_counter() - t0
     if args.output:

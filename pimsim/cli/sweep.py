@@ -34,6 +34,7 @@ def main(args: argparse.Namespace) -> int:
     check_workers(args.workers)
     shard_of = parse_shard(args.shard) if args.shard else None
     sweep = load_sweep(args.sweep)
+    _refuse_overwriting_inputs(sweep, args.output)
     if shard_of:
         sweep = shard(sweep, *shard_of)
     require_parquet_support(args.output)
@@ -57,6 +58,21 @@ def main(args: argparse.Namespace) -> int:
     outcome = run_sweep(sweep, args.output, CompileAndSimulate(compile_onnx), workers=args.workers,
                         scheduler=args.scheduler, retry_failed=args.retry_failed)
     return _report(sweep, args.output, outcome)
+
+
+def _refuse_overwriting_inputs(sweep, output: str) -> None:
+    """``-o`` must not name the sweep file, a workload, the precision policy or the base arch file."""
+    from pathlib import Path
+
+    from pimsim.spec.errors import SpecError
+
+    out = Path(output).resolve()
+    inputs = [sweep.path, sweep.precision_policy_path, *(p.workload.onnx_path for p in sweep.points)]
+    base = Path(sweep.path).parent / sweep.spec.base_arch
+    inputs.append(str(base) if base.is_file() else None)
+    for given in inputs:
+        if given and Path(given).resolve() == out:
+            raise SpecError("-o", f"{output}: would overwrite the input {given}")
 
 
 def _interrupt(signum, frame):

@@ -137,20 +137,28 @@ class ResultsTable:
 
     def _read_existing(self) -> None:
         data = self.path.read_bytes()
-        if not data.endswith(b"\n"):
-            cut = data.rfind(b"\n") + 1
-            data = data[:cut]
+        cut = len(data) if data.endswith(b"\n") else data.rfind(b"\n") + 1
+        not_ours = SpecError(str(self.path), "exists but is not a sweep results table (no point_hash column); "
+                                             "choose another -o")
+        # Validate before dropping a torn last line: a wrong -o (a model, the sweep file) must stay intact.
+        if b"point_hash" not in data.split(b"\n", 1)[0]:
+            if data:
+                raise not_ours
+        try:
+            text = data[:cut].decode("utf-8")
+        except UnicodeDecodeError:
+            raise not_ours from None
+        if cut < len(data):
             self.dropped_torn_line = True
             with open(self.path, "r+b") as handle:
                 handle.truncate(cut)
-        reader = csv.reader(io.StringIO(data.decode("utf-8")))
+        reader = csv.reader(io.StringIO(text))
         lines = list(reader)
         if not lines:
             return
         self.header = lines[0]
         if "point_hash" not in self.header:
-            raise SpecError(str(self.path), "exists but is not a sweep results table (no point_hash column); "
-                                            "choose another -o")
+            raise not_ours
         for fields in lines[1:]:
             if len(fields) != len(self.header):
                 raise SpecError(str(self.path), f"row {len(self.rows) + 1} has {len(fields)} fields, "

@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from pimsim.spec.arch import ArchSpec, arch_from_dict, load_arch, validation_message
+from pimsim.spec.arch import PRESETS, ArchSpec, arch_from_dict, load_arch, validation_message
 from pimsim.spec.errors import SpecError
 from pimsim.spec.io import read_yaml
 
@@ -154,6 +154,11 @@ def _load_base(spec: SweepFile, path: str) -> dict[str, Any]:
     base_dir = Path(path).parent
     name = spec.base_arch
     is_file = name.endswith((".yaml", ".yml")) or "/" in name
+    if is_file and not _resolve(base_dir, name).is_file():
+        raise SpecError(path, f"base_arch={name}: no such file ({_resolve(base_dir, name)})")
+    if not is_file and name not in PRESETS:
+        raise SpecError(path, f"base_arch={name}: unknown architecture preset (presets: {', '.join(PRESETS)}; "
+                              "or a .yaml path relative to this file)")
     arch = load_arch(_resolve(base_dir, name) if is_file else name)
     return arch.model_dump(mode="json")
 
