@@ -7,7 +7,8 @@ from compiler.cli import main
 
 def test_compile_report_check(project_models, tmp_path, capsys):
     out = tmp_path / "dlrm.json"
-    code = main([str(project_models["dlrm"]), "-o", str(out), "--report", "--check", "--batch", "2"])
+    code = main([str(project_models["dlrm"]), "-o", str(out), "--report", "--check", "--batch", "2",
+                 "--strategy", "naive"])
     text = capsys.readouterr().out
     assert code == 0 and out.exists() and (tmp_path / "dlrm.weights.npz").exists()
     # DLRM: 7 Linear layers -> 267 crossbars (hand count in test_passes), 26 tables, 1 bmm
