@@ -78,6 +78,8 @@ CASES = [
      [("x", F, [2, 3, 4])], [("y", F, [2, 3])], [], 13, {"vector"}),
     ("reduce_max_18", [node("ReduceMax", ["x", "ax"], ["y"])],
      [("x", F, [2, 3, 4])], [("y", F, [2, 3, 1])], [("ax", np.array([-1], np.int64))], 18, {"vector"}),
+    ("opset21_reduce_softmax", [node("ReduceSum", ["x", "ax"], ["s"]), node("Softmax", ["s"], ["y"], axis=-1)],
+     [("x", F, [2, 3, 4])], [("y", F, [2, 1, 4])], [("ax", np.array([1], np.int64))], 21, {"vector"}),
     ("concat", [node("Concat", ["x", "c"], ["y"], axis=1)],
      [("x", F, [2, 3])], [("y", F, [2, 5])], [("c", w(2, 2))], 20, {"copy"}),
     ("split_13", [node("Split", ["x", "s"], ["y", "z"], axis=1)],
