@@ -7,10 +7,13 @@ on the same inputs (onnxruntime must match within ATOL = 1e-5).
 from __future__ import annotations
 
 import collections
+import contextlib
+import io
 import json
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -20,6 +23,7 @@ onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
 
 from recsys_models.baselines import MODELS, build_model  # noqa: E402
+from recsys_models.cli import main  # noqa: E402
 from recsys_models.data.specs import dataset_spec  # noqa: E402
 from recsys_models.errors import UserError  # noqa: E402
 from recsys_models.export.onnx_export import OPSET, example_inputs, export_model, verify_onnx  # noqa: E402
@@ -89,8 +93,11 @@ def test_example_inputs_respect_table_sizes():
 
 
 def _recsys(*argv):
-    code = "import sys; from recsys_models.cli import main; sys.exit(main(sys.argv[1:]))"
-    return subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True)
+    """Run the `recsys` CLI in-process (saves a torch import per call); returns code, stdout, stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(argv))
+    return SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
 
 
 def test_cli_demo_dlrm(tmp_path):

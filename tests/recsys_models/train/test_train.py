@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
-import subprocess
-import sys
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
 
+from recsys_models.cli import main  # noqa: E402
 from recsys_models.train import load_checkpoint, log_loss, roc_auc  # noqa: E402
 from tests.conftest import shared_data_file  # noqa: E402
 
-CODE = "import sys; from recsys_models.cli import main; sys.exit(main(sys.argv[1:]))"
 
 
 def _recsys(*argv):
-    return subprocess.run([sys.executable, "-c", CODE, *argv], capture_output=True, text=True)
+    """Run the `recsys` CLI in-process (saves a torch import per call); returns code, stdout, stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(argv))
+    return SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
 
 
 def test_metrics_match_sklearn():
