@@ -136,7 +136,9 @@ def load_hw_space(path: str | Path) -> HwSpace:
     if not p.is_file():
         raise UserError(where, "no such file")
     try:
-        data = yaml.safe_load(p.read_text())
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise UserError(where, "not a text file (invalid UTF-8)") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise UserError(where, f"not valid YAML{f': line {mark.line + 1}' if mark else ''}") from None
