@@ -51,3 +51,39 @@ def tiny_model(path: Path) -> Path:
 
     onnx.save(tiny_proto(), str(path))
     return path
+
+
+def mini_dlrm_proto(tables: int = 3, rows: int = 1000, dim: int = 16, dense: int = 13, seed: int = 1):
+    """A DLRM-shaped graph: embedding lookups + bottom MLP, pairwise dot products
+    (MatMul of activations), top MLP, Sigmoid.  Enough operators for placement ties to matter."""
+    from onnx import helper
+
+    rng = np.random.default_rng(seed)
+    nodes, inits = [], []
+
+    def mlp(x, sizes, prefix):
+        for i, (k, n) in enumerate(zip(sizes, sizes[1:])):
+            w, b, y = f"{prefix}{i}_W", f"{prefix}{i}_b", f"{prefix}{i}_y"
+            inits.extend([(w, (rng.standard_normal((k, n)) / np.sqrt(k)).astype(F)), (b, np.zeros(n, F))])
+            nodes.append(helper.make_node("Gemm", [x, w, b], [f"{y}_lin"], name=f"{prefix}{i}"))
+            nodes.append(helper.make_node("Relu", [f"{y}_lin"], [y], name=f"{prefix}{i}_relu"))
+            x = y
+        return x
+
+    bottom = mlp("dense", [dense, 64, dim], "bot")
+    feats = [bottom]
+    for t in range(tables):
+        inits.append((f"T{t}", rng.standard_normal((rows, dim)).astype(F)))
+        nodes.append(helper.make_node("Gather", [f"T{t}", f"idx{t}"], [f"e{t}"], name=f"emb{t}"))
+        feats.append(f"e{t}")
+    nodes.append(helper.make_node("Concat", feats, ["cat"], name="cat", axis=1))
+    inits.append(("shape3", np.array([-1, tables + 1, dim], np.int64)))
+    nodes.append(helper.make_node("Reshape", ["cat", "shape3"], ["z"], name="stack"))
+    nodes.append(helper.make_node("Transpose", ["z"], ["zt"], name="zt", perm=[0, 2, 1]))
+    nodes.append(helper.make_node("MatMul", ["z", "zt"], ["dots"], name="interact"))
+    nodes.append(helper.make_node("Flatten", ["dots"], ["dflat"], name="dflat", axis=1))
+    nodes.append(helper.make_node("Concat", [bottom, "dflat"], ["top_in"], name="top_cat", axis=1))
+    top = mlp("top_in", [dim + (tables + 1) ** 2, 64, 1], "top")
+    nodes.append(helper.make_node("Sigmoid", [top], ["p"], name="prob"))
+    inputs = [("dense", F, ["B", dense])] + [(f"idx{t}", np.int64, ["B"]) for t in range(tables)]
+    return build(nodes, inputs, [("p", F, ["B", 1])], inits)

@@ -1,0 +1,122 @@
+"""Same input, same output: ``pimcompile`` mapping + weights, ``pimsim run --json`` and ``--trace``
+are byte-identical across two processes (different PYTHONHASHSEED, so set/dict-order accidents
+show up); a sweep gives the same table with 1 or 2 workers; seeded randomness (space sampling,
+device variation) repeats.
+
+The report's only non-deterministic field is ``stats.wall_s`` (wall-clock seconds of the run,
+documented in docs/simulator.md); it is blanked before comparing.  The sweep table's wall-clock
+columns (``*wall_s``) and ``worker_pid`` are likewise excluded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.robustness.conftest import call
+
+REPO = Path(__file__).resolve().parents[2]
+PIPELINE = """
+import sys
+from compiler.cli import main as pimcompile
+from pimsim.cli import main as pimsim
+assert pimcompile(["model.onnx", "-o", "mapping.json"]) == 0
+assert pimsim(["run", "mapping.json", "--batch", "8", "--json", "--trace", "trace.json"]) == 0
+"""
+WALL = re.compile(rb'"wall_s": [-+0-9.eE]+')
+
+
+@pytest.fixture(scope="module")
+def dlrm_onnx(tmp_path_factory) -> Path:
+    import onnx
+
+    from tests.robustness.models import mini_dlrm_proto
+
+    path = tmp_path_factory.mktemp("dlrm") / "model.onnx"
+    onnx.save(mini_dlrm_proto(), str(path))
+    return path
+
+
+def _run_pipeline(workdir: Path, model: Path, hashseed: str) -> dict[str, bytes]:
+    workdir.mkdir()
+    (workdir / "model.onnx").write_bytes(model.read_bytes())
+    env = {**os.environ, "PYTHONHASHSEED": hashseed, "PYTHONPATH": str(REPO)}
+    proc = subprocess.run([sys.executable, "-c", PIPELINE], cwd=workdir, env=env, capture_output=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+    files = {name: (workdir / name).read_bytes() for name in ("mapping.json", "mapping.weights.npz", "trace.json")}
+    files["report"] = proc.stdout.splitlines()[-1]  # the --json line (pimcompile's "wrote ... 0.42 s" precedes it)
+    return files
+
+
+def test_compile_and_simulate_are_byte_identical_across_processes(tmp_path, dlrm_onnx):
+    a = _run_pipeline(tmp_path / "a", dlrm_onnx, "1")
+    b = _run_pipeline(tmp_path / "b", dlrm_onnx, "2")
+    for name in ("mapping.json", "mapping.weights.npz", "trace.json"):
+        assert a[name] == b[name], f"{name} differs between two processes"
+    assert len(WALL.findall(a["report"])) == 1, "the report has exactly one wall-clock field"
+    assert WALL.sub(b'"wall_s": 0', a["report"]) == WALL.sub(b'"wall_s": 0', b["report"])
+    report = json.loads(a["report"])
+    assert report["latency_cycles"] > 0 and report["energy_per_inference_pj"] > 0  # a real run, not an empty one
+
+
+SWEEP = """schema_version: 1
+name: determinism
+workloads:
+  - onnx: model.onnx
+base_arch: default
+vary:
+  pe.adc.bits: [6, 8]
+  pe.crossbar.rows: [64, 128]
+"""
+
+
+def _sweep_rows(workdir: Path, model: Path, workers: int) -> list[dict]:
+    from pimsim.sweep.results import read_results
+
+    workdir.mkdir()
+    (workdir / "model.onnx").write_bytes(model.read_bytes())
+    (workdir / "sweep.yaml").write_text(SWEEP)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    cmd = [sys.executable, "-c", "import sys; from pimsim.cli import main; sys.exit(main())", "sweep", "sweep.yaml",
+           "-o", "results.csv", "--workers", str(workers)]
+    proc = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+    rows = read_results(workdir / "results.csv")
+    drop = lambda k: k.endswith("wall_s") or k == "worker_pid"  # noqa: E731 - wall-clock columns
+    return sorted(({k: v for k, v in r.items() if not drop(k)} for r in rows), key=lambda r: r["point_index"])
+
+
+def test_sweep_table_is_the_same_with_one_or_two_workers(tmp_path, dlrm_onnx):
+    one = _sweep_rows(tmp_path / "one", dlrm_onnx, 1)
+    two = _sweep_rows(tmp_path / "two", dlrm_onnx, 2)
+    assert len(one) == 4 and all(r["status"] == "ok" for r in one)
+    assert one == two
+
+
+def test_space_sampling_is_seeded(capsys):
+    first = call(capsys, "recsys", "space", "--space", "small", "--sample", "3", "--seed", "7")
+    again = call(capsys, "recsys", "space", "--space", "small", "--sample", "3", "--seed", "7")
+    other = call(capsys, "recsys", "space", "--space", "small", "--sample", "3", "--seed", "8")
+    assert first.code == 0 and first.out == again.out and first.out != other.out
+
+
+def test_device_variation_is_seeded(tmp_path, capsys, tiny_mapping):
+    inputs = tmp_path / "in.npz"
+    np.savez(inputs, idx=np.array([[1, 2], [3, 4]], np.int64))
+    outs = []
+    for i, seed in enumerate(("3", "3", "4")):
+        out = tmp_path / f"out{i}.npz"
+        result = call(capsys, "pimsim", "infer", tiny_mapping, "--inputs", inputs, "-o", out,
+                      "--variation-sigma", "0.2", "--seed", seed)
+        assert result.code == 0, result.err
+        with np.load(out) as npz:
+            outs.append({k: npz[k] for k in npz.files})
+    assert all(np.array_equal(outs[0][k], outs[1][k]) for k in outs[0])
+    assert any(not np.array_equal(outs[0][k], outs[2][k]) for k in outs[0])
