@@ -55,9 +55,31 @@ def main(args: argparse.Namespace) -> int:
     from pimsim.sweep.runner import run_sweep
 
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops cleanly: finished rows are already on disk
-    outcome = run_sweep(sweep, args.output, CompileAndSimulate(compile_onnx), workers=args.workers,
-                        scheduler=args.scheduler, retry_failed=args.retry_failed)
+    try:
+        outcome = run_sweep(sweep, args.output, CompileAndSimulate(compile_onnx), workers=args.workers,
+                            scheduler=args.scheduler, retry_failed=args.retry_failed)
+    except KeyboardInterrupt:
+        return _interrupted_summary(sweep, args.output)
     return _report(sweep, args.output, outcome)
+
+
+def _interrupted_summary(sweep, output: str) -> int:
+    """Ctrl-C / SIGTERM: one line saying what is safely on disk and how to finish."""
+    import sys
+    from pathlib import Path
+
+    from pimsim.sweep.results import read_results
+
+    wanted = {p.point_hash for p in sweep.points}
+    done = 0
+    if Path(output).exists():
+        try:
+            done = len({r["point_hash"] for r in read_results(output)} & wanted)
+        except Exception:  # noqa: BLE001 - a summary must never turn into a traceback
+            done = 0
+    print(f"error: interrupted: {done} of {len(wanted)} points recorded in {output}; "
+          "re-run the same command to finish the rest", file=sys.stderr)
+    return 130
 
 
 def _refuse_overwriting_inputs(sweep, output: str) -> None:
