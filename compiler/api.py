@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 def compile_graph(onnx_path, arch: "ArchSpec", strategy: str = "optimized", precision_policy=None,
-                  batch: int | None = None, verify_each: bool = False):
+                  batch: int | None = None, verify_each: bool = False, area_budget_mm2: float | None = None):
     """Frontend + passes: the placed IR and the options (with report notes)."""
     from compiler.frontend.load import load_graph
     from compiler.passes.pipeline import CompileOptions, run_passes
@@ -30,22 +30,23 @@ def compile_graph(onnx_path, arch: "ArchSpec", strategy: str = "optimized", prec
         from compiler.precision_policy import policy_from_dict
 
         policy = policy_from_dict(policy, "<precision policy>")
-    opts = CompileOptions(strategy=strategy, policy=policy, verify_each=verify_each)
+    opts = CompileOptions(strategy=strategy, policy=policy, verify_each=verify_each, area_budget_mm2=area_budget_mm2)
     graph = load_graph(str(onnx_path), batch)
     return run_passes(graph, arch, opts), opts
 
 
 def compile_onnx_with_weights(onnx_path, arch: "ArchSpec", strategy: str = "optimized", precision_policy=None,
-                              batch: int | None = None) -> tuple["Mapping", dict[str, "np.ndarray"]]:
+                              batch: int | None = None, area_budget_mm2: float | None = None
+                              ) -> tuple["Mapping", dict[str, "np.ndarray"]]:
     """The mapping and its constant tensors (value name -> array)."""
     from compiler.passes.emit import to_mapping
 
-    graph, opts = compile_graph(onnx_path, arch, strategy, precision_policy, batch)
+    graph, opts = compile_graph(onnx_path, arch, strategy, precision_policy, batch, area_budget_mm2=area_budget_mm2)
     return to_mapping(graph, arch, opts)
 
 
 def compile_onnx(onnx_path, arch: "ArchSpec", strategy: str = "optimized", precision_policy=None,
-                 batch: int | None = None, weights: bool = True) -> "Mapping":
+                 batch: int | None = None, weights: bool = True, area_budget_mm2: float | None = None) -> "Mapping":
     """Compile an ONNX model for ``arch``.
 
     Parameters
@@ -57,8 +58,10 @@ def compile_onnx(onnx_path, arch: "ArchSpec", strategy: str = "optimized", preci
     batch : fix a symbolic batch dimension (default 1: per-query mapping)
     weights : keep the constant tensors on the result (``mapping_weights(m)``) for
         :func:`write_compiled`; False drops them (cheaper for cost-only callers)
+    area_budget_mm2 : optimized only: chip area the mapping may occupy (tiles, estimated by
+        ``compiler.cost.area``); None = the whole chip
     """
-    mapping, data = compile_onnx_with_weights(onnx_path, arch, strategy, precision_policy, batch)
+    mapping, data = compile_onnx_with_weights(onnx_path, arch, strategy, precision_policy, batch, area_budget_mm2)
     if weights:
         _WEIGHTS[id(mapping)] = (mapping, data)
         while len(_WEIGHTS) > _KEEP_WEIGHTS:  # a sweep compiles thousands: keep only the latest few

@@ -27,7 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from compiler.cost.ops import OpView
-from compiler.cost.timing import ArchTiming, ceil_div
+from compiler.cost.timing import ArchTiming, ceil_div, xy_links
 
 IO_TILE = 0
 
@@ -48,32 +48,56 @@ class Estimate:
 
 
 class _Units:
-    """Free-at times of the units one query occupies (k servers each)."""
+    """Busy intervals of the units one query occupies (k servers each).
+
+    A task takes the earliest gap at or after its ready time on any server, so
+    an operator later in schedule order but ready earlier is not queued behind
+    a later-starting one (the simulator's units serve tasks as they become ready).
+    """
 
     def __init__(self):
-        self.free: dict[tuple, list[int]] = {}
+        self.busy: dict[tuple, list[list[tuple[int, int]]]] = {}
 
     def run(self, key: tuple, ready: int, dur: int, servers: int = 1) -> int:
-        slots = self.free.setdefault(key, [0] * servers)
-        i = min(range(len(slots)), key=slots.__getitem__)
-        start = max(ready, slots[i])
-        slots[i] = start + dur
+        lanes = self.busy.setdefault(key, [[] for _ in range(servers)])
+        best = None
+        for lane in lanes:
+            start = _first_gap(lane, ready, dur)
+            if best is None or start < best[0]:
+                best = (start, lane)
+        start, lane = best
+        if dur > 0:
+            lane.append((start, start + dur))
+            lane.sort()
         return start + dur
+
+
+def _first_gap(lane: list[tuple[int, int]], ready: int, dur: int) -> int:
+    t = ready
+    for a, b in lane:
+        if b <= t:
+            continue
+        if a >= t + dur:
+            return t
+        t = max(t, b)
+    return t
 
 
 def estimate(ops: list[OpView], value_bits: dict[str, int], inputs: list[str], outputs: list[str],
              arch) -> Estimate:
     """Latency and bottleneck period of a mapping given as operator views (see module docstring)."""
     tm = ArchTiming(arch)
-    lat = _latency(ops, value_bits, inputs, outputs, tm)
+    lat, credit = _latency(ops, value_bits, inputs, outputs, tm)
     busy = _busy_per_query(ops, value_bits, inputs, tm)
+    busy.update({("credit",) + k: v for k, v in credit.items()})
     key = max(busy, key=busy.get) if busy else ("none",)
     xbars = {(b["tile"], b["pe"], b["crossbar"]) for op in ops for b in op.blocks}
     tiles = {op.tile for op in ops if op.kind in ("mvm", "dynamic_mvm")} | {t for t, _, _ in xbars}
     return Estimate(lat, float(busy.get(key, 0.0)), "/".join(str(k) for k in key), len(xbars), len(tiles))
 
 
-def _latency(ops, value_bits, inputs, outputs, tm: ArchTiming) -> int:
+def _latency(ops, value_bits, inputs, outputs, tm: ArchTiming) -> tuple[int, dict[tuple, float]]:
+    """One query's latency, and the buffer-credit bound on the period of each operator."""
     units = _Units()
     avail: dict[str, dict[int, int]] = {}
     for name in inputs:
@@ -83,19 +107,44 @@ def _latency(ops, value_bits, inputs, outputs, tm: ArchTiming) -> int:
         where = avail[name]
         if tile not in where:
             src = next(iter(where))
-            where[tile] = where[src] + tm.noc_cycles(tm.hops(src, tile), value_bits[name])
+            where[tile] = transfer(tm, units, src, tile, value_bits[name], where[src])
         return where[tile]
 
+    span: list[tuple[int, int]] = []
     for op in ops:
         tiles = sorted({b["tile"] for b in op.current_blocks()}) if op.on_crossbars else [op.tile]
         entry = max([deliver(n, t) for n in op.inputs if n in avail for t in tiles], default=0)
         done = _op_finish(op, entry, value_bits, tm, units)
+        span.append((entry, done))
         for name in op.outputs:
             avail[name] = {op.tile: done}
-    end = 0
+    end, out_done = 0, {}
     for name in outputs:
-        end = max(end, units.run(("io", "out"), deliver(name, IO_TILE), tm.io_cycles(value_bits[name])))
-    return end
+        out_done[name] = units.run(("io", "out"), deliver(name, IO_TILE), tm.io_cycles(value_bits[name]))
+        end = max(end, out_done[name])
+    return end, _credit_bounds(ops, span, avail, value_bits, out_done, tm.arch)
+
+
+def _credit_bounds(ops, span, avail, value_bits, out_done, arch) -> dict[tuple, float]:
+    """Buffer credits (``pimsim/program/stream.py``): an operator's home buffer holds ``slots`` queries of
+    the values resident there, so it starts query q only after its consumers finished query q - slots:
+    the period is at least (consumers' finish - its start) / slots."""
+    cap = arch.tile.buffer.capacity_bytes * 8
+    foot: dict[int, int] = defaultdict(int)
+    for name, where in avail.items():
+        for tile in where:
+            foot[tile] += value_bits[name]
+    users: dict[str, list[int]] = defaultdict(list)
+    for i, op in enumerate(ops):
+        for name in op.inputs:
+            users[name].append(i)
+    bounds = {}
+    for i, op in enumerate(ops):
+        slots = max(1, cap // max(foot.get(op.tile, 0), 1))
+        release = [span[j][1] for name in op.outputs for j in users.get(name, [])]
+        release += [out_done[name] for name in op.outputs if name in out_done]
+        bounds[(op.tile, op.name)] = (max(release, default=span[i][1]) - span[i][0]) / slots
+    return bounds
 
 
 def _op_finish(op: OpView, entry: int, value_bits, tm: ArchTiming, units: _Units) -> int:
@@ -128,22 +177,39 @@ def _crossbar_finish(op: OpView, entry: int, tm: ArchTiming, units: _Units) -> i
     banks = tm.arch.tile.buffer.banks
     finals: dict[int, int] = defaultdict(int)
     psum: dict[int, int] = defaultdict(int)
+    fetched: dict[tuple, int] = {}  # one operand fetch per (tile, row range), broadcast on the bus
     for b in op.current_blocks():
         bits = b["rows"] * p["input_bits"] * op.m
+        group = (b["tile"], b["row_start"], b["rows"])
         if write:
             bits += b["rows"] * b["cols"] * (p.get("weight_bits") or p["input_bits"])
-        t = units.run(("buf", b["tile"]), entry, tm.buffer_cycles(bits), banks)
-        t = units.run(("bus", b["tile"]), t, tm.bus_cycles(bits))
+        if write or group not in fetched:
+            t = units.run(("buf", b["tile"]), entry, tm.buffer_cycles(bits), banks)
+            fetched[group] = units.run(("bus", b["tile"]), t, tm.bus_cycles(bits))
+        t = fetched[group]
         xb = ("xbar", b["tile"], b["pe"], b["crossbar"])
         if write:
             t = units.run(xb, t, b["rows"] * tm.write_row_cycles)
         t = units.run(xb, t, tm.block_cycles(op.m, p["input_bits"], physical_cols(b), p.get("adc_bits")))
         finals[b["tile"]] = max(finals[b["tile"]], t)
         psum[b["tile"]] += b["cols"] * op.m * p["output_bits"]
-    done = max([t if tile == op.tile else t + tm.noc_cycles(tm.hops(tile, op.tile), psum[tile])
-                for tile, t in finals.items()], default=entry)
+    done = max([t if tile == op.tile else transfer(tm, units, tile, op.tile, psum[tile], t)
+                for tile, t in sorted(finals.items())], default=entry)
     adds = sum(b["cols"] for b in op.current_blocks()) * op.m - op.n * op.m * op.count
     return units.run(("vec", op.tile), done, tm.vector_cycles({"add": adds})) if adds > 0 else done
+
+
+def transfer(tm: ArchTiming, units: _Units, src: int, dst: int, bits: int, ready: int) -> int:
+    """Cut-through message: each link held ceil(bits / flit) cycles, the head one hop behind per link."""
+    flits = ceil_div(bits, tm.arch.tile.router.flit_bits)
+    hop = tm.arch.tile.router.hop_latency_cycles
+    links = xy_links(tm.arch, src, dst)
+    if not links:
+        return ready
+    t = ready - hop
+    for link in links:
+        t = units.run(("noc",) + link, t + hop, flits) - flits
+    return t + flits + hop
 
 
 def physical_cols(b: dict) -> int:
@@ -167,4 +233,37 @@ def _busy_per_query(ops, value_bits, inputs, tm: ArchTiming) -> dict[tuple, floa
             busy[("emb", op.tile if op.storage == "onchip" else "dram")] += tm.embedding_cycles(op.storage, bits)
         elif op.kind in ("vector", "dynamic_mvm"):
             busy[("vec", op.tile)] += tm.vector_cycles(op.vector_ops())
+    for link, flits in noc_link_flits(ops, value_bits, inputs, tm.arch).items():
+        busy[("noc",) + link] += flits
     return dict(busy)
+
+
+def noc_link_flits(ops, value_bits, inputs, arch) -> dict[tuple[int, int], float]:
+    """Flits each mesh link carries per query (averaged over replicas): operands to every tile with blocks,
+    partial sums to the home tile, as the simulator routes them (XY, one message per value and tile)."""
+    flit = arch.tile.router.flit_bits
+    load: dict[tuple[int, int], float] = defaultdict(float)
+    home = {n: IO_TILE for n in inputs}
+
+    def send(src: int, dst: int, bits: int, weight: float) -> None:
+        for link in xy_links(arch, src, dst):
+            load[link] += weight * ceil_div(bits, flit)
+
+    for op in ops:
+        acts = [n for n in op.inputs if n in home]
+        for r in range(op.replicas if op.on_crossbars else 1):
+            blocks = [b for b in op.blocks if b.get("replica", 0) == r] if op.on_crossbars else []
+            tiles = sorted({b["tile"] for b in blocks}) or [op.tile]
+            for name in acts:
+                for t in tiles:
+                    if t != home[name]:
+                        send(home[name], t, value_bits[name], 1.0 / op.replicas)
+            psum: dict[int, int] = defaultdict(int)
+            for b in blocks:
+                psum[b["tile"]] += b["cols"] * op.m * op.precision["output_bits"]
+            for t, bits in psum.items():
+                if t != op.tile:
+                    send(t, op.tile, bits, 1.0 / op.replicas)
+        for name in op.outputs:
+            home[name] = op.tile
+    return load

@@ -103,3 +103,18 @@ class ArchTiming:
             first = ns_to_cycles(row_ns, self.clock_mhz)
             bw = x.cols * x.cell_bits / first
         return first + math.ceil(bits / bw) if bits else 0
+
+
+def xy_links(arch, src: int, dst: int) -> list[tuple[int, int]]:
+    """Directed mesh links of the X-then-Y route from ``src`` to ``dst`` (dimension-order routing)."""
+    (x, y), (dx, dy) = arch.tile_xy(src), arch.tile_xy(dst)
+    cols, links = arch.chip.mesh_cols, []
+    while x != dx:
+        nx = x + (1 if dx > x else -1)
+        links.append((y * cols + x, y * cols + nx))
+        x = nx
+    while y != dy:
+        ny = y + (1 if dy > y else -1)
+        links.append((y * cols + x, ny * cols + x))
+        y = ny
+    return links

@@ -64,9 +64,10 @@ def _operator(graph: OpGraph, n: Node) -> dict:
           "precision": n.precision, "tile": n.tile, "kind": n.kind}
     info = n.shape_info
     if n.kind == "mvm":
-        op.update(m=info["m"], k=info["k"], n=info["n"], blocks=n.blocks)
+        op.update(m=info["m"], k=info["k"], n=info["n"], blocks=n.blocks, replicas=info.get("replicas", 1))
     elif n.kind == "dynamic_mvm":
-        op.update(count=info["count"], m=info["m"], k=info["k"], n=info["n"], implementation="vector")
+        op.update(count=info["count"], m=info["m"], k=info["k"], n=info["n"],
+                  implementation=info.get("implementation", "vector"), blocks=n.blocks)
     elif n.kind == "embedding":
         op.update(tables=info["tables"], rows=info["rows"], dim=info["dim"], lookups=info["lookups"],
                   storage=info["storage"])

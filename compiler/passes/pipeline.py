@@ -12,6 +12,7 @@ from compiler.ir.graph import OpGraph
 from compiler.ir.verify import verify
 from compiler.passes.fold import fold_constants
 from compiler.passes.partition import partition
+from compiler.passes.optimize import optimize
 from compiler.passes.place import place
 from compiler.passes.precision import assign_precision
 from compiler.passes.schedule import schedule
@@ -22,7 +23,7 @@ from compiler.passes.tile import tile_weights
 class CompileOptions:
     strategy: str = "optimized"  # "naive" = the issue-6 baseline
     policy: object | None = None  # compiler.precision_policy.PrecisionPolicy
-    area_budget_mm2: float | None = None  # replication budget (issue 6; unused by these passes)
+    area_budget_mm2: float | None = None  # optimized: tiles allowed (compiler.passes.optimize); None = whole chip
     verify_each: bool = False
     notes: dict = field(default_factory=dict)  # facts for the report (crossbars used, spills)
 
@@ -32,7 +33,8 @@ PASSES = (
     ("partition", partition),  # operator class: mvm / dynamic_mvm / embedding / vector / copy / view
     ("precision", assign_precision),  # QDQ > --precision policy > arch defaults (naive: arch defaults)
     ("tile", tile_weights),  # weight matrices -> crossbar blocks (rows, cols, bit slices, sign)
-    ("place", place),  # blocks -> (tile, pe, crossbar); home tile for every op; embedding storage
+    ("place", lambda g, a, o: (place if o.strategy == "naive" else optimize)(g, a, o)),  # blocks -> (tile, pe,
+    # crossbar); home tile for every op; embedding storage.  optimized: compiler.passes.optimize (issue 6)
     ("schedule", schedule),  # deterministic topological order
 )
 

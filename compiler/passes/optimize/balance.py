@@ -1,0 +1,138 @@
+"""Column spreading and replication of crossbar operators, to balance the pipeline under a crossbar budget.
+
+Two moves per crossbar operator, both priced with ``compiler.cost.timing``:
+
+- spread: split each block's columns over ``s`` crossbars.  One input slice
+  costs ``read + conversions`` and the conversions (columns sharing an ADC)
+  shrink by ``s``, so the operator's latency and per-query crossbar time fall
+  (ISAAC's ADC is 128-way multiplexed: at 128 columns conversion takes as long
+  as the read).  Costs ``(s - 1) x blocks`` crossbars and more DAC energy
+  (every row is driven once per block);
+- replicate: one more copy of the operator's weights; query ``q`` uses copy
+  ``q mod r`` (the simulator's rule), dividing its per-query crossbar time by
+  ``r``.  Costs one more set of crossbars and write-once energy; no latency gain.
+
+Greedy on ``J = L + (B - 1) x P`` (plus each operator's excess over the floor) for a stream of ``B = OBJECTIVE_BATCH``
+queries, with ``L`` the sum of the operators' block times (a latency proxy:
+recommender MLPs are chains) and ``P`` the largest per-query busy time of any
+unit (crossbar time / replicas; the NoC link that carries the operands to all
+of an operator's tiles, which spreading over more tiles loads; or the floor
+set by vector units, DRAM and I/O):
+each step takes the move with the largest drop of ``J`` per crossbar added,
+while the crossbars (or whole tiles per operator) fit the budget.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from compiler.cost.timing import ArchTiming, ceil_div
+
+OBJECTIVE_BATCH = 64
+"""Queries in the stream the greedy optimises for (the docs/mapping.md table uses the same)."""
+
+
+@dataclass
+class Plan:
+    """Per-operator choice: base blocks (one copy, unsplit), spread factor, replicas."""
+
+    node: object
+    base: list[dict]
+    spread: int = 1
+    replicas: int = 1
+
+    @property
+    def max_spread(self) -> int:
+        return max(b["cols"] for b in self.base)
+
+    @property
+    def crossbars(self) -> int:
+        return self.replicas * sum(pieces(b["cols"], self.spread) for b in self.base)
+
+    def period_cycles(self, tm: ArchTiming) -> float:
+        """Per-query busy time of this operator's busiest unit: a crossbar, or the NoC link next to
+        its operand source (operands go to every tile of the query's copy; partial sums come home)."""
+        per_tile = tm.arch.tile.pes * tm.arch.pe.crossbars
+        tiles = ceil_div(self.crossbars // self.replicas, per_tile)
+        remote = max(tiles - 1.0 / self.replicas, 0.0)
+        info, p, flit = self.node.shape_info, self.node.precision, tm.arch.tile.router.flit_bits
+        in_flits = ceil_div(info["k"] * info["m"] * p["input_bits"], flit)
+        psum_flits = sum(b["cols"] for b in self.base) * info["m"] * p["output_bits"] / flit / max(tiles, 1)
+        return max(self.block_cycles(tm) / self.replicas, remote * max(in_flits, psum_flits))
+
+    def block_cycles(self, tm: ArchTiming, spread: int | None = None) -> int:
+        s = spread or self.spread
+        p, m = self.node.precision, self.node.shape_info["m"]
+        cols = max(_width(b["cols"], s) * b["slice_count"] * b["sign_columns"] for b in self.base)
+        return tm.block_cycles(m, p["input_bits"], cols, p.get("adc_bits"))
+
+
+def _width(cols: int, spread: int) -> int:
+    return ceil_div(cols, min(spread, cols))
+
+
+def pieces(cols: int, spread: int) -> int:
+    """Crossbars a block of ``cols`` weight columns takes when spread ``spread`` ways."""
+    return ceil_div(cols, _width(cols, spread))
+
+
+def _tiles(plans, per_tile: int) -> int:
+    return sum(ceil_div(p.crossbars, per_tile) for p in plans)
+
+
+def _objective(plans, tm, floor: float) -> float:
+    """``L + (B - 1) P`` plus each operator's excess over the floor, so that relieving one of several
+    equally busy operators counts (otherwise no single move lowers ``P`` and the greedy stalls)."""
+    lat, period, excess = 0.0, floor, 0.0
+    for p in plans:
+        lat += p.block_cycles(tm)
+        own = p.period_cycles(tm)
+        period = max(period, own)
+        excess += max(own - floor, 0.0)
+    return lat + (OBJECTIVE_BATCH - 1) * period + excess
+
+
+def balance(plans: list[Plan], arch, capacity: int, own_tiles: bool, floor: float,
+            max_tiles_per_copy: int | None = None) -> None:
+    """Grow spreads and replicas greedily while they pay off and fit ``capacity`` (crossbars or tiles);
+    ``max_tiles_per_copy`` caps the tiles one copy of an operator may span (its NoC fan-out)."""
+    tm = ArchTiming(arch)
+    per_tile = arch.tile.pes * arch.pe.crossbars
+
+    def used() -> int:
+        return _tiles(plans, per_tile) if own_tiles else sum(p.crossbars for p in plans)
+
+    def spans_ok(p: Plan) -> bool:
+        copy = ceil_div(p.crossbars // p.replicas, per_tile)
+        return max_tiles_per_copy is None or copy <= max(max_tiles_per_copy, ceil_div(len(p.base), per_tile))
+
+    while True:
+        j0, best = _objective(plans, tm, floor), None
+        for p in plans:
+            moves = [("replicas", p.replicas + 1)]
+            if p.spread < p.max_spread:
+                moves.append(("spread", min(2 * p.spread, p.max_spread)))
+            for attr, value in moves:
+                old = getattr(p, attr)
+                before = p.crossbars
+                setattr(p, attr, value)
+                fits, added = used() <= capacity and spans_ok(p), p.crossbars - before
+                j = _objective(plans, tm, floor)
+                setattr(p, attr, old)
+                gain = (j0 - j) / max(added, 1)
+                if fits and j < j0 * (1 - 1e-9) and (best is None or gain > best[0]):
+                    best = (gain, p, attr, value)
+        if best is None:
+            return
+        setattr(best[1], best[2], best[3])
+
+
+def expand_blocks(plan: Plan) -> list[dict]:
+    """The operator's blocks after spreading and replication (unplaced, with ``replica``)."""
+    out = []
+    for r in range(plan.replicas):
+        for b in plan.base:
+            width = _width(b["cols"], plan.spread)
+            for c0 in range(0, b["cols"], width):
+                out.append({**b, "col_start": b["col_start"] + c0, "cols": min(width, b["cols"] - c0), "replica": r})
+    return out

@@ -1,0 +1,55 @@
+"""For each dynamic (activation x activation) product: vector unit or crossbars written at run time.
+
+Vector: ``count x m x k x n`` multiplies and ``count x m x (k-1) x n`` adds on
+the home tile's lanes.  Crossbar write (ReGraphX/TransPIM style): the second
+operand (``count`` matrices of ``k x n``, at the input width) is programmed
+into crossbars, ``write_latency_ns_per_row`` per row, then the first operand's
+``m`` vectors are read through them like a static ``mvm``; the blocks of one
+product run in parallel.  The cheaper latency wins (estimates of
+``compiler.cost.timing``); writing also wears cells and costs write energy,
+which is why ties keep the vector unit.
+"""
+
+from __future__ import annotations
+
+from compiler.cost.timing import ArchTiming
+from compiler.passes.optimize.adc import needed_adc_bits
+from compiler.passes.tile import tile_matrix
+
+
+def crossbar_write_blocks(arch, n) -> list[dict]:
+    info, bits = n.shape_info, n.precision["input_bits"]
+    # one k x n matrix per independent product; the reduction counts every copy's columns
+    return [dict(b) for _ in range(info["count"]) for b in tile_matrix(arch, info["k"], info["n"], bits)]
+
+
+def write_path_cycles(arch, n, blocks) -> int:
+    tm, p, m = ArchTiming(arch), n.precision, n.shape_info["m"]
+    adc = min(arch.pe.adc.bits, needed_adc_bits(arch, max(b["rows"] for b in blocks)))
+    per = [b["rows"] * tm.write_row_cycles
+           + tm.block_cycles(m, p["input_bits"], b["cols"] * b["slice_count"] * b["sign_columns"], adc)
+           for b in blocks]
+    info = n.shape_info
+    adds = sum(b["cols"] for b in blocks) * m - info["n"] * m * info["count"]
+    return max(per) + tm.vector_cycles({"add": adds})
+
+
+def vector_path_cycles(arch, n) -> int:
+    i = n.shape_info
+    return ArchTiming(arch).vector_cycles({"mul": i["count"] * i["m"] * i["k"] * i["n"],
+                                           "add": i["count"] * i["m"] * (i["k"] - 1) * i["n"]})
+
+
+def choose_dynamic(graph, arch) -> dict[str, str]:
+    """Pick each dynamic_mvm's implementation (sets shape_info['implementation'] and blocks)."""
+    chosen = {}
+    for n in graph.nodes:
+        if n.kind != "dynamic_mvm":
+            continue
+        blocks = crossbar_write_blocks(arch, n)
+        vec, xw = vector_path_cycles(arch, n), write_path_cycles(arch, n, blocks)
+        impl = "crossbar_write" if xw < vec else "vector"
+        n.shape_info["implementation"] = impl
+        n.blocks = blocks if impl == "crossbar_write" else []
+        chosen[n.name] = f"{impl} (vector {vec} cycles, crossbar write {xw} cycles)"
+    return chosen

@@ -1,0 +1,84 @@
+"""Placement of crossbar groups on tiles that keeps hop-weighted NoC traffic low.
+
+Own-tiles mode (the chip has room for every operator on its own tiles): in
+schedule order each crossbar operator (all its replicas) takes the free tile
+that minimises ``sum(bits x hops)`` from the tiles its activation inputs come
+from (graph inputs and embeddings arrive at tile 0, by the I/O port and DRAM
+interface), then the free tiles nearest that anchor; consecutive layers
+therefore sit on neighbouring tiles.  Operators keep separate tiles because
+every value resident in a tile buffer shrinks that tile's pipelining credit
+(``pimsim/program/stream.py``); for the same reason tile 0, where inputs and
+embeddings land, gets no crossbar operator when the chip has a spare tile.
+Dense mode (tiles are short): crossbars (bins after packing) are filled in
+schedule order along a boustrophedon walk of the mesh, so neighbours in the
+walk are neighbours on the mesh.
+Non-crossbar operators run at the home tile of their first activation's
+producer (as in ``compiler.passes.place``).
+"""
+
+from __future__ import annotations
+
+from compiler.cost.timing import ArchTiming, ceil_div
+
+IO_TILE = 0
+
+
+def snake_tiles(arch) -> list[int]:
+    cols, out = arch.chip.mesh_cols, []
+    for y in range(arch.mesh_rows):
+        xs = range(cols) if y % 2 == 0 else range(cols - 1, -1, -1)
+        out.extend(t for t in (y * cols + x for x in xs) if t < arch.chip.tiles)
+    return out
+
+
+def _slot(arch, tile: int, index: int) -> dict[str, int]:
+    return {"tile": tile, "pe": index // arch.pe.crossbars, "crossbar": index % arch.pe.crossbars}
+
+
+def place_own_tiles(graph, groups: dict[str, list[dict]], arch, budget_tiles: int, bits: dict[str, int]) -> int:
+    """Place each node's blocks (``groups[name]``) on its own tiles; returns tiles used."""
+    tm, per_tile = ArchTiming(arch), arch.tile.pes * arch.pe.crossbars
+    free, home, used = set(range(arch.chip.tiles)), {}, 0
+    if sum(ceil_div(len(g), per_tile) for g in groups.values()) < budget_tiles:
+        free.discard(IO_TILE)  # keep the I/O tile's buffer for inputs and embeddings (buffer credits)
+    for n in graph.nodes:
+        src = [(home.get(i, 0), bits.get(i, 0)) for i in n.inputs if i and not graph.values[i].constant]
+        if n.name in groups:
+            need = ceil_div(len(groups[n.name]), per_tile)
+            if used + need > budget_tiles or need > len(free):
+                raise ValueError(f"{n.name}: no free tiles left")
+            anchor = min(free, key=lambda t: (sum(b * tm.hops(s, t) for s, b in src), tm.hops(0, t), t))
+            tiles = sorted(free, key=lambda t: (tm.hops(anchor, t), t))[:need]
+            free -= set(tiles)
+            used += need
+            for i, b in enumerate(groups[n.name]):
+                b.update(_slot(arch, tiles[i // per_tile], i % per_tile))
+            n.blocks = groups[n.name]
+            n.tile = anchor
+        else:
+            n.tile = 0 if n.kind == "embedding" or not src else src[0][0]
+        for o in n.outputs:
+            home[o] = n.tile
+    return used
+
+
+def place_dense(graph, bins: list[list[tuple[str, dict]]], arch) -> int:
+    """Fill crossbars with ``bins`` (each: (node name, block) sharing one crossbar) along the snake walk."""
+    per_tile, walk = arch.tile.pes * arch.pe.crossbars, snake_tiles(arch)
+    placed: dict[str, list[dict]] = {}
+    for i, bin_ in enumerate(bins):
+        where = _slot(arch, walk[i // per_tile], i % per_tile)
+        for name, b in bin_:
+            placed.setdefault(name, []).append({**b, **where})
+    home = {}
+    for n in graph.nodes:
+        src = [home.get(i, 0) for i in n.inputs if i and not graph.values[i].constant]
+        if n.name in placed:
+            n.blocks = sorted(placed[n.name], key=lambda b: (b["replica"], b["row_start"], b["col_start"],
+                                                             b["slice_start"]))
+            n.tile = n.blocks[0]["tile"]
+        else:
+            n.tile = 0 if n.kind == "embedding" or not src else src[0]
+        for o in n.outputs:
+            home[o] = n.tile
+    return ceil_div(len(bins), per_tile)
