@@ -157,7 +157,7 @@ class FunctionalModel:
         for name in self.mapping.inputs:
             if name not in inputs:
                 raise SpecError("--inputs", f"graph input {name} is missing (have {sorted(inputs)})")
-            env[name] = np.asarray(inputs[name]).astype(self._values[name].dtype, copy=False)
+            env[name] = self._checked_input(name, inputs[name])
         for op in self.mapping.operators:
             args = [env[n] if n else None for n in op.inputs]
             if op.kind in _QUANTISED_KINDS and not (op.kind == "dynamic_mvm" and op.implementation != "vector"):
@@ -166,6 +166,14 @@ class FunctionalModel:
             for name, value in zip(op.outputs, self._execute(op, args)):
                 env[name] = value
         return {name: env[name] for name in self.mapping.outputs}
+
+    def _checked_input(self, name: str, x) -> np.ndarray:
+        """A graph input with a leading batch axis and the mapping's per-query shape."""
+        x, want = np.asarray(x), self._values[name]
+        if x.ndim != len(want.shape) + 1 or list(x.shape[1:]) != list(want.shape):
+            raise SpecError("--inputs", f"graph input {name} has shape {list(x.shape)}: expected "
+                                        f"[batch, {', '.join(map(str, want.shape))}]")
+        return x.astype(want.dtype, copy=False)
 
     def _execute(self, op, args: list) -> list:
         from pimsim.spec.semantics import run_op

@@ -59,6 +59,8 @@ def test_result_of_a_query_does_not_depend_on_its_batch(tiny, batch):
 def test_errors_name_the_file(tiny, batch, tmp_path):
     with pytest.raises(SpecError, match="graph input x is missing"):
         infer(tiny, {"y": batch})
+    with pytest.raises(SpecError, match=r"graph input x has shape \[64, 199\]: expected \[batch, 200\]"):
+        infer(tiny, {"x": batch[:, :199]})
     bad = tmp_path / "tiny.json"
     bad.write_text(tiny.read_text())
     np.savez(tmp_path / "tiny.weights.npz", w1=np.zeros(1))
