@@ -49,7 +49,10 @@ def main(args: argparse.Namespace) -> int:
 
     fields = SearchOptions.__dataclass_fields__
     opts = SearchOptions(**{k: v for k, v in vars(args).items() if k in fields})
-    result = run_search(opts)
+    try:
+        result = run_search(opts)
+    except KeyboardInterrupt:
+        return _interrupted_summary(Path(opts.out) / "history.jsonl")
     out = Path(opts.out)
     chosen = report.best_designs(result.state.evaluated, result.objective, opts.top)
     (out / "best.md").write_text(report.best_table(chosen))
@@ -67,3 +70,18 @@ def main(args: argparse.Namespace) -> int:
           f"{result.throughput:.2f} candidates/s); outputs in {out}" + ("" if plotted else " (no plot)"),
           file=sys.stderr)
     return 0
+
+
+def _interrupted_summary(history) -> int:
+    """Ctrl-C: one line saying how many candidates are safely recorded and how to resume."""
+    import sys
+
+    from recsys_models.search.history import read_history
+
+    try:
+        done = len(read_history(history)[1]) if history.exists() else 0
+    except Exception:  # noqa: BLE001 - a summary must never turn into a traceback
+        done = 0
+    print(f"error: interrupted: {done} candidates recorded in {history}; re-run the same command to resume",
+          file=sys.stderr)
+    return 130
