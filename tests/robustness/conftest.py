@@ -69,3 +69,15 @@ def tiny_mapping(tiny_onnx, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("tinymap") / "tiny.json"
     assert main([str(tiny_onnx), "-o", str(out)]) == 0
     return out
+
+
+@pytest.fixture(scope="session")
+def dlrm_onnx(tmp_path_factory) -> Path:
+    """The DLRM-shaped graph of models.mini_dlrm_proto (3 tables, 2 MLPs, dot interaction)."""
+    import onnx
+
+    from tests.robustness.models import mini_dlrm_proto
+
+    path = tmp_path_factory.mktemp("dlrm") / "model.onnx"
+    onnx.save(mini_dlrm_proto(), str(path))
+    return path

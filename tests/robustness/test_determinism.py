@@ -33,17 +33,6 @@ assert pimsim(["run", "mapping.json", "--batch", "8", "--json", "--trace", "trac
 WALL = re.compile(rb'"wall_s": [-+0-9.eE]+')
 
 
-@pytest.fixture(scope="module")
-def dlrm_onnx(tmp_path_factory) -> Path:
-    import onnx
-
-    from tests.robustness.models import mini_dlrm_proto
-
-    path = tmp_path_factory.mktemp("dlrm") / "model.onnx"
-    onnx.save(mini_dlrm_proto(), str(path))
-    return path
-
-
 def _run_pipeline(workdir: Path, model: Path, hashseed: str) -> dict[str, bytes]:
     workdir.mkdir()
     (workdir / "model.onnx").write_bytes(model.read_bytes())
