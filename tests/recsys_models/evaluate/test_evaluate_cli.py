@@ -107,3 +107,14 @@ def test_mapping_of_another_model_is_refused(trained, capsys):
     mapping = _compile(trained, "other")
     rc, _, err = _run(capsys, trained / "ck.pt", "--data", trained / "train.txt", "--pim", mapping)
     assert rc == 2 and "ideal-mode outputs differ from the checkpoint's float model" in err
+
+
+def test_precision_overrides_reach_the_pim_run(trained, capsys):
+    """--adc-bits 2 saturates 128-row bit-sliced sums (top code 3): the PIM probabilities move
+    much further from the float ones than at the mapping's 8 bits."""
+    pytest.importorskip("compiler.api")
+    mapping = _compile(trained, "ck")
+    args = [trained / "ck.pt", "--data", trained / "train.txt", "--pim", mapping, "--json"]
+    base = json.loads(_run(capsys, *args)[1])["pim"]["max_abs_prob_diff"]
+    low = json.loads(_run(capsys, *args, "--adc-bits", "2")[1])["pim"]["max_abs_prob_diff"]
+    assert low > 3 * base
