@@ -65,6 +65,12 @@ class FunctionalSettings:
     adc_range: str = "clip"
     per_column_scale: bool = True
 
+    def __post_init__(self):
+        if self.adc_range not in ("clip", "full"):
+            raise ValueError(f"adc_range must be 'clip' or 'full', got {self.adc_range!r}")
+        if self.variation_sigma < 0 or not 0 <= self.stuck_at_rate <= 1:
+            raise ValueError("variation_sigma must be >= 0 and stuck_at_rate in [0, 1]")
+
     def numerics(self, op, mapping: Mapping, encoding: str) -> CrossbarNumerics:
         p, arch = op.precision, mapping.arch
         nm = CrossbarNumerics(
