@@ -36,6 +36,16 @@ def save_checkpoint(path, model_name: str, model, spec, config: dict, metrics: d
         raise
 
 
+def _load_failure(exc: Exception) -> str:
+    """Why ``torch.load(weights_only=True)`` refused: short, and never advising ``weights_only=False``."""
+    import re
+
+    found = re.search(r"Unsupported global: GLOBAL ([\w.]+)", str(exc))
+    if found:
+        return f"refused: it holds pickled objects ({found.group(1)}) that only an unsafe load would run"
+    return f"not a torch checkpoint file: {type(exc).__name__}"
+
+
 def load_checkpoint(path):
     """Rebuild ``(model, payload)`` from a checkpoint; the model is in eval mode."""
     import torch
@@ -49,7 +59,7 @@ def load_checkpoint(path):
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - any unpickling failure means "not our checkpoint"
-        raise UserError(path, f"not a readable recsys checkpoint ({type(exc).__name__}: {exc})") from None
+        raise UserError(path, f"not a readable recsys checkpoint ({_load_failure(exc)})") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise UserError(path, f"not a recsys checkpoint (expected format {FORMAT!r})")
     spec = DatasetSpec.from_dict(payload["dataset"])
