@@ -11,6 +11,7 @@ on 2 cores).  Results and the exact commands are in docs/performance.md.
 
     .venv/bin/python benchmarks/sweep_throughput.py --points 40
     .venv/bin/python benchmarks/sweep_throughput.py --points 40 --full
+    .venv/bin/python benchmarks/sweep_throughput.py --points 40 --full --strategy naive
 """
 
 from __future__ import annotations
@@ -71,11 +72,16 @@ def main() -> int:
     parser.add_argument("--evaluate", choices=("real", "toy"), default="real")
     parser.add_argument("--full", action="store_true", help="also run all 1,000 points on 2 workers")
     parser.add_argument("--dask", action="store_true", help="also run the N points on a local Dask cluster")
+    parser.add_argument("--strategy", choices=("naive", "optimized"),
+                        help="override the sweep file's compile strategy (optimized)")
     args = parser.parse_args()
-    from pimsim.sweep.space import load_sweep
+    from pimsim.sweep.space import expand, load_sweep
 
     ensure_model()
     sweep = load_sweep(SWEEP)
+    if args.strategy:
+        compile_settings = sweep.spec.compile.model_copy(update={"strategy": args.strategy})
+        sweep = expand(sweep.spec.model_copy(update={"compile": compile_settings}), str(SWEEP))
     evaluate = evaluator(args.evaluate)
     # Stride through the sweep so the subset covers every axis, not just the fastest one.
     stride = max(1, len(sweep.points) // args.points)
@@ -85,7 +91,7 @@ def main() -> int:
         results["Dask local, 2 workers"] = timed_run(subset, evaluate, 2, "local")
     if args.full:
         results["1000 points, 2 workers"] = timed_run(sweep, evaluate, 2)
-    print(f"evaluate={args.evaluate}; python {sys.version.split()[0]}")
+    print(f"evaluate={args.evaluate}; strategy={sweep.spec.compile.strategy}; python {sys.version.split()[0]}")
     print("| run | points | failed | wall_s | points/s | compile+simulate s/point | overhead s/point |")
     print("|---|---|---|---|---|---|---|")
     for name, r in results.items():
