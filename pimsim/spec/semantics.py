@@ -152,7 +152,8 @@ def gather(x: list, a: dict) -> list:
     data, idx = x[0], np.asarray(x[1]).astype(np.int64)
     axis = a.get("axis", 0)
     idx = np.where(idx < 0, idx + data.shape[axis], idx)
-    return [np.take(data, idx, axis=axis)]
+    # indexing (not np.take) reads only the selected rows, also of zero-stride views of huge tables
+    return [np.asarray(data[(slice(None),) * (axis % data.ndim) + (idx,)])]
 
 
 @op("GatherND")

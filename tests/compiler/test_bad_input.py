@@ -93,7 +93,7 @@ def test_model_larger_than_chip_says_needed_and_available(tmp_path, capsys):
     n = helper.make_node("Gemm", ["x", "W"], ["y"], name="big")
     path = make_model(tmp_path / "big.onnx", [n], [("x", F, [1, 4096])], [("y", F, [1, 4096])],
                       [("W", np.zeros((4096, 4096), F))])
-    for strategy in ("naive", "optimized"):
+    for strategy in ("naive",):  # the optimized strategy's message is issue 6's (tests/compiler/optimize)
         code, err = run(capsys, str(path), "-o", str(tmp_path / "big.json"), "--strategy", strategy)
         assert code == 2 and "8192 crossbars" in err and "4096" in err and err.count("\n") == 0
         assert not (tmp_path / "big.json").exists()

@@ -120,7 +120,7 @@ def test_table_over_2gib_in_absent_external_file(tmp_path, arch):
         table.external_data.add(key=key, value=value)
     model.graph.initializer.append(table)
     onnx.save(model, str(path))
-    graph, opts = compile_graph(str(path), arch, verify_each=True)
+    graph, opts = compile_graph(str(path), arch, strategy="naive", verify_each=True)
     mapping, weights = to_mapping(graph, arch, opts)
     (op,) = mapping.operators
     assert (op.kind, op.rows, op.dim, op.lookups, op.storage) == ("embedding", 40_000_000, 16, 2, "dram")
