@@ -33,6 +33,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=16)
     ap.add_argument("--finetune-steps", type=int, default=100)
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--strategy", choices=("naive", "optimized"), default="naive")
     args = ap.parse_args()
 
     from recsys_models.search.executor import make_executor
@@ -43,6 +44,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         opts = SearchOptions(space="small", dataset=args.dataset, data=args.data, supernet=args.supernet,
                              hw_space=str(REPO / "configs/search/hw_small.yaml"), out=tmp, batch=8,
+                             strategy=args.strategy,
                              finetune_steps=args.finetune_steps, objective="scalar:latency_ns=0.05@100000")
         problem = build_problem(opts)
         rng = random.Random(0)
@@ -58,7 +60,7 @@ def main() -> None:
         t0 = time.perf_counter()
         for c in cands[1:]:
             ev.hardware(c["arch"], c["hw"])
-        print(f"hardware oracle, cold cache (export+compile+simulate): {_rate(args.n - 1, time.perf_counter() - t0)}")
+        print(f"hardware oracle ({args.strategy}), cold cache (export+compile+simulate): {_rate(args.n - 1, time.perf_counter() - t0)}")
         t0 = time.perf_counter()
         for c in cands:
             ev.hardware(c["arch"], c["hw"])
