@@ -10,10 +10,11 @@ from recsys_models.errors import UserError
 
 
 def _bits(text: str, flag: str) -> tuple[int, ...]:
+    """A comma-separated menu of positive integers (bit widths or widths), sorted."""
     try:
         return tuple(sorted({int(b) for b in text.split(",") if b.strip()}))
     except ValueError:
-        raise UserError(flag, f"expected comma-separated bit widths, got {text!r}") from None
+        raise UserError(flag, f"expected comma-separated integers, got {text!r}") from None
 
 
 def resolve_arch(text: str, space=None):
@@ -45,12 +46,16 @@ def train(args: argparse.Namespace) -> int:
     weight_bits, act_bits = _bits(args.weight_bits, "--weight-bits"), _bits(args.act_bits, "--act-bits")
     if bool(weight_bits) != bool(act_bits):
         raise UserError("--weight-bits/--act-bits", "give both menus or neither")
+    widths = {"dense_widths": _bits(args.dense_widths, "--dense-widths"),
+              "sparse_widths": _bits(args.sparse_widths, "--sparse-widths")}
     try:
-        space = get_space(args.space, weight_bits=weight_bits, act_bits=act_bits)
+        space = get_space(args.space, weight_bits=weight_bits, act_bits=act_bits, **widths)
     except ValueError as exc:
-        raise UserError("--weight-bits/--act-bits", str(exc)) from None
+        raise UserError("--weight-bits/--act-bits/--*-widths", str(exc)) from None
     import torch
 
+    if args.threads:
+        torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     net = Supernet(space, dataset_spec(args.dataset, args.hash_size))
     warmup = args.warmup_steps if args.warmup_steps is not None else args.steps // 5
