@@ -116,7 +116,9 @@ def log10_space_size(space: SearchSpace, with_precision: bool) -> float:
 
 
 def with_uniform_precision(arch: Arch, weight_bits: int | None, act_bits: int | None) -> Arch:
-    """``arch`` with every dense and sparse operator at one precision (``None`` = floating point)."""
+    """``arch`` with every dense and sparse operator at one precision (both ``None`` = floating point)."""
+    if (weight_bits is None) != (act_bits is None):
+        raise ValueError("give both weight_bits and act_bits, or neither (floating point)")
     prec = None if weight_bits is None else OpPrecision(weight_bits, act_bits)
     blocks = tuple(replace(b, dense_precision=prec, sparse_precision=prec) for b in arch.blocks)
     return Arch(space=arch.space, blocks=blocks)
