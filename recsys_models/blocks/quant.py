@@ -4,7 +4,9 @@ Model: q = clamp(round(x / scale), -2^(b-1), 2^(b-1) - 1), y = q * scale (round 
 ONNX QuantizeLinear do). Gradient: straight-through where the rounded code round(x / scale) is in range, zero where it was clamped (the usual STE; Bengio et
 al. 2013, arXiv 1308.3432). Weight scale = max|W| / (2^(b-1) - 1), from the (sliced) weight itself, so each bit width
 gets its own scale. Activation scale = an exponential moving average (momentum 0.9) of the batch max|x|, kept
-separately per bit width (``act_absmax[slot, bits]``) and frozen in eval mode.
+separately per bit width (``act_absmax[slot, bits]``) and frozen in eval mode. A pair never run in training mode
+(e.g. a precision a short supernet run never drew for that operator) uses the batch's own max|x| in eval mode, and
+refuses to export.
 
 ONNX form (TorchScript exporter): QuantizeLinear(int8 zero point) -> [Clip to the b-bit range when b < 8] ->
 DequantizeLinear, i.e. int8 QDQ for 8 bits and the Brevitas-style "QCDQ" pattern below 8 bits; the bit width is
@@ -99,7 +101,14 @@ class OpQuant(nn.Module):
                 batch = torch.linalg.vector_norm(x.detach(), ord=float("inf"))
                 old = self.act_absmax[i, bits]
                 self.act_absmax[i, bits] = torch.where(old > 0, EMA_MOMENTUM * old + (1 - EMA_MOMENTUM) * batch, batch)
-        scale = (self.act_absmax[i, bits] / qrange(bits)[1]).clamp_min(_MIN_SCALE)
+        absmax = self.act_absmax[i, bits]
+        if not self.training and absmax.item() == 0.0:
+            # this (operator, bits) pair never ran in training mode: no range was recorded
+            if torch.onnx.is_in_onnx_export():
+                raise ValueError(f"activation range of slot {slot!r} at {bits} bits was never calibrated; "
+                                 "run the model in training mode on some data before exporting")
+            absmax = torch.linalg.vector_norm(x.detach(), ord=float("inf"))  # dynamic range of this batch
+        scale = (absmax / qrange(bits)[1]).clamp_min(_MIN_SCALE)
         return fake_quant(x, scale, bits)
 
     def copy_ranges_from(self, other: OpQuant) -> None:

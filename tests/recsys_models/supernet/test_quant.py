@@ -55,3 +55,12 @@ def test_activation_ranges_are_kept_per_bit_width():
     y = q.a(torch.tensor([1.0]), "in")  # eval: scale 3/127 from the frozen range, no update
     assert q.act_absmax[0, 8].item() == 3.0
     assert y.item() == pytest.approx(round(127 / 3) * 3 / 127)
+
+
+def test_uncalibrated_range_uses_the_batch_in_eval():
+    """No recorded range for 8-bit activations: eval quantises with this batch's max|x| = 2 (scale 2/127)."""
+    q = OpQuant(("in",)).eval()
+    q.precision = OpPrecision(8, 8)
+    y = q.a(torch.tensor([2.0, 0.5]), "in")
+    assert y.tolist() == pytest.approx([2.0, round(0.5 * 127 / 2) * 2 / 127])
+    assert q.act_absmax[0, 8].item() == 0.0  # nothing stored
