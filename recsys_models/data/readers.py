@@ -20,6 +20,7 @@ malformed is reported as the wrong format (one-line error) even without ``strict
 
 from __future__ import annotations
 
+import array
 import datetime
 import gzip
 import io
@@ -231,7 +232,8 @@ def kdd_profile_path(training: Path) -> Path:
 def load_kdd_profile(training: Path) -> tuple[np.ndarray, np.ndarray]:
     """Gender and age per UserID as two int8 arrays indexed by id (~24 MB each for the full 23.9 M users)."""
     path = kdd_profile_path(training)
-    ids, genders, ages = [], [], []
+    # typed arrays, not lists: 10 bytes per user instead of ~50 (23.9 M users in the full file)
+    ids, genders, ages = array.array("q"), array.array("b"), array.array("b")
     with _open_text(path) as fh:
         for n, line in enumerate(fh, 1):
             f = line.split()
@@ -239,12 +241,15 @@ def load_kdd_profile(training: Path) -> tuple[np.ndarray, np.ndarray]:
                 continue
             try:
                 ids.append(int(f[0])), genders.append(int(f[1])), ages.append(int(f[2]))
-            except (ValueError, IndexError):
+            except (ValueError, IndexError, OverflowError):
                 raise UserError(path, f"line {n}: expected 'UserID Gender Age' integers") from None
-    ids_a = np.asarray(ids, dtype=np.int64)
-    size = int(ids_a.max()) + 1 if ids else 0
+    ids_a = np.frombuffer(ids, dtype=np.int64) if ids else np.zeros(0, np.int64)
+    if ids_a.size and ids_a.min() < 0:
+        raise UserError(path, "negative UserID")
+    size = int(ids_a.max()) + 1 if ids_a.size else 0
     gender, age = np.zeros(size, np.int8), np.zeros(size, np.int8)
-    gender[ids_a], age[ids_a] = genders, ages
+    gender[ids_a] = np.frombuffer(genders, dtype=np.int8)
+    age[ids_a] = np.frombuffer(ages, dtype=np.int8)
     return gender, age
 
 

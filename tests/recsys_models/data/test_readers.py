@@ -128,3 +128,13 @@ def test_real_avazu_and_kdd_samples():
     assert s.shape[1] == 24 and int(s[:, -2].max()) <= 24 and int(s[:, -1].max()) <= 7
     d, s, y = load_split("kdd", shared_data_file("kdd2012/training.txt"), "all")
     assert d.shape == (11, 3) and s.shape == (11, 10) and float(y.sum()) == 0.0
+
+
+def test_kdd_bad_profile_line(tmp_path):
+    (tmp_path / "training.txt").write_text("0\t1\t2\t3\t4\t1\t1\t5\t6\t7\t8\t1\n")
+    (tmp_path / "userid_profile.txt").write_text("1\t1\t5\n2\tx\t3\n")
+    with pytest.raises(UserError, match=r"userid_profile.txt: line 2: expected 'UserID Gender Age' integers"):
+        _chunks("kdd", tmp_path / "training.txt")
+    (tmp_path / "userid_profile.txt").write_text("1\t2\t5\n")
+    (c,), _ = _chunks("kdd", tmp_path / "training.txt")
+    assert c.sparse[0, 8:].tolist() == [2 % 3 + 1, 5 % 7 + 1]  # gender 2 -> id 3, age 5 -> id 6
