@@ -23,8 +23,10 @@ from a written mapping, so the optimiser and the test share one estimator.
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Callable
 
 from compiler.cost.ops import OpView
 from compiler.cost.timing import ArchTiming, ceil_div, xy_links
@@ -34,14 +36,24 @@ IO_TILE = 0
 
 @dataclass(frozen=True)
 class Estimate:
+    """``latency_cycles``: one query alone.  ``period_cycles``/``bottleneck``: the busiest unit's per-query
+    time (a lower bound on the stream's period).  ``makespan_cycles(batch)``: the stream schedule of
+    ``compiler.cost.stream`` (replicas, shared units, buffer credits), computed on first request."""
+
     latency_cycles: int
     period_cycles: float
     bottleneck: str
     crossbars_used: int
     tiles_used: int
+    stream: Callable[[int], int] | None = field(default=None, compare=False, repr=False)
+    _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     def makespan_cycles(self, batch: int) -> float:
-        return self.latency_cycles + (batch - 1) * self.period_cycles
+        if batch == 1 or self.stream is None:
+            return self.latency_cycles + (batch - 1) * self.period_cycles
+        if batch not in self._cache:
+            self._cache[batch] = self.stream(batch)
+        return self._cache[batch]
 
     def throughput_per_s(self, clock_mhz: float, batch: int) -> float:
         return batch / self.makespan_cycles(batch) * clock_mhz * 1.0e6
@@ -67,37 +79,41 @@ class _Units:
                 best = (start, lane)
         start, lane = best
         if dur > 0:
-            lane.append((start, start + dur))
-            lane.sort()
+            bisect.insort(lane, (start, start + dur))
         return start + dur
 
 
 def _first_gap(lane: list[tuple[int, int]], ready: int, dur: int) -> int:
+    """Earliest start >= ready of a ``dur``-long gap in a sorted list of disjoint busy intervals."""
     t = ready
-    for a, b in lane:
+    for k in range(max(bisect.bisect_left(lane, (ready, ready)) - 1, 0), len(lane)):
+        a, b = lane[k]
         if b <= t:
             continue
         if a >= t + dur:
             return t
-        t = max(t, b)
+        t = b
     return t
 
 
 def estimate(ops: list[OpView], value_bits: dict[str, int], inputs: list[str], outputs: list[str],
              arch) -> Estimate:
     """Latency and bottleneck period of a mapping given as operator views (see module docstring)."""
+    from compiler.cost.stream import stream_makespan
+
     tm = ArchTiming(arch)
-    lat, credit = _latency(ops, value_bits, inputs, outputs, tm)
+    lat, avail = _latency(ops, value_bits, inputs, outputs, tm)
+    slots = _slots(ops, avail, value_bits, arch)
     busy = _busy_per_query(ops, value_bits, inputs, tm)
-    busy.update({("credit",) + k: v for k, v in credit.items()})
     key = max(busy, key=busy.get) if busy else ("none",)
     xbars = {(b["tile"], b["pe"], b["crossbar"]) for op in ops for b in op.blocks}
     tiles = {op.tile for op in ops if op.kind in ("mvm", "dynamic_mvm")} | {t for t, _, _ in xbars}
-    return Estimate(lat, float(busy.get(key, 0.0)), "/".join(str(k) for k in key), len(xbars), len(tiles))
+    return Estimate(lat, float(busy.get(key, 0.0)), "/".join(str(k) for k in key), len(xbars), len(tiles),
+                    stream=lambda b: stream_makespan(ops, value_bits, inputs, outputs, arch, b, slots))
 
 
-def _latency(ops, value_bits, inputs, outputs, tm: ArchTiming) -> tuple[int, dict[tuple, float]]:
-    """One query's latency, and the buffer-credit bound on the period of each operator."""
+def _latency(ops, value_bits, inputs, outputs, tm: ArchTiming) -> tuple[int, dict]:
+    """One query's latency, and where each value is resident (value -> {tile: time})."""
     units = _Units()
     avail: dict[str, dict[int, int]] = {}
     for name in inputs:
@@ -110,41 +126,54 @@ def _latency(ops, value_bits, inputs, outputs, tm: ArchTiming) -> tuple[int, dic
             where[tile] = transfer(tm, units, src, tile, value_bits[name], where[src])
         return where[tile]
 
-    span: list[tuple[int, int]] = []
-    for op in ops:
+    for i in _ready_order(ops, avail):
+        op = ops[i]
         tiles = sorted({b["tile"] for b in op.current_blocks()}) if op.on_crossbars else [op.tile]
         entry = max([deliver(n, t) for n in op.inputs if n in avail for t in tiles], default=0)
         done = _op_finish(op, entry, value_bits, tm, units)
-        span.append((entry, done))
         for name in op.outputs:
             avail[name] = {op.tile: done}
-    end, out_done = 0, {}
+    end = 0
     for name in outputs:
-        out_done[name] = units.run(("io", "out"), deliver(name, IO_TILE), tm.io_cycles(value_bits[name]))
-        end = max(end, out_done[name])
-    return end, _credit_bounds(ops, span, avail, value_bits, out_done, tm.arch)
+        end = max(end, units.run(("io", "out"), deliver(name, IO_TILE), tm.io_cycles(value_bits[name])))
+    return end, avail
 
 
-def _credit_bounds(ops, span, avail, value_bits, out_done, arch) -> dict[tuple, float]:
-    """Buffer credits (``pimsim/program/stream.py``): an operator's home buffer holds ``slots`` queries of
-    the values resident there, so it starts query q only after its consumers finished query q - slots:
-    the period is at least (consumers' finish - its start) / slots."""
+def _ready_order(ops, avail):
+    """Operator indices in order of readiness (the units serve tasks as they become ready, not in
+    schedule order): a generator that yields the earliest-ready operator whose producers are done;
+    ``avail`` is read after each yield, so producers' finish times are known."""
+    import heapq
+
+    producer = {name: i for i, op in enumerate(ops) for name in op.outputs}
+    users: dict[int, list[int]] = defaultdict(list)
+    waiting = []
+    for i, op in enumerate(ops):
+        deps = {producer[n] for n in op.inputs if n in producer}
+        waiting.append(len(deps))
+        for d in deps:
+            users[d].append(i)
+    heap = [(0, i) for i, w in enumerate(waiting) if w == 0]
+    heapq.heapify(heap)
+    while heap:
+        _, i = heapq.heappop(heap)
+        yield i
+        for u in users[i]:
+            waiting[u] -= 1
+            if waiting[u] == 0:
+                ready = max(min(avail[n].values()) for n in ops[u].inputs if n in avail)
+                heapq.heappush(heap, (ready, u))
+
+
+def _slots(ops, avail, value_bits, arch) -> list[int]:
+    """Buffer credits (``pimsim/program/stream.py``): queries' worth of resident values each operator's
+    home buffer holds, ``capacity bits // bits resident on that tile per query`` (at least 1)."""
     cap = arch.tile.buffer.capacity_bytes * 8
     foot: dict[int, int] = defaultdict(int)
     for name, where in avail.items():
         for tile in where:
             foot[tile] += value_bits[name]
-    users: dict[str, list[int]] = defaultdict(list)
-    for i, op in enumerate(ops):
-        for name in op.inputs:
-            users[name].append(i)
-    bounds = {}
-    for i, op in enumerate(ops):
-        slots = max(1, cap // max(foot.get(op.tile, 0), 1))
-        release = [span[j][1] for name in op.outputs for j in users.get(name, [])]
-        release += [out_done[name] for name in op.outputs if name in out_done]
-        bounds[(op.tile, op.name)] = (max(release, default=span[i][1]) - span[i][0]) / slots
-    return bounds
+    return [max(1, cap // max(foot.get(op.tile, 0), 1)) for op in ops]
 
 
 def _op_finish(op: OpView, entry: int, value_bits, tm: ArchTiming, units: _Units) -> int:

@@ -16,6 +16,7 @@ SUBCOMMANDS = {
     "sweep": ("pimsim.cli.sweep", "compile and simulate every point of a design-space sweep into one table"),
     "plot": ("pimsim.cli.plot", "scatter two metrics of sweep results with the Pareto front highlighted"),
     "infer": ("pimsim.cli.infer", "run a mapping functionally: outputs through bit-sliced crossbars and ADCs"),
+    "compare": ("pimsim.cli.compare", "compare two mappings or reports: speedup, area, energy, power-efficiency ratios"),
 }
 
 

@@ -40,6 +40,7 @@ class Plan:
     base: list[dict]
     spread: int = 1
     replicas: int = 1
+    allow_spread: bool = True
 
     @property
     def max_spread(self) -> int:
@@ -49,7 +50,16 @@ class Plan:
     def crossbars(self) -> int:
         return self.replicas * sum(pieces(b["cols"], self.spread) for b in self.base)
 
+    def __post_init__(self):
+        self._memo: dict = {}
+
     def period_cycles(self, tm: ArchTiming) -> float:
+        key = ("period", self.spread, self.replicas)
+        if key not in self._memo:
+            self._memo[key] = self._period(tm)
+        return self._memo[key]
+
+    def _period(self, tm: ArchTiming) -> float:
         """Per-query busy time of this operator's busiest unit: a crossbar, or the NoC link next to
         its operand source (operands go to every tile of the query's copy; partial sums come home)."""
         per_tile = tm.arch.tile.pes * tm.arch.pe.crossbars
@@ -62,6 +72,11 @@ class Plan:
 
     def block_cycles(self, tm: ArchTiming, spread: int | None = None) -> int:
         s = spread or self.spread
+        if ("block", s) not in self._memo:
+            self._memo["block", s] = self._block(tm, s)
+        return self._memo["block", s]
+
+    def _block(self, tm: ArchTiming, s: int) -> int:
         p, m = self.node.precision, self.node.shape_info["m"]
         cols = max(_width(b["cols"], s) * b["slice_count"] * b["sign_columns"] for b in self.base)
         return tm.block_cycles(m, p["input_bits"], cols, p.get("adc_bits"))
@@ -110,7 +125,7 @@ def balance(plans: list[Plan], arch, capacity: int, own_tiles: bool, floor: floa
         j0, best = _objective(plans, tm, floor), None
         for p in plans:
             moves = [("replicas", p.replicas + 1)]
-            if p.spread < p.max_spread:
+            if p.allow_spread and p.spread < p.max_spread:
                 moves.append(("spread", min(2 * p.spread, p.max_spread)))
             for attr, value in moves:
                 old = getattr(p, attr)
