@@ -1,0 +1,127 @@
+"""Regenerate the results table of docs/mapping.md: naive versus optimized mapping, measured on the simulator.
+
+    .venv/bin/python benchmarks/mapping_table.py                  # all models, default arch, batch 64
+    .venv/bin/python benchmarks/mapping_table.py --models dlrm autoint --out build/mapping
+
+Per model: ``recsys export`` (NASRec: ``recsys supernet export --arch
+recsys_models/configs/nasrec/criteo_full.json``), then three mappings on the
+same architecture -- naive, optimized (whole chip) and optimized under an
+area budget equal to the naive mapping's occupied area (iso-area) -- each
+simulated for ``--batch`` queries.  Writes ``<out>/mapping_results.json``,
+``<out>/mapping_table.md`` (pasted into docs/mapping.md) and the plot
+``docs/img/mapping_speedup.png``.  Ratios follow ``pimsim.report.compare``
+(> 1: optimized better).  Every mapping is also kept under ``--out`` so each
+row can be re-checked with ``pimsim compare``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+VENV = REPO / ".venv/bin"
+MODELS = ("dlrm", "dcnv2", "deepfm", "autoint", "nasrec_criteo")
+NASREC_ARCH = "recsys_models/configs/nasrec/criteo_full.json"
+
+
+def export(name: str, out: Path) -> Path:
+    path = out / f"{name}.onnx"
+    if not path.exists():
+        cmd = ([str(VENV / "recsys"), "supernet", "export", "--arch", str(REPO / NASREC_ARCH), "-o", str(path)]
+               if name == "nasrec_criteo" else [str(VENV / "recsys"), "export", name, "-o", str(path)])
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    return path
+
+
+def measure(name: str, onnx: Path, arch, batch: int, out: Path) -> dict:
+    from compiler.api import compile_onnx, write_compiled
+    from compiler.cost.area import chip_area_mm2
+    from pimsim.api import simulate
+    from pimsim.report.compare import ratios, side_from_simulation, tiles_used
+
+    sides, row = {}, {"model": name}
+    naive = compile_onnx(onnx, arch, strategy="naive")
+    budget = chip_area_mm2(arch, len(tiles_used(naive))) + 1e-6
+    variants = (("naive", naive, None), ("optimized", None, None), ("optimized_iso_area", None, budget))
+    for label, mapping, area in variants:
+        if mapping is None:
+            mapping = compile_onnx(onnx, arch, area_budget_mm2=area)
+        write_compiled(mapping, out / f"{name}.{label}.json")
+        sides[label] = side_from_simulation(label, mapping, simulate(mapping, batch=batch))
+        row[label] = sides[label].to_json_dict()
+    row["iso_area_budget_mm2"] = budget
+    row["ratios"] = ratios(sides["naive"], sides["optimized"])
+    row["ratios_iso_area"] = ratios(sides["naive"], sides["optimized_iso_area"])
+    return row
+
+
+def markdown(rows: list[dict], batch: int) -> str:
+    head = ("| model | mapping | latency (us) | throughput (inf/s) | occupied area (mm2) | energy (uJ/inf) | "
+            "inf/s/W | latency speedup | throughput speedup | area ratio | energy ratio | power-eff. ratio |\n"
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    lines = [head]
+    for r in rows:
+        for label, rkey in (("naive", None), ("optimized", "ratios"), ("optimized_iso_area", "ratios_iso_area")):
+            s = r[label]
+            cells = [r["model"], label.replace("_", " "), f"{s['latency_ns'] / 1e3:.2f}",
+                     f"{s['throughput_inferences_per_s']:,.0f}", f"{s['occupied_area_mm2']:.2f}",
+                     f"{s['energy_per_inference_pj'] / 1e6:.3f}", f"{s['inferences_per_s_per_w']:,.0f}"]
+            q = r[rkey] if rkey else None
+            cells += [f"{q[k]:.2f}x" if q else "1" for k in ("latency_speedup", "throughput_speedup", "area_ratio",
+                                                              "energy_ratio", "power_efficiency_ratio")]
+            lines.append("| " + " | ".join(cells) + " |")
+    lines.append(f"\nSimulated with `pimsim` on the `default` architecture, {batch} queries per stream.")
+    return "\n".join(lines)
+
+
+def plot(rows: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    keys = ("latency_speedup", "throughput_speedup", "area_ratio", "power_efficiency_ratio")
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharey=True)
+    for ax, rkey, title in zip(axes, ("ratios", "ratios_iso_area"), ("optimized (whole chip)", "optimized (iso-area)")):
+        width = 0.8 / len(keys)
+        for k, key in enumerate(keys):
+            ax.bar([i + k * width for i in range(len(rows))], [r[rkey][key] for r in rows], width, label=key)
+        ax.axhline(1.0, color="black", linewidth=0.8)
+        ax.set_xticks([i + 0.4 - width / 2 for i in range(len(rows))], [r["model"] for r in rows], rotation=20)
+        ax.set_title(f"{title} vs naive (>1: better)")
+    axes[0].set_ylabel("ratio")
+    axes[1].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
+    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--out", default="build/mapping")
+    p.add_argument("--plot", default=str(REPO / "docs/img/mapping_speedup.png"))
+    args = p.parse_args(argv)
+    from pimsim.spec.arch import load_arch
+    from tqdm import tqdm
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    arch = load_arch("default")
+    rows = []
+    for name in tqdm(args.models, disable=not sys.stderr.isatty()):
+        rows.append(measure(name, export(name, out), arch, args.batch, out))
+    (out / "mapping_results.json").write_text(json.dumps(rows, indent=1, sort_keys=True))
+    table = markdown(rows, args.batch)
+    (out / "mapping_table.md").write_text(table + "\n")
+    plot(rows, Path(args.plot))
+    print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
