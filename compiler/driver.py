@@ -63,12 +63,18 @@ def run_cli(args) -> int:
     notes = [opts.notes["embedding_spill"]] if "embedding_spill" in opts.notes else []
     if args.strategy == "naive" and args.precision:
         notes.append("--precision is ignored by --strategy naive (the baseline uses the architecture's precision)")
+    if args.strategy == "naive" and args.area_budget_mm2 is not None:
+        notes.append("--area-budget-mm2 is ignored by --strategy naive (one copy per operator on its own tiles)")
     for note in notes:
         print(f"note: {note}")
     if args.report:
         from compiler.report import format_report
 
         print(format_report(mapping))
+        from compiler.passes.optimize import summary_lines
+
+        for line in summary_lines(opts.notes):
+            print(line)
     if args.check:
         from compiler.check import compare_with_onnxruntime
 

@@ -229,3 +229,18 @@ def _floor(graph, arch) -> float:
     vec = max([tm.vector_cycles(o.vector_ops()) for o in ops if o.kind in ("vector", "dynamic_mvm")
                and not o.blocks], default=0)
     return float(max(dram, io, vec))
+
+
+def summary_lines(notes: dict) -> list[str]:
+    """``pimcompile --report`` lines for the choices this pass made (empty for naive)."""
+    if "estimate" not in notes:
+        return []
+    lines = ["", f"optimized: {notes.get('placement', '')}; {notes['estimate']}"]
+    for key, label in (("replicated", "replicas"), ("spread", "column spread")):
+        if notes.get(key):
+            lines.append(f"  {label}: " + ", ".join(f"{k} x{v}" for k, v in notes[key].items()))
+    lowered = notes.get("adc_lowered_ops", 0)
+    lines.append(f"  ADC resolution lowered (rows read at once) on {lowered} operator(s)")
+    dyn = notes.get("dynamic_implementation") or {}
+    lines += [f"  {name}: {how}" for name, how in dyn.items()]
+    return lines
