@@ -50,7 +50,7 @@ def _proto_cases():
         ("weight_shape_mismatch", lambda: build(gemm, initializers=[("W", np.ones((7, 8), F)), w8[1]], **io), None),
         ("nan_weights", lambda: build(gemm, initializers=[("W", np.full((8, 8), np.nan, F)), w8[1]], **io), "NaN"),
         ("inf_weights", lambda: build(gemm, initializers=[("W", np.full((8, 8), np.inf, F)), w8[1]], **io), "Inf"),
-        ("one_nan_weight", lambda: build(gemm, initializers=[("W", np.eye(8, dtype=F) / np.eye(8, dtype=F)), w8[1]],
+        ("one_nan_weight", lambda: build(gemm, initializers=[("W", np.where(np.eye(8) > 0, np.nan, 1.0).astype(F)), w8[1]],
                                          **io), "NaN"),
         ("nan_embedding_table", lambda: tiny_proto(initializers=_weights(T=np.full((50, 4), np.nan, F))), "NaN"),
         ("inf_bias", lambda: build(gemm, initializers=[w8[0], ("b", np.full(8, -np.inf, F))], **io), "Inf"),

@@ -1,0 +1,40 @@
+"""Count the bad-input corpus by file kind (the figures in docs/robustness.md).
+
+    .venv/bin/python -m tests.robustness.corpus_counts
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+
+def counts() -> dict[str, int]:
+    from compiler.cli import main as pimcompile
+    from tests.robustness import test_arch_corpus as arch
+    from tests.robustness import test_config_corpus as cfg
+    from tests.robustness import test_mapping_corpus as mapping
+    from tests.robustness import test_onnx_corpus as onnx_cases
+    from tests.robustness.models import tiny_model
+
+    with tempfile.TemporaryDirectory() as tmp:
+        model = tiny_model(Path(tmp) / "tiny.onnx")
+        assert pimcompile([str(model), "-o", str(Path(tmp) / "tiny.json")]) == 0
+        base = json.loads((Path(tmp) / "tiny.json").read_text())
+    return {
+        "arch.yaml": len(arch.CASES) + len(arch.RAW) + 2,  # + directory, + through pimcompile --arch
+        "mapping.json": len(mapping._all_cases(base)) + len(mapping.RAW) + 3 + 2 + 1,  # truncations, npz, --arch
+        "ONNX": len(onnx_cases.PROTO_CASES) + 8 + 8 + 3 + 1 + 2 + 1,  # cut, noise, external, dir, --batch, -o
+        "sweep file": len(cfg.SWEEP_CASES) + 3,  # + -o over each input
+        "precision policy": len(cfg.POLICY_CASES),
+        "search hw space": len(cfg.HW_CASES),
+        "search objective": 5,
+    }
+
+
+if __name__ == "__main__":
+    c = counts()
+    for kind, n in c.items():
+        print(f"{kind:18s} {n:5d}")
+    print(f"{'total':18s} {sum(c.values()):5d}  (plus 90 hypothesis examples x 6 readers, test_fuzz.py)")
