@@ -10,10 +10,10 @@ from pimsim.spec.cli_support import add_debug_flag, guarded
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="pimcompile", description=__doc__.strip().strip("`"))
+    p = argparse.ArgumentParser(prog="pimcompile", description="Compile an ONNX recommender model into a crossbar mapping.")
     p.add_argument("model", help="ONNX file (opset 13-21)")
     p.add_argument("-o", "--output", metavar="MAPPING", help="write mapping.json here")
-    p.add_argument("--arch", default="default", metavar="NAME|PATH", help="preset (isaac, default) or arch.yaml")
+    p.add_argument("--arch", default="default", metavar="NAME|PATH", help="preset (isaac, default, puma) or an arch.yaml path (default: default)")
     p.add_argument("--strategy", choices=("naive", "optimized"), default="optimized")
     p.add_argument("--precision", metavar="POLICY", help="per-operator precision policy (YAML)")
     p.add_argument("--batch", type=int, metavar="N", help="fix a symbolic batch dimension to N")

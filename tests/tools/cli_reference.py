@@ -1,0 +1,62 @@
+"""Render docs/cli.md's reference section from the real argument parsers.
+
+`python tests/tools/cli_reference.py` rewrites the generated part of docs/cli.md;
+tests/tools/test_cli_reference.py fails when the committed file is stale, so the
+documented commands and options are always the ones the code accepts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+DOC = REPO / "docs" / "cli.md"
+BEGIN = "<!-- BEGIN GENERATED: python tests/tools/cli_reference.py -->"
+END = "<!-- END GENERATED -->"
+TOOLS = (("pimcompile", "compiler.cli", None), ("pimsim", "pimsim.cli", "SUBCOMMANDS"),
+         ("recsys", "recsys_models.cli", "SUBCOMMANDS"))
+
+
+def _help(module_name: str, argv: list[str]) -> str:
+    import importlib
+
+    main = importlib.import_module(module_name).main
+    out = io.StringIO()
+    os.environ["COLUMNS"] = "100"  # argparse wraps to the terminal width: fix it for stable output
+    with contextlib.redirect_stdout(out):
+        try:
+            main(argv + ["--help"])
+        except SystemExit:
+            pass
+    return out.getvalue().rstrip()
+
+
+def render() -> str:
+    import importlib
+
+    parts = [BEGIN, ""]
+    for tool, module_name, table in TOOLS:
+        parts += [f"### `{tool}`", "", "```", _help(module_name, []), "```", ""]
+        if table:
+            for name in getattr(importlib.import_module(module_name), table):
+                parts += [f"#### `{tool} {name}`", "", "```", _help(module_name, [name]), "```", ""]
+    parts.append(END)
+    return "\n".join(parts)
+
+
+def current_doc_section() -> str:
+    text = DOC.read_text()
+    return text[text.index(BEGIN): text.index(END) + len(END)]
+
+
+def write() -> None:
+    text = DOC.read_text()
+    start, stop = text.index(BEGIN), text.index(END) + len(END)
+    DOC.write_text(text[:start] + render() + text[stop:])
+
+
+if __name__ == "__main__":
+    write()
