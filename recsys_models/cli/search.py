@@ -55,7 +55,7 @@ def main(args: argparse.Namespace) -> int:
         return _interrupted_summary(Path(opts.out) / "history.jsonl")
     out = Path(opts.out)
     chosen = report.best_designs(result.state.evaluated, result.objective, opts.top)
-    (out / "best.md").write_text(report.best_table(chosen))
+    _write_atomic(out / "best.md", report.best_table(chosen))
     plotted = report.pareto_plot(result.state.evaluated, chosen, out / "pareto.png")
     if not args.no_designs and result.objective.needs_hardware:
         spec = oracle_spec(opts, result.objective)
@@ -64,7 +64,7 @@ def main(args: argparse.Namespace) -> int:
     summary = {"evaluated": len(result.state.evaluated), "fresh": result.fresh, "seconds": result.seconds,
                "candidates_per_s": result.throughput, "best": [{"key": d.key, "fitness": d.fitness,
                                                                 "metrics": d.metrics} for d in chosen]}
-    (out / "summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n")
+    _write_atomic(out / "summary.json", json.dumps(summary, indent=1, sort_keys=True) + "\n")
     print(report.best_table(chosen), end="")
     print(f"{len(result.state.evaluated)} candidates ({result.fresh} evaluated now, "
           f"{result.throughput:.2f} candidates/s); outputs in {out}" + ("" if plotted else " (no plot)"),
@@ -85,3 +85,12 @@ def _interrupted_summary(history) -> int:
     print(f"error: interrupted: {done} candidates recorded in {history}; re-run the same command to resume",
           file=sys.stderr)
     return 130
+
+
+def _write_atomic(path, text: str) -> None:
+    """Temporary file + rename: a search killed while writing its summary leaves the old one, not half a file."""
+    import os
+
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
