@@ -169,7 +169,11 @@ class FunctionalModel:
             if op.kind in _QUANTISED_KINDS and not (op.kind == "dynamic_mvm" and op.implementation != "vector"):
                 args = [a if not n or self._values[n].constant else self._quantize(a, op.precision.input_bits)
                         for n, a in zip(op.inputs, args)]
-            for name, value in zip(op.outputs, self._execute(op, args)):
+            try:
+                results = self._execute(op, args)
+            except IndexError as exc:  # the mapping was validated: only ids given in --inputs can be out of range
+                raise SpecError("--inputs", f"operator {op.name}: {exc} (ids out of the table's range)") from None
+            for name, value in zip(op.outputs, results):
                 env[name] = value
         return {name: env[name] for name in self.mapping.outputs}
 
@@ -179,6 +183,10 @@ class FunctionalModel:
         if x.ndim != len(want.shape) + 1 or list(x.shape[1:]) != list(want.shape):
             raise SpecError("--inputs", f"graph input {name} has shape {list(x.shape)}: expected "
                                         f"[batch, {', '.join(map(str, want.shape))}]")
+        if x.shape[0] < 1:
+            raise SpecError("--inputs", f"graph input {name} has an empty batch")
+        if np.dtype(want.dtype).kind in "iu" and x.dtype.kind not in "iub":
+            raise SpecError("--inputs", f"graph input {name} is {x.dtype}: expected integer ids ({want.dtype})")
         return x.astype(want.dtype, copy=False)
 
     def _execute(self, op, args: list) -> list:
