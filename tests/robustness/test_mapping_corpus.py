@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from pimsim.spec.io import canonical_json
@@ -140,8 +141,6 @@ def test_truncated_compiled_mapping(tmp_path, capsys, tiny_mapping):
 
 def test_weights_sidecar_missing_or_corrupt(tmp_path, capsys, tiny_mapping):
     """``pimsim infer`` reads the weights npz named by the mapping: missing or corrupt is one line."""
-    import numpy as np
-
     path = tmp_path / "tiny.json"
     path.write_bytes(tiny_mapping.read_bytes())
     inputs = tmp_path / "in.npz"
@@ -153,3 +152,31 @@ def test_weights_sidecar_missing_or_corrupt(tmp_path, capsys, tiny_mapping):
     (tmp_path / weights).write_bytes(b"PK\x03\x04 not really a zip")
     assert_clean_error(call(capsys, "pimsim", "infer", path, "--inputs", inputs, "-o", out), weights,
                        outputs=(out,))
+
+
+INPUTS = {
+    "missing_input": {"other": np.zeros((2, 2), np.int64)},
+    "wrong_shape": {"idx": np.zeros((2, 5), np.int64)},
+    "wrong_rank": {"idx": np.zeros(2, np.int64)},
+    "float_ids": {"idx": np.full((2, 2), 0.5, np.float32)},
+    "ids_out_of_range": {"idx": np.full((2, 2), 999, np.int64)},
+    "empty_batch": {"idx": np.zeros((0, 2), np.int64)},
+    "object_array": {"idx": np.array([{"a": 1}], dtype=object)},
+}
+
+
+@pytest.mark.parametrize("case_id", sorted(INPUTS) + ["junk_file", "missing_file"])
+def test_bad_infer_inputs(tmp_path, capsys, tiny_mapping, case_id):
+    """``pimsim infer --inputs``: each bad inputs file is one line naming --inputs or the file."""
+    path = tmp_path / "in.npz"
+    if case_id == "junk_file":
+        path.write_bytes(b"junk")
+    elif case_id == "object_array":
+        np.savez(path, **INPUTS[case_id])  # savez pickles object arrays; infer must not unpickle them
+    elif case_id != "missing_file":
+        np.savez(path, **INPUTS[case_id])
+    out = tmp_path / "out.npz"
+    result = call(capsys, "pimsim", "infer", tiny_mapping, "--inputs", path, "-o", out)
+    named = "--inputs" if case_id in {"missing_input", "wrong_shape", "wrong_rank", "float_ids", "ids_out_of_range",
+                                      "empty_batch"} else str(path)
+    assert_clean_error(result, named, outputs=(out,))
