@@ -180,8 +180,10 @@ def load_arch(path: str | Path, space: SearchSpace | None = None) -> Arch:
     """Read an architecture JSON file; errors are ``ArchError`` prefixed with the file name."""
     path = Path(path)
     try:
-        return arch_from_json(path.read_text(), space)
+        return arch_from_json(path.read_text(encoding="utf-8"), space)
     except OSError as exc:
         raise ArchError(f"{path}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ArchError(f"{path}: not a text file (invalid UTF-8)") from None
     except ArchError as exc:
         raise ArchError(f"{path}: {exc}") from None
