@@ -157,6 +157,7 @@ def arch_from_json(data: dict | str, space: SearchSpace | None = None) -> Arch:
     unknown = set(data) - _KNOWN_KEYS
     _require(not unknown, "architecture", f"unknown keys {sorted(unknown)}")
     _require("config" in data, "config", "missing (xlarge or autoctr)")
+    _require(isinstance(data["config"], str), "config", f"{data['config']!r}: expected xlarge or autoctr")
     try:
         named = get_space(data["config"])
     except ValueError as exc:
