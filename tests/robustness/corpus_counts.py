@@ -16,12 +16,15 @@ def counts() -> dict[str, int]:
     from tests.robustness import test_config_corpus as cfg
     from tests.robustness import test_mapping_corpus as mapping
     from tests.robustness import test_onnx_corpus as onnx_cases
+    from tests.robustness.mutations import mutate
     from tests.robustness.models import tiny_model
 
     with tempfile.TemporaryDirectory() as tmp:
         model = tiny_model(Path(tmp) / "tiny.onnx")
         assert pimcompile([str(model), "-o", str(Path(tmp) / "tiny.json")]) == 0
         base = json.loads((Path(tmp) / "tiny.json").read_text())
+    nasrec = _sampled_nasrec_arch()
+    optional = {("num_blocks",), ("precision",)}
     return {
         "arch.yaml": len(arch.CASES) + len(arch.RAW) + 2,  # + directory, + through pimcompile --arch
         "mapping.json": len(mapping._all_cases(base)) + len(mapping.RAW) + 3 + 2 + 1,  # truncations, npz, --arch
@@ -30,11 +33,25 @@ def counts() -> dict[str, int]:
         "precision policy": len(cfg.POLICY_CASES),
         "search hw space": len(cfg.HW_CASES),
         "search objective": 5,
+        "inputs npz (pimsim infer)": len(mapping.INPUTS) + 2,
+        "NASRec arch JSON": len(list(mutate(nasrec, lambda p: isinstance(p[-1], str) and p not in optional))) + 3 + 5,
     }
+
+
+def _sampled_nasrec_arch() -> dict:
+    import io
+    from contextlib import redirect_stdout
+
+    from recsys_models.cli import main
+
+    buf = io.StringIO()
+    with redirect_stdout(buf):
+        assert main(["space", "--space", "small", "--sample", "1", "--seed", "1"]) == 0
+    return json.loads(buf.getvalue().splitlines()[0])
 
 
 if __name__ == "__main__":
     c = counts()
     for kind, n in c.items():
-        print(f"{kind:18s} {n:5d}")
-    print(f"{'total':18s} {sum(c.values()):5d}  (plus 90 hypothesis examples x 6 readers, test_fuzz.py)")
+        print(f"{kind:26s} {n:5d}")
+    print(f"{'total':26s} {sum(c.values()):5d}  (plus the hypothesis examples of test_fuzz.py)")
