@@ -44,14 +44,15 @@ def optimize(graph, arch, opts):
     opts.notes["adc_lowered_ops"] = match_adc_bits(graph, arch)
     base = {n.name: [dict(b) for b in n.blocks] for n in graph.nodes if n.blocks}
     floor = _floor(graph, arch)
-    guard = _baseline(graph, arch, base)
+    guard = _baseline(graph, arch, base, budget)  # None when the baseline does not fit the budget
     best = guard
     for cap, spread in CANDIDATES:
         _reset(graph, base)
         notes = _attempt(graph, arch, opts, budget, floor, cap if spread else None, spread)
         lat, cycles, pj = _score(graph, arch)
         # never slower than the baseline placement (in latency or stream time); then least time x energy
-        if lat <= guard[0] and cycles <= guard[1] and cycles * pj < best[1] * best[2] * (1 - 1e-6):
+        ok = guard is None or (lat <= guard[0] and cycles <= guard[1])
+        if ok and (best is None or cycles * pj < best[1] * best[2] * (1 - 1e-6)):
             best = (lat, cycles, pj, (cap, spread), notes, _snapshot(graph))
     lat, cycles, pj, choice, notes, chosen = best
     for n in graph.nodes:
@@ -80,14 +81,20 @@ def _snapshot(graph) -> dict:
     return {n.name: (n.tile, [dict(b) for b in n.blocks], dict(n.shape_info)) for n in graph.nodes}
 
 
-def _baseline(graph, arch, base) -> tuple:
-    """The naive placement (with this strategy's precision, ADC bits and dynamic choices): the guard."""
+def _baseline(graph, arch, base, budget: int) -> tuple | None:
+    """The naive placement (with this strategy's precision, ADC bits and dynamic choices): the guard,
+    if it fits the budget's tiles and the chip."""
     from types import SimpleNamespace
 
     from compiler.passes.place import place
 
     _reset(graph, base)
-    place(graph, arch, SimpleNamespace(strategy="naive", notes={}))
+    try:
+        place(graph, arch, SimpleNamespace(strategy="naive", notes={}))
+    except SpecError:  # more crossbars on per-operator tiles than the chip has
+        return None
+    if len({n.tile for n in graph.nodes} | {b["tile"] for n in graph.nodes for b in n.blocks}) > budget:
+        return None
     lat, cycles, pj = _score(graph, arch)
     return (lat, cycles, pj, None, {"placement": "baseline: one copy per operator on its own tiles"},
             _snapshot(graph))
