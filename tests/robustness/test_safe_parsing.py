@@ -125,3 +125,43 @@ def test_yaml_python_tags_are_not_constructed(tmp_path, capsys):
     path.write_text(f"!!python/object/apply:pathlib.Path.touch [{str(marker)!r}]\n")
     assert_clean_error(call(capsys, "pimsim", "area", path), str(path))
     assert not marker.exists()
+
+
+def test_sweep_paths_resolve_relative_to_the_sweep_file(tmp_path, capsys, monkeypatch, tiny_onnx):
+    """Run from another directory: the workload, policy and base arch named in the sweep file are
+    found next to the file, not in the working directory."""
+    import yaml
+
+    from pimsim.spec.arch import load_arch
+
+    sweeps = tmp_path / "sweeps"
+    sweeps.mkdir()
+    (sweeps / "tiny.onnx").write_bytes(tiny_onnx.read_bytes())
+    (sweeps / "policy.yaml").write_text("default: {weight_bits: 8}\n")
+    (sweeps / "base.yaml").write_text(yaml.safe_dump(load_arch("default").model_dump(mode="json")))
+    (sweeps / "s.yaml").write_text(yaml.safe_dump({
+        "schema_version": 1, "name": "rel", "workloads": [{"onnx": "tiny.onnx"}], "base_arch": "base.yaml",
+        "vary": {"pe.adc.bits": [6, 8]}, "compile": {"precision_policy": "policy.yaml"}}))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = call(capsys, "pimsim", "sweep", "../sweeps/s.yaml", "-o", "out.csv", "--dry-run")
+    assert result.code == 0, result.err
+    assert result.out.startswith("2 points: 1 workload(s), 2 architectures")
+
+
+def test_hw_space_base_resolves_relative_to_the_file(tmp_path, monkeypatch):
+    import yaml
+
+    from pimsim.spec.arch import load_arch
+    from recsys_models.search.hw_space import load_hw_space
+
+    spaces = tmp_path / "spaces"
+    spaces.mkdir()
+    arch = load_arch("default").model_dump(mode="json")
+    arch["chip"]["tiles"] = 32
+    (spaces / "mine.yaml").write_text(yaml.safe_dump(arch))
+    (spaces / "hw.yaml").write_text(yaml.safe_dump({"base": "mine.yaml", "axes": {"pe.adc.bits": [6, 8]}}))
+    monkeypatch.chdir(tmp_path)
+    space = load_hw_space("spaces/hw.yaml")
+    assert space.size() == 2 and space.apply({"pe.adc.bits": 6})["chip"]["tiles"] == 32
