@@ -141,9 +141,10 @@ class ResultsTable:
         not_ours = SpecError(str(self.path), "exists but is not a sweep results table (no point_hash column); "
                                              "choose another -o")
         # Validate before dropping a torn last line: a wrong -o (a model, the sweep file) must stay intact.
-        if b"point_hash" not in data.split(b"\n", 1)[0]:
-            if data:
-                raise not_ours
+        first = data.split(b"\n", 1)[0]
+        torn_header = b"\n" not in data and b"point_hash".startswith(first)  # killed while writing it
+        if data and b"point_hash" not in first and not torn_header:
+            raise not_ours
         try:
             text = data[:cut].decode("utf-8")
         except UnicodeDecodeError:
