@@ -5,8 +5,10 @@
 
 Per model: ``recsys export`` (NASRec: ``recsys supernet export --arch
 recsys_models/configs/nasrec/criteo_full.json``), then three mappings on the
-same architecture -- naive, optimized (whole chip) and optimized under an
-area budget equal to the naive mapping's occupied area (iso-area) -- each
+same architecture -- naive, optimized (whole chip), optimized under an
+area budget equal to the naive mapping's occupied area (iso-area), and
+optimized under the smallest budget (bisected in whole tiles) at which it is
+still not slower than naive in latency and throughput (min-area) -- each
 simulated for ``--batch`` queries.  Writes ``<out>/mapping_results.json``,
 ``<out>/mapping_table.md`` (pasted into docs/mapping.md) and the plot
 ``docs/img/mapping_speedup.png``.  Ratios follow ``pimsim.report.compare``
@@ -53,22 +55,56 @@ def measure(name: str, onnx: Path, arch, batch: int, out: Path) -> dict:
         write_compiled(mapping, out / f"{name}.{label}.json")
         sides[label] = side_from_simulation(label, mapping, simulate(mapping, batch=batch))
         row[label] = sides[label].to_json_dict()
+    tiles, mapping = _smallest_not_slower(onnx, arch, batch, sides["naive"], len(tiles_used(naive)))
+    write_compiled(mapping, out / f"{name}.optimized_min_area.json")
+    sides["optimized_min_area"] = side_from_simulation("optimized_min_area", mapping, simulate(mapping, batch=batch))
+    row["optimized_min_area"] = sides["optimized_min_area"].to_json_dict()
     row["iso_area_budget_mm2"] = budget
-    row["ratios"] = ratios(sides["naive"], sides["optimized"])
-    row["ratios_iso_area"] = ratios(sides["naive"], sides["optimized_iso_area"])
+    row["min_area_budget_mm2"] = chip_area_mm2(arch, tiles) + 1e-6
+    for label, key in (("optimized", "ratios"), ("optimized_iso_area", "ratios_iso_area"),
+                       ("optimized_min_area", "ratios_min_area")):
+        row[key] = ratios(sides["naive"], sides[label])
     return row
 
 
+def _smallest_not_slower(onnx, arch, batch: int, naive, naive_tiles: int):
+    """Bisect the fewest tiles whose optimized mapping is not slower than naive (latency and throughput)."""
+    from compiler.api import compile_onnx
+    from compiler.cost.area import chip_area_mm2
+    from pimsim.api import simulate
+    from pimsim.spec.errors import SpecError
+
+    def ok(t: int):
+        try:
+            m = compile_onnx(onnx, arch, area_budget_mm2=chip_area_mm2(arch, t) + 1e-6)
+        except SpecError:
+            return None
+        r = simulate(m, batch=batch)
+        fast = (r.latency_ns <= naive.latency_ns and r.throughput_inferences_per_s >= naive.throughput_inferences_per_s)
+        return m if fast else None
+
+    lo, hi, best = 1, naive_tiles, (naive_tiles, ok(naive_tiles))
+    while lo < hi:
+        mid = (lo + hi) // 2
+        m = ok(mid)
+        if m is not None:
+            best, hi = (mid, m), mid
+        else:
+            lo = mid + 1
+    return best
+
+
 def markdown(rows: list[dict], batch: int) -> str:
-    head = ("| model | mapping | latency (us) | throughput (inf/s) | occupied area (mm2) | energy (uJ/inf) | "
+    head = ("| model | mapping | latency (us) | throughput (inf/s) | tiles | occupied area (mm2) | energy (uJ/inf) | "
             "inf/s/W | latency speedup | throughput speedup | area ratio | energy ratio | power-eff. ratio |\n"
-            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     lines = [head]
     for r in rows:
-        for label, rkey in (("naive", None), ("optimized", "ratios"), ("optimized_iso_area", "ratios_iso_area")):
+        for label, rkey in (("naive", None), ("optimized", "ratios"), ("optimized_iso_area", "ratios_iso_area"),
+                            ("optimized_min_area", "ratios_min_area")):
             s = r[label]
             cells = [r["model"], label.replace("_", " "), f"{s['latency_ns'] / 1e3:.2f}",
-                     f"{s['throughput_inferences_per_s']:,.0f}", f"{s['occupied_area_mm2']:.2f}",
+                     f"{s['throughput_inferences_per_s']:,.0f}", str(s["tiles_used"]), f"{s['occupied_area_mm2']:.2f}",
                      f"{s['energy_per_inference_pj'] / 1e6:.3f}", f"{s['inferences_per_s_per_w']:,.0f}"]
             q = r[rkey] if rkey else None
             cells += [f"{q[k]:.2f}x" if q else "1" for k in ("latency_speedup", "throughput_speedup", "area_ratio",
@@ -85,8 +121,10 @@ def plot(rows: list[dict], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     keys = ("latency_speedup", "throughput_speedup", "area_ratio", "power_efficiency_ratio")
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharey=True)
-    for ax, rkey, title in zip(axes, ("ratios", "ratios_iso_area"), ("optimized (whole chip)", "optimized (iso-area)")):
+    fig, axes = plt.subplots(1, 3, figsize=(15, 3.8), sharey=True)
+    panels = (("ratios", "optimized (whole chip)"), ("ratios_iso_area", "optimized (iso-area)"),
+              ("ratios_min_area", "optimized (min area, not slower)"))
+    for ax, (rkey, title) in zip(axes, panels):
         width = 0.8 / len(keys)
         for k, key in enumerate(keys):
             ax.bar([i + k * width for i in range(len(rows))], [r[rkey][key] for r in rows], width, label=key)
@@ -94,7 +132,7 @@ def plot(rows: list[dict], path: Path) -> None:
         ax.set_xticks([i + 0.4 - width / 2 for i in range(len(rows))], [r["model"] for r in rows], rotation=20)
         ax.set_title(f"{title} vs naive (>1: better)")
     axes[0].set_ylabel("ratio")
-    axes[1].legend(fontsize=8)
+    axes[-1].legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
 
@@ -105,7 +143,13 @@ def main(argv=None) -> int:
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--out", default="build/mapping")
     p.add_argument("--plot", default=str(REPO / "docs/img/mapping_speedup.png"))
+    p.add_argument("--table-only", action="store_true", help="re-render the table and plot from <out>/mapping_results.json")
     args = p.parse_args(argv)
+    if args.table_only:
+        rows = json.loads((Path(args.out) / "mapping_results.json").read_text())
+        plot(rows, Path(args.plot))
+        print(markdown(rows, args.batch))
+        return 0
     from pimsim.spec.arch import load_arch
     from tqdm import tqdm
 
