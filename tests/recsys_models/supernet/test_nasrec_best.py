@@ -56,6 +56,8 @@ def test_builds_and_trains_one_step(name):
 def exported(tmp_path_factory):
     """All six exported once (checked against onnxruntime inside export_subnet_onnx) and compiled once."""
     out = tmp_path_factory.mktemp("nasrec_best")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # session fixtures run before the function-scoped one_torch_thread (conftest.py)
     results = {}
     for name in NASREC_BEST:
         onnx_path = export_subnet_onnx(mixed(nasrec_best(name)), _spec(name), out / f"{name}.onnx", batch=1)
@@ -64,6 +66,7 @@ def exported(tmp_path_factory):
             cmd = [str(Path(sys.executable).with_name("pimcompile")), str(onnx_path), "-o", str(mapping)]
             proc = subprocess.run(cmd, capture_output=True, text=True)
         results[name] = (onnx_path, mapping, proc)
+    torch.set_num_threads(threads)
     return results
 
 
