@@ -20,6 +20,7 @@ def _data_args(p: argparse.ArgumentParser, required: bool = True) -> None:
     p.add_argument("--batch", type=int, default=512, help="rows per batch (NASRec supernet: 512)")
     p.add_argument("--hash-size", type=int, default=10_000, help="rows per embedding table (cap)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=None, help="torch intra-op threads (1 is fastest on a busy host)")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -36,7 +37,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     t.add_argument("--act-bits", default="4,8", help="activation bit-width menu")
     t.add_argument("--dense-widths", default="16,32,64,128,256,512,768,1024", help="dense width menu")
     t.add_argument("--sparse-widths", default="16,32,48,64", help="sparse width menu")
-    t.add_argument("--threads", type=int, default=None, help="torch intra-op threads (1 is fastest on a busy host)")
     t.add_argument("--checkpoint-every", type=int, default=200, metavar="STEPS")
     t.add_argument("-o", "--output", required=True, metavar="SUPERNET.pt")
     e = sub.add_parser("eval", help="inherited-weight log loss of one architecture (head fine-tuned)")
@@ -48,7 +48,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     s.add_argument("--arch", required=True, metavar="ARCH.json|NAME")
     _data_args(s)
     s.add_argument("--epochs", type=int, default=1)
-    s.add_argument("--lr", type=float, default=0.1, help="Adagrad learning rate (NASRec: 0.1-0.2)")
+    s.add_argument("--lr", type=float, default=0.01,
+                   help="Adagrad learning rate (NASRec: 0.1-0.2 on the full data; that diverged on the 10k sample)")
     s.add_argument("-o", "--output", metavar="MODEL.pt", help="save the trained state_dict")
     x = sub.add_parser("export", help="export an architecture's standalone model to ONNX with QDQ precisions")
     x.add_argument("--arch", required=True, metavar="ARCH.json|NAME")
@@ -63,5 +64,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     from recsys_models.supernet import cli_actions as actions
 
+    if getattr(args, "threads", None):
+        import torch
+
+        torch.set_num_threads(args.threads)
     return {"train": actions.train, "eval": actions.evaluate, "standalone": actions.standalone,
             "export": actions.export}[args.action](args)

@@ -54,8 +54,6 @@ def train(args: argparse.Namespace) -> int:
         raise UserError("--weight-bits/--act-bits/--*-widths", str(exc)) from None
     import torch
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     net = Supernet(space, dataset_spec(args.dataset, args.hash_size))
     warmup = args.warmup_steps if args.warmup_steps is not None else args.steps // 5
