@@ -102,6 +102,7 @@ def estimate(ops: list[OpView], value_bits: dict[str, int], inputs: list[str], o
     from compiler.cost.stream import stream_makespan
 
     tm = ArchTiming(arch)
+    _mark_shared_crossbars(ops)
     lat, avail = _latency(ops, value_bits, inputs, outputs, tm)
     slots = _slots(ops, avail, value_bits, arch)
     busy = _busy_per_query(ops, value_bits, inputs, tm)
@@ -110,6 +111,18 @@ def estimate(ops: list[OpView], value_bits: dict[str, int], inputs: list[str], o
     tiles = {op.tile for op in ops if op.kind in ("mvm", "dynamic_mvm")} | {t for t, _, _ in xbars}
     return Estimate(lat, float(busy.get(key, 0.0)), "/".join(str(k) for k in key), len(xbars), len(tiles),
                     stream=lambda b: stream_makespan(ops, value_bits, inputs, outputs, arch, b, slots))
+
+
+def _mark_shared_crossbars(ops) -> None:
+    """Crossbars holding blocks of more than one operator or copy (packing, replicas sharing a crossbar)."""
+    owners: dict[tuple, set] = defaultdict(set)
+    for op in ops:
+        for b in op.blocks:
+            owners[(b["tile"], b["pe"], b["crossbar"])].add((op.name, b.get("replica", 0)))
+    shared = {("xbar",) + k for k, v in owners.items() if len(v) > 1}
+    for op in ops:
+        op.shared_crossbars = shared
+        op._groups = None
 
 
 def _latency(ops, value_bits, inputs, outputs, tm: ArchTiming) -> tuple[int, dict]:
@@ -201,31 +214,51 @@ def _op_finish(op: OpView, entry: int, value_bits, tm: ArchTiming, units: _Units
 
 
 def _crossbar_finish(op: OpView, entry: int, tm: ArchTiming, units: _Units) -> int:
-    p = op.precision
-    write = op.kind == "dynamic_mvm"
     banks = tm.arch.tile.buffer.banks
     finals: dict[int, int] = defaultdict(int)
     psum: dict[int, int] = defaultdict(int)
     fetched: dict[tuple, int] = {}  # one operand fetch per (tile, row range), broadcast on the bus
-    for b in op.current_blocks():
-        bits = b["rows"] * p["input_bits"] * op.m
-        group = (b["tile"], b["row_start"], b["rows"])
-        if write:
-            bits += b["rows"] * b["cols"] * (p.get("weight_bits") or p["input_bits"])
-        if write or group not in fetched:
-            t = units.run(("buf", b["tile"]), entry, tm.buffer_cycles(bits), banks)
-            fetched[group] = units.run(("bus", b["tile"]), t, tm.bus_cycles(bits))
-        t = fetched[group]
-        xb = ("xbar", b["tile"], b["pe"], b["crossbar"])
-        if write:
-            t = units.run(xb, t, b["rows"] * tm.write_row_cycles)
-        t = units.run(xb, t, tm.block_cycles(op.m, p["input_bits"], physical_cols(b), p.get("adc_bits")))
-        finals[b["tile"]] = max(finals[b["tile"]], t)
-        psum[b["tile"]] += b["cols"] * op.m * p["output_bits"]
+    for g in _block_groups(op, tm):
+        if g["write"] or g["fetch"] not in fetched:
+            t = units.run(("buf", g["tile"]), entry, tm.buffer_cycles(g["bits"]), banks)
+            fetched[g["fetch"]] = units.run(("bus", g["tile"]), t, tm.bus_cycles(g["bits"]))
+        t = fetched[g["fetch"]]
+        if g["write_cycles"]:
+            t = units.run(g["unit"], t, g["write_cycles"])
+        t = units.run(g["unit"], t, g["cycles"])
+        finals[g["tile"]] = max(finals[g["tile"]], t)
+        psum[g["tile"]] += g["psum_bits"]
     done = max([t if tile == op.tile else transfer(tm, units, tile, op.tile, psum[tile], t)
                 for tile, t in sorted(finals.items())], default=entry)
     adds = sum(b["cols"] for b in op.current_blocks()) * op.m - op.n * op.m * op.count
     return units.run(("vec", op.tile), done, tm.vector_cycles({"add": adds})) if adds > 0 else done
+
+
+def _block_groups(op: OpView, tm: ArchTiming) -> list[dict]:
+    """The operator's crossbar work for one query, cached on the view.  Blocks that share an operand
+    fetch, have the same duration and sit on crossbars no other block uses run in lock-step, so they
+    are one unit here (exact for the schedule, and far fewer units for spread operators)."""
+    cached = getattr(op, "_groups", None)
+    if cached is not None:
+        return cached
+    p, write = op.precision, op.kind == "dynamic_mvm"
+    groups: dict[tuple, dict] = {}
+    for b in op.current_blocks():
+        bits = b["rows"] * p["input_bits"] * op.m
+        if write:
+            bits += b["rows"] * b["cols"] * (p.get("weight_bits") or p["input_bits"])
+        cycles = tm.block_cycles(op.m, p["input_bits"], physical_cols(b), p.get("adc_bits"))
+        wcyc = b["rows"] * tm.write_row_cycles if write else 0
+        xb = ("xbar", b["tile"], b["pe"], b["crossbar"])
+        fetch = (b["tile"], b["row_start"], b["rows"])
+        lockstep = not write and xb not in op.shared_crossbars
+        key = ("lockstep", op.name, fetch, cycles) if lockstep else ("own", len(groups))
+        g = groups.setdefault(key, {"tile": b["tile"], "fetch": fetch, "bits": bits, "write": write,
+                                    "unit": (("xgroup", op.name) + key[2:]) if lockstep else xb,
+                                    "cycles": cycles, "write_cycles": wcyc, "psum_bits": 0})
+        g["psum_bits"] += b["cols"] * op.m * p["output_bits"]
+    op._groups = list(groups.values())
+    return op._groups
 
 
 def transfer(tm: ArchTiming, units: _Units, src: int, dst: int, bits: int, ready: int) -> int:

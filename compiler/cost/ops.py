@@ -32,6 +32,7 @@ class OpView:
     lookups: int = 1
     dim: int = 1
     storage: str = "dram"
+    shared_crossbars: frozenset | set = frozenset()  # set by the estimator: crossbars of several operators
 
     @property
     def on_crossbars(self) -> bool:

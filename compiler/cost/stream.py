@@ -26,8 +26,12 @@ from compiler.cost.timing import ArchTiming
 def _replica_views(op):
     if not op.on_crossbars or op.replicas == 1:
         return [op]
-    return [replace(op, blocks=[{**b, "replica": 0} for b in op.blocks if b.get("replica", 0) == r])
-            for r in range(op.replicas)]
+    views = [replace(op, blocks=[{**b, "replica": 0} for b in op.blocks if b.get("replica", 0) == r])
+             for r in range(op.replicas)]
+    for r, v in enumerate(views):
+        v.name = f"{op.name}#{r}"  # distinct lock-step units per copy (compiler.cost.estimate._block_groups)
+        v._groups = None
+    return views
 
 
 def stream_makespan(ops, value_bits, inputs, outputs, arch, batch: int, slots: list[int]) -> int:
