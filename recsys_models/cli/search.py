@@ -66,9 +66,9 @@ def main(args: argparse.Namespace) -> int:
                                                                 "metrics": d.metrics} for d in chosen]}
     _write_atomic(out / "summary.json", json.dumps(summary, indent=1, sort_keys=True) + "\n")
     print(report.best_table(chosen), end="")
-    print(f"{len(result.state.evaluated)} candidates ({result.fresh} evaluated now, "
-          f"{result.throughput:.2f} candidates/s); outputs in {out}" + ("" if plotted else " (no plot)"),
-          file=sys.stderr)
+    rate = f"{result.throughput:.2f} candidates/s" if result.fresh else "the rest read back from the history"
+    print(f"{len(result.state.evaluated)} candidates ({result.fresh} evaluated now, {rate}); outputs in {out}"
+          + ("" if plotted else " (no plot)"), file=sys.stderr)
     return 0
 
 

@@ -67,7 +67,9 @@ def pareto_plot(evaluated: list[Evaluated], chosen: list[Evaluated], path: str |
                    s=8, c="0.7", label="evaluated")
         ax.scatter([e.metrics[key] for e in chosen], [e.metrics["log_loss"] for e in chosen],
                    s=24, c="tab:red", label="chosen")
-        ax.set_xscale("log")
+        xs = [e.metrics[key] for e in evaluated if key in e.metrics]
+        if min(xs) > 0 and max(xs) / min(xs) > 10:  # log only when it spans a decade (else unreadable ticks)
+            ax.set_xscale("log")
         ax.set_xlabel(label)
         ax.set_ylabel("log loss (supernet)")
         ax.grid(alpha=0.3)
