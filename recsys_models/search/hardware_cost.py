@@ -10,8 +10,8 @@ the model side needs from the hardware side goes through here:
   with ``compiler.api.compile_onnx`` (strategy ``optimized`` or ``naive``) and
   simulates with ``pimsim.api.simulate``; nothing is estimated here, every
   number comes from the compiler's mapping and the simulator's report;
-- :class:`CostCache`: results keyed by (ONNX graph digest, arch digest,
-  strategy, batch), kept in memory and, optionally, as one JSON file per key
+- :class:`CostCache`: results keyed by (model digest -- the search uses the
+  arch hash incl. precisions --, arch-document digest, strategy, batch), kept in memory and, optionally, as one JSON file per key
   on disk so that worker processes and later runs share them.
 
 A model the compiler cannot map or the simulator cannot run raises; it is
@@ -58,10 +58,6 @@ def arch_digest(doc: dict) -> str:
     return hashlib.sha256(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:16]
 
 
-def file_digest(path: str | Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
-
-
 def _report_metrics(report: Any, mapping: Any) -> dict[str, float]:
     data = report.to_json_dict() if hasattr(report, "to_json_dict") else dict(report)
     missing = [k for k in REPORT_METRICS if k not in data]
@@ -106,7 +102,7 @@ def price_onnx(onnx_path: str | Path, arch_doc: dict, strategy: str = "optimized
 
 
 class CostCache:
-    """Hardware metrics keyed by (graph digest, arch digest, strategy, batch); memory plus optional disk.
+    """Hardware metrics keyed by (model digest, arch digest, strategy, batch); memory plus optional disk.
 
     The disk layer writes one small JSON per key via a temporary file and a
     rename, so concurrent workers never see a half-written entry.
