@@ -152,3 +152,27 @@ def test_sweep_ctrl_c_exits_130_with_a_summary(tmp_path, dlrm_onnx):
     lines = err.decode().strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in err.decode(), err.decode()
     assert lines[0].startswith("error: interrupted: ") and "of 8 points recorded in results.csv" in lines[0]
+
+
+def test_search_ctrl_c_summary(tmp_path, capsys, monkeypatch):
+    """``recsys search`` interrupted after two recorded candidates: exit 130 and one line saying so.
+    (The run itself is replaced by one that records two candidates and is then interrupted: a real
+    search needs a trained supernet, too slow here.)"""
+    from recsys_models.search import runner
+    from recsys_models.search.history import HistoryWriter
+    from tests.robustness.conftest import call
+
+    out = tmp_path / "search"
+
+    def interrupted(opts):
+        with HistoryWriter(out / "history.jsonl", {"seed": 0}) as hist:
+            hist.append("a", 0, {"x": [1]}, {"log_loss": 0.5})
+            hist.append("b", 0, {"x": [2]}, {"log_loss": 0.4})
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "run_search", interrupted)
+    result = call(capsys, "recsys", "search", "--space", "small", "--dataset", "criteo", "-o", out)
+    assert result.code == 130
+    assert result.err.strip() == (f"error: interrupted: 2 candidates recorded in {out / 'history.jsonl'}; "
+                                  "re-run the same command to resume")
+    assert not (out / "summary.json").exists()
