@@ -176,3 +176,25 @@ def test_search_ctrl_c_summary(tmp_path, capsys, monkeypatch):
     assert result.err.strip() == (f"error: interrupted: 2 candidates recorded in {out / 'history.jsonl'}; "
                                   "re-run the same command to resume")
     assert not (out / "summary.json").exists()
+
+
+def test_pimcompile_killed_at_random_moments_never_leaves_a_torn_mapping(tmp_path, dlrm_onnx):
+    """mapping.json and its weights npz are written to a temporary file and renamed: after a SIGKILL
+    at any moment, the previous complete pair (or the new one) is what is on disk, never half a file."""
+    from pimsim.spec.mapping import load_mapping
+
+    (tmp_path / "model.onnx").write_bytes(dlrm_onnx.read_bytes())
+    cmd = [sys.executable, "-c", "import sys; from compiler.cli import main; sys.exit(main())", "model.onnx",
+           "-o", "mapping.json"]
+    first = subprocess.run(cmd, cwd=tmp_path, env=ENV, capture_output=True, timeout=300)
+    assert first.returncode == 0, first.stderr.decode()[-2000:]
+    reference = (tmp_path / "mapping.json").read_bytes(), (tmp_path / "mapping.weights.npz").read_bytes()
+    rng = random.Random(7)
+    for _ in range(4):
+        proc = _popen(cmd, tmp_path)
+        time.sleep(rng.uniform(0.3, 2.5))
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate()
+        now = (tmp_path / "mapping.json").read_bytes(), (tmp_path / "mapping.weights.npz").read_bytes()
+        assert now == reference  # same input, same bytes: old or new, both complete
+        load_mapping(tmp_path / "mapping.json")
