@@ -35,6 +35,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scheduler", metavar="ADDRESS", help="evaluate on a Dask scheduler at tcp://127.0.0.1:PORT")
     p.add_argument("--top", type=int, default=3, help="designs to keep in scalar mode")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed-arch", dest="seed_archs", action="append", default=[], metavar="ARCH.json",
+                   help="start the population with this architecture (NASRec JSON; repeatable)")
     p.add_argument("-o", "--out", required=True, metavar="DIR", help="output directory (history, plots, designs)")
     p.add_argument("--no-designs", action="store_true", help="skip exporting ONNX/mapping of the chosen designs")
 
@@ -48,7 +50,7 @@ def main(args: argparse.Namespace) -> int:
     from recsys_models.search.runner import SearchOptions, oracle_spec, run_search
 
     fields = SearchOptions.__dataclass_fields__
-    opts = SearchOptions(**{k: v for k, v in vars(args).items() if k in fields})
+    opts = SearchOptions(**{k: (tuple(v) if k == "seed_archs" else v) for k, v in vars(args).items() if k in fields})
     try:
         result = run_search(opts)
     except KeyboardInterrupt:

@@ -182,10 +182,19 @@ def _select_parent(sample: list[Evaluated], rank: Callable[[list[Evaluated]], li
 
 
 def regularized_evolution(problem: Problem, scorer: Scorer, cfg: EvolutionConfig, rank=None,
-                          progress=None) -> SearchState:
-    """NASRec's aging evolution; ``rank(sample) -> list[int]`` switches on Pareto parent selection."""
+                          progress=None, initial: Sequence[Candidate] = ()) -> SearchState:
+    """NASRec's aging evolution; ``rank(sample) -> list[int]`` switches on Pareto parent selection.
+
+    ``initial`` candidates (e.g. published architectures) open the population; random ones fill the rest.
+    """
     rng, state, seen = random.Random(cfg.seed), SearchState(), set()
-    init = [c for c in (_draw_new(lambda: problem.sample(rng), problem, seen) for _ in range(cfg.population)) if c]
+    init = []
+    for cand in initial[: cfg.population]:
+        if problem.key(cand) not in seen:
+            seen.add(problem.key(cand))
+            init.append(cand)
+    fill = (_draw_new(lambda: problem.sample(rng), problem, seen) for _ in range(cfg.population - len(init)))
+    init += [c for c in fill if c]
     population = deque(scorer(init, 0, state))
     if progress:
         progress(len(init))

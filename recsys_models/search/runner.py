@@ -39,6 +39,7 @@ class SearchOptions:
     children: int = 8
     sample_size: int = 64
     seed: int = 0
+    seed_archs: tuple[str, ...] = ()
     quantized: bool = True
     strategy: str = "optimized"
     batch: int = 1
@@ -78,6 +79,7 @@ def oracle_spec(opts: SearchOptions, objective: objectives.Objective) -> dict:
 def run_header(opts: SearchOptions, objective: objectives.Objective) -> dict:
     run = {k: v for k, v in asdict(opts).items() if k not in ("out", "top", "workers", "scheduler")}
     run.update(objective=objective.to_json(), supernet_sha=_digest(opts.supernet), hw_space_sha=_digest(opts.hw_space),
+               seed_archs=[_digest(p) for p in opts.seed_archs],
                data=Path(opts.data).name if opts.data else None, supernet=None, hw_space=None)
     return run
 
@@ -103,6 +105,23 @@ def build_problem(opts: SearchOptions):
     space = search_space(opts)
     hw = load_hw_space(opts.hw_space) if opts.hw_space else None
     return CoDesignProblem(space, hw, quantized=opts.quantized)
+
+
+def seed_candidates(opts: SearchOptions, problem) -> list[dict]:
+    """``--seed-arch`` files as candidates (validated against the space; hardware point drawn with the seed)."""
+    import random
+
+    from recsys_models.space import ArchError, arch_to_json, load_arch
+
+    rng, out = random.Random(opts.seed + 1), []
+    for path in opts.seed_archs:
+        try:
+            arch = load_arch(path, problem.space)
+        except ArchError as exc:
+            raise UserError(path, str(exc).removeprefix(f"{path}: ")) from None
+        hw = problem.hw_space.sample(rng) if problem.hw_space else {}
+        out.append({"arch": arch_to_json(arch, problem.space), "hw": hw})
+    return out
 
 
 @dataclass
@@ -137,6 +156,7 @@ def run_search(opts: SearchOptions) -> SearchResult:
     if opts.supernet is None:
         raise UserError("--supernet", "required: candidates are scored by supernet-inherited log loss")
     problem = build_problem(opts)
+    initial = seed_candidates(opts, problem)
     cfg = evolution_config(opts)
     total = cfg.total() if opts.algorithm == "evolution" else (opts.budget or cfg.total())
     Path(opts.out).mkdir(parents=True, exist_ok=True)
@@ -154,7 +174,8 @@ def run_search(opts: SearchOptions) -> SearchResult:
                 rank = None
                 if objective.mode == "pareto":
                     rank = lambda s: objectives.pareto_ranks([objective.vector(e.metrics) for e in s])  # noqa: E731
-                state = engine.regularized_evolution(problem, scorer, cfg, rank=rank, progress=bar.update)
+                state = engine.regularized_evolution(problem, scorer, cfg, rank=rank, progress=bar.update,
+                                                     initial=initial)
             seconds = time.perf_counter() - t0
         finally:
             bar.close()

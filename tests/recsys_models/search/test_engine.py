@@ -185,3 +185,12 @@ def test_infeasible_designs_are_never_chosen():
     items = [engine.Evaluated("a", {}, {"log_loss": 0.1, "infeasible": "x"}, float("inf"), 0),
              engine.Evaluated("b", {}, {"log_loss": 0.5, "latency_ns": 900.0}, 0.49, 0)]
     assert [e.key for e in best_designs(items, obj, 3)] == ["b"]
+
+
+def test_initial_candidates_open_the_population():
+    cfg = EvolutionConfig(population=4, generations=1, children=2, sample_size=2, seed=0)
+    obj = objectives.parse_objective("accuracy")
+    scorer = Scorer(toy.ToyProblem(), lambda cs: [toy.toy_metrics(c) for c in cs], obj.fitness)
+    state = engine.regularized_evolution(toy.ToyProblem(), scorer, cfg, initial=[{"x": list(toy.TARGET)}])
+    assert state.evaluated[0].key == "314152" and state.evaluated[0].fitness == 0.0  # the target itself
+    assert len(state.evaluated) == 6

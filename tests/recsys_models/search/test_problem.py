@@ -90,3 +90,18 @@ def test_candidate_key_embeds_the_space_arch_hash(problem):
 
     cand = problem.sample(random.Random(5))
     assert problem.key(cand).split("-")[0] == arch_hash(arch_from_json(cand["arch"]))
+
+
+def test_seed_arch_outside_the_space_is_named(tmp_path, capsys):
+    """NASRec's published Criteo-Small architecture uses widths (256, 1024, ...) that a 16-wide space lacks."""
+    from recsys_models.data.specs import dataset_spec
+    from recsys_models.supernet.model import Supernet
+    from recsys_models.supernet.train import save_supernet
+
+    ckpt = tmp_path / "small.pt"
+    save_supernet(ckpt, Supernet(get_space("small", dense_widths=(16,), sparse_widths=(16,)),
+                                 dataset_spec("criteo", 100)))
+    seed = REPO / "recsys_models/configs/nasrec/criteo_small.json"
+    code, err = _recsys(capsys, "--space", "small", "--dataset", "criteo", "--supernet", str(ckpt),
+                        "--seed-arch", str(seed), "-o", str(tmp_path / "o"))
+    assert code == 2 and err.startswith(f"error: {seed}: micro[0].dense_in_dims"), err
