@@ -37,8 +37,12 @@ def main(args: argparse.Namespace) -> int:
     from pimsim.api import simulate
     from pimsim.report.text import format_report
 
-    report = simulate(mapping, batch=args.batch, trace_path=args.trace, trace_queries=args.trace_limit,
-                      source=args.mapping)
+    try:
+        report = simulate(mapping, batch=args.batch, trace_path=args.trace, trace_queries=args.trace_limit,
+                          source=args.mapping)
+    except MemoryError:
+        raise SpecError("--batch", f"{args.batch}: the simulation's event arrays do not fit in memory; "
+                                   "use a smaller batch") from None
     if args.json:
         print(json.dumps(report.to_json_dict(), sort_keys=True))
     else:

@@ -180,3 +180,12 @@ def test_bad_infer_inputs(tmp_path, capsys, tiny_mapping, case_id):
     named = "--inputs" if case_id in {"missing_input", "wrong_shape", "wrong_rank", "float_ids", "ids_out_of_range",
                                       "empty_batch"} else str(path)
     assert_clean_error(result, named, outputs=(out,))
+
+
+@pytest.mark.parametrize("option, value", [("--batch", "0"), ("--batch", "-3"), ("--batch", "100000000000"),
+                                           ("--trace-limit", "0")])
+def test_bad_run_options(tmp_path, capsys, tiny_mapping, option, value):
+    """Option values: one line naming the option (10^11 queries would need ~TB of event arrays)."""
+    trace = tmp_path / "t.json"
+    result = call(capsys, "pimsim", "run", tiny_mapping, option, value, "--trace", trace)
+    assert_clean_error(result, option, outputs=(trace,))
