@@ -27,7 +27,7 @@ def counts() -> dict[str, int]:
     optional = {("num_blocks",), ("precision",)}
     return {
         "arch.yaml": len(arch.CASES) + len(arch.RAW) + 2,  # + directory, + through pimcompile --arch
-        "mapping.json": len(mapping._all_cases(base)) + len(mapping.RAW) + 3 + 2 + 1,  # truncations, npz, --arch
+        "mapping.json": len(mapping._all_cases(base)) + len(mapping.RAW) + 3 + 2 + 1 + 4,  # cuts, npz, --arch, options
         "ONNX": len(onnx_cases.PROTO_CASES) + 8 + 8 + 3 + 1 + 2 + 1,  # cut, noise, external, dir, --batch, -o
         "sweep file": len(cfg.SWEEP_CASES) + 3,  # + -o over each input
         "precision policy": len(cfg.POLICY_CASES),
