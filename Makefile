@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed
 DEMO    := build/demo
 BATCH   ?= 1024
 
-.PHONY: demo test install traces clean bench
+.PHONY: demo test install traces clean
 
 $(VPY):
 	$(PY) -m venv $(VENV)
@@ -40,9 +40,6 @@ traces: $(STAMP)
 	$(VENV)/bin/pimcompile $(TRACE_BUILD)/model.onnx -o $(TRACE_BUILD)/mapping.json
 	$(VENV)/bin/pimsim run $(TRACE_BUILD)/mapping.json --batch 4 --trace traces/demo_dlrm_batch4.trace.json > traces/demo_dlrm_batch4.report.txt
 	$(VENV)/bin/pimsim run $(TRACE_BUILD)/mapping.json --batch 4 --json > traces/demo_dlrm_batch4.report.json
-
-bench: $(STAMP)
-	$(VPY) benchmarks/run_all.py
 
 clean:
 	rm -rf build
