@@ -4,7 +4,7 @@
   tests/recsys_models/search/toy.py, killed three times; every finished candidate is in the
   history exactly once, every line parses, and the resumed search ends with exactly the
   candidates of an uninterrupted run (resume is deterministic);
-- sweep: the real ``pimsim sweep`` CLI (compile + simulate per point), killed once mid-way,
+- sweep: the real ``pimsim sweep`` CLI (compile + simulate per point, 16 points), killed once mid-way,
   re-run: every point exactly once, status ok, the table equal to an uninterrupted run's;
 - Ctrl-C (SIGINT): exit 130 and a one-line summary of what is on disk.
 
@@ -105,7 +105,11 @@ def _sweep_cmd(*extra):
 def _prepare(workdir: Path, model: Path) -> None:
     workdir.mkdir()
     (workdir / "model.onnx").write_bytes(model.read_bytes())
-    (workdir / "sweep.yaml").write_text(SWEEP.replace("[6, 8]", "[5, 6, 7, 8]"))
+    text = SWEEP.replace("[6, 8]", "[5, 6, 7, 8]").replace("  pe.crossbar.rows: [64, 128]\n",
+                                                             "  pe.crossbar.rows: [64, 128]\n"
+                                                             "  pe.adc.per_crossbar: [1, 2]\n")
+    assert text.count("\n  pe.") == 3
+    (workdir / "sweep.yaml").write_text(text)  # 4 x 2 x 2 = 16 points
 
 
 def _wait_rows(csv: Path, rows: int, proc, timeout_s: float = 120) -> None:
@@ -123,18 +127,18 @@ def test_sweep_cli_sigkill_then_rerun(tmp_path, dlrm_onnx):
     _prepare(work, dlrm_onnx)
     proc = _popen(_sweep_cmd(), work)
     _wait_rows(work / "results.csv", 2, proc)
-    time.sleep(random.Random(3).uniform(0.0, 0.5))
+    time.sleep(random.Random(3).uniform(0.0, 0.3))
     proc.send_signal(signal.SIGKILL)
     proc.communicate()
     partial = read_results(work / "results.csv")
-    assert 1 <= len(partial) < 8, "kill mid-way for the test to mean anything"
+    assert 1 <= len(partial) < 16, "kill mid-way for the test to mean anything"
     done = subprocess.run(_sweep_cmd(), cwd=work, env=ENV, capture_output=True, timeout=300)
     assert done.returncode == 0, done.stderr.decode()[-2000:]
     rows = read_results(work / "results.csv")
     hashes = [r["point_hash"] for r in rows]
-    assert len(hashes) == 8 == len(set(hashes)) and all(r["status"] == "ok" for r in rows)
+    assert len(hashes) == 16 == len(set(hashes)) and all(r["status"] == "ok" for r in rows)
     raw = (work / "results.csv").read_text().splitlines()
-    assert len(raw) - 1 == 8, "a point journaled twice"
+    assert len(raw) - 1 == 16, "a point journaled twice"
     by_hash = {r["point_hash"]: r for r in partial}
     for r in rows:  # points finished before the kill were kept, not redone
         if r["point_hash"] in by_hash:
@@ -151,7 +155,7 @@ def test_sweep_ctrl_c_exits_130_with_a_summary(tmp_path, dlrm_onnx):
     assert proc.returncode == 130, err.decode()
     lines = err.decode().strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in err.decode(), err.decode()
-    assert lines[0].startswith("error: interrupted: ") and "of 8 points recorded in results.csv" in lines[0]
+    assert lines[0].startswith("error: interrupted: ") and "of 16 points recorded in results.csv" in lines[0]
 
 
 def test_search_ctrl_c_summary(tmp_path, capsys, monkeypatch):
