@@ -5,7 +5,8 @@
 - lookups in a constant 2-D table (Gather axis 0, pim.EmbeddingBag) -> ``embedding``;
 - selections, concatenation, splits, slices, real transposes, im2col -> ``copy``
   (they move bits through the tile buffer);
-- reshapes and Transposes that only move size-1 axes -> ``view`` (free);
+- reshapes, Transposes that only move size-1 axes and Pads of zero width on every side -> ``view`` (free;
+  PyTorch exports of NASRec's Gating/Sum emit ``F.pad`` by 0 when both inputs already have equal width);
 - everything else -> ``vector`` with per-query element-operation counts by class.
 Counts are per query: totals at the compile batch divided by the batch.
 """
@@ -69,7 +70,8 @@ def classify(graph: OpGraph, n: Node) -> tuple[str, dict]:
         if dims is not None:
             return "dynamic_mvm", dims
         return "vector", {"ops": {"mul": per_query(graph, n.outputs[0])}}
-    if n.op_type in VIEW_OPS or (n.op_type == "Transpose" and _moves_only_unit_axes(graph, n)):
+    if (n.op_type in VIEW_OPS or (n.op_type == "Transpose" and _moves_only_unit_axes(graph, n))
+            or (n.op_type == "Pad" and _pads_nothing(graph, n))):
         return "view", {}
     if n.op_type in COPY_OPS:
         return "copy", {"bits_elements": sum(per_query(graph, o) for o in n.outputs if o)}
@@ -85,6 +87,12 @@ def _moves_only_unit_axes(graph: OpGraph, n: Node) -> bool:
     shape = graph.values[n.inputs[0]].shape
     moved = [a for i, a in enumerate(n.attrs["perm"]) if shape[a] != 1]
     return moved == sorted(moved)
+
+
+def _pads_nothing(graph: OpGraph, n: Node) -> bool:
+    """A Pad whose (constant) pads are all zero: the output is the input, bit for bit."""
+    pads = graph.values[n.inputs[1]]
+    return pads.constant and pads.data is not None and not np.any(np.asarray(pads.data))
 
 
 def _product_dims(graph: OpGraph, n: Node) -> dict | None:

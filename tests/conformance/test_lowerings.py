@@ -123,6 +123,20 @@ CASES = [
      {"copy", "vector"}),
     ("pad_edge", [node("Pad", ["x", "p"], ["y"], mode="edge")],
      [("x", F, [2, 3])], [("y", F, [2, 5])], [("p", np.array([0, 1, 0, 1], np.int64))], 20, {"copy"}),
+    # NASRec Gating/Sum zero-pad the narrower input (recsys_search_space.md A.4); pads of zero are a free view
+    ("pad_zero_width_view", [node("Pad", ["x", "p"], ["y"], mode="constant")],
+     [("x", F, [2, 3])], [("y", F, [2, 3])], [("p", np.array([0, 0, 0, 0], np.int64))], 18, {"view"}),
+    ("pad13_constant_value", [node("Pad", ["x", "p", "v"], ["y"], mode="constant")],
+     [("x", F, [2, 3, 4])], [("y", F, [2, 6, 5])],
+     [("p", np.array([0, 1, 0, 0, 2, 1], np.int64)), ("v", np.array(1.5, F))], 13, {"copy"}),
+    ("pad_reflect_negative_axis", [node("Pad", ["x", "p", "", "ax"], ["y"], mode="reflect")],
+     [("x", F, [2, 5])], [("y", F, [2, 8])], [("p", np.array([2, 1], np.int64)), ("ax", np.array([-1], np.int64))],
+     18, {"copy"}),
+    ("pad19_wrap", [node("Pad", ["x", "p"], ["y"], mode="wrap")],
+     [("x", F, [2, 4])], [("y", F, [2, 7])], [("p", np.array([0, 2, 0, 1], np.int64))], 19, {"copy"}),
+    ("pad21_int64_data", [node("Pad", ["x", "p", "v"], ["y"], mode="constant")],
+     [("x", np.int64, [2, 3])], [("y", np.int64, [2, 4])],
+     [("p", np.array([0, 0, 0, 1], np.int64)), ("v", np.array(-1, np.int64))], 21, {"copy"}),
     ("shape_constantofshape_folded",
      [node("Shape", ["x"], ["sh"]), node("ConstantOfShape", ["sh"], ["o"],
                                          value=helper.make_tensor("v", 1, [1], [2.0])),
@@ -210,6 +224,25 @@ def test_custom_embedding_bag(tmp_path):
     (op,) = mapping.operators
     assert (op.kind, op.rows, op.dim, op.lookups) == ("embedding", 6, 3, 2)
 
+
+def test_pad_negative_pads_crop(tmp_path):
+    """Negative pads remove elements (ONNX Pad-18); onnx.reference's np.pad rejects them, so onnxruntime is
+    the reference here."""
+    from compiler.check import onnxruntime_outputs
+
+    nodes = [node("Pad", ["x", "p"], ["y"], mode="constant")]
+    pads = [("p", np.array([0, -1, 0, 2], np.int64))]
+    path = make_model(tmp_path / "m.onnx", nodes, [("x", F, [2, 4])], [("y", F, [2, 5])], pads, 18)
+    from pimsim.spec.arch import load_arch
+
+    arch = load_arch("default")
+    graph, opts = compile_graph(str(path), arch, verify_each=True)
+    mapping, weights = to_mapping(graph, arch, opts)
+    feeds = random_feeds(graph, seed=3)
+    ours = run_ops(mapping.operators, {**weights, **feeds}, ["y"])["y"]
+    ref = onnxruntime_outputs(str(path), feeds, ["y"])["y"]
+    assert ours.shape == ref.shape == (2, 5) and np.max(np.abs(ours - ref)) <= 1e-5
+    assert [op.kind for op in mapping.operators] == ["copy"]
 
 def _abs_then(op, **attrs):
     """Positive inputs for ops with a restricted domain (Log, Sqrt, Reciprocal, Pow's base)."""
