@@ -244,6 +244,23 @@ def test_pad_negative_pads_crop(tmp_path):
     assert ours.shape == ref.shape == (2, 5) and np.max(np.abs(ours - ref)) <= 1e-5
     assert [op.kind for op in mapping.operators] == ["copy"]
 
+@pytest.mark.parametrize("mode, pads_input, message", [
+    ("mirror", False, "node n_Pad: Pad mode 'mirror' is not supported (supported: constant, reflect, edge, wrap)"),
+    ("constant", True, "node n_Pad: Pad with run-time pads (p) is not supported"),
+])
+def test_pad_rejections_name_node_and_reason(tmp_path, mode, pads_input, message):
+    """An unknown mode, or pads computed at run time (the output shape would be a guess), is a one-line error."""
+    from pimsim.spec.arch import load_arch
+    from pimsim.spec.errors import SpecError
+
+    inputs = [("x", F, [2, 3])] + ([("p", np.int64, [4])] if pads_input else [])
+    inits = [] if pads_input else [("p", np.array([0, 1, 0, 1], np.int64))]
+    path = make_model(tmp_path / "m.onnx", [node("Pad", ["x", "p"], ["y"], mode=mode)], inputs,
+                      [("y", F, [2, 5])], inits, 18)
+    with pytest.raises(SpecError) as err:
+        compile_graph(str(path), load_arch("default"))
+    assert message in str(err.value) and "\n" not in str(err.value)
+
 def _abs_then(op, **attrs):
     """Positive inputs for ops with a restricted domain (Log, Sqrt, Reciprocal, Pow's base)."""
     return [node("Abs", ["x"], ["a"]), node("Add", ["a", "eps"], ["p"]), node(op, ["p"], ["y"], **attrs)]

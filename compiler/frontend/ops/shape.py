@@ -32,13 +32,30 @@ def Passthrough(b, node, attrs: dict) -> None:
     if node.op_type == "ConstantOfShape":
         value = np.asarray(attrs.get("value", np.zeros(1, np.float32)))
         kept = {"value": value.reshape(-1).tolist(), "value_dtype": value.dtype.name}
-    if node.op_type == "Pad" and "pads" in attrs:  # opset < 11 attribute form, accepted for robustness
-        raise SpecError(b.path, f"node {node_name(node)}: Pad with a pads attribute (opset < 11) is not supported")
+    if node.op_type == "Pad":
+        _check_pad(b, node, attrs)
     if node.op_type == "Transpose" and "perm" not in kept:
         rank = len(b.graph.values[node.input[0]].shape)
         kept["perm"] = list(reversed(range(rank)))
     b.emit(node.op_type, list(node.input), list(node.output), kept, node_name(node))
 
+
+PAD_MODES = ("constant", "reflect", "edge", "wrap")
+
+
+def _check_pad(b, node, attrs: dict) -> None:
+    """Pads and axes must fold to constants: the output shape (and so the mapping's cost) depends on them."""
+    if "pads" in attrs:  # opset < 11 attribute form
+        raise SpecError(b.path, f"node {node_name(node)}: Pad with a pads attribute (opset < 11) is not supported")
+    mode = attrs.get("mode", "constant")
+    if mode not in PAD_MODES:
+        raise SpecError(b.path, f"node {node_name(node)}: Pad mode {mode!r} is not supported "
+                                f"(supported: {', '.join(PAD_MODES)})")
+    for i, what in ((1, "pads"), (3, "axes")):
+        name = node.input[i] if len(node.input) > i else ""
+        if name and b.const_data(name) is None:
+            raise SpecError(b.path, f"node {node_name(node)}: Pad with run-time {what} ({name}) is not supported: "
+                                    "the output shape must be known at compile time")
 
 def Split(b, node, attrs: dict) -> None:
     kept = {"axis": attrs.get("axis", 0)}
