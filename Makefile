@@ -38,7 +38,7 @@ traces: $(STAMP)
 	mkdir -p $(TRACE_BUILD) traces
 	$(VENV)/bin/recsys export dlrm -o $(TRACE_BUILD)/model.onnx
 	$(VENV)/bin/pimcompile $(TRACE_BUILD)/model.onnx -o $(TRACE_BUILD)/mapping.json
-	$(VENV)/bin/pimsim run $(TRACE_BUILD)/mapping.json --batch 4 --trace traces/demo_dlrm_batch4.trace.json > traces/demo_dlrm_batch4.report.txt
+	$(VENV)/bin/pimsim run $(TRACE_BUILD)/mapping.json --batch 4 --trace traces/demo_dlrm_batch4.trace.json --trace-limit 2 > traces/demo_dlrm_batch4.report.txt
 	$(VENV)/bin/pimsim run $(TRACE_BUILD)/mapping.json --batch 4 --json > traces/demo_dlrm_batch4.report.json
 
 clean:

@@ -91,8 +91,6 @@ def _interrupted_summary(history) -> int:
 
 def _write_atomic(path, text: str) -> None:
     """Temporary file + rename: a search killed while writing its summary leaves the old one, not half a file."""
-    import os
+    from recsys_models.io import atomic_write_text
 
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    atomic_write_text(path, text)

@@ -11,14 +11,13 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
-import os
-import tempfile
 import warnings
 from pathlib import Path
 
 import numpy as np
 
 from recsys_models.errors import UserError
+from recsys_models.io import atomic_path
 
 #: The one opset every export uses (pimcompile accepts 13-21).
 OPSET = 18
@@ -97,14 +96,8 @@ def export_model(model, path, n_int: int, table_sizes, batch: int | None = None,
     path.parent.mkdir(parents=True, exist_ok=True)
     wrapped = _with_sigmoid(model.eval())
     args = example_inputs(n_int, table_sizes, batch or 4)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".onnx")
-    os.close(fd)
-    try:
-        with torch.no_grad():
-            (_export_dynamo if exporter == "dynamo" else _export_torchscript)(wrapped, args, tmp, batch)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    with atomic_path(path, suffix=".onnx") as tmp, torch.no_grad():
+        (_export_dynamo if exporter == "dynamo" else _export_torchscript)(wrapped, args, tmp, batch)
     return path
 
 

@@ -8,11 +8,10 @@ Layout (a plain dict of strings, numbers, lists and tensors)::
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from recsys_models.errors import UserError
+from recsys_models.io import atomic_path
 
 FORMAT = "recsys-checkpoint-v1"
 
@@ -24,16 +23,8 @@ def save_checkpoint(path, model_name: str, model, spec, config: dict, metrics: d
     payload = {"format": FORMAT, "model": model_name, "config": dict(config), "dataset": spec.to_dict(),
                "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
                "metrics": dict(metrics or {})}
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         torch.save(payload, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _load_failure(exc: Exception) -> str:

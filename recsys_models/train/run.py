@@ -8,14 +8,12 @@ Both are written atomically.
 
 from __future__ import annotations
 
-import json
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 from recsys_models.errors import UserError
+from recsys_models.io import atomic_write_json
 
 IN_MEMORY_LIMIT_BYTES = 256 * 1024 * 1024
 
@@ -46,12 +44,7 @@ def _json_safe(value):
 
 
 def _write_json(path: Path, payload: dict) -> None:
-    payload = _json_safe(payload)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(payload, fh, indent=2, sort_keys=True, allow_nan=False)
-        fh.write("\n")
-    os.replace(tmp, path)
+    atomic_write_json(path, _json_safe(payload))
 
 
 def _check_args(args) -> None:
