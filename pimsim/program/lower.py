@@ -3,7 +3,7 @@
 Per operator (home tile ``h``), for one query:
 
 - inputs not yet on a tile that needs them are sent over the NoC
-  (``pimsim.program.resources.xy_route``); graph inputs first cross the chip
+  (``ArchSpec.xy_route``); graph inputs first cross the chip
   I/O link into tile 0;
 - ``mvm`` (and ``dynamic_mvm`` on crossbars written at run time), per crossbar
   block: operand fetch from the tile buffer, bus transfer to the PE, then one
@@ -28,9 +28,8 @@ takes them from the component models).
 
 from __future__ import annotations
 
-from pimsim.engine.events import NO_RESOURCE
 from pimsim.program.costs import Costs, ceil_div
-from pimsim.program.resources import IO_TILE, ResourceTable, xy_route
+from pimsim.program.resources import IO_TILE, ResourceTable
 from pimsim.program.template import Template
 from pimsim.spec.mapping import Mapping
 
@@ -83,7 +82,7 @@ class QueryLowering:
         flits = ceil_div(bits, self.arch.tile.router.flit_bits)
         prev = after
         first = True
-        for a, b in xy_route(self.arch, src, dst):
+        for a, b in self.arch.xy_route(src, dst):
             link = t.task(self.rt.get(("noc_link", a, b)), flits, op, f"{label} {a}->{b}",
                           energy={"router": c.hop_pj(flits)})
             if first:

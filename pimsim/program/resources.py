@@ -58,24 +58,6 @@ class ResourceTable:
         return key[1] if len(key) > 1 and isinstance(key[1], int) else None
 
 
-def xy_route(arch: ArchSpec, src: int, dst: int) -> list[tuple[int, int]]:
-    """Directed links (from_tile, to_tile) of the XY route from ``src`` to ``dst`` (X first, then Y)."""
-    sx, sy = arch.tile_xy(src)
-    dx, dy = arch.tile_xy(dst)
-    cols = arch.chip.mesh_cols
-    hops = []
-    x, y = sx, sy
-    while x != dx:
-        nx = x + (1 if dx > x else -1)
-        hops.append((y * cols + x, y * cols + nx))
-        x = nx
-    while y != dy:
-        ny = y + (1 if dy > y else -1)
-        hops.append((y * cols + x, ny * cols + x))
-        y = ny
-    return hops
-
-
 def instances_on_chip(arch: ArchSpec) -> dict[str, int]:
     """Server count per resource class on the whole chip: the denominator of ``utilization``."""
     mesh_links = 2 * ((arch.chip.mesh_cols - 1) * arch.mesh_rows + arch.chip.mesh_cols * (arch.mesh_rows - 1))

@@ -208,6 +208,23 @@ class ArchSpec(_Strict):
         """Mesh coordinates (x, y) of a tile index (row-major)."""
         return tile % self.chip.mesh_cols, tile // self.chip.mesh_cols
 
+    def xy_route(self, src: int, dst: int) -> list[tuple[int, int]]:
+        """Directed mesh links (from_tile, to_tile) of the X-then-Y (dimension-order) route.
+
+        One definition for the compiler's placement cost and the simulator's NoC model.
+        """
+        (x, y), (dx, dy) = self.tile_xy(src), self.tile_xy(dst)
+        cols, links = self.chip.mesh_cols, []
+        while x != dx:
+            nx = x + (1 if dx > x else -1)
+            links.append((y * cols + x, y * cols + nx))
+            x = nx
+        while y != dy:
+            ny = y + (1 if dy > y else -1)
+            links.append((y * cols + x, ny * cols + x))
+            y = ny
+        return links
+
     def sha256(self) -> str:
         """Hash of the canonical JSON form: names the architecture a mapping was made for."""
         text = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))

@@ -82,3 +82,12 @@ def test_yaml_file_errors(tmp_path):
     top.write_text("- 1\n- 2\n")
     with pytest.raises(SpecError, match="expected a mapping"):
         load_arch(top)
+
+
+def test_xy_route_goes_x_first_then_y():
+    """default: 8x8 mesh, tile t at (t % 8, t // 8).  9 = (1,1) -> 27 = (3,3): two X hops on row 1
+    (9->10->11), then two Y hops in column 3 (11->19->27)."""
+    arch = load_arch("default")
+    assert arch.xy_route(9, 27) == [(9, 10), (10, 11), (11, 19), (19, 27)]
+    assert arch.xy_route(27, 9) == [(27, 26), (26, 25), (25, 17), (17, 9)]
+    assert arch.xy_route(5, 5) == []
