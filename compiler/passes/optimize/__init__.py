@@ -44,12 +44,13 @@ def optimize(graph, arch, opts):
     opts.notes["adc_lowered_ops"] = match_adc_bits(graph, arch)
     base = {n.name: [dict(b) for b in n.blocks] for n in graph.nodes if n.blocks}
     floor = _floor(graph, arch)
-    guard = _baseline(graph, arch, base, budget)  # None when the baseline does not fit the budget
+    cache: dict = {}  # placement signature -> estimate: candidates often end in the same placement
+    guard = _baseline(graph, arch, base, budget, cache)  # None when the baseline does not fit the budget
     best = guard
     for cap, spread in CANDIDATES:
         _reset(graph, base)
-        notes = _attempt(graph, arch, opts, budget, floor, cap if spread else None, spread)
-        lat, cycles, pj = _score(graph, arch)
+        notes = _attempt(graph, arch, opts, budget, floor, cap if spread else None, spread, cache)
+        lat, cycles, pj = _score(graph, arch, cache)
         # never slower than the baseline placement (in latency or stream time); then least time x energy
         ok = guard is None or (lat <= guard[0] and cycles <= guard[1])
         if ok and (best is None or cycles * pj < best[1] * best[2] * (1 - 1e-6)):
@@ -81,7 +82,7 @@ def _snapshot(graph) -> dict:
     return {n.name: (n.tile, [dict(b) for b in n.blocks], dict(n.shape_info)) for n in graph.nodes}
 
 
-def _baseline(graph, arch, base, budget: int) -> tuple | None:
+def _baseline(graph, arch, base, budget: int, cache: dict) -> tuple | None:
     """The naive placement (with this strategy's precision, ADC bits and dynamic choices): the guard,
     if it fits the budget's tiles and the chip."""
     from types import SimpleNamespace
@@ -95,12 +96,12 @@ def _baseline(graph, arch, base, budget: int) -> tuple | None:
         return None
     if len({n.tile for n in graph.nodes} | {b["tile"] for n in graph.nodes for b in n.blocks}) > budget:
         return None
-    lat, cycles, pj = _score(graph, arch)
+    lat, cycles, pj = _score(graph, arch, cache)
     return (lat, cycles, pj, None, {"placement": "baseline: one copy per operator on its own tiles"},
             _snapshot(graph))
 
 
-def _attempt(graph, arch, opts, budget: int, floor: float, cap, spread: bool) -> dict:
+def _attempt(graph, arch, opts, budget: int, floor: float, cap, spread: bool, cache: dict) -> dict:
     from compiler.cost.ops import views_from_graph
 
     per_tile = arch.tile.pes * arch.pe.crossbars
@@ -114,7 +115,7 @@ def _attempt(graph, arch, opts, budget: int, floor: float, cap, spread: bool) ->
         balance(plans, arch, spare, own_tiles=True, floor=floor, max_tiles_per_copy=cap)
         fixed_groups = {n.name: [{**b, "replica": 0} for b in n.blocks] for n in fixed}
         used = _place_plans(graph, arch, plans, fixed_groups, budget, bits)
-        used = _trim_replicas(graph, arch, plans, fixed_groups, budget, bits, used)
+        used = _trim_replicas(graph, arch, plans, fixed_groups, budget, bits, used, cache)
         notes["placement"] = f"own tiles per operator, NoC-aware ({used} tiles)"
     else:
         used = _dense(graph, arch, notes, opts, plans, fixed, budget, floor, cap)
@@ -133,42 +134,45 @@ def _place_plans(graph, arch, plans, fixed_groups, budget, bits) -> int:
     return place_own_tiles(graph, groups, arch, budget, bits)
 
 
-def _trim_replicas(graph, arch, plans, fixed_groups, budget, bits, used: int) -> int:
+def _trim_replicas(graph, arch, plans, fixed_groups, budget, bits, used: int, cache: dict) -> int:
     """Drop copies the placed mapping cannot use: when the estimated period is set by something else
     (buffer credits, NoC, DRAM), an operator needs only ceil(block time / period) copies.  Kept only if
     the estimate stays within 1 %."""
-    from compiler.cost.estimate import estimate
-    from compiler.cost.ops import views_from_graph
-    from compiler.cost.timing import ArchTiming
-
-    def run() -> float:
-        ops, _ = views_from_graph(graph)
-        return estimate(ops, bits, list(graph.inputs), list(graph.outputs), arch)
-
-    before = run()
+    before = _estimate(graph, arch, cache)[0]
     tm, old = ArchTiming(arch), [p.replicas for p in plans]
     for p in plans:
         p.replicas = min(p.replicas, max(1, ceil_div(p.block_cycles(tm), max(int(before.period_cycles), 1))))
     if [p.replicas for p in plans] == old:
         return used
     trimmed = _place_plans(graph, arch, plans, fixed_groups, budget, bits)
-    if run().makespan_cycles(SCORE_BATCH) <= 1.01 * before.makespan_cycles(SCORE_BATCH):
+    if _estimate(graph, arch, cache)[0].makespan_cycles(SCORE_BATCH) <= 1.01 * before.makespan_cycles(SCORE_BATCH):
         return trimmed
     for p, r in zip(plans, old):
         p.replicas = r
     return _place_plans(graph, arch, plans, fixed_groups, budget, bits)
 
 
-def _score(graph, arch) -> tuple[int, float, float]:
-    """(estimated latency, cycles for SCORE_BATCH queries, energy proxy pJ per query)."""
-    from compiler.cost.energy import energy_proxy_pj
+def _estimate(graph, arch, cache: dict):
+    """(``compiler.cost.estimate`` of the graph as placed now, operator views, value bits), memoised on
+    the placement (home tiles, replicas, blocks): the estimate is a pure function of it."""
     from compiler.cost.estimate import estimate
     from compiler.cost.ops import views_from_graph
 
-    ops, bits = views_from_graph(graph)
-    ins, outs = list(graph.inputs), list(graph.outputs)
-    est = estimate(ops, bits, ins, outs, arch)
-    return est.latency_cycles, est.makespan_cycles(SCORE_BATCH), energy_proxy_pj(ops, bits, ins, outs, arch)
+    key = tuple((n.tile, n.shape_info.get("replicas", 1), n.shape_info.get("implementation"),
+                 tuple(tuple(b.items()) for b in n.blocks)) for n in graph.nodes)
+    if key not in cache:
+        ops, bits = views_from_graph(graph)
+        cache[key] = (estimate(ops, bits, list(graph.inputs), list(graph.outputs), arch), ops, bits)
+    return cache[key]
+
+
+def _score(graph, arch, cache: dict) -> tuple[int, float, float]:
+    """(estimated latency, cycles for SCORE_BATCH queries, energy proxy pJ per query)."""
+    from compiler.cost.energy import energy_proxy_pj
+
+    est, ops, bits = _estimate(graph, arch, cache)
+    return (est.latency_cycles, est.makespan_cycles(SCORE_BATCH),
+            energy_proxy_pj(ops, bits, list(graph.inputs), list(graph.outputs), arch))
 
 
 def _dense(graph, arch, notes, opts, plans, fixed, budget: int, floor: float, cap) -> int:

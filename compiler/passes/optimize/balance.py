@@ -48,10 +48,17 @@ class Plan:
 
     @property
     def crossbars(self) -> int:
-        return self.replicas * sum(pieces(b["cols"], self.spread) for b in self.base)
+        return self.replicas * self.copy_crossbars(self.spread)
 
     def __post_init__(self):
         self._memo: dict = {}
+
+    def copy_crossbars(self, spread: int) -> int:
+        """Crossbars of one copy spread ``spread`` ways (memoised: the greedy asks for it per move)."""
+        key = ("copy", spread)
+        if key not in self._memo:
+            self._memo[key] = sum(pieces(b["cols"], spread) for b in self.base)
+        return self._memo[key]
 
     def period_cycles(self, tm: ArchTiming) -> float:
         key = ("period", self.spread, self.replicas)
@@ -91,10 +98,6 @@ def pieces(cols: int, spread: int) -> int:
     return ceil_div(cols, _width(cols, spread))
 
 
-def _tiles(plans, per_tile: int) -> int:
-    return sum(ceil_div(p.crossbars, per_tile) for p in plans)
-
-
 def _objective(plans, tm, floor: float) -> float:
     """``L + (B - 1) P`` plus each operator's excess over the floor, so that relieving one of several
     equally busy operators counts (otherwise no single move lowers ``P`` and the greedy stalls)."""
@@ -110,36 +113,59 @@ def _objective(plans, tm, floor: float) -> float:
 def balance(plans: list[Plan], arch, capacity: int, own_tiles: bool, floor: float,
             max_tiles_per_copy: int | None = None) -> None:
     """Grow spreads and replicas greedily while they pay off and fit ``capacity`` (crossbars or tiles);
-    ``max_tiles_per_copy`` caps the tiles one copy of an operator may span (its NoC fan-out)."""
+    ``max_tiles_per_copy`` caps the tiles one copy of an operator may span (its NoC fan-out).
+
+    Each step prices every move incrementally: only the moved operator's terms of the objective and
+    of the budget change, so a move costs O(1) instead of a pass over all operators."""
     tm = ArchTiming(arch)
     per_tile = arch.tile.pes * arch.pe.crossbars
 
-    def used() -> int:
-        return _tiles(plans, per_tile) if own_tiles else sum(p.crossbars for p in plans)
+    def cost(p: Plan) -> int:
+        return ceil_div(p.crossbars, per_tile) if own_tiles else p.crossbars
 
     def spans_ok(p: Plan) -> bool:
-        copy = ceil_div(p.crossbars // p.replicas, per_tile)
+        copy = ceil_div(p.copy_crossbars(p.spread), per_tile)
         return max_tiles_per_copy is None or copy <= max(max_tiles_per_copy, ceil_div(len(p.base), per_tile))
 
     while True:
-        j0, best = _objective(plans, tm, floor), None
-        for p in plans:
-            moves = [("replicas", p.replicas + 1)]
-            if p.allow_spread and p.spread < p.max_spread:
-                moves.append(("spread", min(2 * p.spread, p.max_spread)))
-            for attr, value in moves:
-                old = getattr(p, attr)
-                before = p.crossbars
-                setattr(p, attr, value)
-                fits, added = used() <= capacity and spans_ok(p), p.crossbars - before
-                j = _objective(plans, tm, floor)
-                setattr(p, attr, old)
-                gain = (j0 - j) / max(added, 1)
-                if fits and j < j0 * (1 - 1e-9) and (best is None or gain > best[0]):
-                    best = (gain, p, attr, value)
+        best = _best_move(plans, tm, floor, capacity, cost, spans_ok)
         if best is None:
             return
         setattr(best[1], best[2], best[3])
+
+
+def _terms(p: Plan, tm: ArchTiming, floor: float) -> tuple[float, float, float]:
+    """(block time, period, excess over the floor) of one operator: its share of ``_objective``."""
+    own = p.period_cycles(tm)
+    return p.block_cycles(tm), own, max(own - floor, 0.0)
+
+
+def _best_move(plans, tm, floor: float, capacity: int, cost, spans_ok):
+    """(gain per crossbar, plan, attribute, value) of the best move, or None if none pays off and fits."""
+    terms = [_terms(p, tm, floor) for p in plans]
+    j0 = _objective(plans, tm, floor)
+    lat, excess = sum(t[0] for t in terms), sum(t[2] for t in terms)
+    used = sum(cost(p) for p in plans)
+    order = sorted(range(len(plans)), key=lambda i: -terms[i][1])[:2]  # the two busiest operators
+    top = [terms[i][1] for i in order] + [floor, floor]
+    best = None
+    for i, p in enumerate(plans):
+        others = max(floor, top[1] if order and order[0] == i else top[0])
+        moves = [("replicas", p.replicas + 1)]
+        if p.allow_spread and p.spread < p.max_spread:
+            moves.append(("spread", min(2 * p.spread, p.max_spread)))
+        c0, x0 = cost(p), p.crossbars
+        for attr, value in moves:
+            old = getattr(p, attr)
+            setattr(p, attr, value)
+            fits, added = used - c0 + cost(p) <= capacity and spans_ok(p), p.crossbars - x0
+            b, own, ex = _terms(p, tm, floor)
+            setattr(p, attr, old)
+            j = (lat - terms[i][0] + b) + (OBJECTIVE_BATCH - 1) * max(others, own) + (excess - terms[i][2] + ex)
+            gain = (j0 - j) / max(added, 1)
+            if fits and j < j0 * (1 - 1e-9) and (best is None or gain > best[0]):
+                best = (gain, p, attr, value)
+    return best
 
 
 def expand_blocks(plan: Plan) -> list[dict]:
