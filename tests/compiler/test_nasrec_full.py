@@ -77,7 +77,8 @@ def test_export_covers_every_nasrec_operator(nasrec_exports):
     assert {"Pad", "Softmax", "LayerNormalization", "QuantizeLinear", "DequantizeLinear"} <= ops
 
 
-@pytest.mark.parametrize("key", [(n, q) for n, _, q in EXPORTS], ids=[f"{n}{'_int8' if q else ''}" for n, _, q in EXPORTS])
+@pytest.mark.parametrize("key", [(n, q) for n, _, q in EXPORTS],
+                         ids=[f"{n}{'_int8' if q else ''}" for n, _, q in EXPORTS])
 def test_naive_compile_matches_onnxruntime_everywhere(nasrec_exports, key, tmp_path, arch):
     """Every float intermediate of the naive mapping (IR interpreter) equals onnxruntime's within --check's
     tolerance (1e-5 x max(1, |value|)), at batch 3 (symbolic batch fixed by the compiler)."""
