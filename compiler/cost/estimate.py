@@ -71,7 +71,18 @@ class _Units:
         self.busy: dict[tuple, list[list[tuple[int, int]]]] = {}
 
     def run(self, key: tuple, ready: int, dur: int, servers: int = 1) -> int:
-        lanes = self.busy.setdefault(key, [[] for _ in range(servers)])
+        lanes = self.busy.get(key)
+        if lanes is None:
+            lanes = self.busy[key] = [[] for _ in range(servers)]
+        if len(lanes) == 1:  # the common case, and appending when the task goes last (time order)
+            lane = lanes[0]
+            start = _first_gap(lane, ready, dur)
+            if dur > 0:
+                if not lane or lane[-1][0] < start:
+                    lane.append((start, start + dur))
+                else:
+                    bisect.insort(lane, (start, start + dur))
+            return start + dur
         best = None
         for lane in lanes:
             start = _first_gap(lane, ready, dur)
@@ -85,6 +96,8 @@ class _Units:
 
 def _first_gap(lane: list[tuple[int, int]], ready: int, dur: int) -> int:
     """Earliest start >= ready of a ``dur``-long gap in a sorted list of disjoint busy intervals."""
+    if not lane or lane[-1][1] <= ready:
+        return ready
     t = ready
     for k in range(max(bisect.bisect_left(lane, (ready, ready)) - 1, 0), len(lane)):
         a, b = lane[k]

@@ -39,8 +39,13 @@ class OpView:
         return self.kind == "mvm" or (self.kind == "dynamic_mvm" and self.implementation == "crossbar_write")
 
     def current_blocks(self) -> list[dict]:
-        """Blocks of replica 0: the copy one query uses."""
-        return [b for b in self.blocks if b.get("replica", 0) == 0]
+        """Blocks of replica 0: the copy one query uses (kept while ``blocks`` is the same list: the
+        stream estimate asks once per query)."""
+        cached = self.__dict__.get("_current")
+        if cached is None or cached[0] is not self.blocks or cached[1] != len(self.blocks):
+            cached = self._current = (self.blocks, len(self.blocks),
+                                      [b for b in self.blocks if b.get("replica", 0) == 0])
+        return cached[2]
 
     def vector_ops(self) -> dict[str, int]:
         if self.kind == "dynamic_mvm":

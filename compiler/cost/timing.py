@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 from pimsim.spec.units import gbps_to_bits_per_cycle, ns_to_cycles
 
@@ -41,11 +42,14 @@ class ArchTiming:
 
     arch: object
 
+    def __post_init__(self):
+        object.__setattr__(self, "_blocks", {})  # (m, input bits, columns, ADC bits) -> cycles: asked per block
+
     @property
     def clock_mhz(self) -> float:
         return self.arch.clock_mhz
 
-    @property
+    @cached_property
     def read_cycles(self) -> int:
         return ns_to_cycles(self.arch.pe.crossbar.read_latency_ns, self.clock_mhz)
 
@@ -63,13 +67,22 @@ class ArchTiming:
 
     def block_cycles(self, m: int, input_bits: int, physical_cols: int, adc_bits: int | None) -> int:
         """One crossbar block for one query: per input vector and slice, read then convert; one shift-add."""
+        key = (m, input_bits, physical_cols, adc_bits)
+        if key not in self._blocks:
+            self._blocks[key] = self._block_cycles(m, input_bits, physical_cols, adc_bits)
+        return self._blocks[key]
+
+    def _block_cycles(self, m: int, input_bits: int, physical_cols: int, adc_bits: int | None) -> int:
         conversions = ceil_div(physical_cols, self.arch.pe.adc.per_crossbar)
         step = self.read_cycles + self.adc_cycles(conversions, adc_bits)
         return m * self.input_slices(input_bits) * step + 1
 
+    @cached_property
+    def _bank_cycles(self) -> int:
+        return ns_to_cycles(BUFFER_BANK_CYCLE_NS, self.clock_mhz)
+
     def buffer_cycles(self, bits: int) -> int:
-        b = self.arch.tile.buffer
-        return ceil_div(bits, b.width_bits) * ns_to_cycles(BUFFER_BANK_CYCLE_NS, self.clock_mhz) if bits > 0 else 0
+        return ceil_div(bits, self.arch.tile.buffer.width_bits) * self._bank_cycles if bits > 0 else 0
 
     def bus_cycles(self, bits: int) -> int:
         return ceil_div(bits, self.arch.tile.bus_width_bits) if bits > 0 else 0

@@ -44,7 +44,9 @@ class Plan:
 
     @property
     def max_spread(self) -> int:
-        return max(b["cols"] for b in self.base)
+        if "max_spread" not in self._memo:
+            self._memo["max_spread"] = max(b["cols"] for b in self.base)
+        return self._memo["max_spread"]
 
     @property
     def crossbars(self) -> int:
