@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pimsim.engine.events import DEP_FINISH_TO_START, NO_RESOURCE
+from pimsim.engine.events import DEP_FINISH_TO_START, DEP_START_TO_START, NO_RESOURCE
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,12 @@ class TaskProgram:
         Incoming edge count per task.
     succ_ptr : int64[n+1]
         CSR offsets of each task's outgoing edges.
+    succ_mid : int64[n]
+        First start-to-start edge of each task: within a task's range the
+        finish-to-start edges come first (``[succ_ptr[i], succ_mid[i])``), then the
+        start-to-start ones (``[succ_mid[i], succ_ptr[i+1])``), each kind in input order.
+        Only the order *within* a kind matters to the semantics, so the kernel
+        walks one kind's edges without testing every edge's kind.
     succ_task, succ_lag, succ_kind : int32/int64/int8[e]
         Edge target, lag in cycles, and ``DEP_*`` kind, grouped by source task.
     """
@@ -45,6 +51,7 @@ class TaskProgram:
     res_cap: np.ndarray
     npred: np.ndarray
     succ_ptr: np.ndarray
+    succ_mid: np.ndarray
     succ_task: np.ndarray
     succ_lag: np.ndarray
     succ_kind: np.ndarray
@@ -59,7 +66,7 @@ class TaskProgram:
 
 
 def build_program(task_res, task_dur, task_prio, res_cap, edge_src, edge_dst, edge_lag=None, edge_kind=None):
-    """Assemble a :class:`TaskProgram` from flat edge lists (sorted stably by source into CSR).
+    """Assemble a :class:`TaskProgram` from flat edge lists (sorted stably by (source, kind) into CSR).
 
     Raises
     ------
@@ -81,12 +88,16 @@ def build_program(task_res, task_dur, task_prio, res_cap, edge_src, edge_dst, ed
         raise ValueError("task priorities must lie in [0, 2**31)")
     if n >= 1 << 32:
         raise ValueError("at most 2**32 tasks (wait-queue keys pack priority and arrival order in 64 bits)")
-    order = np.argsort(src, kind="stable")
+    if kind.shape[0] and (kind.min() < DEP_FINISH_TO_START or kind.max() > DEP_START_TO_START):
+        raise ValueError("an edge has an unknown kind")
+    order = np.argsort(src * 2 + kind, kind="stable")
     counts = np.bincount(src, minlength=n) if n else np.zeros(0, np.int64)
     succ_ptr = np.zeros(n + 1, np.int64)
     np.cumsum(counts, out=succ_ptr[1:])
+    n_fs = np.bincount(src[kind == DEP_FINISH_TO_START], minlength=n) if n else np.zeros(0, np.int64)
+    succ_mid = succ_ptr[:-1] + n_fs
     npred = np.bincount(dst, minlength=n).astype(np.int32) if n else np.zeros(0, np.int32)
-    return TaskProgram(task_res, task_dur, task_prio, res_cap, npred, succ_ptr,
+    return TaskProgram(task_res, task_dur, task_prio, res_cap, npred, succ_ptr, succ_mid,
                        np.ascontiguousarray(dst[order], dtype=np.int32), np.ascontiguousarray(lag[order]),
                        np.ascontiguousarray(kind[order]))
 

@@ -14,10 +14,10 @@ from pimsim.engine.program import build_program
 from pimsim.engine.reference import simulate_program_reference
 
 
-def random_program(seed: int):
+def random_program(seed: int, max_tasks: int = 40):
     """A random DAG: edges go from lower to higher position in a random permutation (acyclic by construction)."""
     rng = np.random.default_rng(seed)
-    n = int(rng.integers(1, 40))
+    n = int(rng.integers(1, max_tasks))
     n_res = int(rng.integers(1, 5))
     order = rng.permutation(n)
     res = rng.integers(-1, n_res, n)
@@ -45,6 +45,25 @@ def test_kernel_and_twin_give_identical_event_logs(seed):
     np.testing.assert_array_equal(fast["finish_cycles"], slow["finish_cycles"])
     assert fast["events"] == slow["events"]
     assert (fast["finish_cycles"] >= 0).all(), "an acyclic program must run every task"
+
+
+@pytest.mark.parametrize("seed", range(100, 106))
+def test_kernel_and_twin_agree_on_larger_programs(seed):
+    """Hundreds of tasks, so the 4-ary heaps are several levels deep and many tasks wait at once."""
+    prog = random_program(seed, max_tasks=600)
+    fast = simulate_program(prog, log=True)
+    slow = simulate_program_reference(prog, log=True)
+    for a, b in zip(fast["log"], slow["log"]):
+        np.testing.assert_array_equal(a, b)
+    assert fast["events"] == slow["events"]
+
+
+def test_edges_are_grouped_finish_to_start_first_in_input_order():
+    """Task 0's edges given as SS->1, FS->2, SS->3, FS->4: CSR holds 2, 4 (finish-to-start) then 1, 3."""
+    prog = build_program([NO_RESOURCE] * 5, [1] * 5, [0] * 5, [], [0, 0, 0, 0], [1, 2, 3, 4], None,
+                         [DEP_START_TO_START, 0, DEP_START_TO_START, 0])
+    assert prog.succ_task.tolist() == [2, 4, 1, 3]
+    assert (int(prog.succ_ptr[0]), int(prog.succ_mid[0]), int(prog.succ_ptr[1])) == (0, 2, 4)
 
 
 def test_log_is_time_ordered_and_complete():
