@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 
 
 def compile_graph(onnx_path, arch: "ArchSpec", strategy: str = "optimized", precision_policy=None,
-                  batch: int | None = None, verify_each: bool = False, area_budget_mm2: float | None = None):
+                  batch: int | None = None, verify_each: bool = False, area_budget_mm2: float | None = None,
+                  shapes_only: bool = False):
     """Frontend + passes: the placed IR and the options (with report notes)."""
     from compiler.frontend.load import load_graph
     from compiler.passes.pipeline import CompileOptions, run_passes
@@ -31,22 +32,24 @@ def compile_graph(onnx_path, arch: "ArchSpec", strategy: str = "optimized", prec
 
         policy = policy_from_dict(policy, "<precision policy>")
     opts = CompileOptions(strategy=strategy, policy=policy, verify_each=verify_each, area_budget_mm2=area_budget_mm2)
-    graph = load_graph(str(onnx_path), batch)
+    graph = load_graph(str(onnx_path), batch, shapes_only)
     return run_passes(graph, arch, opts), opts
 
 
 def compile_onnx_with_weights(onnx_path, arch: "ArchSpec", strategy: str = "optimized", precision_policy=None,
-                              batch: int | None = None, area_budget_mm2: float | None = None
-                              ) -> tuple["Mapping", dict[str, "np.ndarray"]]:
+                              batch: int | None = None, area_budget_mm2: float | None = None,
+                              shapes_only: bool = False) -> tuple["Mapping", dict[str, "np.ndarray"]]:
     """The mapping and its constant tensors (value name -> array)."""
     from compiler.passes.emit import to_mapping
 
-    graph, opts = compile_graph(onnx_path, arch, strategy, precision_policy, batch, area_budget_mm2=area_budget_mm2)
+    graph, opts = compile_graph(onnx_path, arch, strategy, precision_policy, batch, area_budget_mm2=area_budget_mm2,
+                                shapes_only=shapes_only)
     return to_mapping(graph, arch, opts)
 
 
 def compile_onnx(onnx_path, arch: "ArchSpec", strategy: str = "optimized", precision_policy=None,
-                 batch: int | None = None, weights: bool = True, area_budget_mm2: float | None = None) -> "Mapping":
+                 batch: int | None = None, weights: bool = True, area_budget_mm2: float | None = None,
+                 shapes_only: bool = False) -> "Mapping":
     """Compile an ONNX model for ``arch``.
 
     Parameters
@@ -60,8 +63,10 @@ def compile_onnx(onnx_path, arch: "ArchSpec", strategy: str = "optimized", preci
         :func:`write_compiled`; False drops them (cheaper for cost-only callers)
     area_budget_mm2 : optimized only: chip area the mapping may occupy (tiles, estimated by
         ``compiler.cost.area``); None = the whole chip
+    shapes_only : accept absent external-data files (price a model from its shapes alone)
     """
-    mapping, data = compile_onnx_with_weights(onnx_path, arch, strategy, precision_policy, batch, area_budget_mm2)
+    mapping, data = compile_onnx_with_weights(onnx_path, arch, strategy, precision_policy, batch, area_budget_mm2,
+                                              shapes_only)
     if weights:
         _WEIGHTS[id(mapping)] = (mapping, data)
         while len(_WEIGHTS) > _KEEP_WEIGHTS:  # a sweep compiles thousands: keep only the latest few

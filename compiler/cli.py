@@ -20,6 +20,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--area-budget-mm2", type=float, metavar="MM2", help="area allowed for replication")
     p.add_argument("--report", action="store_true", help="print where each operator went")
     p.add_argument("--check", action="store_true", help="compare the IR interpreter with onnxruntime")
+    p.add_argument("--shapes-only", action="store_true",
+                   help="accept absent external-data files: map a model from its shapes alone")
     add_debug_flag(p)
     return p
 

@@ -53,7 +53,8 @@ def run_cli(args) -> int:
     arch = load_arch(args.arch)
     t0 = time.perf_counter()
     graph, opts = compile_graph(args.model, arch, args.strategy, args.precision, args.batch,
-                                verify_each=args.debug, area_budget_mm2=args.area_budget_mm2)
+                                verify_each=args.debug, area_budget_mm2=args.area_budget_mm2,
+                                shapes_only=args.shapes_only and not args.check)
     _refuse_unmatched_patterns(graph, opts, args.precision)
     mapping, weights = to_mapping(graph, arch, opts)
     seconds = time.perf_counter() - t0

@@ -3,7 +3,8 @@
 Tables stored in external data files (needed above protobuf's 2 GiB limit,
 ``onnx_and_ecosystem.md`` 1.5.3) are never loaded: ``onnx.load(...,
 load_external_data=False)`` gives their shapes and dtypes, which is all the
-mapping needs.  Opsets 13 to 21 of the default domain are accepted.
+mapping needs.  The data files must still be there and long enough (checked
+with ``stat`` only), unless the caller asks for ``shapes_only`` explicitly.  Opsets 13 to 21 of the default domain are accepted.
 """
 
 from __future__ import annotations
@@ -86,22 +87,23 @@ _CACHE: dict[tuple, OpGraph] = {}
 _CACHE_SIZE = 4  # sweeps and the search compile one model for many architectures
 
 
-def load_graph(path: str, batch: int | None = None) -> OpGraph:
+def load_graph(path: str, batch: int | None = None, shapes_only: bool = False) -> OpGraph:
     """The lowered IR of ``path`` at batch ``batch`` (1 when the model's batch is symbolic and none given).
 
     The frontend does not depend on the architecture, so the result is cached per (file, size,
-    modification time, batch) and a fresh copy is returned each time.
+    modification time, batch) and a fresh copy is returned each time.  ``shapes_only`` accepts
+    external-data files that are absent (a mapping needs only shapes); by default they are an error.
     """
     try:
         st = Path(path).stat()
-        key = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns, batch)
+        key = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns, batch, shapes_only)
     except OSError:
         key = None
     if key is not None and key in _CACHE:
         graph = _CACHE[key].clone()
         graph.meta = replace(graph.meta, path=str(path))  # as this caller spelled it
         return graph
-    graph = _load_graph(path, batch)
+    graph = _load_graph(path, batch, shapes_only)
     if key is not None:
         _CACHE[key] = graph.clone()
         while len(_CACHE) > _CACHE_SIZE:
@@ -109,7 +111,7 @@ def load_graph(path: str, batch: int | None = None) -> OpGraph:
     return graph
 
 
-def _load_graph(path: str, batch: int | None) -> OpGraph:
+def _load_graph(path: str, batch: int | None, shapes_only: bool = False) -> OpGraph:
     model = read_model(path)
     opset = model_opset(model, path)
     meta = ModelMeta(path=str(path), sha256=file_sha256(path), name=model.graph.name or Path(path).stem, opset=opset)
@@ -118,7 +120,7 @@ def _load_graph(path: str, batch: int | None) -> OpGraph:
     graph = OpGraph(meta=meta, batch=fixed, values={}, nodes=[], inputs=[], outputs=[])
     b = Builder(graph, path)
     b.opset = opset
-    _check_external_data(model.graph, path)
+    _check_external_data(model.graph, path, require_present=not shapes_only)
     _add_initializers(b, model.graph, path)
     if not model.graph.output:
         raise SpecError(path, "the graph has no outputs: nothing to compile")
@@ -191,8 +193,8 @@ def _check_external_data(graph, path: str, require_present: bool = False) -> Non
     """Each external-data file lies inside the model's directory and, when present, holds the bytes it should.
 
     Only ``stat`` is used: the tables themselves are never read (see the module docstring).  An absent
-    file is allowed on purpose: the mapping needs only shapes, so a sweep can price a multi-GB model
-    without its tables; whatever reads the data (``--check``, ``pimsim infer``) reports it missing.
+    file is an error unless ``require_present`` is False (``pimcompile --shapes-only``: price a multi-GB
+    model whose tables live elsewhere; whatever reads the data later reports it missing).
     """
     import onnx
 
@@ -207,7 +209,8 @@ def _check_external_data(graph, path: str, require_present: bool = False) -> Non
                                   "the model's directory (refused)")
         if not target.exists():
             if require_present:
-                raise SpecError(path, f"initializer {init.name}: external data file {target.name} is missing")
+                raise SpecError(path, f"initializer {init.name}: external data file {target.name} is missing "
+                                      "(--shapes-only compiles from shapes alone)")
             continue
         if not target.is_file():
             raise SpecError(path, f"initializer {init.name}: external data {target.name} is not a file")

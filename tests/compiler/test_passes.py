@@ -10,6 +10,7 @@ from compiler.api import compile_graph, compile_onnx
 from compiler.ir.verify import IRError, verify
 from compiler.passes.emit import to_mapping
 from compiler.passes.tile import tile_matrix
+from pimsim.spec.errors import SpecError
 from tests.compiler.helpers import make_model
 
 F = np.float32
@@ -87,7 +88,8 @@ def test_verifier_catches_broken_graphs(project_models, arch):
 
 
 def test_external_data_tables_are_not_loaded(tmp_path, arch):
-    """A table in an external data file that is then deleted: shapes still compile (the data is never read)."""
+    """A table in an external data file that is then deleted: an error by default; with shapes_only
+    (``pimcompile --shapes-only``) the shapes still compile (the data is never read)."""
     import onnx
     from onnx.external_data_helper import convert_model_to_external_data
 
@@ -99,14 +101,16 @@ def test_external_data_tables_are_not_loaded(tmp_path, arch):
     convert_model_to_external_data(model, location="m.onnx.data", size_threshold=1024)
     onnx.save(model, str(path))
     (tmp_path / "m.onnx.data").unlink()
-    mapping = compile_onnx(path, arch)
+    with pytest.raises(SpecError, match="external data file m.onnx.data is missing"):
+        compile_onnx(path, arch)
+    mapping = compile_onnx(path, arch, shapes_only=True)
     (op,) = mapping.operators
     assert (op.op_type, op.kind, op.rows, op.dim, op.lookups) == ("pim.EmbeddingBag", "embedding", 5000, 16, 3)
 
 
 def test_table_over_2gib_in_absent_external_file(tmp_path, arch):
     """A 40M x 16 float32 table (2.56 GB, over protobuf's 2 GiB limit) referenced from an external file that
-    does not exist: compiled from shapes alone.  At 8 bits it is 40e6 * 16 = 640 MB of embedding storage,
+    does not exist: compiled from shapes alone (shapes_only).  At 8 bits it is 40e6 * 16 = 640 MB of embedding storage,
     placed in DRAM on the default architecture."""
     import onnx
     from onnx import TensorProto
@@ -120,7 +124,7 @@ def test_table_over_2gib_in_absent_external_file(tmp_path, arch):
         table.external_data.add(key=key, value=value)
     model.graph.initializer.append(table)
     onnx.save(model, str(path))
-    graph, opts = compile_graph(str(path), arch, strategy="naive", verify_each=True)
+    graph, opts = compile_graph(str(path), arch, strategy="naive", verify_each=True, shapes_only=True)
     mapping, weights = to_mapping(graph, arch, opts)
     (op,) = mapping.operators
     assert (op.kind, op.rows, op.dim, op.lookups, op.storage) == ("embedding", 40_000_000, 16, 2, "dram")

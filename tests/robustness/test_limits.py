@@ -6,7 +6,7 @@ The full-size case (2.56 GB of tables, over protobuf's 2 GiB limit) is
 benchmarks/large_model_compile.py; its figures are in docs/robustness.md.  Related tests that
 live with the compiler: tests/compiler/test_bad_input.py (crossbars needed vs available; tables
 over on-chip capacity without DRAM) and tests/compiler/test_passes.py (a 2.56 GB table in an
-absent external file).
+absent external file, compiled with shapes_only).
 """
 
 from __future__ import annotations

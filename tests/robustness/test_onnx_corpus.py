@@ -123,13 +123,18 @@ def _external(tmp_path: Path) -> Path:
 
 
 def test_external_data_missing(tmp_path, capsys):
-    """pimcompile maps from shapes alone, so an absent data file is allowed for the mapping (by design,
-    tests/compiler/test_passes.py::test_external_data_tables_are_not_loaded); reading the numbers
-    (``--check`` against onnxruntime) must then fail with one line naming the model."""
+    """An absent external-data file is an error, with or without --check; only the explicit
+    --shapes-only compiles from shapes alone (tests/compiler/test_passes.py), and --check then still
+    needs the numbers."""
     path = _external(tmp_path)
     (tmp_path / "tiny.data").unlink()
     out = tmp_path / "mapping.json"
+    line = assert_clean_error(call(capsys, "pimcompile", path, "-o", out), str(path), outputs=(out,))
+    assert "external data file tiny.data is missing" in line
     assert_clean_error(call(capsys, "pimcompile", path, "--check", "-o", out), str(path), outputs=(out,))
+    assert_clean_error(call(capsys, "pimcompile", path, "--check", "--shapes-only", "-o", out), str(path),
+                       outputs=(out,))
+    assert call(capsys, "pimcompile", path, "--shapes-only", "-o", out).code == 0 and out.exists()
 
 
 def test_external_data_truncated(tmp_path, capsys):
