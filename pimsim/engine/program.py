@@ -86,8 +86,8 @@ def build_program(task_res, task_dur, task_prio, res_cap, edge_src, edge_dst, ed
     _check(task_res, task_dur, res_cap, src, dst, lag, n)
     if n and (task_prio.min() < 0 or task_prio.max() >= 1 << 31):
         raise ValueError("task priorities must lie in [0, 2**31)")
-    if n >= 1 << 32:
-        raise ValueError("at most 2**32 tasks (wait-queue keys pack priority and arrival order in 64 bits)")
+    if n >= 1 << 31:
+        raise ValueError("at most 2**31 - 1 tasks (the kernel keeps task ids in int32 queues)")
     if kind.shape[0] and (kind.min() < DEP_FINISH_TO_START or kind.max() > DEP_START_TO_START):
         raise ValueError("an edge has an unknown kind")
     order = np.argsort(src * 2 + kind, kind="stable")

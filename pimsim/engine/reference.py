@@ -15,7 +15,6 @@ from collections import deque
 import numpy as np
 
 from pimsim.engine.events import (
-    DEP_START_TO_START,
     EV_DISPATCH,
     EV_FINISH,
     EV_READY,
@@ -27,14 +26,21 @@ from pimsim.engine.events import (
 )
 from pimsim.engine.program import TaskProgram
 
+_PRIORITY = tuple(EVENT_PRIORITY.tolist())  # a tuple: indexing a NumPy array per event is slow in Python
+
 
 class _Engine:
     def __init__(self, p: TaskProgram, log: bool):
-        self.p = p
         self.res = p.task_res.tolist()
         self.dur = p.task_dur.tolist()
         self.prio = p.task_prio.tolist()
         self.remaining = p.npred.tolist()
+        # Edges as Python lists: finish-to-start ones of task i are succ[ptr[i]:mid[i]], start-to-start ones
+        # succ[mid[i]:ptr[i + 1]] (see TaskProgram.succ_mid).
+        self.ptr = p.succ_ptr.tolist()
+        self.mid = p.succ_mid.tolist()
+        self.succ = p.succ_task.tolist()
+        self.lag = p.succ_lag.tolist()
         self.free = p.res_cap.tolist()
         self.waiting = [[] for _ in self.free]
         self.pending = [False] * len(self.free)
@@ -49,22 +55,19 @@ class _Engine:
         self.log = [] if log else None
 
     def push(self, time: int, kind: int, item: int) -> None:
-        heapq.heappush(self.queue, (time, int(EVENT_PRIORITY[kind]), self.seq, kind, item))
+        heapq.heappush(self.queue, (time, _PRIORITY[kind], self.seq, kind, item))
         self.seq += 1
 
     def record(self, time: int, code: int, task: int) -> None:
         if self.log is not None:
             self.log.append((time, code, task))
 
-    def edges(self, task: int):
-        p = self.p
-        for e in range(int(p.succ_ptr[task]), int(p.succ_ptr[task + 1])):
-            yield int(p.succ_task[e]), int(p.succ_lag[e]), int(p.succ_kind[e])
-
     def notify(self, time: int, task: int, on_start: bool) -> None:
-        for succ, lag, kind in self.edges(task):
-            if (kind == DEP_START_TO_START) != on_start:
-                continue
+        if on_start:
+            first, last = self.mid[task], self.ptr[task + 1]
+        else:
+            first, last = self.ptr[task], self.mid[task]
+        for succ, lag in zip(self.succ[first:last], self.lag[first:last]):
             if lag > 0:
                 self.push(time + lag, EV_SATISFY, succ)
             else:
