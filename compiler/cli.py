@@ -6,11 +6,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from pimsim.spec.cli_support import add_debug_flag, guarded
+from pimsim.spec.cli_support import OneLineParser, add_debug_flag, guarded
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="pimcompile", description="Compile an ONNX recommender model into a crossbar mapping.")
+    p = OneLineParser(prog="pimcompile", description="Compile an ONNX recommender model into a crossbar mapping.")
     p.add_argument("model", help="ONNX file (opset 13-21)")
     p.add_argument("-o", "--output", metavar="MAPPING", help="write mapping.json here")
     p.add_argument("--arch", default="default", metavar="NAME|PATH", help="preset (isaac, default, puma) or an arch.yaml path (default: default)")

@@ -21,6 +21,13 @@ EXIT_INTERNAL = 1
 EXIT_INTERRUPTED = 130
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line (``error: <command>: <problem>``), like every other error."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USAGE, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def add_debug_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--debug", action="store_true", help="show tracebacks instead of one-line errors")
 
@@ -52,7 +59,7 @@ def guarded(entry: Callable[[argparse.Namespace], int], args: argparse.Namespace
 
 def dispatch(prog: str, description: str, subcommands: dict[str, tuple[str, str]], argv: Sequence[str] | None) -> int:
     """Build a parser with one subparser per ``name -> (module, help)`` and run the chosen one."""
-    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser = OneLineParser(prog=prog, description=description)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     modules = {}

@@ -23,6 +23,13 @@ SUBCOMMANDS = {
 }
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """A usage mistake is one line, ``error: <command>: <problem>``, like every other error."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def _guarded(entry, args) -> int:
     try:
         return int(entry(args) or 0)
@@ -45,7 +52,7 @@ def _guarded(entry, args) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="recsys", description="Recommender models for PIM co-design.")
+    parser = _OneLineParser(prog="recsys", description="Recommender models for PIM co-design.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     modules = {}

@@ -83,3 +83,16 @@ def test_recsys_export_unknown_model(tmp_path):
     out = run_cli("recsys", "export", "no_such_model", "-o", "m.onnx", cwd=tmp_path)
     assert_one_line_error(out, "no_such_model")
     assert not (tmp_path / "m.onnx").exists()
+
+
+@pytest.mark.parametrize("tool, args, expected", [
+    ("pimsim", ["run"], "error: pimsim run: the following arguments are required: mapping (see pimsim run --help)"),
+    ("pimsim", ["bogus"], "error: pimsim: argument COMMAND: invalid choice: 'bogus'"),
+    ("pimcompile", ["m.onnx", "--strategy", "fast"], "error: pimcompile: argument --strategy: invalid choice: 'fast'"),
+    ("recsys", ["export", "dlrm"], "error: recsys export: the following arguments are required: -o/--output"),
+])
+def test_usage_mistakes_are_one_line(tmp_path, tool, args, expected):
+    """argparse's own errors follow the same one-line rule as every other error (usage block suppressed)."""
+    out = run_cli(tool, *args, cwd=tmp_path)
+    assert out.returncode == 2
+    assert assert_one_line_error(out).startswith(expected)
