@@ -90,12 +90,12 @@ def build_program(task_res, task_dur, task_prio, res_cap, edge_src, edge_dst, ed
         raise ValueError("at most 2**31 - 1 tasks (the kernel keeps task ids in int32 queues)")
     if kind.shape[0] and (kind.min() < DEP_FINISH_TO_START or kind.max() > DEP_START_TO_START):
         raise ValueError("an edge has an unknown kind")
-    order = np.argsort(src * 2 + kind, kind="stable")
-    counts = np.bincount(src, minlength=n) if n else np.zeros(0, np.int64)
+    key = src * 2 + kind  # (source, kind): each task's finish-to-start edges first
+    order = np.argsort(key, kind="stable")
+    counts = np.bincount(key, minlength=2 * n).reshape(n, 2) if n else np.zeros((0, 2), np.int64)
     succ_ptr = np.zeros(n + 1, np.int64)
-    np.cumsum(counts, out=succ_ptr[1:])
-    n_fs = np.bincount(src[kind == DEP_FINISH_TO_START], minlength=n) if n else np.zeros(0, np.int64)
-    succ_mid = succ_ptr[:-1] + n_fs
+    np.cumsum(counts.sum(axis=1), out=succ_ptr[1:])
+    succ_mid = succ_ptr[:-1] + counts[:, DEP_FINISH_TO_START]
     npred = np.bincount(dst, minlength=n).astype(np.int32) if n else np.zeros(0, np.int32)
     return TaskProgram(task_res, task_dur, task_prio, res_cap, npred, succ_ptr, succ_mid,
                        np.ascontiguousarray(dst[order], dtype=np.int32), np.ascontiguousarray(lag[order]),
