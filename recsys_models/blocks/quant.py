@@ -4,7 +4,9 @@ Model: q = clamp(round(x / scale), -2^(b-1), 2^(b-1) - 1), y = q * scale (round 
 ONNX QuantizeLinear do). Gradient: straight-through where the rounded code round(x / scale) is in range, zero where it was clamped (the usual STE; Bengio et
 al. 2013, arXiv 1308.3432). Weight scale = max|W| / (2^(b-1) - 1), from the (sliced) weight itself, so each bit width
 gets its own scale. Activation scale = an exponential moving average (momentum 0.9) of the batch max|x|, kept
-separately per bit width (``act_absmax[slot, bits]``) and frozen in eval mode. A pair never run in training mode
+separately per bit width (``act_absmax[slot, bits]``) and frozen in eval mode. A recorded range is at least
+``_MIN_SCALE`` (an input that was all zeros in training, e.g. a Dot-Product whose tokens all quantise to 0 and then
+feeds a Sum, records the floor), so 0 means only "never run in training mode". A pair never run in training mode
 (e.g. a precision a short supernet run never drew for that operator) uses the batch's own max|x| in eval mode, and
 refuses to export.
 
@@ -98,9 +100,12 @@ class OpQuant(nn.Module):
         i = self.slots.index(slot)
         if self.training:
             with torch.no_grad():
-                batch = torch.linalg.vector_norm(x.detach(), ord=float("inf"))
+                # floored: an all-zero input (e.g. a Dot-Product whose tokens all round to code 0) is a recorded
+                # range too, and 0 is reserved for "never calibrated"
+                batch = torch.linalg.vector_norm(x.detach(), ord=float("inf")).clamp_min(_MIN_SCALE)
                 old = self.act_absmax[i, bits]
-                self.act_absmax[i, bits] = torch.where(old > 0, EMA_MOMENTUM * old + (1 - EMA_MOMENTUM) * batch, batch)
+                seen = old > _MIN_SCALE  # a floor-only history is replaced by the first non-zero batch, not averaged
+                self.act_absmax[i, bits] = torch.where(seen, EMA_MOMENTUM * old + (1 - EMA_MOMENTUM) * batch, batch)
         absmax = self.act_absmax[i, bits]
         if not self.training and absmax.item() == 0.0:
             # this (operator, bits) pair never ran in training mode: no range was recorded
