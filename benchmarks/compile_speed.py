@@ -11,6 +11,11 @@ figure is ``compile_onnx`` alone for a model already compiled in this process (a
 architectures): the frontend result is reused and only the passes run.
 
     .venv/bin/python benchmarks/compile_speed.py
+    .venv/bin/python benchmarks/compile_speed.py --strategies a.onnx b.onnx   # naive vs optimized only
+
+``--strategies MODEL.onnx ...`` times ``compile_onnx(path, load_arch("default"), strategy=...)`` in-process for
+naive and optimized (best of 3 after a warm-up, frontend cached: the passes alone), the issue-6 optimizer's
+speed targets: demo DLRM optimized < 0.3 s, NASRec-size models < 1 s.
 """
 
 from __future__ import annotations
@@ -70,7 +75,23 @@ def best_of(fn, repeats: int = 3, cold: bool = True) -> float:
     return min(times)
 
 
+def strategies(paths: list[str]) -> int:
+    """Naive vs optimized compile time of each model (in-process, frontend cached)."""
+    from pimsim.spec.arch import load_arch
+
+    from compiler.api import compile_onnx
+
+    arch = load_arch("default")
+    for path in paths:
+        t = {s: best_of(lambda s=s: compile_onnx(path, arch, strategy=s, weights=False), cold=False)
+             for s in ("naive", "optimized")}
+        print(f"{Path(path).name:28s} naive {t['naive']:6.3f} s  optimized {t['optimized']:6.3f} s")
+    return 0
+
+
 def main() -> int:
+    if len(sys.argv) > 2 and sys.argv[1] == "--strategies":
+        return strategies(sys.argv[2:])
     from pimsim.spec.arch import load_arch
 
     from compiler.api import compile_onnx, write_compiled

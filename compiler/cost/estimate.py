@@ -204,8 +204,11 @@ def _slots(ops, avail, value_bits, arch) -> list[int]:
 
 def _op_finish(op: OpView, entry: int, value_bits, tm: ArchTiming, units: _Units) -> int:
     banks = tm.arch.tile.buffer.banks
-    in_bits = sum(value_bits[n] for n in op.inputs if n in value_bits and n not in op.constants)
-    out_bits = sum(value_bits[n] for n in op.outputs)
+    io = op.__dict__.get("_io_bits")
+    if io is None or io[0] is not value_bits:  # asked once per query by the stream estimate
+        io = op._io_bits = (value_bits, sum(value_bits[n] for n in op.inputs if n in value_bits
+                                            and n not in op.constants), sum(value_bits[n] for n in op.outputs))
+    _, in_bits, out_bits = io
     h = op.tile
     if op.kind == "view":
         return entry

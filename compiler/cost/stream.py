@@ -108,7 +108,9 @@ def _deliver(avail_q, name, tile, value_bits, tm, units) -> int:
 
 
 def _run_op(op, view, q, avail, value_bits, tm, units, ready: int) -> int:
-    tiles = sorted({b["tile"] for b in view.current_blocks()}) if view.on_crossbars else [op.tile]
+    tiles = view.__dict__.get("_tiles")
+    if tiles is None:  # the same for every query that uses this copy
+        tiles = view._tiles = sorted({b["tile"] for b in view.current_blocks()}) if view.on_crossbars else [op.tile]
     entry = max([_deliver(avail[q], n, t, value_bits, tm, units) for n in op.inputs if n in avail[q]
                  for t in tiles], default=0)
     entry = max(entry, ready)  # ready includes the buffer credit
