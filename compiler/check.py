@@ -6,13 +6,56 @@ possibly through Slice/Cast/Reshape as DeepCTR-Torch packs ids in a float
 tensor) are uniform integers below the smallest table they index.
 onnxruntime runs with graph optimisations disabled so that it computes the
 model as written (no fused kernels with different rounding).
+
+Quantised models: float sums in a different order differ by ~1e-7 relative,
+and an activation that lands within that of a QuantizeLinear rounding
+boundary (x / scale = k + 0.5) rounds to k on one side and k + 1 on the other.
+One flipped code moves everything downstream by up to one quantisation step
+times the weights (measured: 1.8e-4 on the probability of a 4-bit NASRec-Full
+subnet from a 6e-7 activation difference). So the codes of every activation
+QuantizeLinear are compared with onnxruntime's as they are produced: a code
+exactly one step away whose input is within the float tolerance of the
+boundary between the two codes is a *boundary flip*, and onnxruntime's code
+is used downstream; any other differing code is *unexplained* and fails the
+check, as does an output beyond the float tolerance.
 """
 
 from __future__ import annotations
 
-import numpy as np
+from dataclasses import dataclass
 
-from compiler.ir.interpret import run_ops
+import numpy as np
+from pimsim.spec.semantics import run_op
+
+from compiler.driver import CHECK_TOLERANCE
+
+
+@dataclass
+class CodeStats:
+    """QuantizeLinear codes compared: total, boundary flips, unexplained mismatches (count, first tensor)."""
+
+    codes: int = 0
+    flips: int = 0
+    unexplained: int = 0
+    first_unexplained: str | None = None
+
+    def note_unexplained(self, name: str, count: int) -> None:
+        if count:
+            self.unexplained += count
+            self.first_unexplained = self.first_unexplained or name
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """error: largest |mapping - onnxruntime| over the outputs; scale: largest |onnxruntime output|."""
+
+    error: float
+    scale: float
+    codes: CodeStats
+
+    def passed(self, tolerance: float = CHECK_TOLERANCE) -> bool:
+        return self.codes.unexplained == 0 and self.error <= tolerance * max(1.0, self.scale)
+
 
 PASS_THROUGH = {"Slice", "Cast", "Reshape", "Unsqueeze", "Squeeze", "Flatten", "Identity", "Split", "Transpose",
                 "Concat", "Gather", "pim.EmbeddingBag"}
@@ -64,20 +107,40 @@ def random_feeds(graph, seed: int = 0) -> dict[str, np.ndarray]:
     return feeds
 
 
-def onnxruntime_outputs(onnx_path: str, feeds: dict[str, np.ndarray], outputs: list[str]) -> dict[str, np.ndarray]:
+def onnxruntime_outputs(onnx_path: str, feeds: dict[str, np.ndarray], outputs: list[str],
+                        extra: list[str] = ()) -> dict[str, np.ndarray]:
+    """onnxruntime's ``outputs`` plus the intermediate tensors ``extra`` that exist in the model."""
     import onnxruntime as ort
 
     so = ort.SessionOptions()
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     so.log_severity_level = 3
     try:
-        sess = ort.InferenceSession(onnx_path, so, providers=["CPUExecutionProvider"])
+        model, names = _with_outputs(onnx_path, outputs, extra)
+        sess = ort.InferenceSession(model, so, providers=["CPUExecutionProvider"])
     except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own Fail/InvalidGraph types
         from pimsim.spec.errors import SpecError
 
         raise SpecError(onnx_path, f"--check: onnxruntime cannot load the model: {str(exc).splitlines()[0]}") from None
     wanted = {i.name for i in sess.get_inputs()}
-    return dict(zip(outputs, sess.run(outputs, {k: v for k, v in feeds.items() if k in wanted})))
+    return dict(zip(names, sess.run(names, {k: v for k, v in feeds.items() if k in wanted})))
+
+
+def _with_outputs(onnx_path: str, outputs: list[str], extra: list[str]):
+    """(the model or its serialised copy with ``extra`` intermediates as graph outputs, the names to fetch)."""
+    if not extra:
+        return onnx_path, list(outputs)
+    import onnx
+
+    proto = onnx.shape_inference.infer_shapes(onnx.load(onnx_path))
+    typed = {v.name: v for v in (*proto.graph.value_info, *proto.graph.output)}
+    names, present = list(outputs), {o.name for o in proto.graph.output}
+    for name in extra:
+        if name in typed and name not in names:
+            if name not in present:
+                proto.graph.output.append(typed[name])
+            names.append(name)
+    return proto.SerializeToString(), names
 
 
 def check_against_onnxruntime(onnx_path: str, graph, mapping, weights, seed: int = 0) -> float:
@@ -86,18 +149,65 @@ def check_against_onnxruntime(onnx_path: str, graph, mapping, weights, seed: int
 
 
 def compare_with_onnxruntime(onnx_path: str, graph, mapping, weights, seed: int = 0) -> tuple[float, float]:
-    """(largest absolute difference, largest |onnxruntime output|) over all graph outputs."""
+    """(largest absolute difference, largest |onnxruntime output|) over all graph outputs (see ``run_check``)."""
+    result = run_check(onnx_path, graph, mapping, weights, seed)
+    return result.error, result.scale
+
+
+def run_check(onnx_path: str, graph, mapping, weights, seed: int = 0,
+              tolerance: float = CHECK_TOLERANCE) -> CheckResult:
+    """Run the mapping and onnxruntime on the same seeded inputs; compare quantised codes, then outputs.
+
+    Codes of every activation QuantizeLinear are compared as they are produced (``reconcile_codes``): a code one
+    step away from onnxruntime's where the input sits within float rounding of the rounding boundary is replaced by
+    onnxruntime's, so both sides continue from the same codes; any other mismatch is counted as unexplained.
+    """
     feeds = random_feeds(graph, seed)
-    env = dict(weights)
-    env.update(feeds)
-    ours = run_ops(mapping.operators, env, list(mapping.outputs))
-    theirs = onnxruntime_outputs(onnx_path, feeds, list(mapping.outputs))
+    ops = list(mapping.operators)
+    quantized = [op.outputs[0] for op in ops if op.op_type == "QuantizeLinear" and op.outputs and op.outputs[0]]
+    theirs = onnxruntime_outputs(onnx_path, feeds, list(mapping.outputs), extra=quantized)
+    env = {**weights, **feeds}
+    stats = CodeStats()
+    for op in ops:
+        args = [env[name] if name else None for name in op.inputs]
+        results = run_op(op.op_type, args, dict(op.attrs))
+        for name, res in zip(op.outputs, results, strict=False):
+            if name:
+                env[name] = np.asarray(res)
+        if op.op_type == "QuantizeLinear" and op.outputs[0] in theirs:
+            name = op.outputs[0]
+            env[name] = reconcile_codes(name, args, dict(op.attrs), env[name], theirs[name], tolerance, stats)
     worst, scale = 0.0, 0.0
     for name in mapping.outputs:
-        a, b = np.asarray(ours[name], np.float64), np.asarray(theirs[name], np.float64)
+        a, b = np.asarray(env[name], np.float64), np.asarray(theirs[name], np.float64)
         if a.shape != b.shape:
-            return float("inf"), 0.0
+            return CheckResult(float("inf"), 0.0, stats)
         if a.size:
             worst = max(worst, float(np.max(np.abs(a - b))))
             scale = max(scale, float(np.max(np.abs(b))))
-    return worst, scale
+    return CheckResult(worst, scale, stats)
+
+
+def reconcile_codes(name: str, args: list, attrs: dict, ours: np.ndarray, theirs: np.ndarray, tolerance: float,
+                    stats: CodeStats) -> np.ndarray:
+    """The codes to continue with after QuantizeLinear ``name`` (``args`` = x, scale, zero point; ``attrs`` its
+    axis): onnxruntime's where ours differ by exactly one step and x is within ``tolerance * max(1, max|x|)`` of
+    the boundary between the two codes (the midpoint of their dequantised values), i.e. where float rounding
+    upstream decided the direction; ours elsewhere (counted as unexplained).
+    """
+    stats.codes += int(ours.size)
+    if ours.shape != theirs.shape or ours.dtype != theirs.dtype:
+        stats.note_unexplained(name, int(ours.size))
+        return ours
+    differ = ours != theirs
+    if not differ.any():
+        return ours
+    x = np.asarray(args[0], np.float64)
+    lo, hi = (run_op("DequantizeLinear", [codes, *args[1:]], attrs)[0].astype(np.float64)
+              for codes in (np.minimum(ours, theirs), np.maximum(ours, theirs)))
+    near = np.abs(x - (lo + hi) / 2) <= tolerance * max(1.0, float(np.max(np.abs(x), initial=0.0)))
+    one_step = np.abs(ours.astype(np.int64) - theirs.astype(np.int64)) == 1
+    explained = differ & one_step & near
+    stats.flips += int(explained.sum())
+    stats.note_unexplained(name, int((differ & ~explained).sum()))
+    return np.where(explained, theirs, ours)
