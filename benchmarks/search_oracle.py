@@ -33,7 +33,8 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=16)
     ap.add_argument("--finetune-steps", type=int, default=100)
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    ap.add_argument("--strategy", choices=("naive", "optimized"), default="naive")
+    ap.add_argument("--strategy", choices=("naive", "optimized"), default="optimized",
+                    help="compiler mapping the hardware oracle prices with (the search default: optimized)")
     args = ap.parse_args()
 
     from recsys_models.search.executor import make_executor
