@@ -13,6 +13,17 @@ def _table(title: str, rows: dict, unit: str, fmt: str = "{:.4g}") -> list[str]:
     return lines
 
 
+def _operator_lines(r) -> list[str]:
+    """One line per operator that takes time; zero-duration ones (views, free reshapes) are counted, not listed."""
+    timed = [(name, s, f) for name, s, f in r.operators if f > s]
+    lines = [f"  {name:<32} {s:>10} .. {f:<10} cycles ({cycles_to_ns(f - s, r.clock_mhz):.6g} ns)"
+             for name, s, f in timed]
+    free = len(r.operators) - len(timed)
+    if free:
+        lines.append(f"  (+{free} operators that take no time: views and other free re-labellings)")
+    return lines
+
+
 def format_report(report) -> str:
     r = report
     lines = [
@@ -33,7 +44,6 @@ def format_report(report) -> str:
         lines += [f"  {name:<32} {busy:>12} cycles {100 * u:8.3f} %" for name, busy, u in r.busiest]
     if r.operators:
         lines += ["", "operators (one query alone):"]
-        for name, s, f in r.operators:
-            lines.append(f"  {name:<32} {s:>10} .. {f:<10} cycles ({cycles_to_ns(f - s, r.clock_mhz):.6g} ns)")
+        lines += _operator_lines(r)
     lines += ["", f"simulated {r.events} events ({r.tasks} tasks) in {r.wall_s:.3f} s"]
     return "\n".join(lines)
