@@ -219,7 +219,8 @@ def _op_finish(op: OpView, entry: int, value_bits, tm: ArchTiming, units: _Units
     elif op.kind == "embedding":
         bits = op.tables * op.lookups * op.dim * op.precision["output_bits"]
         key = ("emb", h) if op.storage == "onchip" else ("emb", "dram")
-        t = units.run(key, entry, tm.embedding_cycles(op.storage, bits))
+        delay, hold = tm.embedding_access(op.storage, bits)
+        t = units.run(key, entry + delay, hold)
         adds = op.tables * (op.lookups - 1) * op.dim
         if adds > 0:
             t = units.run(("vec", h), t, tm.vector_cycles({"add": adds}))
@@ -308,7 +309,7 @@ def _busy_per_query(ops, value_bits, inputs, tm: ArchTiming) -> dict[tuple, floa
                 busy[("xbar", b["tile"], b["pe"], b["crossbar"])] += cyc / r
         elif op.kind == "embedding":
             bits = op.tables * op.lookups * op.dim * op.precision["output_bits"]
-            busy[("emb", op.tile if op.storage == "onchip" else "dram")] += tm.embedding_cycles(op.storage, bits)
+            busy[("emb", op.tile if op.storage == "onchip" else "dram")] += tm.embedding_access(op.storage, bits)[1]
         elif op.kind in ("vector", "dynamic_mvm"):
             busy[("vec", op.tile)] += tm.vector_cycles(op.vector_ops())
     for link, flits in noc_link_flits(ops, value_bits, inputs, tm.arch).items():

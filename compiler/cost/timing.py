@@ -15,7 +15,8 @@ published sources as the simulator's component models:
   20.7 mW, 20.45 pJ per 256-bit access per CACTI);
 - NoC: ``hops x hop_latency_cycles + ceil(bits / flit_bits)`` (cut-through);
 - chip I/O and DRAM: first-bit latency (1 cycle; ``dram.latency_ns``) plus bits
-  at the link bandwidth.
+  at the link bandwidth; DRAM lookups overlap in the banks, so the channel is held
+  only for the transfer and the latency is a delay before it (as the simulator).
 
 Assumption: one clock (``clock_mhz``) for every digital unit, as in the spec.
 """
@@ -116,6 +117,16 @@ class ArchTiming:
             first = ns_to_cycles(row_ns, self.clock_mhz)
             bw = x.cols * x.cell_bits / first
         return first + math.ceil(bits / bw) if bits else 0
+
+    def embedding_access(self, storage: str, bits: int) -> tuple[int, int]:
+        """(delay, occupancy): DRAM holds its channel only for the transfer (bank parallelism hides
+        the access latency of back-to-back lookups); an on-chip array is held for the whole read."""
+        total = self.embedding_cycles(storage, bits)
+        if storage != "dram" or not bits:
+            return 0, total
+        bw = gbps_to_bits_per_cycle(self.arch.embedding.dram.bandwidth_gbps, self.clock_mhz)
+        transfer = math.ceil(bits / bw)
+        return total - transfer, transfer
 
 
 def xy_links(arch, src: int, dst: int) -> list[tuple[int, int]]:

@@ -9,6 +9,8 @@ task performs.  Action counts per task are documented where they are used
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 
 from pimsim.components import ComponentSet
@@ -158,6 +160,21 @@ class Costs:
         """Latency of the first bit, then ``bits`` at the storage bandwidth (rows are streamed)."""
         self._check_storage(storage)
         return self.comps.embedding_storage.cycles_for_bits(bits)
+
+    def embedding_access(self, storage: str, rows: int, bits: int) -> tuple[int, int]:
+        """(delay, occupancy) of one lookup: how long before the storage starts delivering, and how
+        long it is held.
+
+        DRAM requests overlap in the banks (bank-level parallelism), so the channel is held only for
+        the transfer, ``ceil(bits / bandwidth)``, and the access latency is a delay before it;
+        back-to-back lookups are then limited by bandwidth, not by latency.  An on-chip ReRAM array
+        in memory mode is held for the whole read, latency included.
+        """
+        total = self.embedding_cycles(storage, rows, bits)
+        if storage != "dram" or not bits:
+            return 0, total
+        transfer = math.ceil(bits / self.comps.embedding_storage.bandwidth_bits_per_cycle)
+        return total - transfer, transfer
 
     def embedding_pj(self, storage: str, rows: int, bits: int) -> float:
         self._check_storage(storage)

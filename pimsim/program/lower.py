@@ -169,8 +169,9 @@ class QueryLowering:
         rows = op.tables * op.lookups
         bits = rows * op.dim * op.precision.output_bits
         key = ("embedding_storage", op.tile) if op.storage == "onchip" else ("embedding_storage", "dram")
-        rd = t.task(self.rt.get(key), c.embedding_cycles(op.storage, rows, bits), oi, f"lookup {rows} rows",
-                    after=[entry], energy={"embedding_storage": c.embedding_pj(op.storage, rows, bits)})
+        delay, hold = c.embedding_access(op.storage, rows, bits)
+        rd = t.task(self.rt.get(key), hold, oi, f"lookup {rows} rows", after=[entry], lag=delay,
+                    energy={"embedding_storage": c.embedding_pj(op.storage, rows, bits)})
         adds = op.tables * (op.lookups - 1) * op.dim
         if adds > 0:
             rd = t.task(self.rt.get(("vector_unit", op.tile)), c.vector_cycles({"add": adds}), oi, "pool",
