@@ -138,6 +138,7 @@ def _trim_replicas(graph, arch, plans, fixed_groups, budget, bits, used: int, ca
     """Drop copies the placed mapping cannot use: when the estimated period is set by something else
     (buffer credits, NoC, DRAM), an operator needs only ceil(block time / period) copies.  Kept only if
     the estimate stays within 1 %."""
+    _sync_replicas(plans)  # the estimate reads each node's replica count: price the copies placed
     before = _estimate(graph, arch, cache)[0]
     tm, old = ArchTiming(arch), [p.replicas for p in plans]
     for p in plans:
@@ -145,11 +146,18 @@ def _trim_replicas(graph, arch, plans, fixed_groups, budget, bits, used: int, ca
     if [p.replicas for p in plans] == old:
         return used
     trimmed = _place_plans(graph, arch, plans, fixed_groups, budget, bits)
+    _sync_replicas(plans)
     if _estimate(graph, arch, cache)[0].makespan_cycles(SCORE_BATCH) <= 1.01 * before.makespan_cycles(SCORE_BATCH):
         return trimmed
     for p, r in zip(plans, old):
         p.replicas = r
+    _sync_replicas(plans)
     return _place_plans(graph, arch, plans, fixed_groups, budget, bits)
+
+
+def _sync_replicas(plans) -> None:
+    for p in plans:
+        p.node.shape_info["replicas"] = p.replicas
 
 
 def _estimate(graph, arch, cache: dict):
