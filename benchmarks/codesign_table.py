@@ -91,11 +91,11 @@ NOTES = """## Caveats (read before quoting any number)
   significant; the hardware columns are deterministic.
 - The supernet and both searches run at toy budgets (see above), far from NASRec's 2,048 candidates; the searched
   architectures are therefore weak, and the ratios show what the toolchain measures, not what the method can reach.
-- Only NASRec-Small (FC, Dot-Product, EFC) is used: at the time of writing the compiler rejects ONNX `Pad`, which the
-  Gating and Sum operators of NASRec-Full export to, so nearly every Full candidate would be infeasible.
-- The co-design search scores its candidates with the compiler's naive mapping (`search_strategy` in the budget
-  line): the optimized mapping took tens of CPU-seconds per candidate when this was generated. The chosen design is
-  then mapped with the optimized strategy for its row, so the search did not see the mapping it is reported with.
+- Only NASRec-Small (FC, Dot-Product, EFC) is used, to keep the regeneration within minutes on two cores (its
+  supernet trains about 2.3x faster than NASRec-Full's; docs/performance.md). NASRec-Full subnets compile too
+  (tests/compiler/test_nasrec_full.py).
+- Both searches score their candidates with the mapping they are reported with (`search_strategy` in the budget
+  line).
 - "naive" is the compiler's `strategy="naive"` (uniform precision, no mapping optimisation): our working definition of
   AutoRAC's "naively mapped searched design" (reference D.3 [derived]).
 """
