@@ -130,15 +130,5 @@ class ArchTiming:
 
 
 def xy_links(arch, src: int, dst: int) -> list[tuple[int, int]]:
-    """Directed mesh links of the X-then-Y route from ``src`` to ``dst`` (dimension-order routing)."""
-    (x, y), (dx, dy) = arch.tile_xy(src), arch.tile_xy(dst)
-    cols, links = arch.chip.mesh_cols, []
-    while x != dx:
-        nx = x + (1 if dx > x else -1)
-        links.append((y * cols + x, y * cols + nx))
-        x = nx
-    while y != dy:
-        ny = y + (1 if dy > y else -1)
-        links.append((y * cols + x, ny * cols + x))
-        y = ny
-    return links
+    """Directed mesh links of the X-then-Y route (``ArchSpec.xy_route``, shared with the simulator)."""
+    return arch.xy_route(src, dst)
