@@ -96,6 +96,10 @@ class OpQuant(nn.Module):
     def a(self, x: torch.Tensor, slot: str) -> torch.Tensor:
         if self.precision is None:
             return x
+        return fake_quant(x, self.act_scale(x, slot), self.precision.act_bits)
+
+    def act_scale(self, x: torch.Tensor, slot: str) -> torch.Tensor:
+        """The scale slot ``slot`` quantises ``x`` with (training mode: after updating the slot's range)."""
         bits = self.precision.act_bits
         i = self.slots.index(slot)
         if self.training:
@@ -113,8 +117,7 @@ class OpQuant(nn.Module):
                 raise ValueError(f"activation range of slot {slot!r} at {bits} bits was never calibrated; "
                                  "run the model in training mode on some data before exporting")
             absmax = torch.linalg.vector_norm(x.detach(), ord=float("inf"))  # dynamic range of this batch
-        scale = (absmax / qrange(bits)[1]).clamp_min(_MIN_SCALE)
-        return fake_quant(x, scale, bits)
+        return (absmax / qrange(bits)[1]).clamp_min(_MIN_SCALE)
 
     def copy_ranges_from(self, other: OpQuant) -> None:
         self.act_absmax.copy_(other.act_absmax)

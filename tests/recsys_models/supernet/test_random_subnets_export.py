@@ -6,7 +6,8 @@ projected dense token, so at 4/8-bit activations every token but the dense one q
 pairwise product vanishes), and a Sum/Gating block takes that output as an input. The calibration batch recorded
 max|x| = 0 for that slot, and 0 also meant "never calibrated". Now a recorded range is floored at ``_MIN_SCALE``.
 The expected values come from onnxruntime (basic graph optimisations, as ``verify_quantized`` runs it) against the
-PyTorch forward, within ``verify_quantized``'s tolerance (>= 75 % of rows within 1e-5, every row within 0.1).
+PyTorch forward, within ``verify_quantized``'s tolerance (activation codes equal up to one-step flips at a rounding
+boundary, then >= 75 % of rows within 1e-5 and every row within 0.1).
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ torch = pytest.importorskip("torch")
 from recsys_models.blocks.quant import _MIN_SCALE, OpQuant  # noqa: E402
 from recsys_models.space import OpPrecision, get_space, sample_arch  # noqa: E402
 
-HASH_SIZE = 100  # tiny tables: the export and the check stay ~1-3 s per subnet
+HASH_SIZE = 64  # tiny tables: the export and the check stay ~1-3 s per subnet
 # (space, dataset, sample_arch seed, fixed batch or None): seeds 6/29 are the reported failures; the others add
-# Sum and Gating in the Full space (criteo 3) and both Small-space operators (FC, Dot-Product)
+# Sum and Gating in the Full space (criteo 3) and both Small-space operators (FC, Dot-Product). Small seed 6 at
+# batch 4 has activation codes exactly on rounding boundaries (x / scale = 0.50000006 in PyTorch, one ulp below in
+# onnxruntime), which failed the comparison (88 % of rows equal, max 1) before ``qdq_check`` reconciled codes
 CASES = (("full", "avazu", 6, None), ("full", "avazu", 29, 3), ("full", "criteo", 3, None),
-         ("small", "avazu", 1, None), ("small", "criteo", 3, 2))
+         ("small", "avazu", 1, None), ("small", "criteo", 3, 2), ("small", "avazu", 6, 4))
 FLOORED = {("full", "avazu", 6), ("full", "avazu", 29)}  # an all-zero activation slot, measured (see module doc)
 
 
