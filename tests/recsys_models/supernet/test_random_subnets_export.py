@@ -67,3 +67,23 @@ def test_random_subnet_exports_and_matches_pytorch(space, dataset, seed, batch, 
     assert equal >= 0.75 and worst <= 0.1
     floors = sum(int((m.act_absmax == _MIN_SCALE).sum()) for m in model.modules() if isinstance(m, OpQuant))
     assert (floors > 0) == ((space, dataset, seed) in FLOORED)  # the regression cases really hit the zero slot
+
+
+def test_verify_fails_on_a_wrong_activation_scale(tmp_path):
+    """The ONNX file keeps the exported scale while PyTorch's first quantised slot uses 1.5x its range: codes differ
+    away from rounding boundaries, so the comparison must fail rather than call them flips."""
+    from recsys_models.errors import UserError
+    from recsys_models.supernet import export_subnet_onnx
+    from recsys_models.supernet.model import SubnetModel, resolve_dataset_spec
+    from recsys_models.supernet.onnx_qdq import verify_quantized
+
+    arch = sample_arch(get_space("small"), np.random.default_rng(1))
+    spec = resolve_dataset_spec("avazu", HASH_SIZE)
+    torch.manual_seed(0)
+    model = SubnetModel(arch, spec)
+    path = export_subnet_onnx(arch, spec, tmp_path / "m.onnx", model=model)  # verified: passes as exported
+    quant = next(m for m in model.modules() if isinstance(m, OpQuant) and m.precision is not None)
+    with torch.no_grad():
+        quant.act_absmax.mul_(1.5)
+    with pytest.raises(UserError, match="activation codes differ away from a rounding boundary"):
+        verify_quantized(model, path, spec, None)
