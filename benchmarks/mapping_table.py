@@ -67,8 +67,14 @@ def measure(name: str, onnx: Path, arch, batch: int, out: Path) -> dict:
     return row
 
 
+TIE = 1e-3
+"""Relative slack of "not slower": a few cycles of pipeline fill over a batch (e.g. DeepFM at iso-area:
+589,454 vs 589,481 inferences/s) are a tie, not a loss."""
+
+
 def _smallest_not_slower(onnx, arch, batch: int, naive, naive_tiles: int):
-    """Bisect the fewest tiles whose optimized mapping is not slower than naive (latency and throughput)."""
+    """Bisect the fewest tiles whose optimized mapping is not slower than naive (latency and throughput,
+    within ``TIE``)."""
     from compiler.api import compile_onnx
     from compiler.cost.area import chip_area_mm2
     from pimsim.api import simulate
@@ -80,10 +86,14 @@ def _smallest_not_slower(onnx, arch, batch: int, naive, naive_tiles: int):
         except SpecError:
             return None
         r = simulate(m, batch=batch)
-        fast = (r.latency_ns <= naive.latency_ns and r.throughput_inferences_per_s >= naive.throughput_inferences_per_s)
+        fast = (r.latency_ns <= naive.latency_ns * (1 + TIE)
+                and r.throughput_inferences_per_s >= naive.throughput_inferences_per_s * (1 - TIE))
         return m if fast else None
 
     lo, hi, best = 1, naive_tiles, (naive_tiles, ok(naive_tiles))
+    if best[1] is None:
+        raise SystemExit(f"error: {onnx}: the optimized mapping on naive's {naive_tiles} tiles is slower than naive "
+                         f"by more than {TIE:.1%}: no minimum-area row")
     while lo < hi:
         mid = (lo + hi) // 2
         m = ok(mid)
