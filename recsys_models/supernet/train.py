@@ -148,20 +148,13 @@ def save_supernet(path, supernet: Supernet, metrics: dict | None = None) -> None
 
 def load_supernet(path) -> Supernet:
     """Rebuild a supernet from ``save_supernet``'s checkpoint (eval mode); ``UserError`` if it is not one."""
-    from pathlib import Path
-
     from recsys_models.data.specs import DatasetSpec
     from recsys_models.errors import UserError
     from recsys_models.space.choices import get_space
+    from recsys_models.train.checkpoint import read_payload
 
-    path = Path(path)
-    if not path.is_file():
-        raise UserError(path, "supernet checkpoint not found")
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unpickling failure means "not our checkpoint"
-        raise UserError(path, f"not a readable checkpoint ({type(exc).__name__})") from None
-    if not isinstance(payload, dict) or payload.get("model") != CHECKPOINT_MODEL:
+    payload = read_payload(path, "supernet checkpoint")
+    if payload.get("model") != CHECKPOINT_MODEL:
         raise UserError(path, f"not a supernet checkpoint (model {payload.get('model')!r})")
     cfg = dict(payload["config"])
     space = get_space(cfg.pop("space"), **{k: tuple(v) if isinstance(v, list) else v for k, v in cfg.items()})

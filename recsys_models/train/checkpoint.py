@@ -37,21 +37,32 @@ def _load_failure(exc: Exception) -> str:
     return f"not a torch checkpoint file: {type(exc).__name__}"
 
 
-def load_checkpoint(path):
-    """Rebuild ``(model, payload)`` from a checkpoint; the model is in eval mode."""
-    import torch
+def read_payload(path, what: str = "recsys checkpoint") -> dict:
+    """``torch.load(weights_only=True)`` of a checkpoint file: tensors and plain data only, never code.
 
-    from recsys_models.baselines import build_model
-    from recsys_models.data.specs import DatasetSpec
+    Every failure is a one-line ``UserError`` naming the file (shared by every checkpoint kind).
+    """
+    import torch
 
     path = Path(path)
     if not path.is_file():
-        raise UserError(path, "checkpoint file not found")
+        raise UserError(path, f"{what} not found")
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - any unpickling failure means "not our checkpoint"
-        raise UserError(path, f"not a readable recsys checkpoint ({_load_failure(exc)})") from None
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise UserError(path, f"not a readable {what} ({_load_failure(exc)})") from None
+    if not isinstance(payload, dict):
+        raise UserError(path, f"not a {what} (no mapping of fields at the top level)")
+    return payload
+
+
+def load_checkpoint(path):
+    """Rebuild ``(model, payload)`` from a checkpoint; the model is in eval mode."""
+    from recsys_models.baselines import build_model
+    from recsys_models.data.specs import DatasetSpec
+
+    payload = read_payload(path)
+    if payload.get("format") != FORMAT:
         raise UserError(path, f"not a recsys checkpoint (expected format {FORMAT!r})")
     spec = DatasetSpec.from_dict(payload["dataset"])
     model = build_model(payload["model"], spec.n_int, spec.table_sizes, **payload["config"])
