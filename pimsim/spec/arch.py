@@ -274,6 +274,34 @@ def arch_from_dict(data, path: str) -> ArchSpec:
         raise SpecError(path, validation_message(exc, data)) from None
 
 
+def set_arch_param(data: dict, dotted: str, value) -> None:
+    """Set parameter ``a.b.c`` of a parsed arch document in place; the path must already exist.
+
+    Raises ``KeyError`` naming the first unknown component (or ``dotted`` itself when it names a
+    section rather than a parameter).  Used by sweeps and by anything that derives a variant.
+    """
+    parts = dotted.split(".")
+    cur = data
+    for depth, key in enumerate(parts):
+        if not isinstance(cur, dict) or key not in cur:
+            raise KeyError(".".join(parts[: depth + 1]))
+        if depth == len(parts) - 1:
+            if isinstance(cur[key], dict):
+                raise KeyError(dotted)
+            cur[key] = value
+        else:
+            cur = cur[key]
+
+
+def arch_variant(base: "ArchSpec | str", changes: dict) -> ArchSpec:
+    """``base`` (a spec or a preset/path) with the dotted parameters in ``changes`` set, validated."""
+    spec = base if isinstance(base, ArchSpec) else load_arch(base)
+    data = spec.model_dump(mode="json")
+    for dotted, value in changes.items():
+        set_arch_param(data, dotted, value)
+    return arch_from_dict(data, f"{spec.name} with {changes}")
+
+
 def preset_path(name: str) -> Path:
     return Path(str(resources.files("pimsim.spec.presets").joinpath(f"{name}.yaml")))
 

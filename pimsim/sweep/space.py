@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from pimsim.spec.arch import PRESETS, ArchSpec, arch_from_dict, load_arch, validation_message
+from pimsim.spec.arch import PRESETS, ArchSpec, arch_from_dict, load_arch, set_arch_param, validation_message
 from pimsim.spec.errors import SpecError
 from pimsim.spec.io import read_yaml
 
@@ -187,25 +187,6 @@ def _load_policy(spec: SweepFile, path: str) -> tuple[str | None, str | None]:
     return str(policy.resolve()), hashlib.sha256(policy.read_bytes()).hexdigest()
 
 
-def set_param(data: dict[str, Any], dotted: str, value: Scalar) -> None:
-    """Set ``a.b.c`` in a nested arch dict; the path must already exist there.
-
-    Raises ``KeyError`` naming the first unknown component (or ``dotted`` itself when it
-    names a section rather than a parameter).
-    """
-    parts = dotted.split(".")
-    cur: Any = data
-    for depth, key in enumerate(parts):
-        if not isinstance(cur, dict) or key not in cur:
-            raise KeyError(".".join(parts[: depth + 1]))
-        if depth == len(parts) - 1:
-            if isinstance(cur[key], dict):
-                raise KeyError(dotted)
-            cur[key] = value
-        else:
-            cur = cur[key]
-
-
 def _check_axis_names(spec: SweepFile, base: dict[str, Any], path: str) -> tuple[str, ...]:
     seen: dict[str, str] = {}
     groups = [("fixed", spec.fixed), ("vary", spec.vary)] + [(f"zip[{i}]", g) for i, g in enumerate(spec.zip)]
@@ -215,7 +196,7 @@ def _check_axis_names(spec: SweepFile, base: dict[str, Any], path: str) -> tuple
                 raise SpecError(path, f"{where}.{name}: parameter already given in {seen[name]}")
             seen[name] = where
             try:
-                set_param(copy.deepcopy(base), name, 0)
+                set_arch_param(copy.deepcopy(base), name, 0)
             except KeyError as exc:
                 raise SpecError(path, f"{where}.{name}: {_unknown_reason(base, name, exc.args[0])}") from None
     axes = tuple(spec.vary) + tuple(n for g in spec.zip for n in g)
@@ -268,7 +249,7 @@ def point_hash(workload: Workload, arch_sha256: str, spec: SweepFile, policy_sha
 def _point_arch(base: dict, values: dict[str, Scalar], index: int, path: str) -> ArchSpec:
     data = copy.deepcopy(base)
     for name, value in values.items():
-        set_param(data, name, value)
+        set_arch_param(data, name, value)
     try:
         return ArchSpec.model_validate(data)
     except ValidationError as exc:
@@ -281,7 +262,7 @@ def expand(spec: SweepFile, path: str) -> Sweep:
     base = _load_base(spec, path)
     axes = _check_axis_names(spec, base, path)
     for name, value in spec.fixed.items():
-        set_param(base, name, value)
+        set_arch_param(base, name, value)
     arch_from_dict(base, f"{path}: fixed")  # a bad fixed: value fails once, not per point
     workloads = _load_workloads(spec, path)
     policy_path, policy_sha = _load_policy(spec, path)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 
 import pytest
 
@@ -11,18 +10,7 @@ from pimsim.components.adc_laws import adc_cost
 from pimsim.components.digital import vector_op_energies_pj
 from pimsim.components.memory import _sram_cost
 from pimsim.components.scaling import energy_factor
-from pimsim.spec.arch import arch_from_dict, load_arch
-
-
-def _variant(preset, **changes):
-    doc = copy.deepcopy(load_arch(preset).model_dump(mode="json"))
-    for dotted, value in changes.items():
-        *path, key = dotted.split("__")
-        node = doc
-        for p in path:
-            node = node[p]
-        node[key] = value
-    return arch_from_dict(doc, "test")
+from pimsim.spec.arch import arch_variant, load_arch
 
 
 def test_vector_ops_follow_horowitz_at_45nm():
@@ -74,7 +62,7 @@ def test_dram_embedding_storage():
 def test_onchip_reram_embedding_storage():
     """1 MiB over 64 tiles = 16 KiB per tile = 4 arrays of 128x128x2 bits; per bit read:
     (0.3 mW/16384 x 100 ns + E_adc(2 b)) / 2 bits, with the ISAAC-SAR 2-bit conversion extrapolated."""
-    arch = _variant("default", embedding__location="onchip", embedding__onchip_capacity_bytes=1 << 20)
+    arch = arch_variant("default", {"embedding.location": "onchip", "embedding.onchip_capacity_bytes": 1 << 20})
     emb = build_components(arch).embedding_storage
     assert emb.onchip and "4 arrays/tile" in emb.model_name
     assert 0.1 < emb.energy_pj("read_bit") < 1.0
@@ -85,6 +73,6 @@ def test_onchip_reram_embedding_storage():
 
 def test_dac_doubles_per_bit():
     """MNSIM DAC table from ISAAC: 2-bit DAC 0.332 um^2 / 7.8 uW (reference 1.3)."""
-    dac = build_components(_variant("isaac", pe__dac__bits=2)).dac
+    dac = build_components(arch_variant("isaac", {"pe.dac.bits": 2})).dac
     assert dac.area_um2 == pytest.approx(0.332)
     assert dac.peak_power_mw * 1000 == pytest.approx(7.8, rel=0.01)

@@ -7,7 +7,7 @@ import copy
 import pytest
 import yaml
 
-from pimsim.spec.arch import arch_from_dict, load_arch, preset_path
+from pimsim.spec.arch import arch_from_dict, arch_variant, load_arch, preset_path
 from pimsim.spec.errors import SpecError
 
 
@@ -91,3 +91,16 @@ def test_xy_route_goes_x_first_then_y():
     assert arch.xy_route(9, 27) == [(9, 10), (10, 11), (11, 19), (19, 27)]
     assert arch.xy_route(27, 9) == [(27, 26), (26, 25), (25, 17), (17, 9)]
     assert arch.xy_route(5, 5) == []
+
+
+def test_arch_variant_sets_dotted_params_and_validates():
+    """The one mechanism behind sweeps and preset variants: changed field set, others kept, rules re-checked."""
+    v = arch_variant("isaac", {"pe.adc.bits": 6, "chip.tiles": 84})
+    base = load_arch("isaac")
+    assert (v.pe.adc.bits, v.chip.tiles, v.pe.crossbar.rows) == (6, 84, base.pe.crossbar.rows)
+    with pytest.raises(KeyError, match="pe.adc.colour"):
+        arch_variant("isaac", {"pe.adc.colour": 1})
+    with pytest.raises(KeyError, match="pe.adc"):
+        arch_variant("isaac", {"pe.adc": 1})  # a section, not a parameter
+    with pytest.raises(SpecError, match="pe.crossbar.rows=300: 300: must be a power of two"):
+        arch_variant("isaac", {"pe.crossbar.rows": 300})
