@@ -24,14 +24,14 @@ def tiny_weights(seed: int = 0) -> list[tuple[str, np.ndarray]]:
             ("b", np.zeros(8, F))]
 
 
-def build(nodes, inputs, outputs, initializers=(), opset: int = 20, domains=(), ir_version: int = 9):
+def build(nodes, inputs, outputs, initializers=(), opset: int = 20, domains=(), ir_version: int = 9, name="tiny"):
     """An onnx.ModelProto; ``inputs``/``outputs`` are (name, dtype, shape) with str dims symbolic."""
     from onnx import helper, numpy_helper
 
     def info(n, dtype, shape):
         return helper.make_tensor_value_info(n, helper.np_dtype_to_tensor_dtype(np.dtype(dtype)), shape)
 
-    graph = helper.make_graph(list(nodes), "tiny", [info(*i) for i in inputs], [info(*o) for o in outputs],
+    graph = helper.make_graph(list(nodes), name, [info(*i) for i in inputs], [info(*o) for o in outputs],
                               [numpy_helper.from_array(np.asarray(v), n) for n, v in initializers])
     opsets = [helper.make_opsetid("", opset)] + [helper.make_opsetid(d, 1) for d in domains]
     model = helper.make_model(graph, opset_imports=opsets)
