@@ -76,7 +76,7 @@ def attributes(node) -> dict:
 
 def lower_node(b, node) -> None:
     if b.alias:
-        node = _renamed(node, b.alias)
+        node = renamed_node(node, b.alias)
     key = node.op_type if node.domain in ("", "ai.onnx") else f"{node.domain}::{node.op_type}"
     lowering = LOWERINGS.get(key)
     if lowering is None:
@@ -86,14 +86,17 @@ def lower_node(b, node) -> None:
     lowering(b, node, attributes(node))
 
 
-def _renamed(node, alias: dict[str, str]):
-    """A copy of ``node`` with value names mapped through ``alias`` (unrolled Loop bodies)."""
-    if not any(n in alias for n in list(node.input) + list(node.output)):
+def renamed_node(node, alias: dict[str, str], name: str | None = None):
+    """``node`` with value names mapped through ``alias`` (and renamed to ``name`` if given): a copy,
+    or the node itself when nothing changes.  Used to inline subgraphs (unrolled Loops, If branches)."""
+    if name is None and not any(n in alias for n in list(node.input) + list(node.output)):
         return node
     copy = type(node)()
     copy.CopyFrom(node)
-    for i, name in enumerate(copy.input):
-        copy.input[i] = alias.get(name, name)
-    for i, name in enumerate(copy.output):
-        copy.output[i] = alias.get(name, name)
+    for i, value in enumerate(copy.input):
+        copy.input[i] = alias.get(value, value)
+    for i, value in enumerate(copy.output):
+        copy.output[i] = alias.get(value, value)
+    if name is not None:
+        copy.name = name
     return copy

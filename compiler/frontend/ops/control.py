@@ -18,7 +18,7 @@ from compiler.frontend.ops import node_name
 def If(b, node, attrs: dict) -> None:
     from onnx import numpy_helper
 
-    from compiler.frontend.registry import lower_node
+    from compiler.frontend.registry import lower_node, renamed_node
 
     src = node_name(node)
     cond = b.const_data(node.input[0])
@@ -31,14 +31,7 @@ def If(b, node, attrs: dict) -> None:
     for init in branch.initializer:
         b.add_constant(renamed.get(init.name, init.name), numpy_helper.to_array(init))
     for sub in branch.node:
-        copy = type(sub)()
-        copy.CopyFrom(sub)
-        for i, name in enumerate(copy.input):
-            copy.input[i] = renamed.get(name, name)
-        for i, name in enumerate(copy.output):
-            copy.output[i] = renamed.get(name, name)
-        copy.name = f"{src}/{sub.name or sub.op_type}"
-        lower_node(b, copy)
+        lower_node(b, renamed_node(sub, renamed, f"{src}/{sub.name or sub.op_type}"))
     for inner, outer in zip(branch.output, node.output):
         b.emit("Identity", [renamed.get(inner.name, b.alias.get(inner.name, inner.name))], [outer], {}, src)
 
