@@ -27,7 +27,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sample-size", type=int, default=64, help="tournament sample (NASRec: 64)")
     p.add_argument("--float", dest="quantized", action="store_false",
                    help="no per-operator precision choices (plain NASRec accuracy search)")
-    p.add_argument("--strategy", choices=("optimized", "naive"), default="optimized", help="compiler mapping")
+    p.add_argument("--strategy", choices=("optimized", "naive"), default="optimized",
+                   help="compiler mapping of the exact oracle and of the chosen designs")
+    p.add_argument("--oracle", choices=("composed", "exact"), default="composed",
+                   help="hardware oracle in the loop: composed (per-unit cache, naive units; chosen designs are "
+                        "re-priced exactly) or exact (compile + simulate every candidate) -- see docs/search.md")
     p.add_argument("--batch", type=int, default=1, help="inferences simulated together")
     p.add_argument("--finetune-steps", type=int, default=500, help="logit-layer fine-tuning per subnet (NASRec: 500)")
     p.add_argument("--eval-rows", type=int, help="validation rows used per candidate (default: all)")
@@ -57,17 +61,23 @@ def main(args: argparse.Namespace) -> int:
         return _interrupted_summary(Path(opts.out) / "history.jsonl")
     out = Path(opts.out)
     chosen = report.best_designs(result.state.evaluated, result.objective, opts.top)
-    _write_atomic(out / "best.md", report.best_table(chosen))
     plotted = report.pareto_plot(result.state.evaluated, chosen, out / "pareto.png")
+    exact = {}
     if not args.no_designs and result.objective.needs_hardware:
         spec = oracle_spec(opts, result.objective)
         for i, d in enumerate(chosen[: max(opts.top, 1)]):
-            report.write_design(d, i + 1, out / "designs", spec)
+            exact[d.key] = report.write_design(d, i + 1, out / "designs", spec)[1]
+    table = report.best_table(chosen)
+    if exact:
+        written = [d for d in chosen if d.key in exact]
+        table += report.exact_table(written, [exact[d.key] for d in written], opts.strategy)
+    _write_atomic(out / "best.md", table)
     summary = {"evaluated": len(result.state.evaluated), "fresh": result.fresh, "seconds": result.seconds,
-               "candidates_per_s": result.throughput, "best": [{"key": d.key, "fitness": d.fitness,
-                                                                "metrics": d.metrics} for d in chosen]}
+               "candidates_per_s": result.throughput, "oracle": opts.oracle,
+               "best": [{"key": d.key, "fitness": d.fitness, "metrics": d.metrics,
+                         **({"exact_metrics": exact[d.key]} if d.key in exact else {})} for d in chosen]}
     _write_atomic(out / "summary.json", json.dumps(summary, indent=1, sort_keys=True) + "\n")
-    print(report.best_table(chosen), end="")
+    print(table, end="")
     rate = f"{result.throughput:.2f} candidates/s" if result.fresh else "the rest read back from the history"
     print(f"{len(result.state.evaluated)} candidates ({result.fresh} evaluated now, {rate}); outputs in {out}"
           + ("" if plotted else " (no plot)"), file=sys.stderr)

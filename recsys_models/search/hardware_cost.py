@@ -67,6 +67,7 @@ def _report_metrics(report: Any, mapping: Any) -> dict[str, float]:
     # inferences per second per watt: throughput / (power_mw * 1e-3); no unit module on this side, so spelled out
     out["inferences_per_s_per_w"] = out["throughput_inferences_per_s"] / (out["power_mw"] * 1.0e-3)
     out["crossbars"] = float(_mapping_crossbars(mapping))
+    out["flops"] = float(mapping_macs(mapping))
     return out
 
 
@@ -189,3 +190,102 @@ def pim_forward(mapping_path: str | Path, dense, sparse, ideal: bool = False, va
         chunk = {names[0]: dense[s:s + PIM_BATCH_ROWS], names[1]: sparse[s:s + PIM_BATCH_ROWS]}
         out.append(np.asarray(model.run(chunk)[model.mapping.outputs[0]], dtype=np.float64).reshape(-1))
     return np.concatenate(out) if out else np.zeros(0)
+
+
+# ---------------------------------------------------------------------------
+# Composed oracle: one unit (see ``recsys_models.search.units``) priced alone, then composed
+
+UNIT_STRATEGY = "naive"
+"""Units are always mapped naively: a unit compiled alone with the optimized strategy would spend the whole chip's
+spare crossbars on itself (replicas), which it never gets inside a candidate."""
+
+
+def price_unit(onnx_path: str | Path, arch_doc: dict, batch: int) -> dict[str, float]:
+    """Compile one unit naively for ``arch_doc`` and simulate ``batch`` queries; its cost with the chip I/O split out.
+
+    Returns (per query): ``energy_pj`` (dynamic energy without leakage and without the chip I/O link),
+    ``io_in_pj``/``io_out_pj`` (the I/O link carrying the unit's inputs/outputs), ``entry_cycles`` (first
+    operator start: inputs in through the I/O link and delivered), ``span_cycles`` (first operator start to
+    last operator end), ``exit_cycles`` (last operator end to the result out of the chip), ``period_cycles``
+    (the busiest resource other than the I/O link: busy cycles per server per query), ``io_in_period_cycles``
+    (the I/O link's input direction, per query) and ``crossbars``.
+    """
+    from compiler.api import compile_onnx
+    from pimsim.api import simulate
+
+    arch = arch_from_doc(arch_doc, "arch")
+    try:
+        mapping = compile_onnx(str(onnx_path), arch, strategy=UNIT_STRATEGY, batch=1, weights=False)
+        report = simulate(mapping, batch=batch)
+    except SpecError as exc:
+        raise UserError(exc.path, exc.message) from None
+    return _unit_cost(mapping, report)
+
+
+def _unit_cost(mapping: Any, report: Any) -> dict[str, float]:
+    from pimsim.components import build_components
+
+    io_bit_pj = build_components(mapping.arch).io_link.energy_pj("transfer_bit")
+    bits = {v.name: v.size_bits for v in mapping.values}
+    io_in = sum(bits[n] for n in mapping.inputs) * io_bit_pj
+    io_out = sum(bits[n] for n in mapping.outputs) * io_bit_pj
+    per_query = {k: v / report.batch for k, v in report.energy_breakdown_pj.items()}
+    if abs(per_query.get("io_link", 0.0) - io_in - io_out) > 1e-6 * max(io_in + io_out, 1.0):
+        raise RuntimeError(f"unit {mapping.model.name}: I/O link energy {per_query.get('io_link')} pJ is not its "
+                           f"inputs and outputs ({io_in + io_out} pJ); cannot split it out")
+    spans = [s for s in report.operators if s[2] > s[1]] or report.operators
+    first, last = min(s[1] for s in spans), max(s[2] for s in spans)
+    period, io_period = 0.0, 0.0
+    for name, busy, util in report.busiest:
+        per_server = util * report.makespan_cycles / report.batch
+        if name.startswith("io_link"):
+            io_period = max(io_period, per_server) if "in" in name else io_period
+        else:
+            period = max(period, per_server)
+    return {
+        "energy_pj": sum(v for k, v in per_query.items() if k not in ("io_link", "leakage")),
+        "io_in_pj": io_in, "io_out_pj": io_out,
+        "entry_cycles": float(first), "span_cycles": float(last - first),
+        "exit_cycles": float(report.latency_cycles - last),
+        "period_cycles": period, "io_in_period_cycles": io_period,
+        "stream_period_cycles": (report.makespan_cycles - report.latency_cycles) / max(report.batch - 1, 1),
+        "crossbars": float(_mapping_crossbars(mapping)),
+        "flops": float(mapping_macs(mapping)),
+    }
+
+
+def mapping_macs(mapping: Any) -> int:
+    """Multiply-accumulates per query of a mapping's matrix products (static and dynamic): the FLOPs convention of
+    ``recsys_models.search.flops`` counted on the compiled operators instead of the ONNX graph."""
+    return sum(op.m * op.k * op.n * (op.count if op.kind == "dynamic_mvm" else 1)
+               for op in mapping.operators if op.kind in ("mvm", "dynamic_mvm"))
+
+
+def chip_facts(arch_doc: dict) -> dict[str, float]:
+    """What composition needs from the chip itself: clock, area, leakage power and crossbar count."""
+    from pimsim.components import build_components
+    from pimsim.components.rollup import area_rollup
+    from pimsim.report.summary import chip_leakage_mw
+
+    arch = arch_from_doc(arch_doc, "arch")
+    rollup = area_rollup(arch)
+    return {"clock_mhz": float(arch.clock_mhz), "area_mm2": float(rollup.chip_area_mm2),
+            "leakage_mw": float(chip_leakage_mw(build_components(arch), rollup)),
+            "crossbars_per_chip": float(arch.crossbars_per_chip)}
+
+
+def composed_metrics(latency_cycles: float, period_cycles: float, dynamic_pj: float, crossbars: float,
+                     chip: dict, batch: int) -> dict[str, float]:
+    """The report's metrics for a stream of ``batch`` queries: makespan = latency + (batch - 1) x period."""
+    from pimsim.spec.units import cycles_to_ns, energy_pj_from_power, mw_to_w, per_s_from_ns, power_mw_from_energy
+
+    makespan_ns = cycles_to_ns(latency_cycles + (batch - 1) * period_cycles, chip["clock_mhz"])
+    energy = dynamic_pj + energy_pj_from_power(chip["leakage_mw"], makespan_ns) / batch
+    out = {"latency_ns": cycles_to_ns(latency_cycles, chip["clock_mhz"]),
+           "throughput_inferences_per_s": batch * per_s_from_ns(makespan_ns),
+           "energy_per_inference_pj": energy,
+           "power_mw": power_mw_from_energy(energy * batch, makespan_ns),
+           "area_mm2": chip["area_mm2"]}
+    out["inferences_per_s_per_w"] = out["throughput_inferences_per_s"] / mw_to_w(out["power_mw"])
+    out["crossbars"] = crossbars
+    return out

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from recsys_models.errors import UserError
 from recsys_models.search import hardware_cost
-from recsys_models.search.flops import onnx_flops
+from recsys_models.search.compose import Infeasible, compose
 from recsys_models.search.hw_space import load_hw_space
 
 
@@ -46,7 +46,7 @@ class Evaluator:
         self.cache = hardware_cost.CostCache(spec.get("cache_dir"))
         self.needs_hardware = bool(spec.get("needs_hardware", True))
         self._accuracy = None
-        self._onnx: dict[str, tuple[Path, float]] = {}
+        self._onnx: dict[str, Path] = {}
         cache_dir = spec.get("cache_dir")
         if cache_dir:
             self._onnx_dir = Path(cache_dir) / "onnx"
@@ -55,6 +55,7 @@ class Evaluator:
             self._onnx_dir = Path(self._tmp.name)
         self._onnx_dir.mkdir(parents=True, exist_ok=True)
         self.seconds = {"accuracy": 0.0, "hardware": 0.0}
+        self.units = UnitOracle(spec["dataset"], self.cache, self._onnx_dir / "units", int(spec.get("batch", 1)))
 
     def accuracy(self, arch_json: dict) -> dict[str, float]:
         from recsys_models.search.accuracy import SupernetAccuracy
@@ -69,9 +70,9 @@ class Evaluator:
     def arch_doc(self, hw: dict) -> dict:
         return self.hw_space.apply(hw) if (self.hw_space and hw) else self.base_doc
 
-    def onnx_for(self, arch_json: dict) -> tuple[Path, float]:
-        """The candidate model's ONNX file and FLOPs, exported once per architecture (hardware-only mutations and
-        other PIM configurations reuse it)."""
+    def onnx_for(self, arch_json: dict) -> Path:
+        """The candidate model's ONNX file, exported once per architecture (hardware-only mutations and other PIM
+        configurations reuse it)."""
         from recsys_models.space import arch_from_json, arch_hash
 
         digest = arch_hash(arch_from_json(arch_json))
@@ -81,10 +82,15 @@ class Evaluator:
                 tmp = path.with_name(f".{digest}.{os.getpid()}.onnx")
                 export_candidate_onnx(arch_json, self.spec["dataset"], tmp)
                 os.replace(tmp, path)
-            self._onnx[digest] = (path, onnx_flops(path))
+            self._onnx[digest] = path
         return self._onnx[digest]
 
     def hardware(self, arch_json: dict, hw: dict) -> dict[str, float]:
+        if self.spec.get("oracle", "exact") == "composed":
+            return self.units.candidate(arch_json, self.arch_doc(hw))
+        return self.hardware_exact(arch_json, hw)
+
+    def hardware_exact(self, arch_json: dict, hw: dict) -> dict[str, float]:
         from recsys_models.space import arch_from_json, arch_hash
 
         doc = self.arch_doc(hw)
@@ -93,9 +99,7 @@ class Evaluator:
         hit = self.cache.get(key)
         if hit is not None:
             return hit
-        onnx_path, flops = self.onnx_for(arch_json)
-        metrics = hardware_cost.price_onnx(onnx_path, doc, strategy=strategy, batch=batch)
-        metrics["flops"] = flops
+        metrics = hardware_cost.price_onnx(self.onnx_for(arch_json), doc, strategy=strategy, batch=batch)
         self.cache.put(key, metrics)
         return metrics
 
@@ -111,6 +115,66 @@ class Evaluator:
         self.seconds["accuracy"] += t1 - t0
         self.seconds["hardware"] += time.perf_counter() - t1
         return metrics
+
+
+class UnitOracle:
+    """The composed oracle: a candidate's units (``units.py``) priced one by one, cached, and composed
+    (``compose.py``).  Each distinct unit is exported to ONNX once (shared by all PIM configurations) and
+    compiled + simulated once per PIM configuration."""
+
+    def __init__(self, dataset: str, cache: hardware_cost.CostCache, onnx_dir: Path, batch: int):
+        from recsys_models.supernet.model import resolve_dataset_spec
+
+        self.dataset, self.cache, self.onnx_dir, self.batch = dataset, cache, onnx_dir, batch
+        self.dataset_spec = resolve_dataset_spec(dataset)
+        self._docs: dict[str, tuple[str, dict]] = {}
+
+    def candidate(self, arch_json: dict, doc: dict) -> dict[str, float]:
+        from recsys_models.search.units import unit_specs
+        from recsys_models.space import arch_from_json
+
+        spec = self.dataset_spec
+        units = unit_specs(arch_from_json(arch_json), spec.n_int, spec.n_cat)
+        units[0]["key"]["dataset"] = spec.name
+        adig, chip = self._chip(doc)
+        costs = [self.unit_cost(u["key"], doc, adig) for u in units]
+        try:
+            c = compose(units, costs, chip["crossbars_per_chip"])
+        except Infeasible as exc:
+            return {"infeasible": str(exc)}
+        metrics = hardware_cost.composed_metrics(c["latency_cycles"], c["period_cycles"], c["dynamic_pj"],
+                                                 c["crossbars"], chip, self.batch)
+        metrics["flops"] = sum(c["flops"] for c in costs)
+        return metrics
+
+    def _chip(self, doc: dict) -> tuple[str, dict]:
+        adig = hardware_cost.arch_digest(doc)
+        if adig not in self._docs:
+            self._docs[adig] = hardware_cost.chip_facts(doc)
+        return adig, self._docs[adig]
+
+    def _onnx(self, key: dict) -> Path:
+        from recsys_models.search.units import unit_digest
+
+        path = self.onnx_dir / f"{unit_digest(key)}.onnx"
+        if not path.exists():
+            from recsys_models.search.unit_export import export_unit_onnx
+
+            self.onnx_dir.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.stem}.{os.getpid()}.onnx")
+            export_unit_onnx(key, self.dataset_spec, tmp)
+            os.replace(tmp, path)
+        return path
+
+    def unit_cost(self, key: dict, doc: dict, adig: str) -> dict:
+        from recsys_models.search.units import unit_digest
+
+        ckey = f"unit-{unit_digest(key)}-{adig}-{hardware_cost.UNIT_STRATEGY}-b{self.batch}"
+        hit = self.cache.get(ckey)
+        if hit is None:
+            hit = hardware_cost.price_unit(self._onnx(key), doc, self.batch)
+            self.cache.put(ckey, hit)
+        return hit
 
 
 def make_evaluator(spec: dict) -> Evaluator:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from recsys_models.io import atomic_write_text
 from recsys_models.search import objectives
 from recsys_models.search.engine import Evaluated
 
@@ -81,8 +82,12 @@ def pareto_plot(evaluated: list[Evaluated], chosen: list[Evaluated], path: str |
     return True
 
 
-def write_design(design: Evaluated, index: int, out_dir: Path, spec: dict) -> Path:
-    """``arch.json``, ``model.onnx`` (standalone model, QDQ precisions) and ``mapping.json`` for one design."""
+def write_design(design: Evaluated, index: int, out_dir: Path, spec: dict) -> tuple[Path, dict]:
+    """``arch.json``, ``model.onnx`` (standalone model, QDQ precisions), ``mapping.json`` and
+    ``exact_metrics.json`` for one design; returns the directory and the exact metrics.
+
+    The exact metrics compile the whole model with the run's ``--strategy`` and simulate it: with the composed
+    oracle they are the design's real figures (the search ranked it on the composed estimate)."""
     from recsys_models.search import hardware_cost
     from recsys_models.search.oracle import export_candidate_onnx
     from recsys_models.search.hw_space import load_hw_space
@@ -94,4 +99,12 @@ def write_design(design: Evaluated, index: int, out_dir: Path, spec: dict) -> Pa
     doc = (load_hw_space(spec["hw_space"]).apply(design.candidate["hw"]) if spec.get("hw_space")
            else hardware_cost.base_arch_doc(spec["base_arch"]))
     hardware_cost.write_mapping(d / "model.onnx", doc, d / "mapping.json", spec["strategy"])
-    return d
+    exact = hardware_cost.price_onnx(d / "model.onnx", doc, strategy=spec["strategy"], batch=int(spec.get("batch", 1)))
+    atomic_write_text(d / "exact_metrics.json", json.dumps(exact, indent=1, sort_keys=True) + "\n")
+    return d, exact
+
+
+def exact_table(designs: list[Evaluated], exact: list[dict], strategy: str) -> str:
+    """The chosen designs re-priced by compiling and simulating the whole model (``--strategy``)."""
+    rows = [Evaluated(d.key, d.candidate, {**d.metrics, **e}, d.fitness, d.generation) for d, e in zip(designs, exact)]
+    return f"\nExact figures (whole model compiled with `--strategy {strategy}` and simulated):\n\n" + best_table(rows)

@@ -42,6 +42,7 @@ class SearchOptions:
     seed_archs: tuple[str, ...] = ()
     quantized: bool = True
     strategy: str = "optimized"
+    oracle: str = "composed"
     batch: int = 1
     finetune_steps: int = 500
     eval_rows: int | None = None
@@ -69,7 +70,8 @@ def evolution_config(opts: SearchOptions) -> EvolutionConfig:
 def oracle_spec(opts: SearchOptions, objective: objectives.Objective) -> dict:
     return {
         "space": opts.space, "dataset": opts.dataset, "data": opts.data, "supernet": opts.supernet,
-        "base_arch": opts.arch, "hw_space": opts.hw_space, "strategy": opts.strategy, "batch": opts.batch,
+        "base_arch": opts.arch, "hw_space": opts.hw_space, "strategy": opts.strategy, "oracle": opts.oracle,
+        "batch": opts.batch,
         "finetune_steps": opts.finetune_steps, "eval_rows": opts.eval_rows, "seed": opts.seed,
         "needs_hardware": objective.needs_hardware or bool(opts.hw_space),
         "cache_dir": str(Path(opts.out) / "cost_cache"),

@@ -53,7 +53,7 @@ def test_hardware_matches_a_direct_compile_and_simulate(evaluator_and_cand):
 
     ev, cand = evaluator_and_cand
     metrics = ev.hardware(cand["arch"], cand["hw"])
-    onnx_path, _ = ev.onnx_for(cand["arch"])
+    onnx_path = ev.onnx_for(cand["arch"])
     arch = arch_from_doc(ev.arch_doc(cand["hw"]), "test")
     report = simulate(compile_onnx(str(onnx_path), arch, strategy="naive", batch=1, weights=False), batch=2)
     direct = report.to_json_dict()

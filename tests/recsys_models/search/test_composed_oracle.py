@@ -1,0 +1,102 @@
+"""The composed hardware oracle (units priced alone, cached, composed) against whole-model compile + simulate.
+
+Expected values: the exact oracle (``Evaluator`` with ``oracle: exact``, strategy naive) on the same candidate,
+i.e. ``compiler.api.compile_onnx`` + ``pimsim.api.simulate`` of the candidate's own ONNX export.  Tolerances
+from the measurements in docs/search.md (composed oracle section): at batch 1, latency and throughput within
+0.5 % and energy within 4 % on 9 random NASRec-Small/Full candidates; FLOPs and crossbars are sums of the
+units' and must be equal.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+pytest.importorskip("torch")
+
+
+def _chain(fm: int = 0, ds: int = 1, last_reads: int | None = None) -> dict:
+    """A NASRec-Small architecture where block i reads block i-1 (block 7 reads ``last_reads`` if given)."""
+    macro, micro = [], []
+    for i in range(1, 8):
+        j = i - 1 if (i < 7 or last_reads is None) else last_reads
+        macro.append({"dense_idx": [j], "sparse_idx": [j], "dense_left_idx": [j], "dense_right_idx": [j]})
+        micro.append({"active_nodes": [0, 2], "dense_in_dims": 32, "sparse_in_dims": 16,
+                      "dense_sparse_interact": ds, "deep_fm": fm})
+    return {"config": "autoctr", "num_blocks": 7, "macro": macro, "micro": micro}
+
+
+def _units(arch_json):
+    from recsys_models.search.units import unit_specs
+    from recsys_models.space import arch_from_json
+
+    return unit_specs(arch_from_json(arch_json), 13, 26)
+
+
+def test_units_of_a_chain_and_dead_blocks():
+    """Hand count: a 7-block chain with the dense->sparse switch on has stem + 7 x (dense, sparse, ds) + head = 23
+    units; when block 7 reads only the raw input, blocks 1-6 are dead code (the exporter drops them): stem +
+    block 7's three + head = 5."""
+    units = _units(_chain())
+    assert len(units) == 23
+    assert [u["key"]["unit"] for u in units[:4]] == ["stem", "dense", "sparse", "ds"]
+    assert units[1]["key"] == {"unit": "dense", "op": "fc", "d": 32, "precision": None, "widths": [13]}
+    # block 2's sparse input is block 1's 16 tokens plus the 8 dense->sparse tokens
+    assert units[5]["key"]["tokens"] == [24]
+    dead = _units(_chain(last_reads=0))
+    assert [u["key"]["unit"] for u in dead] == ["stem", "dense", "sparse", "ds", "head"]
+    assert dead[-1]["key"] == {"unit": "head", "d": 32, "t": 24}
+
+
+@pytest.fixture(scope="module")
+def evaluators(tmp_path_factory):
+    from recsys_models.search.oracle import Evaluator
+
+    base = {"dataset": "criteo", "base_arch": "default", "batch": 1,
+            "cache_dir": str(tmp_path_factory.mktemp("cache"))}
+    return Evaluator({**base, "oracle": "composed"}), Evaluator({**base, "oracle": "exact", "strategy": "naive"})
+
+
+@pytest.mark.parametrize("space, seed", [("small", 0), ("full", 3)])
+def test_composed_matches_whole_model(evaluators, space, seed):
+    from recsys_models.space import arch_to_json, get_space, sample_arch
+
+    composed_ev, exact_ev = evaluators
+    arch = arch_to_json(sample_arch(get_space(space, dense_widths=(16, 64, 256)), np.random.default_rng(seed)))
+    composed, exact = composed_ev.hardware(arch, {}), exact_ev.hardware(arch, {})
+    assert composed["flops"] == exact["flops"] and composed["crossbars"] == exact["crossbars"]
+    assert composed["area_mm2"] == pytest.approx(exact["area_mm2"], rel=1e-12)
+    assert composed["latency_ns"] == pytest.approx(exact["latency_ns"], rel=0.02)
+    assert composed["throughput_inferences_per_s"] == pytest.approx(exact["throughput_inferences_per_s"], rel=0.02)
+    assert composed["energy_per_inference_pj"] == pytest.approx(exact["energy_per_inference_pj"], rel=0.06)
+
+
+def test_a_mutation_prices_only_the_changed_unit(tmp_path):
+    """Changing one block's dense width changes that block's dense unit, its ds unit (input width) and block 2's
+    dense unit (input width): three new units priced, the other 20 read from the cache."""
+    from recsys_models.search.oracle import Evaluator
+
+    composed_ev = Evaluator({"dataset": "criteo", "batch": 1, "cache_dir": str(tmp_path), "oracle": "composed"})
+    first = _chain()
+    composed_ev.hardware(first, {})
+    changed = json.loads(json.dumps(first))
+    changed["micro"][0]["dense_in_dims"] = 64
+    misses = composed_ev.cache.misses
+    composed_ev.hardware(changed, {})
+    assert composed_ev.cache.misses - misses == 3
+
+
+def test_a_candidate_too_big_for_the_chip_is_infeasible(evaluators):
+    from recsys_models.search.oracle import Evaluator
+
+    composed_ev, _ = evaluators
+    tiny = Evaluator({**composed_ev.spec, "base_arch": "default"})
+    doc = json.loads(json.dumps(tiny.base_doc))
+    doc["chip"].update(tiles=4, mesh_cols=2)
+    doc["tile"]["pes"], doc["pe"]["crossbars"] = 1, 2  # 8 crossbars: every unit fits, the 22 weighted ones do not
+    tiny.base_doc = doc
+    out = tiny.hardware(_chain(), {})
+    assert set(out) == {"infeasible"} and out["infeasible"].startswith("needs ")
+    assert out["infeasible"].endswith("crossbars, the chip has 8")
