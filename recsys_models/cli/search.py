@@ -34,6 +34,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "re-priced exactly) or exact (compile + simulate every candidate) -- see docs/search.md")
     p.add_argument("--batch", type=int, default=1, help="inferences simulated together")
     p.add_argument("--finetune-steps", type=int, default=500, help="logit-layer fine-tuning per subnet (NASRec: 500)")
+    p.add_argument("--finetune-batches", type=int, default=64, metavar="N",
+                   help="distinct 512-row training batches the logit layer is fine-tuned on; the subnet's features "
+                        "are computed once per batch, which is most of a candidate's accuracy cost (default: 64)")
     p.add_argument("--eval-rows", type=int, help="validation rows used per candidate (default: all)")
     p.add_argument("--workers", type=int, default=1, help="local worker processes")
     p.add_argument("--scheduler", metavar="ADDRESS", help="evaluate on a Dask scheduler at tcp://127.0.0.1:PORT")

@@ -52,6 +52,9 @@ class SupernetAccuracy:
         self.data = (TensorBatches(*train, batch_size=FINETUNE_BATCH, shuffle=False),
                      TensorBatches(*val, batch_size=EVAL_BATCH))
         self.seed = int(spec.get("seed", 0))
+        self.finetune_batches = int(spec.get("finetune_batches", 64))
+        if self.finetune_batches < 1:
+            raise UserError("--finetune-batches", f"{self.finetune_batches}: must be at least 1")
 
     def __call__(self, arch_json: dict) -> dict[str, float]:
         from recsys_models.space import ArchError, arch_from_json
@@ -61,5 +64,6 @@ class SupernetAccuracy:
             arch = arch_from_json(arch_json, self.supernet.space)
         except ArchError as exc:
             raise UserError("candidate", str(exc)) from None
-        m = evaluate_subnet(self.supernet, arch, self.data, self.finetune_steps, seed=self.seed)
+        m = evaluate_subnet(self.supernet, arch, self.data, self.finetune_steps, seed=self.seed,
+                            cache_batches=self.finetune_batches)
         return {"log_loss": float(m["logloss"]), "auc": float(m["auc"])}

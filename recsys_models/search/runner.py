@@ -45,6 +45,7 @@ class SearchOptions:
     oracle: str = "composed"
     batch: int = 1
     finetune_steps: int = 500
+    finetune_batches: int = 64
     eval_rows: int | None = None
     workers: int = 1
     scheduler: str | None = None
@@ -72,7 +73,8 @@ def oracle_spec(opts: SearchOptions, objective: objectives.Objective) -> dict:
         "space": opts.space, "dataset": opts.dataset, "data": opts.data, "supernet": opts.supernet,
         "base_arch": opts.arch, "hw_space": opts.hw_space, "strategy": opts.strategy, "oracle": opts.oracle,
         "batch": opts.batch,
-        "finetune_steps": opts.finetune_steps, "eval_rows": opts.eval_rows, "seed": opts.seed,
+        "finetune_steps": opts.finetune_steps,
+        "finetune_batches": opts.finetune_batches, "eval_rows": opts.eval_rows, "seed": opts.seed,
         "needs_hardware": objective.needs_hardware or bool(opts.hw_space),
         "cache_dir": str(Path(opts.out) / "cost_cache"),
     }
