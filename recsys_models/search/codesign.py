@@ -53,6 +53,7 @@ class Budget:
     sample_size: int = 3
     finetune_steps: int = 50
     search_strategy: str = "optimized"  # mapping used *inside* the co-design search (see the module docstring)
+    search_oracle: str = "exact"  # whole-candidate pricing: sim_batch > 1, where the composed throughput is a bound
     sim_batch: int = 8
     seed: int = 0
     objective: str = "scalar:latency_ns=0.05@100000,area_mm2=0.05@40"
@@ -94,7 +95,7 @@ def run_searches(dataset: str, data: str, ckpt: Path, out: Path, b: Budget, hw_s
 
     common = dict(space="small", dataset=dataset, data=data, supernet=str(ckpt), budget=b.search_budget,
                   population=b.population, children=b.children, sample_size=b.sample_size, seed=b.seed,
-                  finetune_steps=b.finetune_steps, batch=b.sim_batch)
+                  finetune_steps=b.finetune_steps, batch=b.sim_batch, oracle=b.search_oracle)
     acc = run_search(SearchOptions(out=str(out / "search_accuracy"), objective="accuracy", quantized=False,
                                    **common))
     co = run_search(SearchOptions(out=str(out / "search_codesign"), objective=b.objective, hw_space=hw_space,
