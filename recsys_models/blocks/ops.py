@@ -193,8 +193,15 @@ class Attention(_Op):
         s = int(h.shape[1])  # the token count is an architecture constant; the batch stays symbolic (-1)
         q, k, v = self.qkv(h, quant=self.quant).split(EMB, dim=2)
         heads = [t.reshape(-1, s, HEADS, EMB // HEADS).transpose(1, 2) for t in (q, k, v)]
-        scores = torch.matmul(heads[0], heads[1].transpose(2, 3)) / math.sqrt(EMB // HEADS)
-        out = torch.matmul(torch.softmax(scores, dim=-1), heads[2]).transpose(1, 2).reshape(-1, s, EMB)
+        if torch.onnx.is_in_onnx_export():
+            # exported as explicit MatMul -> Softmax -> MatMul, the form the compiler lowers
+            scores = torch.matmul(heads[0], heads[1].transpose(2, 3)) / math.sqrt(EMB // HEADS)
+            ctx = torch.matmul(torch.softmax(scores, dim=-1), heads[2])
+        else:
+            # the same function (scale 1/sqrt(head dim)), fused: 4-5x faster on CPU, most of a search candidate's
+            # accuracy cost when attention is chosen (measured in docs/performance.md)
+            ctx = F.scaled_dot_product_attention(*heads)
+        out = ctx.transpose(1, 2).reshape(-1, s, EMB)
         return self.attn_out(out, quant=self.quant)
 
     def forward(self, x: OpInputs) -> torch.Tensor:
