@@ -34,6 +34,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "re-priced exactly) or exact (compile + simulate every candidate) -- see docs/search.md")
     p.add_argument("--batch", type=int, default=1, help="inferences simulated together")
     p.add_argument("--finetune-steps", type=int, default=500, help="logit-layer fine-tuning per subnet (NASRec: 500)")
+    p.add_argument("--cost-cache", metavar="DIR",
+                   help="hardware-cost cache shared between runs (default: OUT/cost_cache); unit and candidate "
+                        "results do not depend on the supernet or the search settings, so later searches start warm")
     p.add_argument("--finetune-batches", type=int, default=64, metavar="N",
                    help="distinct 512-row training batches the logit layer is fine-tuned on; the subnet's features "
                         "are computed once per batch, which is most of a candidate's accuracy cost (default: 64)")

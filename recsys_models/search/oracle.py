@@ -75,7 +75,8 @@ class Evaluator:
         configurations reuse it)."""
         from recsys_models.space import arch_from_json, arch_hash
 
-        digest = arch_hash(arch_from_json(arch_json))
+        # the dataset fixes the embedding tables: part of the model (and of a cache shared between runs)
+        digest = f"{self.spec['dataset']}-{arch_hash(arch_from_json(arch_json))}"
         if digest not in self._onnx:
             path = self._onnx_dir / f"{digest}.onnx"
             if not path.exists():
@@ -95,7 +96,7 @@ class Evaluator:
 
         doc = self.arch_doc(hw)
         strategy, batch = self.spec.get("strategy", "optimized"), int(self.spec.get("batch", 1))
-        key = self.cache.key(arch_hash(arch_from_json(arch_json)), doc, strategy, batch)
+        key = self.cache.key(f"{self.spec['dataset']}-{arch_hash(arch_from_json(arch_json))}", doc, strategy, batch)
         hit = self.cache.get(key)
         if hit is not None:
             return hit

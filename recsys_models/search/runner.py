@@ -43,6 +43,7 @@ class SearchOptions:
     quantized: bool = True
     strategy: str = "optimized"
     oracle: str = "composed"
+    cost_cache: str | None = None
     batch: int = 1
     finetune_steps: int = 500
     finetune_batches: int = 64
@@ -76,12 +77,12 @@ def oracle_spec(opts: SearchOptions, objective: objectives.Objective) -> dict:
         "finetune_steps": opts.finetune_steps,
         "finetune_batches": opts.finetune_batches, "eval_rows": opts.eval_rows, "seed": opts.seed,
         "needs_hardware": objective.needs_hardware or bool(opts.hw_space),
-        "cache_dir": str(Path(opts.out) / "cost_cache"),
+        "cache_dir": opts.cost_cache or str(Path(opts.out) / "cost_cache"),
     }
 
 
 def run_header(opts: SearchOptions, objective: objectives.Objective) -> dict:
-    run = {k: v for k, v in asdict(opts).items() if k not in ("out", "top", "workers", "scheduler")}
+    run = {k: v for k, v in asdict(opts).items() if k not in ("out", "top", "workers", "scheduler", "cost_cache")}
     run.update(objective=objective.to_json(), supernet_sha=_digest(opts.supernet), hw_space_sha=_digest(opts.hw_space),
                seed_archs=[_digest(p) for p in opts.seed_archs],
                data=Path(opts.data).name if opts.data else None, supernet=None, hw_space=None)
