@@ -108,13 +108,18 @@ def main() -> int:
     ap.add_argument("--results", default=str(REPO / "docs/results.md"))
     ap.add_argument("--search-budget", type=int, default=None)
     ap.add_argument("--supernet-steps", type=int, default=None)
+    ap.add_argument("--population", type=int, default=None)
+    ap.add_argument("--children", type=int, default=None)
+    ap.add_argument("--sample-size", type=int, default=None)
+    ap.add_argument("--search-oracle", choices=("composed", "exact"), default=None,
+                    help="hardware oracle inside both searches (docs/search.md); chosen designs are priced exactly")
     ap.add_argument("--reuse", action="store_true",
                     help="take a dataset's finished rows from OUT/<dataset>/rows.json instead of recomputing them")
     args = ap.parse_args()
     from recsys_models.search.codesign import Budget, run_dataset
 
-    overrides = {k: v for k, v in (("search_budget", args.search_budget), ("supernet_steps", args.supernet_steps))
-                 if v is not None}
+    overrides = {k: getattr(args, k) for k in ("search_budget", "supernet_steps", "population", "children",
+                                               "sample_size", "search_oracle") if getattr(args, k) is not None}
     budget = Budget(**overrides)
     t0, results = time.perf_counter(), {}
     for ds in args.datasets:

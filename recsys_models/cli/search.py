@@ -66,7 +66,7 @@ def main(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return _interrupted_summary(Path(opts.out) / "history.jsonl")
     out = Path(opts.out)
-    chosen = report.best_designs(result.state.evaluated, result.objective, opts.top)
+    chosen = report.best_designs(result.state.evaluated, result.objective, opts.top, opts.dataset)
     plotted = report.pareto_plot(result.state.evaluated, chosen, out / "pareto.png")
     exact = {}
     if not args.no_designs and result.objective.needs_hardware:

@@ -21,13 +21,36 @@ PLOT_AXES = (("latency_ns", "latency, ns"), ("energy_per_inference_pj", "energy 
              ("area_mm2", "area, mm2"))
 
 
-def best_designs(evaluated: list[Evaluated], objective: objectives.Objective, top: int) -> list[Evaluated]:
-    """The chosen designs (see the module docstring); deterministic order; infeasible ones never."""
+def best_designs(evaluated: list[Evaluated], objective: objectives.Objective, top: int,
+                 dataset: str | None = None) -> list[Evaluated]:
+    """The chosen designs (see the module docstring); deterministic order; infeasible ones never.
+
+    With ``dataset``, candidates that compute the same model as a better one (they differ only in dead blocks and
+    have the same PIM configuration, ``units.model_digest``) are left out, so the designs are distinct models."""
     evaluated = [e for e in evaluated if "infeasible" not in e.metrics]
     if objective.mode == "pareto":
         idx = objectives.non_dominated([objective.vector(e.metrics) for e in evaluated])
-        return sorted((evaluated[i] for i in idx), key=lambda e: (e.metrics["log_loss"], e.key))
-    return sorted(evaluated, key=lambda e: (e.fitness, e.key))[:top]
+        return _distinct(sorted((evaluated[i] for i in idx), key=lambda e: (e.metrics["log_loss"], e.key)), dataset)
+    return _distinct(sorted(evaluated, key=lambda e: (e.fitness, e.key)), dataset)[:top]
+
+
+def _distinct(designs: list[Evaluated], dataset: str | None) -> list[Evaluated]:
+    if dataset is None:
+        return designs
+    import json
+
+    from recsys_models.data.specs import dataset_spec
+    from recsys_models.search.units import model_digest
+    from recsys_models.space import arch_from_json
+
+    spec, seen, out = dataset_spec(dataset), set(), []
+    for e in designs:
+        ident = (model_digest(arch_from_json(e.candidate["arch"]), spec.n_int, spec.n_cat),
+                 json.dumps(e.candidate.get("hw", {}), sort_keys=True))
+        if ident not in seen:
+            seen.add(ident)
+            out.append(e)
+    return out
 
 
 def _fmt(v) -> str:

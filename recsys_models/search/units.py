@@ -84,6 +84,14 @@ def _dense_unit(b, i: int, widths: list[int], tokens: list[int]) -> dict:
     return {"key": key, "reads": reads, "writes": [("dense", i)]}
 
 
+def model_digest(arch: Arch, n_int: int, n_cat: int) -> str:
+    """16 hex digits identifying the function ``arch`` computes: its live units with their dataflow.  Two
+    architectures that differ only in dead blocks (whose outputs nothing reads) get the same digest: they export
+    to the same model, inherit the same supernet weights and score identically."""
+    live = [(u["key"], u["reads"], u["writes"]) for u in unit_specs(arch, n_int, n_cat)]
+    return hashlib.sha256(json.dumps(live, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:16]
+
+
 def unit_digest(key: dict) -> str:
     """16 hex digits of the canonical JSON of a unit description (file names, cache keys)."""
     return hashlib.sha256(json.dumps(key, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:16]

@@ -38,3 +38,34 @@ def test_search_runs_writes_outputs_and_resumes(tmp_path, capsys):
     assert main([*argv, "--budget", "5"]) == 0  # same command: everything read back
     assert "0 evaluated now" in capsys.readouterr().err
     assert len((out / "history.jsonl").read_text().splitlines()) == 6
+
+
+@pytest.mark.needs_data
+def test_chosen_designs_are_repriced_exactly(tmp_path):
+    """With the composed oracle (default) each written design gets whole-model figures: ``exact_metrics.json``, a
+    second table in best.md and ``exact_metrics`` in summary.json.  FLOPs are sums of the units' and must equal the
+    whole model's (docs/search.md); the shared ``--cost-cache`` directory receives the unit results."""
+    from recsys_models.cli import main
+    from recsys_models.data.specs import dataset_spec
+    from recsys_models.space import get_space
+    from recsys_models.supernet.model import Supernet
+    from recsys_models.supernet.train import save_supernet
+
+    data = shared_data_file("criteo/criteo_train_head10k.txt.gz")
+    ckpt = tmp_path / "sn.pt"
+    space = get_space("small", dense_widths=(16, 32), sparse_widths=(16,), weight_bits=(4, 8), act_bits=(8,))
+    save_supernet(ckpt, Supernet(space, dataset_spec("criteo", 1000)))
+    out, cache = tmp_path / "out", tmp_path / "shared_cache"
+    assert main(["search", "--space", "small", "--dataset", "criteo", "--data", str(data), "--supernet", str(ckpt),
+                 "--objective", "scalar:latency_ns=0.1@100000", "--budget", "3", "--population", "3",
+                 "--sample-size", "2", "--finetune-steps", "2", "--eval-rows", "200", "--strategy", "naive",
+                 "--top", "1", "--cost-cache", str(cache), "-o", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["oracle"] == "composed"
+    best = summary["best"][0]
+    exact = json.loads(next((out / "designs").glob("01-*/exact_metrics.json")).read_text())
+    assert best["exact_metrics"] == exact
+    assert exact["flops"] == best["metrics"]["flops"]
+    assert exact["latency_ns"] == pytest.approx(best["metrics"]["latency_ns"], rel=0.02)
+    assert "Exact figures" in (out / "best.md").read_text()
+    assert any(cache.glob("unit-*.json")) and not (out / "cost_cache").exists()

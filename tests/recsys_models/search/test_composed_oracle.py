@@ -100,3 +100,25 @@ def test_a_candidate_too_big_for_the_chip_is_infeasible(evaluators):
     out = tiny.hardware(_chain(), {})
     assert set(out) == {"infeasible"} and out["infeasible"].startswith("needs ")
     assert out["infeasible"].endswith("crossbars, the chip has 8")
+
+
+def test_dead_blocks_do_not_make_a_distinct_model():
+    """Block 7 reads only the raw input, so blocks 1-6 are dead: changing block 3 keeps the model digest, changing
+    block 7 does not; best_designs(dataset=...) keeps one design per model."""
+    from recsys_models.search import engine, objectives
+    from recsys_models.search.report import best_designs
+    from recsys_models.search.units import model_digest
+    from recsys_models.space import arch_from_json
+
+    base = _chain(last_reads=0)
+    dead_change = json.loads(json.dumps(base))
+    dead_change["micro"][2]["dense_in_dims"] = 64
+    live_change = json.loads(json.dumps(base))
+    live_change["micro"][6]["dense_in_dims"] = 64
+    digest = [model_digest(arch_from_json(a), 13, 26) for a in (base, dead_change, live_change)]
+    assert digest[0] == digest[1] != digest[2]
+    obj = objectives.parse_objective("accuracy")
+    items = [engine.Evaluated(k, {"arch": a, "hw": {}}, {"log_loss": v}, v, 0)
+             for k, a, v in (("a", base, 0.40), ("b", dead_change, 0.40), ("c", live_change, 0.45))]
+    assert [e.key for e in best_designs(items, obj, 3)] == ["a", "b", "c"]
+    assert [e.key for e in best_designs(items, obj, 3, dataset="criteo")] == ["a", "c"]
