@@ -30,6 +30,8 @@ def main() -> None:
     ap.add_argument("--supernet", required=True)
     ap.add_argument("--data", required=True)
     ap.add_argument("--dataset", default="criteo")
+    ap.add_argument("--space", choices=("small", "full"), default="small")
+    ap.add_argument("--finetune-batches", type=int, default=64)
     ap.add_argument("--n", type=int, default=16)
     ap.add_argument("--finetune-steps", type=int, default=100)
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
@@ -45,7 +47,7 @@ def main() -> None:
     from recsys_models.search.objectives import parse_objective
 
     with tempfile.TemporaryDirectory() as tmp:
-        opts = SearchOptions(space="small", dataset=args.dataset, data=args.data, supernet=args.supernet,
+        opts = SearchOptions(space=args.space, finetune_batches=args.finetune_batches, dataset=args.dataset, data=args.data, supernet=args.supernet,
                              hw_space=str(REPO / "configs/search/hw_small.yaml"), out=tmp, batch=8,
                              strategy=args.strategy, oracle=args.oracle,
                              finetune_steps=args.finetune_steps, objective="scalar:latency_ns=0.05@100000")
