@@ -92,38 +92,36 @@ class HeadUnit(nn.Module):
         return self.head(torch.cat([dense, sparse.flatten(1)], dim=1)).squeeze(1).sigmoid()
 
 
-def _dense(w: int) -> torch.Tensor:
-    return torch.rand(1, w) * 5.0
+def build_unit(key: dict, dataset_spec, gen: torch.Generator) -> tuple[nn.Module, tuple]:
+    """(module, example inputs at batch 1 drawn from ``gen``) of the unit described by ``key``."""
+    def dense(w: int) -> torch.Tensor:
+        return torch.rand(1, w, generator=gen) * 5.0
 
+    def sparse(t: int) -> torch.Tensor:
+        return torch.randn(1, t, EMBEDDING_DIM, generator=gen)
 
-def _sparse(t: int) -> torch.Tensor:
-    return torch.randn(1, t, EMBEDDING_DIM)
-
-
-def build_unit(key: dict, dataset_spec) -> tuple[nn.Module, tuple]:
-    """(module, example inputs at batch 1) of the unit described by ``key``."""
     kind = key["unit"]
     if kind == "stem":
-        ids = torch.stack([torch.randint(0, int(n), (1,)) for n in dataset_spec.table_sizes], dim=1)
-        return Stem(dataset_spec.table_sizes), (_dense(key["n_int"]), ids)
+        ids = torch.stack([torch.randint(0, int(n), (1,), generator=gen) for n in dataset_spec.table_sizes], dim=1)
+        return Stem(dataset_spec.table_sizes), (dense(key["n_int"]), ids)
     if kind in ("dense", "sparse"):
         if key["op"] in PAIR_OPS:
-            args = (_dense(key["left"]),) if key["same"] else (_dense(key["left"]), _dense(key["right"]))
+            args = (dense(key["left"]),) if key["same"] else (dense(key["left"]), dense(key["right"]))
         else:
-            args = tuple(_dense(w) for w in key.get("widths", [])) + tuple(_sparse(t) for t in key.get("tokens", []))
+            args = tuple(dense(w) for w in key.get("widths", [])) + tuple(sparse(t) for t in key.get("tokens", []))
         return OpUnit(key), args
     classes = {"fm": FmUnit, "ds": DsUnit, "head": HeadUnit}
     if kind not in classes:
         raise ValueError(f"unknown unit kind {kind!r}")
-    return classes[kind](key), (_dense(key["d"]), _sparse(key.get("s", key.get("t"))))
+    return classes[kind](key), (dense(key["d"]), sparse(key.get("s", key.get("t"))))
 
 
 def export_unit_onnx(key: dict, dataset_spec, path: Path, seed: int = 0) -> None:
     """Export one unit (fresh seeded weights, activation ranges from one seeded training-mode pass) to ``path``."""
     from recsys_models.export.onnx_export import OPSET
 
-    torch.manual_seed(seed)
-    module, args = build_unit(key, dataset_spec)
+    torch.manual_seed(seed)  # the weights' initialisation
+    module, args = build_unit(key, dataset_spec, torch.Generator().manual_seed(seed))
     with torch.no_grad():
         module.train()(*(a.repeat(CALIBRATION_ROWS, *([1] * (a.dim() - 1))) for a in args))
         module.eval()
