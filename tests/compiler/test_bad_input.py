@@ -124,3 +124,21 @@ def test_bad_precision_policy(tmp_path, capsys, policy_text, message):
     policy.write_text(policy_text)
     code, err = run(capsys, str(relu_model(tmp_path / "m.onnx")), "--precision", str(policy))
     assert code == 2 and message in err
+
+
+def test_float_gather_indices_are_a_type_error(tmp_path, capsys):
+    """ONNX Gather takes int32/int64 indices (Tind); float indices would be truncated silently, so they are bad input.
+    The same table with int64 indices compiles."""
+    table = np.arange(12, dtype=F).reshape(4, 3)
+    n = helper.make_node("Gather", ["table", "idx"], ["y"], name="lookup")
+    for dtype, ok in ((F, False), (np.int64, True)):
+        path = make_model(tmp_path / f"g_{np.dtype(dtype).name}.onnx", [n], [("idx", dtype, [1, 2])],
+                          [("y", F, [1, 2, 3])], [("table", table)])
+        out = tmp_path / f"g_{np.dtype(dtype).name}.json"
+        code, err = run(capsys, str(path), "-o", str(out))
+        if ok:
+            assert code == 0, err
+        else:
+            assert code == 2 and err == (f"error: {path}: node lookup (Gather): indices 'idx' are float32; "
+                                         "ONNX requires int32 or int64")
+            assert not out.exists()

@@ -14,18 +14,34 @@ vector-unit selection is decided by ``compiler.passes.partition``.
 from __future__ import annotations
 
 from compiler.frontend.ops import node_name
+from pimsim.spec.errors import SpecError
+
+INDEX_TYPES = {"Gather": ("int32", "int64"), "GatherND": ("int64",), "GatherElements": ("int32", "int64")}
+"""Index element types the ONNX operator schemas allow (Tind / tensor(int64) of each signature above)."""
+
+
+def _check_indices(b, node) -> None:
+    # onnx.checker does not type-check a graph it cannot infer; float indices would be truncated silently
+    dtype = b.graph.values[node.input[1]].dtype if node.input[1] in b.graph.values else None
+    allowed = INDEX_TYPES[node.op_type]
+    if dtype is not None and dtype not in allowed:
+        raise SpecError(b.path, f"node {node_name(node)} ({node.op_type}): indices {node.input[1]!r} are {dtype}; "
+                                f"ONNX requires {' or '.join(allowed)}")
 
 
 def Gather(b, node, attrs: dict) -> None:
+    _check_indices(b, node)
     b.emit("Gather", list(node.input), list(node.output), {"axis": attrs.get("axis", 0)}, node_name(node))
 
 
 def GatherND(b, node, attrs: dict) -> None:
+    _check_indices(b, node)
     b.emit("GatherND", list(node.input), list(node.output), {"batch_dims": attrs.get("batch_dims", 0)},
            node_name(node))
 
 
 def GatherElements(b, node, attrs: dict) -> None:
+    _check_indices(b, node)
     b.emit("GatherElements", list(node.input), list(node.output), {"axis": attrs.get("axis", 0)}, node_name(node))
 
 
