@@ -89,13 +89,15 @@ NOTES = """## Caveats (read before quoting any number)
 
 - 8k (Criteo) and 11k (Avazu) training rows: log losses differ by about 0.01 between seeds, so the accuracy ordering of the rows is not
   significant; the hardware columns are deterministic.
-- The supernet and both searches run at toy budgets (see above), far from NASRec's 2,048 candidates; the searched
-  architectures are therefore weak, and the ratios show what the toolchain measures, not what the method can reach.
+- The supernet and both searches run at small budgets (see above; NASRec evaluates 2,048 candidates, which
+  docs/performance.md shows takes 9 min on NASRec-Full with the composed oracle); the ratios show what the toolchain
+  measures on 8-11k-row samples, not what the method can reach.
 - Only NASRec-Small (FC, Dot-Product, EFC) is used, to keep the regeneration within minutes on two cores (its
   supernet trains about 2.3x faster than NASRec-Full's; docs/performance.md). NASRec-Full subnets compile too
   (tests/compiler/test_nasrec_full.py).
-- Both searches score their candidates with the mapping they are reported with (`search_strategy` in the budget
-  line).
+- Inside the searches, hardware is priced by `search_oracle` (budget line): `exact` maps each candidate with
+  `search_strategy`; `composed` prices naive units and composes them (docs/search.md). Every row of the tables is
+  then priced exactly: the whole trained model compiled with the mapping named in its row and simulated.
 - "naive" is the compiler's `strategy="naive"` (uniform precision, no mapping optimisation): our working definition of
   AutoRAC's "naively mapped searched design" (reference D.3 [derived]).
 """

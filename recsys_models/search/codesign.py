@@ -8,11 +8,13 @@ train split and scored on its test split):
 2. accuracy-only search: float architectures, ``--objective accuracy``;
 3. co-design search: per-operator precisions x the hardware space, scalarised
    objective (log loss + latency and area penalties).  Inside this search the
-   candidates are mapped with ``search_strategy`` (default ``optimized``, about
-   0.5-1.5 s per candidate), so the search sees the mapping its design is
-   reported with; ``naive`` remains available for faster, cruder searches;
+   candidates are priced by ``search_oracle`` (``exact``: mapped with
+   ``search_strategy``, about 0.5-1.5 s per candidate; ``composed``: the
+   per-unit oracle of docs/search.md, naive units);
 4. train every design from scratch with one recipe (``recsys train``'s defaults
-   for the samples: Adam, lr 3e-3, batch 256, one epoch): the hand-crafted
+   for the samples: Adam, lr 3e-3, batch 256, one epoch; gradient norm clipped
+   at ``clip_norm`` = 1.0 -- without it a searched NASRec-Small architecture with
+   FM branches diverged to log loss 2.3-2.5, 0.484 with it): the hand-crafted
    baselines (DLRM, DCN-v2, DeepFM, AutoInt, xDeepFM) and the two searched
    architectures (LayerNorm off, as NASRec's standalone models).  NASRec's own
    standalone recipe (Adagrad, lr 0.1-0.2, B.4) is tuned for 36M rows and
@@ -57,6 +59,7 @@ class Budget:
     sim_batch: int = 8
     seed: int = 0
     objective: str = "scalar:latency_ns=0.05@100000,area_mm2=0.05@40"
+    clip_norm: float = 1.0
 
 
 def table_space():
@@ -143,7 +146,7 @@ def _baseline_rows(dataset: str, splits, b: Budget, tmp: Path, log) -> list[Row]
         torch.manual_seed(b.seed)
         model = build_model(name, spec.n_int, spec.table_sizes)
         train_model(model, TensorBatches(*splits["train"], batch_size=256, shuffle=True, seed=b.seed),
-                    TrainConfig(epochs=1, lr=3e-3, seed=b.seed), progress=False)
+                    TrainConfig(epochs=1, lr=3e-3, seed=b.seed, clip_norm=b.clip_norm), progress=False)
         metrics = _test_metrics(model, splits)
         path = export_model(model, tmp / f"{name}.onnx", spec.n_int, spec.table_sizes, batch=1)
         metrics.update(_price(path, doc, "optimized", b.sim_batch))
@@ -166,7 +169,7 @@ def searched_rows(dataset: str, splits, best_acc, best_co, hw_space: str, b: Bud
         arch = arch_from_json(cand.candidate["arch"], table_space())
         model = build_standalone(arch, spec, layernorm=False, seed=b.seed)
         train_model(model, TensorBatches(*splits["train"], batch_size=256, shuffle=True, seed=b.seed),
-                    TrainConfig(epochs=1, lr=3e-3, seed=b.seed), progress=False)
+                    TrainConfig(epochs=1, lr=3e-3, seed=b.seed, clip_norm=b.clip_norm), progress=False)
         acc = _test_metrics(model, splits)
         path = export_subnet_onnx(arch, spec, tmp / f"{tag}.onnx", batch=1, model=model.eval(), verify=False)
         if tag == "searched":
