@@ -9,13 +9,20 @@ the supernet's weights and its logit layer is fine-tuned for
 ``finetune_steps`` steps (NASRec B.1 uses 500), then log loss (and AUC) on the
 validation rows.
 
-Hardware: the candidate's standalone model (random weights: the mapping and
-its cost do not depend on weight values) is exported to ONNX with its
-precisions as QDQ pairs, compiled for the candidate's PIM configuration and
-simulated (``hardware_cost.price_onnx``).  Results are cached by (arch hash
-incl. precisions, arch-document digest, strategy, batch), in memory and in
-``cache_dir`` shared by all workers and later runs; a repeated (model, PIM
-configuration) pair is therefore never compiled twice.
+Hardware, ``spec["oracle"]``:
+
+- ``"composed"`` (:class:`UnitOracle`, the search's default): the candidate's
+  units (``units.py``) are each exported, compiled naively and simulated once
+  per PIM configuration, then composed (``compose.py``); see docs/search.md
+  for the rules and their measured agreement with the exact oracle.
+- ``"exact"``: the candidate's standalone model (random weights: the mapping
+  and its cost do not depend on weight values) is exported to ONNX with its
+  precisions as QDQ pairs, compiled with ``spec["strategy"]`` for the
+  candidate's PIM configuration and simulated (``hardware_cost.price_onnx``).
+
+Results are cached (unit or whole candidate, with the arch-document digest and
+batch in the key), in memory and in ``cache_dir`` shared by all workers and
+later runs: nothing is compiled twice.
 
 A design the compiler or simulator rejects (an unsupported operator, a model
 that does not fit the chip) gets ``"infeasible": <reason>`` instead of hardware
@@ -128,31 +135,30 @@ class UnitOracle:
 
         self.dataset, self.cache, self.onnx_dir, self.batch = dataset, cache, onnx_dir, batch
         self.dataset_spec = resolve_dataset_spec(dataset)
-        self._docs: dict[str, tuple[str, dict]] = {}
+        self._chips: dict[str, dict] = {}
 
     def candidate(self, arch_json: dict, doc: dict) -> dict[str, float]:
         from recsys_models.search.units import unit_specs
         from recsys_models.space import arch_from_json
 
         spec = self.dataset_spec
-        units = unit_specs(arch_from_json(arch_json), spec.n_int, spec.n_cat)
-        units[0]["key"]["dataset"] = spec.name
+        units = unit_specs(arch_from_json(arch_json), spec.n_int, spec.n_cat, dataset=spec.name)
         adig, chip = self._chip(doc)
         costs = [self.unit_cost(u["key"], doc, adig) for u in units]
         try:
-            c = compose(units, costs, chip["crossbars_per_chip"])
+            total = compose(units, costs, chip["crossbars_per_chip"])
         except Infeasible as exc:
             return {"infeasible": str(exc)}
-        metrics = hardware_cost.composed_metrics(c["latency_cycles"], c["period_cycles"], c["dynamic_pj"],
-                                                 c["crossbars"], chip, self.batch)
-        metrics["flops"] = sum(c["flops"] for c in costs)
+        metrics = hardware_cost.composed_metrics(total["latency_cycles"], total["period_cycles"],
+                                                 total["dynamic_pj"], total["crossbars"], chip, self.batch)
+        metrics["flops"] = sum(cost["flops"] for cost in costs)
         return metrics
 
     def _chip(self, doc: dict) -> tuple[str, dict]:
         adig = hardware_cost.arch_digest(doc)
-        if adig not in self._docs:
-            self._docs[adig] = hardware_cost.chip_facts(doc)
-        return adig, self._docs[adig]
+        if adig not in self._chips:
+            self._chips[adig] = hardware_cost.chip_facts(doc)
+        return adig, self._chips[adig]
 
     def _onnx(self, key: dict) -> Path:
         from recsys_models.search.units import unit_digest

@@ -27,14 +27,17 @@ def _prec(p: OpPrecision | None):
     return None if p is None else [p.weight_bits, p.act_bits]
 
 
-def unit_specs(arch: Arch, n_int: int, n_cat: int) -> list[dict]:
+def unit_specs(arch: Arch, n_int: int, n_cat: int, dataset: str | None = None) -> list[dict]:
     """The units of ``arch`` for a dataset with ``n_int`` dense features and ``n_cat`` categorical fields.
+
+    ``dataset`` names the embedding tables' dataset in the stem's key (its table sizes are the stem's shape).
 
     Each dict has ``key`` (JSON-able description, the cache key), ``reads`` and ``writes`` (dataflow, in
     ``("dense"|"sparse", block)`` pairs; block 0 is the stem) -- see the module docstring.
     """
     widths, tokens = [n_int], [n_cat]
-    units = [{"key": {"unit": "stem", "n_int": n_int, "n_cat": n_cat}, "reads": [],
+    stem = {"unit": "stem", "n_int": n_int, "n_cat": n_cat, **({"dataset": dataset} if dataset else {})}
+    units = [{"key": stem, "reads": [],
               "writes": [("dense", 0), ("sparse", 0)]}]
     for i, b in enumerate(arch.blocks, start=1):
         units.append(_dense_unit(b, i, widths, tokens))
