@@ -64,11 +64,17 @@ def _report_metrics(report: Any, mapping: Any) -> dict[str, float]:
     if missing:
         raise RuntimeError(f"pimsim report lacks {missing}; cannot price the design")
     out = {k: float(data[k]) for k in REPORT_METRICS}
-    # inferences per second per watt: throughput / (power_mw * 1e-3); no unit module on this side, so spelled out
-    out["inferences_per_s_per_w"] = out["throughput_inferences_per_s"] / (out["power_mw"] * 1.0e-3)
+    out["inferences_per_s_per_w"] = inferences_per_s_per_w(out["throughput_inferences_per_s"], out["power_mw"])
     out["crossbars"] = float(_mapping_crossbars(mapping))
     out["flops"] = float(mapping_macs(mapping))
     return out
+
+
+def inferences_per_s_per_w(throughput_per_s: float, power_mw: float) -> float:
+    """Power efficiency: inferences per second per watt."""
+    from pimsim.spec.units import mw_to_w
+
+    return throughput_per_s / mw_to_w(power_mw)
 
 
 def _mapping_crossbars(mapping: Any) -> int:
@@ -88,6 +94,12 @@ def price_onnx(onnx_path: str | Path, arch_doc: dict, strategy: str = "optimized
     strategy : ``"optimized"`` (the compiler's mixed-precision, PIM-aware mapping) or ``"naive"``.
     batch : inferences simulated together (throughput and energy are per inference).
     """
+    mapping, report = _compile_and_simulate(onnx_path, arch_doc, strategy, batch, precision_policy)
+    return _report_metrics(report, mapping)
+
+
+def _compile_and_simulate(onnx_path, arch_doc: dict, strategy: str, batch: int, precision_policy: Any = None):
+    """(mapping, report); compiler and simulator errors become one-line ``UserError``s."""
     from compiler.api import compile_onnx
     from pimsim.api import simulate
 
@@ -96,10 +108,9 @@ def price_onnx(onnx_path: str | Path, arch_doc: dict, strategy: str = "optimized
         # the mapping is per query (compile batch 1); the simulator runs ``batch`` queries through it
         mapping = compile_onnx(str(onnx_path), arch, strategy=strategy, precision_policy=precision_policy,
                                batch=1, weights=False)
-        report = simulate(mapping, batch=batch)
+        return mapping, simulate(mapping, batch=batch)
     except SpecError as exc:
         raise UserError(exc.path, exc.message) from None
-    return _report_metrics(report, mapping)
 
 
 class CostCache:
@@ -208,18 +219,9 @@ def price_unit(onnx_path: str | Path, arch_doc: dict, batch: int) -> dict[str, f
     operator start: inputs in through the I/O link and delivered), ``span_cycles`` (first operator start to
     last operator end), ``exit_cycles`` (last operator end to the result out of the chip), ``period_cycles``
     (the busiest resource other than the I/O link: busy cycles per server per query), ``io_in_period_cycles``
-    (the I/O link's input direction, per query) and ``crossbars``.
+    (the I/O link's input direction, per query), ``crossbars`` and ``flops``.
     """
-    from compiler.api import compile_onnx
-    from pimsim.api import simulate
-
-    arch = arch_from_doc(arch_doc, "arch")
-    try:
-        mapping = compile_onnx(str(onnx_path), arch, strategy=UNIT_STRATEGY, batch=1, weights=False)
-        report = simulate(mapping, batch=batch)
-    except SpecError as exc:
-        raise UserError(exc.path, exc.message) from None
-    return _unit_cost(mapping, report)
+    return _unit_cost(*_compile_and_simulate(onnx_path, arch_doc, UNIT_STRATEGY, batch))
 
 
 def _unit_cost(mapping: Any, report: Any) -> dict[str, float]:
@@ -248,7 +250,6 @@ def _unit_cost(mapping: Any, report: Any) -> dict[str, float]:
         "entry_cycles": float(first), "span_cycles": float(last - first),
         "exit_cycles": float(report.latency_cycles - last),
         "period_cycles": period, "io_in_period_cycles": io_period,
-        "stream_period_cycles": (report.makespan_cycles - report.latency_cycles) / max(report.batch - 1, 1),
         "crossbars": float(_mapping_crossbars(mapping)),
         "flops": float(mapping_macs(mapping)),
     }
@@ -277,7 +278,7 @@ def chip_facts(arch_doc: dict) -> dict[str, float]:
 def composed_metrics(latency_cycles: float, period_cycles: float, dynamic_pj: float, crossbars: float,
                      chip: dict, batch: int) -> dict[str, float]:
     """The report's metrics for a stream of ``batch`` queries: makespan = latency + (batch - 1) x period."""
-    from pimsim.spec.units import cycles_to_ns, energy_pj_from_power, mw_to_w, per_s_from_ns, power_mw_from_energy
+    from pimsim.spec.units import cycles_to_ns, energy_pj_from_power, per_s_from_ns, power_mw_from_energy
 
     makespan_ns = cycles_to_ns(latency_cycles + (batch - 1) * period_cycles, chip["clock_mhz"])
     energy = dynamic_pj + energy_pj_from_power(chip["leakage_mw"], makespan_ns) / batch
@@ -286,6 +287,6 @@ def composed_metrics(latency_cycles: float, period_cycles: float, dynamic_pj: fl
            "energy_per_inference_pj": energy,
            "power_mw": power_mw_from_energy(energy * batch, makespan_ns),
            "area_mm2": chip["area_mm2"]}
-    out["inferences_per_s_per_w"] = out["throughput_inferences_per_s"] / mw_to_w(out["power_mw"])
+    out["inferences_per_s_per_w"] = inferences_per_s_per_w(out["throughput_inferences_per_s"], out["power_mw"])
     out["crossbars"] = crossbars
     return out
