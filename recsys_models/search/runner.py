@@ -160,6 +160,9 @@ def run_search(opts: SearchOptions) -> SearchResult:
         load_hw_space(opts.hw_space)  # validate before anything slow
     if opts.supernet is None:
         raise UserError("--supernet", "required: candidates are scored by supernet-inherited log loss")
+    for flag, value in (("--finetune-batches", opts.finetune_batches), ("--batch", opts.batch)):
+        if value < 1:  # checked here, before any worker starts
+            raise UserError(flag, f"{value}: must be at least 1")
     problem = build_problem(opts)
     initial = seed_candidates(opts, problem)
     cfg = evolution_config(opts)

@@ -152,3 +152,13 @@ def test_bad_search_objective(tmp_path, capsys, objective):
     result = call(capsys, "recsys", "search", "--space", "small", "--dataset", "criteo", "--objective", objective,
                   "-o", out)
     assert_clean_error(result, "--objective", outputs=(out,))
+
+
+@pytest.mark.parametrize("flag", ["--finetune-batches", "--batch"])
+def test_bad_search_counts(tmp_path, capsys, flag):
+    """Checked before the supernet is loaded or any worker starts (the checkpoint need not exist)."""
+    out = tmp_path / "search_out"
+    result = call(capsys, "recsys", "search", "--space", "small", "--dataset", "criteo", "--supernet",
+                  tmp_path / "sn.pt", flag, "0", "-o", out)
+    assert_clean_error(result, flag, outputs=(out,))
+    assert result.err.strip() == f"error: {flag}: 0: must be at least 1"
