@@ -10,7 +10,9 @@ train split and scored on its test split):
    objective (log loss + latency and area penalties).  Inside this search the
    candidates are priced by ``search_oracle`` (``exact``: mapped with
    ``search_strategy``, about 0.5-1.5 s per candidate; ``composed``: the
-   per-unit oracle of docs/search.md, naive units);
+   per-unit oracle of docs/search.md, naive units, then the 16 best re-priced
+   exactly and the co-designed architecture chosen on those figures, as
+   ``recsys search`` does);
 4. train every design from scratch with one recipe (``recsys train``'s defaults
    for the samples: Adam, lr 3e-3, batch 256, one epoch; gradient norm clipped
    at ``clip_norm`` = 1.0 -- without it a searched NASRec-Small architecture with
@@ -93,18 +95,20 @@ def train_supernet_ckpt(dataset: str, splits, out: Path, b: Budget, log) -> Path
 
 def run_searches(dataset: str, data: str, ckpt: Path, out: Path, b: Budget, hw_space: str):
     """(accuracy-only best candidate, co-design best candidate, their SearchResults)."""
-    from recsys_models.search.report import best_designs
-    from recsys_models.search.runner import SearchOptions, run_search
+    from recsys_models.search.report import best_designs, choose_designs
+    from recsys_models.search.runner import SearchOptions, oracle_spec, run_search
 
     common = dict(space="small", dataset=dataset, data=data, supernet=str(ckpt), budget=b.search_budget,
                   population=b.population, children=b.children, sample_size=b.sample_size, seed=b.seed,
                   finetune_steps=b.finetune_steps, batch=b.sim_batch, oracle=b.search_oracle)
     acc = run_search(SearchOptions(out=str(out / "search_accuracy"), objective="accuracy", quantized=False,
                                    **common))
-    co = run_search(SearchOptions(out=str(out / "search_codesign"), objective=b.objective, hw_space=hw_space,
-                                  strategy=b.search_strategy, **common))
-    best_acc = best_designs(acc.state.evaluated, acc.objective, 1)[0]
-    best_co = best_designs(co.state.evaluated, co.objective, 1)[0]
+    co_opts = SearchOptions(out=str(out / "search_codesign"), objective=b.objective, hw_space=hw_space,
+                            strategy=b.search_strategy, **common)
+    co = run_search(co_opts)
+    best_acc = best_designs(acc.state.evaluated, acc.objective, 1, dataset)[0]
+    best_co = choose_designs(co.state.evaluated, co.objective, 1, oracle_spec(co_opts, co.objective),
+                             co_opts.verify_top)[0][0]
     return best_acc, best_co, acc, co
 
 

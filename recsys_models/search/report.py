@@ -105,12 +105,44 @@ def pareto_plot(evaluated: list[Evaluated], chosen: list[Evaluated], path: str |
     return True
 
 
-def write_design(design: Evaluated, index: int, out_dir: Path, spec: dict) -> tuple[Path, dict]:
-    """``arch.json``, ``model.onnx`` (standalone model, QDQ precisions), ``mapping.json`` and
-    ``exact_metrics.json`` for one design; returns the directory and the exact metrics.
+def choose_designs(evaluated: list[Evaluated], objective: objectives.Objective, top: int, spec: dict,
+                   verify_top: int) -> tuple[list[Evaluated], int]:
+    """The designs a search returns, and how many candidates were re-priced exactly to choose them.
 
-    The exact metrics compile the whole model with the run's ``--strategy`` and simulate it: with the composed
-    oracle they are the design's real figures (the search ranked it on the composed estimate)."""
+    With the composed oracle the ``max(verify_top, top)`` best (distinct models) are re-priced by
+    :func:`verify_exact` and the choice is made on those figures; otherwise the search's own ranking stands."""
+    if spec.get("oracle") != "composed" or not objective.needs_hardware:
+        return best_designs(evaluated, objective, top, spec["dataset"]), 0
+    k = max(verify_top, top)
+    checked = verify_exact(best_designs(evaluated, objective, k, spec["dataset"])[:k], objective, spec)
+    return best_designs(checked, objective, top, spec["dataset"]), len(checked)
+
+
+def verify_exact(designs: list[Evaluated], objective: objectives.Objective, spec: dict) -> list[Evaluated]:
+    """``designs`` re-priced by the exact oracle (the whole model compiled with ``spec["strategy"]`` and simulated,
+    cached like any exact result), accuracy metrics kept, fitness recomputed from the exact figures.  A design the
+    whole-model compile rejects gets ``"infeasible"`` (never chosen)."""
+    import sys
+
+    from tqdm import tqdm
+
+    from recsys_models.errors import UserError
+    from recsys_models.search.oracle import Evaluator
+
+    ev, out = Evaluator({**spec, "oracle": "exact"}), []
+    for d in tqdm(designs, desc="exact re-pricing", unit="design", disable=not sys.stderr.isatty()):
+        try:
+            hardware = ev.hardware_exact(d.candidate["arch"], d.candidate.get("hw", {}))
+        except UserError as exc:
+            hardware = {"infeasible": exc.message}
+        metrics = {**d.metrics, **hardware}
+        out.append(Evaluated(d.key, d.candidate, metrics, objective.fitness(metrics), d.generation))
+    return out
+
+
+def write_design(design: Evaluated, index: int, out_dir: Path, spec: dict) -> Path:
+    """``arch.json``, ``model.onnx`` (standalone model, QDQ precisions), ``mapping.json`` (``spec["strategy"]``) and
+    ``metrics.json`` (the design's metrics as chosen: exact whole-model figures) for one design."""
     from recsys_models.search import hardware_cost
     from recsys_models.search.oracle import export_candidate_onnx
     from recsys_models.search.hw_space import load_hw_space
@@ -122,12 +154,5 @@ def write_design(design: Evaluated, index: int, out_dir: Path, spec: dict) -> tu
     doc = (load_hw_space(spec["hw_space"]).apply(design.candidate["hw"]) if spec.get("hw_space")
            else hardware_cost.base_arch_doc(spec["base_arch"]))
     hardware_cost.write_mapping(d / "model.onnx", doc, d / "mapping.json", spec["strategy"])
-    exact = hardware_cost.price_onnx(d / "model.onnx", doc, strategy=spec["strategy"], batch=int(spec.get("batch", 1)))
-    atomic_write_text(d / "exact_metrics.json", json.dumps(exact, indent=1, sort_keys=True) + "\n")
-    return d, exact
-
-
-def exact_table(designs: list[Evaluated], exact: list[dict], strategy: str) -> str:
-    """The chosen designs re-priced by compiling and simulating the whole model (``--strategy``)."""
-    rows = [Evaluated(d.key, d.candidate, {**d.metrics, **e}, d.fitness, d.generation) for d, e in zip(designs, exact)]
-    return f"\nExact figures (whole model compiled with `--strategy {strategy}` and simulated):\n\n" + best_table(rows)
+    atomic_write_text(d / "metrics.json", json.dumps(design.metrics, indent=1, sort_keys=True) + "\n")
+    return d

@@ -44,6 +44,7 @@ class SearchOptions:
     strategy: str = "optimized"
     oracle: str = "composed"
     cost_cache: str | None = None
+    verify_top: int = 16
     batch: int = 1
     finetune_steps: int = 500
     finetune_batches: int = 64
@@ -81,8 +82,12 @@ def oracle_spec(opts: SearchOptions, objective: objectives.Objective) -> dict:
     }
 
 
+NOT_IN_HEADER = ("out", "top", "workers", "scheduler", "cost_cache", "verify_top")
+"""Options that do not change which candidates are evaluated or their scores: free to differ on resume."""
+
+
 def run_header(opts: SearchOptions, objective: objectives.Objective) -> dict:
-    run = {k: v for k, v in asdict(opts).items() if k not in ("out", "top", "workers", "scheduler", "cost_cache")}
+    run = {k: v for k, v in asdict(opts).items() if k not in NOT_IN_HEADER}
     run.update(objective=objective.to_json(), supernet_sha=_digest(opts.supernet), hw_space_sha=_digest(opts.hw_space),
                seed_archs=[_digest(p) for p in opts.seed_archs],
                data=Path(opts.data).name if opts.data else None, supernet=None, hw_space=None)

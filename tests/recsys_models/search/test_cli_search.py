@@ -33,7 +33,7 @@ def test_search_runs_writes_outputs_and_resumes(tmp_path, capsys):
     assert len(lines) == 1 + 5  # header + 3 initial + 1 generation of 2 children
     rec = json.loads(lines[1])
     assert {"log_loss", "auc", "latency_ns", "area_mm2", "flops"} <= set(rec["metrics"])
-    assert (out / "pareto.png").stat().st_size > 0 and (out / "best.md").read_text().startswith("| # |")
+    assert (out / "pareto.png").stat().st_size > 0 and "\n| # | key | fitness |" in (out / "best.md").read_text()
     capsys.readouterr()
     assert main([*argv, "--budget", "5"]) == 0  # same command: everything read back
     assert "0 evaluated now" in capsys.readouterr().err
@@ -42,11 +42,13 @@ def test_search_runs_writes_outputs_and_resumes(tmp_path, capsys):
 
 @pytest.mark.needs_data
 def test_chosen_designs_are_repriced_exactly(tmp_path):
-    """With the composed oracle (default) each written design gets whole-model figures: ``exact_metrics.json``, a
-    second table in best.md and ``exact_metrics`` in summary.json.  FLOPs are sums of the units' and must equal the
+    """With the composed oracle (default) the ``--verify-top`` best are re-priced by the exact oracle and the chosen
+    design is decided on those figures: its metrics (summary.json, designs/01-*/metrics.json) equal a direct exact
+    evaluation, its composed figures are kept as ``search_metrics``.  FLOPs are sums of the units' and must equal the
     whole model's (docs/search.md); the shared ``--cost-cache`` directory receives the unit results."""
     from recsys_models.cli import main
     from recsys_models.data.specs import dataset_spec
+    from recsys_models.search.oracle import Evaluator
     from recsys_models.space import get_space
     from recsys_models.supernet.model import Supernet
     from recsys_models.supernet.train import save_supernet
@@ -56,16 +58,23 @@ def test_chosen_designs_are_repriced_exactly(tmp_path):
     space = get_space("small", dense_widths=(16, 32), sparse_widths=(16,), weight_bits=(4, 8), act_bits=(8,))
     save_supernet(ckpt, Supernet(space, dataset_spec("criteo", 1000)))
     out, cache = tmp_path / "out", tmp_path / "shared_cache"
+    objective = "scalar:latency_ns=0.1@100000"
     assert main(["search", "--space", "small", "--dataset", "criteo", "--data", str(data), "--supernet", str(ckpt),
-                 "--objective", "scalar:latency_ns=0.1@100000", "--budget", "3", "--population", "3",
-                 "--sample-size", "2", "--finetune-steps", "2", "--eval-rows", "200", "--strategy", "naive",
-                 "--top", "1", "--cost-cache", str(cache), "-o", str(out)]) == 0
+                 "--objective", objective, "--budget", "3", "--population", "3", "--sample-size", "2",
+                 "--finetune-steps", "2", "--eval-rows", "200", "--strategy", "naive", "--top", "1",
+                 "--verify-top", "2", "--cost-cache", str(cache), "-o", str(out)]) == 0
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["oracle"] == "composed"
+    assert summary["oracle"] == "composed" and summary["verified_exactly"] == 2
     best = summary["best"][0]
-    exact = json.loads(next((out / "designs").glob("01-*/exact_metrics.json")).read_text())
-    assert best["exact_metrics"] == exact
-    assert exact["flops"] == best["metrics"]["flops"]
-    assert exact["latency_ns"] == pytest.approx(best["metrics"]["latency_ns"], rel=0.02)
-    assert "Exact figures" in (out / "best.md").read_text()
+    rec = next(json.loads(line) for line in (out / "history.jsonl").read_text().splitlines()[1:]
+               if json.loads(line)["key"] == best["key"])
+    assert best["search_metrics"] == rec["metrics"]  # what the search recorded: composed
+    exact = Evaluator({"dataset": "criteo", "batch": 1, "strategy": "naive", "oracle": "exact",
+                       "cache_dir": str(tmp_path / "direct")}).hardware(rec["candidate"]["arch"], {})
+    for key, value in exact.items():
+        assert best["metrics"][key] == pytest.approx(value, rel=1e-12), key
+    assert json.loads(next((out / "designs").glob("01-*/metrics.json")).read_text()) == best["metrics"]
+    assert exact["flops"] == rec["metrics"]["flops"]
+    assert exact["latency_ns"] == pytest.approx(rec["metrics"]["latency_ns"], rel=0.02)
+    assert "re-priced by compiling the whole model" in (out / "best.md").read_text()
     assert any(cache.glob("unit-*.json")) and not (out / "cost_cache").exists()
