@@ -141,18 +141,26 @@ def verify_exact(designs: list[Evaluated], objective: objectives.Objective, spec
 
 
 def write_design(design: Evaluated, index: int, out_dir: Path, spec: dict) -> Path:
-    """``arch.json``, ``model.onnx`` (standalone model, QDQ precisions), ``mapping.json`` (``spec["strategy"]``) and
-    ``metrics.json`` (the design's metrics as chosen: exact whole-model figures) for one design."""
+    """One chosen design's files, each usable by the tools that own its format:
+
+    ``arch.json`` (NASRec JSON with precisions: ``recsys supernet standalone|export --arch``), ``pim_arch.yaml``
+    (the design's PIM configuration: ``pimsim area``, ``pimcompile --arch``), ``candidate.json`` (both, as the
+    search's history records them), ``model.onnx`` (standalone model, QDQ precisions), ``mapping.json``
+    (``spec["strategy"]``) and ``metrics.json`` (the design's metrics as chosen: exact whole-model figures)."""
+    import yaml
+
     from recsys_models.search import hardware_cost
     from recsys_models.search.oracle import export_candidate_onnx
     from recsys_models.search.hw_space import load_hw_space
 
     d = out_dir / f"{index:02d}-{design.key}"
     d.mkdir(parents=True, exist_ok=True)
-    (d / "arch.json").write_text(json.dumps(design.candidate, indent=1, sort_keys=True) + "\n")
-    export_candidate_onnx(design.candidate["arch"], spec["dataset"], d / "model.onnx")
+    atomic_write_text(d / "candidate.json", json.dumps(design.candidate, indent=1, sort_keys=True) + "\n")
+    atomic_write_text(d / "arch.json", json.dumps(design.candidate["arch"], indent=1, sort_keys=True) + "\n")
     doc = (load_hw_space(spec["hw_space"]).apply(design.candidate["hw"]) if spec.get("hw_space")
            else hardware_cost.base_arch_doc(spec["base_arch"]))
+    atomic_write_text(d / "pim_arch.yaml", yaml.safe_dump(doc, sort_keys=False))
+    export_candidate_onnx(design.candidate["arch"], spec["dataset"], d / "model.onnx")
     hardware_cost.write_mapping(d / "model.onnx", doc, d / "mapping.json", spec["strategy"])
     atomic_write_text(d / "metrics.json", json.dumps(design.metrics, indent=1, sort_keys=True) + "\n")
     return d

@@ -3,7 +3,7 @@
 Outputs under ``--out DIR``: ``history.jsonl`` (resumable, see ``history.py``),
 ``summary.json`` (settings, best designs, oracle throughput), ``best.md`` (table of
 the best designs), ``pareto.png`` and, per chosen design, ``designs/<n>-<key>/``
-with ``arch.json``, ``model.onnx`` and ``mapping.json`` (see ``report.py``).
+with ``arch.json``, ``pim_arch.yaml``, ``model.onnx``, ``mapping.json`` and ``metrics.json`` (see ``report.py``).
 """
 
 from __future__ import annotations

@@ -73,7 +73,14 @@ def test_chosen_designs_are_repriced_exactly(tmp_path):
                        "cache_dir": str(tmp_path / "direct")}).hardware(rec["candidate"]["arch"], {})
     for key, value in exact.items():
         assert best["metrics"][key] == pytest.approx(value, rel=1e-12), key
-    assert json.loads(next((out / "designs").glob("01-*/metrics.json")).read_text()) == best["metrics"]
+    design = next((out / "designs").glob("01-*"))
+    assert json.loads((design / "metrics.json").read_text()) == best["metrics"]
+    # each file loads with the tool that owns its format (no --hw-space: the PIM configuration is --arch default)
+    from pimsim.spec.arch import load_arch as load_pim_arch
+    from recsys_models.space import arch_from_json, load_arch
+
+    assert load_arch(design / "arch.json") == arch_from_json(rec["candidate"]["arch"])
+    assert load_pim_arch(design / "pim_arch.yaml") == load_pim_arch("default")
     assert exact["flops"] == rec["metrics"]["flops"]
     assert exact["latency_ns"] == pytest.approx(rec["metrics"]["latency_ns"], rel=0.02)
     assert "re-priced by compiling the whole model" in (out / "best.md").read_text()
