@@ -28,9 +28,13 @@ demo: $(STAMP)
 	$(VENV)/bin/pimsim run $(DEMO)/mapping.json --batch $(BATCH) --trace $(DEMO)/trace.json
 	@echo "demo outputs: $(DEMO)/model.onnx $(DEMO)/mapping.json $(DEMO)/trace.json"
 
+# Both stages always run; the target fails at the end if either failed, so one failing test does not hide the other
+# stage's results.
 test: $(STAMP)
-	$(VPY) -m pytest -q -p no:cacheprovider
-	NUMBA_DISABLE_JIT=1 $(VPY) -m pytest -q -p no:cacheprovider tests/pimsim/engine
+	@status=0; \
+	$(VPY) -m pytest -q -p no:cacheprovider || status=1; \
+	NUMBA_DISABLE_JIT=1 $(VPY) -m pytest -q -p no:cacheprovider tests/pimsim/engine || status=1; \
+	exit $$status
 
 # Small example traces of the demo run, committed so newcomers can look before installing.
 TRACE_BUILD := build/traces
