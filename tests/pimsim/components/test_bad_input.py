@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import math
 import subprocess
 import sys
 
@@ -30,7 +31,8 @@ def _write(tmp_path, edit):
 @pytest.mark.parametrize("edit, field", [
     (lambda d: d["pe"]["crossbar"].__setitem__("rows", 0), "pe.crossbar.rows=0"),
     (lambda d: d["pe"]["adc"].__setitem__("bits", 17), "pe.adc.bits=17"),
-    (lambda d: d["technology"].__setitem__("node_nm", 28), "technology.node_nm=28"),
+    (lambda d: d["technology"].__setitem__("node_nm", 5), "technology.node_nm=5"),
+    (lambda d: d["technology"].__setitem__("node_nm", 180), "technology.node_nm=180"),
     (lambda d: d["embedding"]["dram"].__setitem__("energy_pj_per_bit", -1.0), "embedding.dram.energy_pj_per_bit=-1.0"),
     (lambda d: d["embedding"].__setitem__("location", "onchip"), "onchip_capacity_bytes"),
 ])
@@ -55,9 +57,13 @@ def test_negative_energy_in_a_model_is_refused():
                        energies_pj={"a": -1.0}, latencies_cycles={"a": 1})
 
 
-def test_scaling_refuses_unknown_nodes():
-    with pytest.raises(ComponentError, match="node_nm=28"):
-        area_factor(32, 28)
+def test_scaling_refuses_nodes_outside_its_tables():
+    """7-130 nm: Stillmaker & Baas (area, energy) and NeuroSim's supply table (leakage) both cover it."""
+    with pytest.raises(ComponentError, match="node_nm=5: no area-scaling data outside 7-130 nm"):
+        area_factor(32, 5)
+    with pytest.raises(ComponentError, match="node_nm=180"):
+        area_factor(180, 32)
+    assert area_factor(32, 28) == pytest.approx(0.46 * (1 / 0.46) ** (math.log(28 / 20) / math.log(32 / 20)))
 
 
 def test_unknown_adc_law_and_bits_are_refused():

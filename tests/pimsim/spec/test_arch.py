@@ -50,7 +50,7 @@ def _error_for(mutate) -> str:
         (lambda d: d["pe"]["adc"].__setitem__("bits", 17), "pe.adc.bits=17: Input should be less than or equal to 16"),
         (lambda d: d["pe"]["adc"].__setitem__("color", "red"), "pe.adc.color: unknown key"),
         (lambda d: d.pop("clock_mhz"), "clock_mhz: required field missing"),
-        (lambda d: d["technology"].__setitem__("node_nm", 7), "technology.node_nm=7: no technology-scaling data for 7 nm"),
+        (lambda d: d["technology"].__setitem__("node_nm", 5), "technology.node_nm=5: Input should be greater than or equal to 7"),
         (lambda d: d["pe"]["crossbar"].__setitem__("cols", "wide"), "pe.crossbar.cols=wide: Input should be a valid integer"),
         (lambda d: d["pe"]["adc"].__setitem__("per_crossbar", 3), "pe.adc.per_crossbar=3: must divide pe.crossbar.cols=128"),
         (lambda d: d.__setitem__("schema_version", 2), "schema_version=2: unsupported"),
@@ -67,7 +67,7 @@ def test_unknown_preset_lists_presets():
     with pytest.raises(SpecError) as info:
         load_arch("isaak")
     assert info.value.one_line() == (
-        "error: isaak: unknown architecture preset (presets: isaac, default, puma; or give a .yaml path)"
+        "error: isaak: unknown architecture preset (presets: isaac, default, puma, neurosim_rram; or give a .yaml path)"
     )
 
 
