@@ -7,13 +7,13 @@ mapping occupies.  Conventions (every ratio > 1 means B is better than A):
 - ``throughput_speedup``= throughput_B / throughput_A (the stream of ``batch`` queries);
 - ``area_ratio``        = area_A / area_B, on the *occupied* area: the chip-level
   parts (I/O link) plus the tiles holding any operator or crossbar block
-  (``level_area_mm2['tile']`` per tile from ``pimsim.components.rollup``) --
+  (``Rollup.tile_area_mm2(t)``, by the tile's kind, from ``pimsim.components.rollup``) --
   the chip a design needs, since both sides may sit on the same full-size chip.
   Reports carry no placement, so for them it is the whole chip's area;
 - ``energy_ratio``      = energy per inference_A / energy per inference_B;
 - ``power_efficiency_ratio`` = (inferences/s/W)_B / (inferences/s/W)_A, with
-  W the average power over the stream (dynamic + leakage of the whole chip,
-  as ``pimsim run`` reports it).  Inferences/s/W equals inferences per joule,
+  W the average power over the stream (dynamic + static of the powered
+  components under ``chip.power_gating``, as ``pimsim run`` reports it).  Inferences/s/W equals inferences per joule,
   so this ratio equals ``energy_ratio`` by construction; both are shown
   because the AutoRAC paper quotes power efficiency.
 """
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from pimsim.report.summary import tiles_used
 from pimsim.spec.units import mw_to_w
 
 RATIOS = ("latency_speedup", "throughput_speedup", "area_ratio", "energy_ratio", "power_efficiency_ratio")
@@ -49,19 +50,13 @@ class Side:
         return {**asdict(self), "inferences_per_s_per_w": self.inferences_per_s_per_w}
 
 
-def tiles_used(mapping) -> set[int]:
-    """Tiles holding any operator (its home) or any crossbar block of the mapping."""
-    used = {op.tile for op in mapping.operators}
-    used |= {b.tile for op in mapping.operators for b in getattr(op, "blocks", [])}
-    return used
-
-
 def side_from_simulation(name: str, mapping, report) -> Side:
     from pimsim.components.rollup import area_rollup
 
-    levels = area_rollup(mapping.arch).level_area_mm2
+    rollup = area_rollup(mapping.arch)
     used = tiles_used(mapping)
-    occupied = levels["chip"] - (mapping.arch.chip.tiles - len(used)) * levels["tile"]
+    unused = set(range(mapping.arch.chip.tiles)) - used
+    occupied = rollup.chip_area_mm2 - sum(rollup.tile_area_mm2(t) for t in unused)
     return Side(name, report.latency_ns, report.throughput_inferences_per_s, report.energy_per_inference_pj,
                 report.power_mw, report.area_mm2, occupied, len(used), report.batch)
 

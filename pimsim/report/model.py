@@ -11,8 +11,12 @@ from dataclasses import dataclass, field
 from pimsim.spec.units import cycles_to_ns, per_s_from_ns, power_mw_from_energy
 
 JSON_KEYS = ("latency_ns", "latency_cycles", "throughput_inferences_per_s", "energy_per_inference_pj", "power_mw",
-             "area_mm2", "energy_breakdown_pj", "area_breakdown_mm2", "stats", "utilization")
-"""The ``pimsim run --json`` contract (foundation issue plus ``utilization``)."""
+             "area_mm2", "energy_breakdown_pj", "area_breakdown_mm2", "stats", "utilization",
+             "energy_dynamic_per_inference_pj", "energy_static_per_inference_pj", "static_energy_breakdown_pj",
+             "power_dynamic_mw", "power_static_mw", "power_gating", "compute_area_mm2")
+"""The ``pimsim run --json`` contract (foundation issue plus ``utilization``, plus the dynamic/static split of
+issue 17: ``energy_breakdown_pj`` keeps one ``leakage`` entry, the static total, so it still sums to
+``energy_per_inference_pj``; ``static_energy_breakdown_pj`` splits that static total by component role)."""
 
 
 @dataclass(frozen=True)
@@ -26,11 +30,15 @@ class Report:
     makespan_cycles : int
         The whole stream of ``batch`` queries.
     energy_breakdown_pj : dict
-        Component role -> pJ over the whole run, plus ``leakage``.
+        Component role -> dynamic pJ over the whole run, plus ``leakage``: the static energy.
     busy_cycles : dict
         Resource class -> busy server-cycles over the run.
     utilization : dict
         Resource class -> busy server-cycles / (servers on chip x makespan).
+    leakage_mw : float
+        Static power averaged over the run: leakage of the powered components (``chip.power_gating``).
+    static_breakdown_pj : dict
+        Component role -> static pJ over the whole run (sums to ``energy_breakdown_pj['leakage']``).
     operators : list of (name, start_cycles, finish_cycles)
         Per-operator span of the single-query run.
     busiest : list of (resource name, busy_cycles, utilization)
@@ -54,6 +62,10 @@ class Report:
     tasks: int
     operators: list = field(default_factory=list)
     busiest: list = field(default_factory=list)
+    static_breakdown_pj: dict = field(default_factory=dict)
+    power_gating: str = "none"
+    compute_area_mm2: float | None = None
+    """Chip area without the I/O link (``pimsim.components.rollup``)."""
 
     @property
     def latency_ns(self) -> float:
@@ -83,8 +95,24 @@ class Report:
 
     @property
     def power_mw(self) -> float:
-        """Average power over the stream: all energy (dynamic + leakage) / makespan."""
+        """Average power over the stream at the simulated rate: all energy (dynamic + static) / makespan."""
         return power_mw_from_energy(self.energy_total_pj, self.makespan_ns)
+
+    @property
+    def energy_static_pj(self) -> float:
+        return self.energy_breakdown_pj.get("leakage", 0.0)
+
+    @property
+    def energy_dynamic_pj(self) -> float:
+        return self.energy_total_pj - self.energy_static_pj
+
+    @property
+    def power_static_mw(self) -> float:
+        return power_mw_from_energy(self.energy_static_pj, self.makespan_ns)
+
+    @property
+    def power_dynamic_mw(self) -> float:
+        return power_mw_from_energy(self.energy_dynamic_pj, self.makespan_ns)
 
     def to_json_dict(self) -> dict:
         return {
@@ -100,4 +128,11 @@ class Report:
             "stats": {"events": self.events, "wall_s": self.wall_s, "tasks": self.tasks, "batch": self.batch,
                       "makespan_cycles": self.makespan_cycles},
             "utilization": dict(sorted(self.utilization.items())),
+            "energy_dynamic_per_inference_pj": self.energy_dynamic_pj / self.batch,
+            "energy_static_per_inference_pj": self.energy_static_pj / self.batch,
+            "static_energy_breakdown_pj": {k: v / self.batch for k, v in sorted(self.static_breakdown_pj.items())},
+            "power_dynamic_mw": self.power_dynamic_mw,
+            "power_static_mw": self.power_static_mw,
+            "power_gating": self.power_gating,
+            "compute_area_mm2": self.area_mm2 if self.compute_area_mm2 is None else self.compute_area_mm2,
         }

@@ -1,11 +1,36 @@
 """Turn an engine run into report quantities: energy by component, busy time and utilization, area.
 
 Energy conservation by construction: the breakdown sums every task's energy
-(per component) over all queries, plus ``leakage = chip leakage_mw x
-makespan``; the trace writer uses the same per-task energies.
+(per component) over all queries (dynamic), plus the static energy
+``leakage`` of :func:`static_energy`; the trace writer uses the same per-task
+energies.
+
+Static energy (``chip.power_gating``; leakage per instance from the
+component models, counts and kinds from ``pimsim.components.rollup``):
+
+    E_static = sum_roles leakage_mw x instances x powered time (ns)        (mW x ns = pJ)
+
+- chip-level roles (I/O link, global buffer, chip extras, unshared router
+  rest) and every tile's router share: powered for the whole makespan;
+- a tile's other roles (its PEs included), tile t: effective powered time
+      none:          T
+      unused_tiles:  T if t holds an operator or crossbar block, else r x T
+      idle:          on_t + r x (T - on_t) for a used tile, r x T otherwise
+  with T the makespan, r = ``GATED_LEAKAGE_FRACTION`` (0.1: a gated domain
+  still leaks a tenth) and on_t the span from the first task on tile t to
+  its last.  ``unused_tiles`` removes exactly (1 - r) x the unused tiles'
+  gateable leakage x T.  The costs of gating are the sleep-switch area in the
+  roll-up and the residual leakage here; wake-up latency of ``idle`` is not in
+  the timing yet (it needs the event program; issue 17, later phase).
+
+It depends only on the makespan, the mapping's used tiles and, for
+``idle``, each tile's first and last task: not on the event program's
+internals.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -77,12 +102,94 @@ def utilization(busy: dict[str, int], arch, makespan_cycles: int) -> dict[str, f
 
 
 def chip_leakage_mw(comps, rollup) -> float:
-    models = dict(comps.items())
-    return sum(row.chip_count * models[row.role].leakage_mw for row in rollup.rows)
+    """Leakage of the whole chip with every component powered, mW (``comps`` kept for callers' signature)."""
+    return rollup.chip_leakage_mw
 
 
 def leakage_energy_pj(leakage_mw: float, makespan_cycles: int, clock_mhz: float) -> float:
     return energy_pj_from_power(leakage_mw, cycles_to_ns(makespan_cycles, clock_mhz))
+
+
+def tiles_used(mapping) -> set[int]:
+    """Tiles holding any operator (its home) or any crossbar block of the mapping."""
+    used = {op.tile for op in mapping.operators}
+    used |= {b.tile for op in mapping.operators for b in getattr(op, "blocks", [])}
+    return used
+
+
+def tile_active_ns(stream, table, result, clock_mhz: float) -> dict[int, float]:
+    """Tile -> ns from its first task's start to its last task's finish (tasks on resources of that tile)."""
+    prog = stream.program
+    start, finish = result["start_cycles"], result["finish_cycles"]
+    first: dict[int, int] = {}
+    last: dict[int, int] = {}
+    for i in np.nonzero(prog.task_res >= 0)[0]:
+        tile = table.tile_of(int(prog.task_res[i]))
+        if tile is None:
+            continue
+        first[tile] = min(first.get(tile, int(start[i])), int(start[i]))
+        last[tile] = max(last.get(tile, int(finish[i])), int(finish[i]))
+    return {t: cycles_to_ns(last[t] - first[t], clock_mhz) for t in first}
+
+
+@dataclass(frozen=True)
+class StaticEnergy:
+    """Static (leakage) energy of one run, by component role, and what was powered."""
+
+    by_role_pj: dict
+    makespan_ns: float
+    power_gating: str
+    tiles_used: int
+    tiles_gated: int
+
+    @property
+    def total_pj(self) -> float:
+        return float(sum(self.by_role_pj.values()))
+
+    @property
+    def average_power_mw(self) -> float:
+        """Static power averaged over the run, mW (0 for an empty run)."""
+        return self.total_pj / self.makespan_ns if self.makespan_ns > 0 else 0.0
+
+
+def _effective_tile_ns(arch, makespan_ns: float, used: set[int], active: dict[int, float] | None) -> list[float]:
+    from pimsim.components.rollup import GATED_LEAKAGE_FRACTION as r
+
+    mode = arch.chip.power_gating
+    if mode == "none":
+        return [makespan_ns] * arch.chip.tiles
+    if mode == "idle" and active is None:
+        raise ValueError("power_gating=idle needs each tile's active span (tile_active_ns)")
+    out = []
+    for t in range(arch.chip.tiles):
+        if t not in used:
+            out.append(r * makespan_ns)
+            continue
+        on = makespan_ns if mode == "unused_tiles" else min(active.get(t, 0.0), makespan_ns)
+        out.append(on + r * (makespan_ns - on))
+    return out
+
+
+def static_energy(arch, rollup, makespan_ns: float, used: set[int],
+                  active_ns: dict[int, float] | None = None) -> StaticEnergy:
+    """Static energy of a run of ``makespan_ns`` on ``arch`` (module docstring equations)."""
+    bad = sorted(t for t in used if not 0 <= t < arch.chip.tiles)
+    if bad:
+        raise ValueError(f"tiles {bad[:5]} used by the mapping are not on the chip (0..{arch.chip.tiles - 1})")
+    eff = _effective_tile_ns(arch, makespan_ns, used, active_ns)
+    kind_ns = {k.name: sum(eff[k.first_tile:k.first_tile + k.tiles]) for k in rollup.kinds}
+    pes = {k.name: k.pes for k in rollup.kinds}
+    out: dict[str, float] = {}
+    for row in rollup.rows:
+        if row.level == "chip" or row.role == "router":
+            pj = row.chip_count * row.leakage_mw_each * makespan_ns
+        else:
+            per_tile = row.count * (pes[row.kind] if row.level == "pe" else 1)
+            pj = per_tile * row.leakage_mw_each * kind_ns[row.kind]
+        out[row.role] = out.get(row.role, 0.0) + pj
+    gated = 0 if arch.chip.power_gating == "none" else arch.chip.tiles - len(used)
+    return StaticEnergy({k: v for k, v in sorted(out.items()) if v > 0}, makespan_ns, arch.chip.power_gating,
+                        len(used), gated)
 
 
 def operator_spans(stream, result, mapping) -> list[tuple[str, int, int]]:

@@ -32,11 +32,18 @@ def format_report(report) -> str:
         f"stream makespan        {r.makespan_cycles} cycles = {r.makespan_ns:.6g} ns",
         f"throughput             {r.throughput_inferences_per_s:.6g} inferences/s",
         f"energy per inference   {r.energy_per_inference_pj:.6g} pJ",
-        f"average power          {r.power_mw:.6g} mW (leakage {r.leakage_mw:.4g} mW)",
-        f"chip area              {r.area_mm2:.6g} mm2",
+        f"  dynamic              {r.energy_dynamic_pj / r.batch:.6g} pJ",
+        f"  static (leakage)     {r.energy_static_pj / r.batch:.6g} pJ (power gating: {r.power_gating})",
+        f"average power          {r.power_mw:.6g} mW (dynamic {r.power_dynamic_mw:.4g} mW, "
+        f"static {r.power_static_mw:.4g} mW)",
+        f"chip area              {r.area_mm2:.6g} mm2"
+        + (f" ({r.compute_area_mm2:.6g} mm2 without the I/O link)" if r.compute_area_mm2 is not None else ""),
         "",
     ]
-    lines += _table("energy breakdown (whole run)", r.energy_breakdown_pj, "pJ")
+    dynamic = {k: v for k, v in r.energy_breakdown_pj.items() if k != "leakage"}
+    lines += _table("dynamic energy breakdown (whole run)", dynamic, "pJ")
+    if r.static_breakdown_pj:
+        lines += ["", *_table("static energy breakdown (whole run)", r.static_breakdown_pj, "pJ")]
     lines += ["", "utilization (busy / (servers on chip x makespan)):"]
     lines += [f"  {k:<20} {100 * v:8.3f} %" for k, v in sorted(r.utilization.items())]
     if r.busiest:
