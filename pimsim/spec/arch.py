@@ -414,7 +414,7 @@ class DramSpec(_Strict):
 
 class EmbeddingSpec(_Strict):
     location: Literal["onchip", "dram"] = Field(description="where embedding tables are stored")
-    dram: DramSpec | None = None
+    dram: DramSpec | None = Field(None, description="off-chip DRAM channel, needed when location=dram")
     onchip_capacity_bytes: int = Field(0, ge=0, le=1 << 36, description=(
         "on-chip ReRAM memory for tables, whole chip (split over tiles), bytes; needed when onchip; "
         "limit 64 GiB"))
@@ -433,9 +433,9 @@ class EmbeddingSpec(_Strict):
 # ---------------------------------------------------------------------------------------------------------
 class PeSpec(_Strict):
     crossbars: int = Field(ge=1, le=1024, description="crossbars per PE; limit 1024")
-    crossbar: CrossbarSpec
-    adc: AdcSpec
-    dac: DacSpec
+    crossbar: CrossbarSpec = Field(description="the ReRAM crossbar array and its cell")
+    adc: AdcSpec = Field(description="the analog-to-digital converters reading the columns")
+    dac: DacSpec = Field(description="the digital-to-analog converters driving the rows")
     input_register_bytes: int = Field(gt=0, le=1 << 24, description="PE input register, bytes; limit 16 MiB")
     output_register_bytes: int = Field(gt=0, le=1 << 24, description="PE output register, bytes; limit 16 MiB")
     shift_add_units: int = Field(ge=1, le=4096, description="shift-and-add units per PE; limit 4096")
@@ -450,10 +450,10 @@ class PeSpec(_Strict):
 
 class TileSpec(_Strict):
     pes: int = Field(ge=1, le=1024, description="PEs per tile; limit 1024")
-    buffer: BufferSpec
+    buffer: BufferSpec = Field(description="the tile buffer holding operands and results")
     bus_width_bits: int = Field(gt=0, le=65536, description="buffer-to-PE bus wires; limit 65536")
-    router: RouterSpec
-    vector_unit: VectorUnitSpec
+    router: RouterSpec = Field(description="the mesh router (one chip-level network)")
+    vector_unit: VectorUnitSpec = Field(description="the tile's digital element-wise unit")
     output_register_bytes: int = Field(gt=0, le=1 << 24, description="tile output register, bytes; limit 16 MiB")
     shift_add_units: int = Field(ge=1, le=4096, description="tile shift-and-add units; limit 4096")
     sigmoid_units: int = Field(0, ge=0, le=4096, description="sigmoid units (lanes of the vector unit); limit 4096")
@@ -476,8 +476,8 @@ class TileKindSpec(_Strict):
 
     name: str = Field(description="kind name (identifier, unique)")
     count: int = Field(ge=1, le=1 << 16, description="tiles of this kind; the kinds' counts add up to chip.tiles")
-    pe: PeSpec
-    tile: TileSpec
+    pe: PeSpec = Field(description="this kind's PE section (partial in the file, merged over the top-level pe)")
+    tile: TileSpec = Field(description="this kind's tile section (partial in the file, merged over tile)")
 
     @field_validator("name")
     @classmethod
@@ -488,7 +488,7 @@ class TileKindSpec(_Strict):
 class ChipSpec(_Strict):
     tiles: int = Field(ge=1, le=1 << 16, description="tiles per chip; limit 65536")
     mesh_cols: int = Field(ge=1, le=1 << 16, description="tiles per mesh row; rows = ceil(tiles / mesh_cols)")
-    io_link: IoLinkSpec
+    io_link: IoLinkSpec = Field(description="the off-chip link (priced apart from compute)")
     power_gating: Literal["none", "unused_tiles", "idle"] = Field("none", description=(
         "none: every component leaks all run; unused_tiles: tiles holding no operator are off; idle: also a "
         "used tile is off before its first and after its last task (docs/hardware-model.md: costs)"))
@@ -531,13 +531,13 @@ class ArchSpec(_Strict):
     name: str = Field(min_length=1, max_length=200, description="design name (variants: base+param=value...)")
     description: str = Field("", max_length=2000, description="one line; variants list what changed")
     source: str = Field(min_length=1, max_length=2000, description="citation of the design this describes")
-    technology: TechnologySpec
+    technology: TechnologySpec = Field(description="CMOS nodes of the periphery and the array")
     clock_mhz: float = Field(gt=0, le=1.0e4, description="digital clock, MHz; limit 10 GHz")
-    chip: ChipSpec
-    tile: TileSpec
-    pe: PeSpec
-    embedding: EmbeddingSpec
-    precision: PrecisionSpec
+    chip: ChipSpec = Field(description="tiles, mesh, I/O link, global buffer, power gating, tile kinds")
+    tile: TileSpec = Field(description="one tile (of every kind unless chip.tile_kinds overrides it)")
+    pe: PeSpec = Field(description="one processing element (ISAAC's IMA)")
+    embedding: EmbeddingSpec = Field(description="where embedding tables live")
+    precision: PrecisionSpec = Field(description="default operator precisions")
 
     @model_validator(mode="before")
     @classmethod
@@ -791,9 +791,13 @@ def short_param_name(data: dict, dotted: str) -> str:
 
 
 def _format_value(value) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return json.dumps(value) if isinstance(value, (dict, list)) else str(value)
+    """A short token for a name: integers plainly, floats in %g without '+', sections as a content hash."""
+    if isinstance(value, (dict, list, tuple)):
+        text = json.dumps(value, sort_keys=True, separators=(",", ":"))
+        return "#" + hashlib.sha256(text.encode()).hexdigest()[:8]
+    if isinstance(value, float):
+        return f"{value:g}".replace("+", "")
+    return str(value).replace("+", "_")
 
 
 def _record_change(data: dict, dotted: str, value) -> None:
