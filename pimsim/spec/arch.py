@@ -36,7 +36,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel, ConfigDict, Field, ValidationError, field_validator, model_serializer, model_validator,
+)
 
 from pimsim.spec.errors import SpecError
 
@@ -237,6 +239,14 @@ class AdcSpec(_Strict):
                 raise ValueError(f"model={self.model}: sample_rate_msps is required")
         return self
 
+    @model_serializer(mode="wrap")
+    def _drop_derived(self, handler):
+        """A table ADC's rate is derived at load: left out of dumps, so a variant with other bits re-derives it."""
+        out = handler(self)
+        if self.model == "table" and isinstance(out, dict):
+            out["sample_rate_msps"] = None
+        return out
+
 
 class DacSpec(_Strict):
     bits: int = Field(ge=1, le=8, description="input bits applied per crossbar read; limit 8")
@@ -386,6 +396,16 @@ class IoLinkSpec(_Strict):
             object.__setattr__(self, "leakage_mw", leak)
             return self
         return self._derive_serdes()
+
+    @model_serializer(mode="wrap")
+    def _drop_derived(self, handler):
+        """A SerDes link's rated figures are derived from its lanes at load: left out of dumps (as null), so a
+        variant with other lanes re-derives them."""
+        out = handler(self)
+        if self.kind == "serdes" and isinstance(out, dict):
+            for f in ("bandwidth_gbps", "power_mw", "area_mm2", "leakage_mw"):
+                out[f] = None
+        return out
 
     def _derive_serdes(self) -> "IoLinkSpec":
         if self.lanes is None:
