@@ -41,11 +41,11 @@ def _cases():
     cases += [
         ("cross:adc_per_crossbar_not_dividing_cols", with_value(BASE, ("pe", "adc", "per_crossbar"), 3)),
         ("cross:mesh_cols_over_tiles", with_value(BASE, ("chip", "mesh_cols"), 65)),
-        ("cross:tiles_per_router_not_dividing_tiles", with_value(BASE, ("tile", "router", "tiles_per_router"), 3)),
+        ("cross:adc_shared_by_more_crossbars_than_a_pe_has", with_value(BASE, ("pe", "adc", "shared_by_crossbars"), 16)),
         ("range:rows_not_power_of_two", with_value(BASE, ("pe", "crossbar", "rows"), 100)),
         ("range:rows_huge", with_value(BASE, ("pe", "crossbar", "rows"), 1 << 20)),
         ("range:adc_bits_40", with_value(BASE, ("pe", "adc", "bits"), 40)),
-        ("range:node_7nm", with_value(BASE, ("technology", "node_nm"), 7)),
+        ("range:node_5nm", with_value(BASE, ("technology", "node_nm"), 5)),
         ("range:clock_zero", with_value(BASE, ("clock_mhz",), 0)),
         ("range:clock_nan", with_value(BASE, ("clock_mhz",), float("nan"))),
         ("range:clock_inf", with_value(BASE, ("clock_mhz",), float("inf"))),

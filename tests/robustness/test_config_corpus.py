@@ -41,7 +41,7 @@ def _sweep_cases():
         ("value:vary_repeated", with_value(SWEEP, ("vary",), {"pe.adc.bits": [8, 8]})),
         ("value:zip_unequal", with_value(SWEEP, ("zip",), [{"pe.crossbar.rows": [64], "pe.crossbar.cols": [64, 128]}])),
         ("value:zip_empty_group", with_value(SWEEP, ("zip",), [{}])),
-        ("value:fixed_out_of_range", with_value(SWEEP, ("fixed",), {"technology.node_nm": 7})),
+        ("value:fixed_out_of_range", with_value(SWEEP, ("fixed",), {"technology.node_nm": 5})),
         ("value:fixed_unknown", with_value(SWEEP, ("fixed",), {"chip.tilez": 4})),
         ("value:cross_field_per_point", with_value(SWEEP, ("vary",), {"pe.adc.per_crossbar": [1, 3]})),
         ("value:no_workloads", with_value(SWEEP, ("workloads",), [])),

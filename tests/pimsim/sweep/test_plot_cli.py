@@ -70,7 +70,8 @@ def test_sweep_bad_input_is_one_line_before_work(tmp_path, capsys):
     assert main(["sweep", str(path), "-o", str(tmp_path / "r.csv")]) == 2
     assert capsys.readouterr().err == (f"error: {path}: vary.pe.adc.bitz: unknown architecture parameter "
                                        "(pe.adc.bitz is not in the arch.yaml format; "
-                                       "pe.adc has: bits, model, per_crossbar, sample_rate_msps)\n")
+                                       "pe.adc has: bits, model, per_crossbar, sample_rate_msps, "
+                                       "shared_by_crossbars, table, table_node_nm)\n")
     assert main(["sweep", str(write_sweep(tmp_path)), "-o", str(tmp_path / "r.csv"), "--workers", "0"]) == 2
     assert capsys.readouterr().err == "error: --workers: 0: must be at least 1\n"
     assert not (tmp_path / "r.csv").exists()

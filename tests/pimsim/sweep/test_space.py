@@ -56,8 +56,9 @@ def test_workloads_are_the_outer_loop(tmp_path):
 @pytest.mark.parametrize("overrides, expected", [
     ({"vary": {"pe.crossbar.rowz": [64]}},
      "vary.pe.crossbar.rowz: unknown architecture parameter (pe.crossbar.rowz is not in the arch.yaml format; "
-     "pe.crossbar has: cell_bits, cols, read_latency_ns, rows, signed_encoding, write_latency_ns_per_row)"),
-    ({"vary": {"pe.crossbar": [64]}}, "vary.pe.crossbar: a section, not a parameter (its parameters: cell_bits,"),
+     "pe.crossbar has: cell, cell_bits, cols, read_latency_ns, rows, rows_per_read, signed_encoding, "
+     "write_latency_ns_per_row)"),
+    ({"vary": {"pe.crossbar": [64]}}, "vary.pe.crossbar: a section, not a parameter (its parameters: cell, cell_bits,"),
     ({"vary": {"tiles": [64]}}, "vary.tiles: unknown architecture parameter (tiles is not in the arch.yaml format; "
                                 "the top level has: chip, clock_mhz,"),
     ({"vary": {"pe.foo.bar": [1]}}, "vary.pe.foo.bar: unknown architecture parameter (pe.foo is not in"),
@@ -70,7 +71,7 @@ def test_workloads_are_the_outer_loop(tmp_path):
     ({"vary": {"pe.adc.bits": [8, 8]}}, "vary.pe.adc.bits: repeated value"),
     ({"zip": [{"pe.crossbar.cols": [64, 128], "pe.adc.per_crossbar": [1]}]}, "zip[0]: value lists must have equal"),
     ({"fixed": {"pe.adc.bits": 8}}, "vary.pe.adc.bits: parameter already given in fixed"),
-    ({"fixed": {"technology.node_nm": 7}}, "fixed: technology.node_nm=7: no technology-scaling data for 7 nm"),
+    ({"fixed": {"technology.node_nm": 5}}, "fixed: technology.node_nm=5: Input should be greater than or equal to 7"),
     ({"workloads": []}, "workloads: List should have at least 1 item"),
     ({"workloads": [{"onnx": "missing.onnx"}]}, "workloads[0].onnx=missing.onnx: no such file"),
     ({"base_arch": "nosuch"}, "nosuch: unknown architecture preset"),
