@@ -1,4 +1,4 @@
-"""Area and peak-power roll-up of an architecture, per PE, tile and chip."""
+"""Area, peak-power and leakage roll-up of an architecture, per PE, tile (kind) and chip; the I/O link apart."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import json
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("arch", help="preset name (isaac, default, puma) or arch.yaml path")
+    from pimsim.spec.arch import PRESETS
+
+    p.add_argument("arch", help=f"preset name ({', '.join(PRESETS)}) or arch.yaml path")
     p.add_argument("--json", action="store_true", help="print one JSON object with the stable keys")
     p.add_argument("--plot", metavar="FILE", help="also write a stacked-bar area/power breakdown (png, pdf, svg)")
 

@@ -200,8 +200,8 @@ def _check_table(points, what: str) -> None:
 
 class AdcSpec(_Strict):
     bits: int = Field(ge=1, le=16, description="ADC resolution, bits; limit 16")
-    sample_rate_msps: float | None = Field(None, gt=0, le=1.0e5, description=(
-        "conversions per microsecond (MS/s) at `bits`; limit 100 GS/s, above any published ADC; "
+    sample_rate_msps: float | None = Field(None, ge=1.0e-3, le=1.0e5, description=(
+        "conversions per microsecond (MS/s) at `bits`; limits 1 kS/s (1 ms per conversion)-100 GS/s; "
         "required for the laws, derived from the table (1000 / conversion_ns) for model=table"))
     per_crossbar: int = Field(ge=1, le=4096, description=(
         "ADCs in one bank; a bank serves shared_by_crossbars crossbars (1: each crossbar its own bank), "
@@ -365,8 +365,8 @@ class IoLinkSpec(_Strict):
     """
 
     kind: Literal["rated", "serdes"] = Field("rated", description="rated block, or SerDes lanes")
-    bandwidth_gbps: float | None = Field(None, gt=0, le=1.0e5, description=(
-        "off-chip bandwidth, Gbit/s; limit 100 Tb/s (derived for serdes)"))
+    bandwidth_gbps: float | None = Field(None, ge=1.0e-3, le=1.0e5, description=(
+        "off-chip bandwidth, Gbit/s; limits 1 Mb/s-100 Tb/s (derived for serdes)"))
     power_mw: float | None = Field(None, ge=0, le=1.0e6, description=(
         "power at full bandwidth, mW (ISAAC HyperTransport: 10400); limit 1 kW (derived for serdes)"))
     area_mm2: float | None = Field(None, ge=0, le=1.0e4, description="area, mm^2; limit 10^4 (derived for serdes)")
@@ -374,7 +374,7 @@ class IoLinkSpec(_Strict):
         "rated: static part of power_mw, mW (default 0: puma-simulator constants.py prices HyperTransport "
         "as all dynamic); derived for serdes"))
     lanes: int | None = Field(None, ge=1, le=1024, description="serdes: lanes (each one TX + RX); limit 1024")
-    lane_gbps: float | None = Field(None, gt=0, le=448.0, description="serdes: Gbit/s per lane; limit 448")
+    lane_gbps: float | None = Field(None, ge=1.0e-3, le=448.0, description="serdes: Gbit/s per lane; limits 1 Mb/s-448 Gb/s")
     energy_pj_per_bit: float | None = Field(None, gt=0, le=1.0e3, description="serdes: pJ per bit at full rate")
     area_mm2_per_lane: float | None = Field(None, gt=0, le=100.0, description="serdes: mm^2 per lane")
     static_fraction: float | None = Field(None, ge=0, le=1.0, description=(
@@ -427,7 +427,7 @@ class IoLinkSpec(_Strict):
 
 
 class DramSpec(_Strict):
-    bandwidth_gbps: float = Field(gt=0, le=1.0e5, description="off-chip DRAM bandwidth, Gbit/s; limit 100 Tb/s")
+    bandwidth_gbps: float = Field(ge=1.0e-3, le=1.0e5, description="off-chip DRAM bandwidth, Gbit/s; limits 1 Mb/s-100 Tb/s")
     energy_pj_per_bit: float = Field(gt=0, le=1.0e3, description="energy per bit read, pJ; limit 1 nJ")
     latency_ns: float = Field(gt=0, le=1.0e6, description="access latency before the first bit, ns; limit 1 ms")
 
@@ -552,7 +552,7 @@ class ArchSpec(_Strict):
     description: str = Field("", max_length=2000, description="one line; variants list what changed")
     source: str = Field(min_length=1, max_length=2000, description="citation of the design this describes")
     technology: TechnologySpec = Field(description="CMOS nodes of the periphery and the array")
-    clock_mhz: float = Field(gt=0, le=1.0e4, description="digital clock, MHz; limit 10 GHz")
+    clock_mhz: float = Field(ge=1.0, le=1.0e4, description="digital clock, MHz; limits 1 MHz-10 GHz")
     chip: ChipSpec = Field(description="tiles, mesh, I/O link, global buffer, power gating, tile kinds")
     tile: TileSpec = Field(description="one tile (of every kind unless chip.tile_kinds overrides it)")
     pe: PeSpec = Field(description="one processing element (ISAAC's IMA)")

@@ -119,3 +119,18 @@ def test_every_field_has_a_description_and_every_float_a_unit():
         types = {prop.get("type")} | {p.get("type") for p in prop.get("anyOf", [])}
         if "number" in types:
             assert UNITS & set(field.split("_")), f"{model}.{field}: a float without a unit in its name"
+
+
+def test_values_at_the_limits_give_finite_reports():
+    """Every number at its least favourable limit still prices to finite JSON (no inf/NaN reaches a report)."""
+    import json
+
+    from pimsim.components.rollup import area_rollup
+
+    slow = arch_variant("isaac", {"clock_mhz": 1.0, "pe.adc.sample_rate_msps": 1.0e-3,
+                                  "pe.crossbar.read_latency_ns": 1.0e5, "chip.io_link.bandwidth_gbps": 1.0e-3,
+                                  "embedding.dram.bandwidth_gbps": 1.0e-3, "technology.node_nm": 130})
+    fast = arch_variant("isaac", {"clock_mhz": 1.0e4, "pe.adc.sample_rate_msps": 1.0e5, "technology.node_nm": 7,
+                                  "pe.crossbar.read_latency_ns": 1.0e-3, "chip.io_link.power_mw": 1.0e6})
+    for arch in (slow, fast):
+        json.dumps(area_rollup(arch).to_json_dict(), allow_nan=False)
