@@ -19,7 +19,9 @@ from pimsim.components.rollup import area_rollup, format_rollup
 from pimsim.spec.arch import load_arch
 
 JSON_KEYS = {"pe.area_mm2", "pe.power_mw", "tile.area_mm2", "tile.power_mw", "chip.area_mm2", "chip.power_mw",
-             "breakdown_area_mm2", "breakdown_power_mw", "peak_gops", "gops_per_mm2", "gops_per_w"}
+             "breakdown_area_mm2", "breakdown_power_mw", "peak_gops", "gops_per_mm2", "gops_per_w",
+             "pe.leakage_mw", "tile.leakage_mw", "chip.leakage_mw", "breakdown_leakage_mw", "compute.area_mm2",
+             "compute.power_mw", "io_link.area_mm2", "io_link.power_mw", "kinds", "power_gating"}
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +77,9 @@ def test_cli_json_has_exactly_the_documented_keys_and_values():
     assert data["tile.area_mm2"] == pytest.approx(0.372, rel=0.01)
     assert data["breakdown_power_mw"]["io_link"] == pytest.approx(10400.0)
     assert data["models"]["adc"].startswith("isaac_sar(8 b")
+    # the link apart: 85.4 - 22.88 = 62.5 mm^2 of compute (168 tiles x 0.372)
+    assert data["compute.area_mm2"] == pytest.approx(168 * 0.372, rel=0.01)
+    assert data["io_link.area_mm2"] == 22.88
 
 
 def test_text_report_names_the_model_of_every_row(isaac):
