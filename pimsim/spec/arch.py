@@ -32,6 +32,7 @@ import hashlib
 import json
 import math
 import re
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -537,13 +538,15 @@ def _merge(base: dict, over: dict) -> dict:
     return out
 
 
+@dataclass(frozen=True)
 class TileKindView:
     """One tile kind as the components see it: its name, count, first tile index, PE and tile sections."""
 
-    __slots__ = ("name", "count", "first_tile", "pe", "tile")
-
-    def __init__(self, name: str, count: int, first_tile: int, pe: PeSpec, tile: TileSpec):
-        self.name, self.count, self.first_tile, self.pe, self.tile = name, count, first_tile, pe, tile
+    name: str
+    count: int
+    first_tile: int
+    pe: PeSpec
+    tile: TileSpec
 
 
 class ArchSpec(_Strict):
