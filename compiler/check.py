@@ -170,7 +170,7 @@ def run_check(onnx_path: str, graph, mapping, weights, seed: int = 0,
     stats = CodeStats()
     for op in ops:
         args = [env[name] if name else None for name in op.inputs]
-        results = run_op(op.op_type, args, dict(op.attrs))
+        results = run_op(op.op_type, args, dict(op.attrs), len(op.outputs))
         for name, res in zip(op.outputs, results, strict=False):
             if name:
                 env[name] = np.asarray(res)

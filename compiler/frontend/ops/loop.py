@@ -80,7 +80,7 @@ def _bag_bounds(b, body, sli, iteration: int):
         if n.op_type == "Constant":
             env[n.output[0]] = np.asarray(a["value"])
             continue
-        for name, res in zip(n.output, run_op(n.op_type, args, a)):
+        for name, res in zip(n.output, run_op(n.op_type, args, a, len(n.output))):
             env[name] = np.asarray(res)
     start, end = _lookup(b, env, sli.input[1]), _lookup(b, env, sli.input[2])
     extra = [_lookup(b, env, i) for i in sli.input[3:] if i]
