@@ -4,7 +4,15 @@ Tables stored in external data files (needed above protobuf's 2 GiB limit,
 ``onnx_and_ecosystem.md`` 1.5.3) are never loaded: ``onnx.load(...,
 load_external_data=False)`` gives their shapes and dtypes, which is all the
 mapping needs.  The data files must still be there and long enough (checked
-with ``stat`` only), unless the caller asks for ``shapes_only`` explicitly.  Opsets 13 to 21 of the default domain are accepted.
+with ``stat`` only), unless the caller asks for ``shapes_only`` explicitly.
+
+Opsets 13 to 28 of the default domain are accepted (28: the newest of the onnx
+release the project pins, 1.23).  For every supported op, the schema changes
+from opset 22 to 28 only add element types (bfloat16, float8/float4, 2/4-bit
+integers), which the IR refuses with a one-line error, or an attribute whose
+default keeps the opset-21 meaning (Cast/CastLike ``round_mode``,
+QuantizeLinear ``precision``, DequantizeLinear ``output_dtype``, Range
+``stash_type``): ``compiler.frontend.registry`` refuses non-default values.
 """
 
 from __future__ import annotations
@@ -17,10 +25,11 @@ import numpy as np
 from pimsim.spec.errors import SpecError
 
 from compiler.frontend.builder import Builder
+from compiler.frontend.limits import Unsupported, check_dtype
 from compiler.frontend.registry import lower_node
 from compiler.ir.graph import ModelMeta, OpGraph
 
-MIN_OPSET, MAX_OPSET = 13, 21
+MIN_OPSET, MAX_OPSET = 13, 28
 
 
 def read_model(path: str):
@@ -70,8 +79,8 @@ def _without_external_data(model):
 def model_opset(model, path: str) -> int:
     opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), None)
     if opset is None or not MIN_OPSET <= opset <= MAX_OPSET:
-        raise SpecError(path, f"opset {opset}: unsupported (pimcompile accepts opsets {MIN_OPSET} to {MAX_OPSET}; "
-                              "re-export with opset_version=20)")
+        raise Unsupported(path, None, "model", f"opset outside {MIN_OPSET}-{MAX_OPSET}",
+                          f"the model uses opset {opset}; re-export with opset_version=20")
     return opset
 
 
@@ -115,7 +124,7 @@ def _load_graph(path: str, batch: int | None, shapes_only: bool = False) -> OpGr
     model = read_model(path)
     opset = model_opset(model, path)
     meta = ModelMeta(path=str(path), sha256=file_sha256(path), name=model.graph.name or Path(path).stem, opset=opset)
-    inputs = _graph_inputs(model.graph)
+    inputs = _graph_inputs(model.graph, path)
     fixed = _resolve_batch(inputs, batch, path)
     graph = OpGraph(meta=meta, batch=fixed, values={}, nodes=[], inputs=[], outputs=[])
     b = Builder(graph, path)
@@ -136,7 +145,8 @@ def _load_graph(path: str, batch: int | None, shapes_only: bool = False) -> OpGr
     return graph
 
 
-def _graph_inputs(graph) -> dict[str, tuple[list, str]]:
+def _graph_inputs(graph, path: str) -> dict[str, tuple[list, str]]:
+    """Input name -> (dims: ints or symbol names, numpy dtype name); initializers are not inputs."""
     import onnx
 
     inits = {i.name for i in graph.initializer}
@@ -144,9 +154,14 @@ def _graph_inputs(graph) -> dict[str, tuple[list, str]]:
     for vi in graph.input:
         if vi.name in inits:
             continue
+        if vi.type.WhichOneof("value") != "tensor_type":
+            raise Unsupported(path, None, f"input {vi.name}", "data type",
+                              f"a {vi.type.WhichOneof('value') or 'untyped'} value, not a tensor")
         t = vi.type.tensor_type
         dims = [d.dim_value if d.HasField("dim_value") else (d.dim_param or "?") for d in t.shape.dim]
-        out[vi.name] = (dims, np.dtype(onnx.helper.tensor_dtype_to_np_dtype(t.elem_type)).name)
+        dtype = np.dtype(onnx.helper.tensor_dtype_to_np_dtype(t.elem_type)).name
+        check_dtype(path, None, f"input {vi.name}", "its element type", dtype)
+        out[vi.name] = (dims, dtype)
     return out
 
 
@@ -177,7 +192,7 @@ def _check_input_dims(name: str, dims: tuple, dtype: str, path: str) -> None:
     """Sizes must be positive and the tensor must fit in memory (the frontend probes shapes with zeros)."""
     for axis, d in enumerate(dims):
         if d < 1:
-            raise SpecError(path, f"input {name} dimension {axis} is {d}: sizes must be >= 1")
+            raise Unsupported(path, None, f"input {name}", "empty tensor", f"dimension {axis} is {d}")
     nbytes = int(np.prod(dims, dtype=object)) * np.dtype(dtype).itemsize
     if nbytes > MAX_INPUT_BYTES:
         raise SpecError(path, f"input {name} shape {list(dims)}: {nbytes} bytes per batch, more than the "
@@ -232,6 +247,8 @@ def _add_initializers(b: Builder, graph, path: str) -> None:
             # zero-stride view: the right shape and dtype at no memory cost
             b.add_constant(init.name, np.broadcast_to(np.zeros((), dtype), tuple(init.dims)), external=True)
         else:
+            check_dtype(path, None, f"initializer {init.name}", "its element type",
+                        np.dtype(onnx.helper.tensor_dtype_to_np_dtype(init.data_type)).name)
             data = numpy_helper.to_array(init)
             if data.dtype.kind == "f" and not np.isfinite(data).all():
                 nan, inf = int(np.isnan(data).sum()), int(np.isinf(data).sum())

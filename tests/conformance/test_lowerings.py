@@ -246,7 +246,7 @@ def test_pad_negative_pads_crop(tmp_path):
 
 @pytest.mark.parametrize("mode, pads_input, message", [
     ("mirror", False, "node n_Pad: Pad mode 'mirror' is not supported (supported: constant, reflect, edge, wrap)"),
-    ("constant", True, "node n_Pad: Pad with run-time pads (p) is not supported"),
+    ("constant", True, "node n_Pad (Pad): not supported: run-time pads (pads (p) are computed at run time"),
 ])
 def test_pad_rejections_name_node_and_reason(tmp_path, mode, pads_input, message):
     """An unknown mode, or pads computed at run time (the output shape would be a guess), is a one-line error."""

@@ -33,7 +33,7 @@ def _proto_cases():
     cases = [
         ("opset_11", lambda: tiny_proto(opset=11), "opset 11"),
         ("opset_12", lambda: tiny_proto(opset=12), "opset 12"),
-        ("opset_22", lambda: tiny_proto(opset=22), None),
+        ("opset_29", lambda: tiny_proto(opset=29), None),
         ("opset_99", lambda: tiny_proto(opset=99), None),
         ("ir_version_99", lambda: tiny_proto(ir_version=99), None),
         ("ir_version_2", lambda: tiny_proto(ir_version=2), None),

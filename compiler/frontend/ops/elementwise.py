@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from compiler.frontend.limits import Unsupported
 from compiler.frontend.ops import node_name
 
 ELEMENTWISE_OPS = (
@@ -26,18 +27,14 @@ ELEMENTWISE_OPS = (
     "Mean", "Softmax", "LogSoftmax", "LayerNormalization", "BatchNormalization", "Equal", "Less", "Greater",
     "LessOrEqual", "GreaterOrEqual", "And", "Or", "Where", "Cast", "CastLike", "Identity", "PRelu", "Elu", "HardSigmoid", "Gelu",
 )
-KEEP_ATTRS = {"LeakyRelu": ("alpha",), "Softmax": ("axis",), "LogSoftmax": ("axis",), "Mod": ("fmod",),
-              "LayerNormalization": ("axis", "epsilon"), "BatchNormalization": ("epsilon",), "Cast": ("to",),
-              "Elu": ("alpha",), "HardSigmoid": ("alpha", "beta"), "Gelu": ("approximate",)}
 
 
 def Elementwise(b, node, attrs: dict) -> None:
-    if node.op_type == "BatchNormalization" and len([o for o in node.output if o]) > 1:
-        from pimsim.spec.errors import SpecError
-
-        raise SpecError(b.path, f"node {node_name(node)}: BatchNormalization in training mode is not supported")
-    kept = {k: v for k, v in attrs.items() if k in KEEP_ATTRS.get(node.op_type, ())}
-    n = b.emit(node.op_type, list(node.input), list(node.output), kept, node_name(node))
+    if node.op_type == "BatchNormalization" and (len([o for o in node.output if o]) > 1
+                                                 or attrs.get("training_mode", 0)):
+        raise Unsupported(b.path, node_name(node), "BatchNormalization", "training mode",
+                          "inference uses the stored mean and variance")
+    n = b.emit(node.op_type, list(node.input), list(node.output), attrs, node_name(node))
     if node.op_type == "Clip":
         _clip_bits(b, n)
 
@@ -56,11 +53,9 @@ def _clip_bits(b, n) -> None:
 
 
 def Dropout(b, node, attrs: dict) -> None:
-    from pimsim.spec.errors import SpecError
-
     mode = b.const_data(node.input[2]) if len(node.input) > 2 and node.input[2] else None
     if (len(node.input) > 2 and node.input[2] and mode is None) or (mode is not None and bool(np.asarray(mode))):
-        raise SpecError(b.path, f"node {node_name(node)}: Dropout in training mode is not supported")
+        raise Unsupported(b.path, node_name(node), "Dropout", "training mode", "inference is the identity")
     if len([o for o in node.output if o]) > 1:
-        raise SpecError(b.path, f"node {node_name(node)}: Dropout with a mask output is not supported")
+        raise Unsupported(b.path, node_name(node), "Dropout", "mask output")
     b.emit("Identity", [node.input[0]], [node.output[0]], {}, node_name(node))

@@ -19,16 +19,15 @@ from __future__ import annotations
 import numpy as np
 from pimsim.spec.errors import SpecError
 
+from compiler.frontend.limits import Unsupported
 from compiler.frontend.ops import node_name
 
 PASSTHROUGH_OPS = ("Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Concat", "Slice", "Expand", "Tile",
                    "CumSum", "Shape", "Size", "ConstantOfShape", "Range", "Pad")
-KEEP_ATTRS = {"Reshape": ("allowzero",), "Flatten": ("axis",), "Transpose": ("perm",), "Concat": ("axis",),
-              "CumSum": ("exclusive", "reverse"), "Shape": ("start", "end"), "Pad": ("mode",)}
 
 
 def Passthrough(b, node, attrs: dict) -> None:
-    kept = {k: v for k, v in attrs.items() if k in KEEP_ATTRS.get(node.op_type, ())}
+    kept = dict(attrs)
     if node.op_type == "ConstantOfShape":
         value = np.asarray(attrs.get("value", np.zeros(1, np.float32)))
         kept = {"value": value.reshape(-1).tolist(), "value_dtype": value.dtype.name}
@@ -54,8 +53,9 @@ def _check_pad(b, node, attrs: dict) -> None:
     for i, what in ((1, "pads"), (3, "axes")):
         name = node.input[i] if len(node.input) > i else ""
         if name and b.const_data(name) is None:
-            raise SpecError(b.path, f"node {node_name(node)}: Pad with run-time {what} ({name}) is not supported: "
-                                    "the output shape must be known at compile time")
+            raise Unsupported(b.path, node_name(node), "Pad", "run-time pads",
+                              f"{what} ({name}) are computed at run time; the output shape must be known at compile "
+                              "time")
 
 def Split(b, node, attrs: dict) -> None:
     kept = {"axis": attrs.get("axis", 0)}
@@ -73,4 +73,4 @@ def Constant(b, node, attrs: dict) -> None:
         if key in attrs:
             b.add_constant(node.output[0], np.asarray(attrs[key], dtype=dtype))
             return
-    raise SpecError(b.path, f"node {node_name(node)}: Constant with {sorted(attrs)} is not supported")
+    raise Unsupported(b.path, node_name(node), "Constant", "sparse or string value", f"attributes {sorted(attrs)}")
