@@ -25,6 +25,7 @@ import numpy as np
 from pimsim.spec.errors import SpecError
 
 from compiler.frontend.builder import Builder
+from compiler.frontend.fold_bn import fold_batch_norms
 from compiler.frontend.limits import Unsupported, check_dtype
 from compiler.frontend.registry import lower_node
 from compiler.ir.graph import ModelMeta, OpGraph
@@ -142,6 +143,7 @@ def _load_graph(path: str, batch: int | None, shapes_only: bool = False) -> OpGr
     for node in model.graph.node:
         lower_node(b, node)
     graph.outputs = [o.name for o in model.graph.output]
+    fold_batch_norms(b)
     return graph
 
 
