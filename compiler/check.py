@@ -90,13 +90,43 @@ def _walk(graph, name, users, seen) -> int | None:
     return best
 
 
+def offset_inputs(graph) -> dict[str, int]:
+    """Graph inputs that reach the ``offsets`` operand of a ``pim.EmbeddingBag`` -> the length of its id list."""
+    users = graph.consumers()
+    found: dict[str, int] = {}
+    for name in graph.inputs:
+        stack, seen = [name], set()
+        while stack:
+            value = stack.pop()
+            for n in users.get(value, []):
+                if id(n) in seen:
+                    continue
+                seen.add(id(n))
+                if n.op_type == "pim.EmbeddingBag" and len(n.inputs) > 2 and n.inputs[2] == value:
+                    ids = graph.values[n.inputs[1]].shape[0]
+                    found[name] = min(found.get(name, ids), ids)
+                elif n.op_type in PASS_THROUGH and n.op_type != "pim.EmbeddingBag":
+                    stack.extend(o for o in n.outputs if o)
+    return found
+
+
+def random_offsets(rng, shape: tuple, n_ids: int, dtype) -> np.ndarray:
+    """Valid EmbeddingBag offsets along the last axis: each row starts at 0 and never decreases, within the ids."""
+    rows = np.sort(rng.integers(0, n_ids + 1, size=shape), axis=-1)
+    rows[..., 0] = 0
+    return rows.astype(dtype)
+
+
 def random_feeds(graph, seed: int = 0) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
     limits = index_limits(graph)
+    offsets = offset_inputs(graph)
     feeds = {}
     for name in graph.inputs:
         v = graph.values[name]
-        if name in limits:
+        if name in offsets:
+            feeds[name] = random_offsets(rng, v.shape, offsets[name], v.dtype)
+        elif name in limits:
             feeds[name] = rng.integers(0, limits[name], size=v.shape).astype(v.dtype)
         elif np.issubdtype(np.dtype(v.dtype), np.floating):
             feeds[name] = rng.standard_normal(v.shape).astype(v.dtype)
@@ -104,6 +134,24 @@ def random_feeds(graph, seed: int = 0) -> dict[str, np.ndarray]:
             feeds[name] = rng.integers(0, 2, size=v.shape).astype(bool)
         else:
             feeds[name] = rng.integers(0, 4, size=v.shape).astype(v.dtype)
+    return feeds
+
+
+def sample_feeds(graph, sample: dict, path: str) -> dict[str, np.ndarray]:
+    """``--inputs`` arrays as feeds: every graph input present, ids integer, shapes as compiled."""
+    from pimsim.spec.errors import SpecError
+
+    feeds = {}
+    for name in graph.inputs:
+        v = graph.values[name]
+        if name not in sample:
+            raise SpecError(path, f"has no array for input {name} (--check runs on the sample: give every input)")
+        x = sample[name]
+        if tuple(x.shape) != tuple(v.shape):
+            raise SpecError(path, f"input {name} has shape {list(x.shape)}, compiled as {list(v.shape)}")
+        if np.dtype(v.dtype).kind in "iu" and x.dtype.kind not in "iub":
+            raise SpecError(path, f"input {name} is {x.dtype}: expected integers ({v.dtype})")
+        feeds[name] = x.astype(v.dtype, copy=False)
     return feeds
 
 
@@ -155,14 +203,14 @@ def compare_with_onnxruntime(onnx_path: str, graph, mapping, weights, seed: int 
 
 
 def run_check(onnx_path: str, graph, mapping, weights, seed: int = 0,
-              tolerance: float = CHECK_TOLERANCE) -> CheckResult:
+              tolerance: float = CHECK_TOLERANCE, feeds: dict | None = None) -> CheckResult:
     """Run the mapping and onnxruntime on the same seeded inputs; compare quantised codes, then outputs.
 
     Codes of every activation QuantizeLinear are compared as they are produced (``reconcile_codes``): a code one
     step away from onnxruntime's where the input sits within float rounding of the rounding boundary is replaced by
     onnxruntime's, so both sides continue from the same codes; any other mismatch is counted as unexplained.
     """
-    feeds = random_feeds(graph, seed)
+    feeds = random_feeds(graph, seed) if feeds is None else feeds
     ops = list(mapping.operators)
     quantized = [op.outputs[0] for op in ops if op.op_type == "QuantizeLinear" and op.outputs and op.outputs[0]]
     theirs = onnxruntime_outputs(onnx_path, feeds, list(mapping.outputs), extra=quantized)

@@ -45,6 +45,7 @@ class Builder:
         self.opset = 0
         self.alias: dict[str, str] = {}  # body value name -> IR name, while unrolling a Loop
         self.sequences: dict[str, list[str]] = {}  # compile-time sequences (lists of value names)
+        self.resolved = None  # compiler.frontend.dims.ResolvedInputs: where each input size came from
 
     # -- values ---------------------------------------------------------
     def add_constant(self, name: str, data: np.ndarray, external: bool = False) -> str:
@@ -164,6 +165,11 @@ class Builder:
                     axis += a <= axis
                 return axis
             return None if axis in axes else axis - sum(a < axis for a in axes)
-        if out_rank == in_rank or out_rank > in_rank:
-            axis += out_rank - in_rank if node.op_type not in ("Gather",) else 0
+        if node.op_type == "Gather" and name == node.inputs[0]:  # out = data[:g] + indices.shape + data[g+1:]
+            g = node.attrs.get("axis", 0) % in_rank
+            if axis == g:
+                return None
+            axis += (len(self.graph.values[node.inputs[1]].shape) - 1) if axis > g else 0
+        elif out_rank >= in_rank:
+            axis += out_rank - in_rank if node.op_type != "Gather" else 0
         return axis if 0 <= axis < out_rank and out.shape[axis] == self.graph.batch else None

@@ -25,6 +25,7 @@ import numpy as np
 from pimsim.spec.errors import SpecError
 
 from compiler.frontend.builder import Builder
+from compiler.frontend.dims import DimBinding, parse_dims, resolve
 from compiler.frontend.fold_bn import fold_batch_norms
 from compiler.frontend.limits import Unsupported, check_dtype
 from compiler.frontend.registry import lower_node
@@ -97,23 +98,29 @@ _CACHE: dict[tuple, OpGraph] = {}
 _CACHE_SIZE = 4  # sweeps and the search compile one model for many architectures
 
 
-def load_graph(path: str, batch: int | None = None, shapes_only: bool = False) -> OpGraph:
-    """The lowered IR of ``path`` at batch ``batch`` (1 when the model's batch is symbolic and none given).
+def load_graph(path: str, batch: int | None = None, shapes_only: bool = False,
+               binding: DimBinding | None = None) -> OpGraph:
+    """The lowered IR of ``path`` with its symbolic dimensions bound by ``binding`` (``compiler.frontend.dims``;
+    by default only ``batch``: 1 when the model's batch is symbolic and none given).
 
     The frontend does not depend on the architecture, so the result is cached per (file, size,
-    modification time, batch) and a fresh copy is returned each time.  ``shapes_only`` accepts
+    modification time, binding) and a fresh copy is returned each time.  ``shapes_only`` accepts
     external-data files that are absent (a mapping needs only shapes); by default they are an error.
     """
+    if binding is None:
+        binding = parse_dims((), batch)
+    elif batch is not None and binding.batch is None:
+        binding = replace(binding, batch=batch)
     try:
         st = Path(path).stat()
-        key = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns, batch, shapes_only)
+        key = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns, binding, shapes_only)
     except OSError:
         key = None
     if key is not None and key in _CACHE:
         graph = _CACHE[key].clone()
         graph.meta = replace(graph.meta, path=str(path))  # as this caller spelled it
         return graph
-    graph = _load_graph(path, batch, shapes_only)
+    graph = _load_graph(path, binding, shapes_only)
     if key is not None:
         _CACHE[key] = graph.clone()
         while len(_CACHE) > _CACHE_SIZE:
@@ -121,30 +128,34 @@ def load_graph(path: str, batch: int | None = None, shapes_only: bool = False) -
     return graph
 
 
-def _load_graph(path: str, batch: int | None, shapes_only: bool = False) -> OpGraph:
+def _load_graph(path: str, binding: DimBinding, shapes_only: bool = False) -> OpGraph:
     model = read_model(path)
     opset = model_opset(model, path)
-    meta = ModelMeta(path=str(path), sha256=file_sha256(path), name=model.graph.name or Path(path).stem, opset=opset)
+    meta = ModelMeta(path=str(path), sha256=file_sha256(path), name=Path(path).stem, opset=opset)
     inputs = _graph_inputs(model.graph, path)
-    fixed = _resolve_batch(inputs, batch, path)
-    graph = OpGraph(meta=meta, batch=fixed, values={}, nodes=[], inputs=[], outputs=[])
+    resolved = resolve(inputs, _output_dims(model.graph), binding, path)
+    graph = OpGraph(meta=meta, batch=resolved.batch, values={}, nodes=[], inputs=[], outputs=[])
     b = Builder(graph, path)
     b.opset = opset
+    b.resolved = resolved
     _check_external_data(model.graph, path, require_present=not shapes_only)
     _add_initializers(b, model.graph, path)
     if not model.graph.output:
         raise SpecError(path, "the graph has no outputs: nothing to compile")
-    for name, (shape, dtype) in inputs.items():
-        dims = tuple(fixed if not isinstance(d, int) else d for d in shape)
+    for name, (_, dtype) in inputs.items():
+        dims = resolved.shapes[name]
         _check_input_dims(name, dims, dtype, path)
-        if batch is not None and shape and isinstance(shape[0], int) and shape[0] != batch:
-            raise SpecError(path, f"input {name} has a fixed batch of {shape[0]}: --batch {batch} does not apply")
-        b.add_input(name, dims, dtype, 0 if dims and dims[0] == fixed else None)
+        b.add_input(name, dims, dtype, resolved.batch_axes[name])
     for node in model.graph.node:
         lower_node(b, node)
     graph.outputs = [o.name for o in model.graph.output]
     fold_batch_norms(b)
     return graph
+
+
+def _output_dims(graph) -> list[list]:
+    return [[d.dim_value if d.HasField("dim_value") else (d.dim_param or "?") for d in o.type.tensor_type.shape.dim]
+            for o in graph.output]
 
 
 def _graph_inputs(graph, path: str) -> dict[str, tuple[list, str]]:
@@ -165,25 +176,6 @@ def _graph_inputs(graph, path: str) -> dict[str, tuple[list, str]]:
         check_dtype(path, None, f"input {vi.name}", "its element type", dtype)
         out[vi.name] = (dims, dtype)
     return out
-
-
-def _resolve_batch(inputs: dict, batch: int | None, path: str) -> int:
-    """The batch size: ``--batch``, else the model's fixed leading dim, else 1 for a symbolic one."""
-    leading = set()
-    for name, (dims, _) in inputs.items():
-        for axis, d in enumerate(dims):
-            if not isinstance(d, int) and axis > 0:
-                raise SpecError(path, f"input {name} dimension {axis} ({d}) is symbolic: pimcompile needs a fixed "
-                                      "size there (re-export with a fixed shape); only the batch dimension "
-                                      "(0) may be symbolic, fixed with --batch N")
-        if dims:
-            leading.add(dims[0] if isinstance(dims[0], int) else None)
-    if batch is not None:
-        if batch < 1:
-            raise SpecError("--batch", f"{batch}: must be >= 1")
-        return batch
-    fixed = {d for d in leading if d is not None}
-    return fixed.pop() if None not in leading and len(fixed) == 1 else 1
 
 
 MAX_INPUT_BYTES = 1 << 32

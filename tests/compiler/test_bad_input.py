@@ -81,10 +81,12 @@ def test_opset_outside_13_to_28(tmp_path, capsys, opset):
     assert code == 2 and "not supported: opset outside 13-28" in err and f"uses opset {opset};" in err
 
 
-def test_unresolvable_dynamic_shape_names_input_and_offers_batch(tmp_path, capsys):
+def test_unbound_symbolic_dimension_names_input_and_offers_dim(tmp_path, capsys):
     path = relu_model(tmp_path / "dyn.onnx", shape=("B", "L"))
     code, err = run(capsys, str(path))
-    assert code == 2 and "input x dimension 1 (L) is symbolic" in err and "--batch" in err
+    assert code == 2 and "input x dimension 1 (L) is symbolic: bind it with --dim L=N, --dim 'x[1]=N'" in err
+    code, err = run(capsys, str(path), "--dim", "L=5", "--batch", "2")
+    assert code == 0
 
 
 def test_model_larger_than_chip_says_needed_and_available(tmp_path, capsys):
