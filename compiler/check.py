@@ -162,7 +162,7 @@ def onnxruntime_outputs(onnx_path: str, feeds: dict[str, np.ndarray], outputs: l
 
     so = ort.SessionOptions()
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    so.log_severity_level = 3
+    so.log_severity_level = 4  # fatal only: a failure is reported as one line below, not as ORT's log
     try:
         model, names = _with_outputs(onnx_path, outputs, extra)
         sess = ort.InferenceSession(model, so, providers=["CPUExecutionProvider"])
@@ -171,7 +171,18 @@ def onnxruntime_outputs(onnx_path: str, feeds: dict[str, np.ndarray], outputs: l
 
         raise SpecError(onnx_path, f"--check: onnxruntime cannot load the model: {str(exc).splitlines()[0]}") from None
     wanted = {i.name for i in sess.get_inputs()}
-    return dict(zip(names, sess.run(names, {k: v for k, v in feeds.items() if k in wanted})))
+    try:
+        results = sess.run(names, {k: v for k, v in feeds.items() if k in wanted})
+    except Exception as exc:  # noqa: BLE001 - onnxruntime's Fail/RuntimeException types
+        from pimsim.spec.errors import SpecError
+
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        batch = next((int(v.shape[0]) for v in feeds.values() if np.ndim(v)), None)
+        hint = " (a model may be valid only above batch 1, e.g. one that squeezes every size-1 axis: try --batch 2)" \
+            if batch == 1 else ""
+        raise SpecError(onnx_path, f"--check: onnxruntime cannot run the model on these inputs: {first}{hint}") \
+            from None
+    return dict(zip(names, results))
 
 
 def _with_outputs(onnx_path: str, outputs: list[str], extra: list[str]):

@@ -36,7 +36,24 @@ def Passthrough(b, node, attrs: dict) -> None:
     if node.op_type == "Transpose" and "perm" not in kept:
         rank = len(b.graph.values[node.input[0]].shape)
         kept["perm"] = list(reversed(range(rank)))
-    b.emit(node.op_type, list(node.input), list(node.output), kept, node_name(node))
+    inputs = list(node.input)
+    if node.op_type == "Squeeze" and (len(inputs) < 2 or not inputs[1]):
+        inputs = [inputs[0], _squeezed_axes(b, node)]
+    b.emit(node.op_type, inputs, list(node.output), kept, node_name(node))
+
+
+def _squeezed_axes(b, node) -> str:
+    """Squeeze without ``axes`` as explicit axes: every size-1 axis except the batch axis.
+
+    ONNX removes every axis of size 1 at run time.  The batch is symbolic in the model and the compiler fixes it
+    (to 1 for a per-query mapping); the exporter traced an example batch larger than 1, so the graph after the
+    Squeeze expects the batch axis kept (``x.squeeze()`` in DCN-Mix's cross network: at batch 1, onnxruntime
+    itself fails on the Concat that follows).  Keeping the batch axis keeps the graph's ranks what they are for
+    every batch above 1.
+    """
+    x = b.graph.values[node.input[0]]
+    axes = [a for a, d in enumerate(x.shape) if d == 1 and a != x.batch_axis]
+    return b.constant(np.asarray(axes, np.int64), f"{node_name(node)}.axes")
 
 
 PAD_MODES = ("constant", "reflect", "edge", "wrap")
