@@ -75,4 +75,6 @@ def simulate(mapping: Mapping, batch: int = 1, trace_path=None, trace_queries: i
         wall_s=time.perf_counter() - t0, tasks=stream.program.n_tasks,
         operators=summary.operator_spans(single[0], single[1], mapping),
         busiest=summary.busiest_resources(stream, table, makespan),
+        operator_records=summary.operator_records(stream, result, mapping),
+        critical_query=summary.critical_query(stream, result),
     )

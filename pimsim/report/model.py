@@ -33,6 +33,10 @@ class Report:
         Resource class -> busy server-cycles / (servers on chip x makespan).
     operators : list of (name, start_cycles, finish_cycles)
         Per-operator span of the single-query run.
+    operator_records : list of pimsim.report.summary.OperatorRecord
+        Per operator: kind, tiles, copies, span on the critical query, busy cycles and energy per inference.
+    critical_query : int
+        The query of the stream with the longest latency (the one ``operator_records`` spans are taken from).
     busiest : list of (resource name, busy_cycles, utilization)
         The most utilized individual resources of the stream (bottleneck first).
     """
@@ -54,6 +58,8 @@ class Report:
     tasks: int
     operators: list = field(default_factory=list)
     busiest: list = field(default_factory=list)
+    operator_records: list = field(default_factory=list)  # pimsim.report.summary.OperatorRecord
+    critical_query: int = 0
 
     @property
     def latency_ns(self) -> float:
@@ -86,8 +92,9 @@ class Report:
         """Average power over the stream: all energy (dynamic + leakage) / makespan."""
         return power_mw_from_energy(self.energy_total_pj, self.makespan_ns)
 
-    def to_json_dict(self) -> dict:
-        return {
+    def to_json_dict(self, operators: bool = False) -> dict:
+        """The stable contract; with ``operators`` (``pimsim run --json``) also the per-operator records."""
+        out = {
             "latency_ns": self.latency_ns,
             "latency_cycles": self.latency_cycles,
             "throughput_inferences_per_s": self.throughput_inferences_per_s,
@@ -98,6 +105,9 @@ class Report:
             "energy_breakdown_pj": self.energy_breakdown_per_inference_pj,
             "area_breakdown_mm2": dict(sorted(self.area_breakdown_mm2.items())),
             "stats": {"events": self.events, "wall_s": self.wall_s, "tasks": self.tasks, "batch": self.batch,
-                      "makespan_cycles": self.makespan_cycles},
+                      "makespan_cycles": self.makespan_cycles, "critical_query": self.critical_query},
             "utilization": dict(sorted(self.utilization.items())),
         }
+        if operators:
+            out["operators"] = [r.to_json_dict() for r in self.operator_records]
+        return out
