@@ -23,6 +23,7 @@ check, as does an output beyond the float tolerance.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from pimsim.spec.semantics import run_op
@@ -155,6 +156,24 @@ def sample_feeds(graph, sample: dict, path: str) -> dict[str, np.ndarray]:
     return feeds
 
 
+def external_constants(onnx_path: str, graph) -> dict[str, np.ndarray]:
+    """The constants the frontend left in external data files (large tables), read for ``--check``."""
+    import onnx
+    from onnx import external_data_helper, numpy_helper
+
+    wanted = {n for n, v in graph.values.items() if v.external}
+    if not wanted:
+        return {}
+    base = str(Path(onnx_path).resolve().parent)
+    out = {}
+    for init in onnx.load(onnx_path, load_external_data=False).graph.initializer:
+        if init.name in wanted:
+            external_data_helper.load_external_data_for_tensor(init, base)
+            init.data_location = onnx.TensorProto.DEFAULT
+            out[init.name] = numpy_helper.to_array(init)
+    return out
+
+
 def onnxruntime_outputs(onnx_path: str, feeds: dict[str, np.ndarray], outputs: list[str],
                         extra: list[str] = ()) -> dict[str, np.ndarray]:
     """onnxruntime's ``outputs`` plus the intermediate tensors ``extra`` that exist in the model."""
@@ -222,6 +241,7 @@ def run_check(onnx_path: str, graph, mapping, weights, seed: int = 0,
     onnxruntime's, so both sides continue from the same codes; any other mismatch is counted as unexplained.
     """
     feeds = random_feeds(graph, seed) if feeds is None else feeds
+    weights = {**weights, **external_constants(onnx_path, graph)}
     ops = list(mapping.operators)
     quantized = [op.outputs[0] for op in ops if op.op_type == "QuantizeLinear" and op.outputs and op.outputs[0]]
     theirs = onnxruntime_outputs(onnx_path, feeds, list(mapping.outputs), extra=quantized)

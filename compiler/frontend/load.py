@@ -1,10 +1,12 @@
-"""Read an ONNX file into the IR: checks, inputs with a fixed batch, initializers, lowering.
+"""Read an ONNX file into the IR: checks, inputs with their dimensions bound, initializers, lowering.
 
-Tables stored in external data files (needed above protobuf's 2 GiB limit,
-``onnx_and_ecosystem.md`` 1.5.3) are never loaded: ``onnx.load(...,
-load_external_data=False)`` gives their shapes and dtypes, which is all the
-mapping needs.  The data files must still be there and long enough (checked
-with ``stat`` only), unless the caller asks for ``shapes_only`` explicitly.
+Lookup tables above 1 MiB stored in external data files (needed above
+protobuf's 2 GiB limit, ``onnx_and_ecosystem.md`` 1.5.3) are never loaded:
+``onnx.load(..., load_external_data=False)`` gives their shapes and dtypes,
+which is all the mapping needs.  Every other external initializer (weights,
+biases, shapes) is read.  The data files must be there and long enough
+(checked with ``stat``), unless the caller asks for ``shapes_only``
+explicitly; symbolic dimensions are bound as ``compiler.frontend.dims`` says.
 
 Opsets 13 to 28 of the default domain are accepted (28: the newest of the onnx
 release the project pins, 1.23).  For every supported op, the schema changes
@@ -12,7 +14,8 @@ from opset 22 to 28 only add element types (bfloat16, float8/float4, 2/4-bit
 integers), which the IR refuses with a one-line error, or an attribute whose
 default keeps the opset-21 meaning (Cast/CastLike ``round_mode``,
 QuantizeLinear ``precision``, DequantizeLinear ``output_dtype``, Range
-``stash_type``): ``compiler.frontend.registry`` refuses non-default values.
+``stash_type``); the interpreter evaluates them as ONNX defines them at opset
+28 (``pimsim.spec.semantics``).
 """
 
 from __future__ import annotations
@@ -231,21 +234,65 @@ def _check_external_data(graph, path: str, require_present: bool = False) -> Non
                                   f"needs {need} (truncated?)")
 
 
+SMALL_EXTERNAL_BYTES = 1 << 20
+"""External tables up to this size are read like any other initializer."""
+
+
+def table_only_initializers(graph) -> set[str]:
+    """Initializers used only as lookup tables (operand 0 of Gather or pim::EmbeddingBag, in any subgraph)."""
+    uses: dict[str, set[bool]] = {}
+
+    def visit(g) -> None:
+        for node in g.node:
+            table_op = node.op_type in ("Gather", "EmbeddingBag")
+            for i, name in enumerate(node.input):
+                uses.setdefault(name, set()).add(table_op and i == 0)
+            for attr in node.attribute:
+                for sub in ([attr.g] if attr.HasField("g") else []) + list(attr.graphs):
+                    visit(sub)
+
+    visit(graph)
+    return {i.name for i in graph.initializer if uses.get(i.name) == {True}}
+
+
+def _external_array(init, path: str, tables: set[str]) -> np.ndarray | None:
+    """The data of an external initializer, read unless it is a lookup table above ``SMALL_EXTERNAL_BYTES`` or its
+    file is absent (None: it stays unread).  Weights, shapes and biases are always read: constants computed from
+    them (transposed weights, folded BatchNorms, shapes) must be right, and they are small next to the tables
+    (``onnx.save_model(..., save_as_external_data=True)`` moves every tensor above 1 KiB out)."""
+    import onnx
+    from onnx import external_data_helper, numpy_helper
+
+    itemsize = np.dtype(onnx.helper.tensor_dtype_to_np_dtype(init.data_type)).itemsize
+    if init.name in tables and int(np.prod(init.dims, dtype=np.int64)) * itemsize > SMALL_EXTERNAL_BYTES:
+        return None
+    info = {e.key: e.value for e in init.external_data}
+    if not (Path(path).resolve().parent / info.get("location", "")).is_file():
+        return None
+    copy = type(init)()
+    copy.CopyFrom(init)
+    external_data_helper.load_external_data_for_tensor(copy, str(Path(path).resolve().parent))
+    copy.data_location = onnx.TensorProto.DEFAULT
+    return numpy_helper.to_array(copy)
+
+
 def _add_initializers(b: Builder, graph, path: str) -> None:
     import onnx
     from onnx import numpy_helper
 
+    tables = table_only_initializers(graph)
     for init in graph.initializer:
-        if init.data_location == onnx.TensorProto.EXTERNAL:
+        check_dtype(path, None, f"initializer {init.name}", "its element type",
+                    np.dtype(onnx.helper.tensor_dtype_to_np_dtype(init.data_type)).name)
+        external = init.data_location == onnx.TensorProto.EXTERNAL
+        data = _external_array(init, path, tables) if external else numpy_helper.to_array(init)
+        if data is None:
             dtype = onnx.helper.tensor_dtype_to_np_dtype(init.data_type)
             # zero-stride view: the right shape and dtype at no memory cost
             b.add_constant(init.name, np.broadcast_to(np.zeros((), dtype), tuple(init.dims)), external=True)
-        else:
-            check_dtype(path, None, f"initializer {init.name}", "its element type",
-                        np.dtype(onnx.helper.tensor_dtype_to_np_dtype(init.data_type)).name)
-            data = numpy_helper.to_array(init)
-            if data.dtype.kind == "f" and not np.isfinite(data).all():
-                nan, inf = int(np.isnan(data).sum()), int(np.isinf(data).sum())
-                raise SpecError(path, f"initializer {init.name}: {nan} NaN and {inf} Inf value(s); weights must "
-                                      "be finite")
-            b.add_constant(init.name, data)
+            continue
+        if data.dtype.kind == "f" and not np.isfinite(data).all():
+            nan, inf = int(np.isnan(data).sum()), int(np.isinf(data).sum())
+            raise SpecError(path, f"initializer {init.name}: {nan} NaN and {inf} Inf value(s); weights must "
+                                  "be finite")
+        b.add_constant(init.name, data)
