@@ -40,10 +40,6 @@ class DimBinding:
     axes: tuple[tuple[str, int, int], ...] = ()
     sample: tuple[tuple[str, tuple[int, ...]], ...] = ()
 
-    @property
-    def given(self) -> bool:
-        return bool(self.batch is not None or self.symbols or self.axes or self.sample)
-
 
 def _size(flag: str, spec: str, text: str) -> int:
     try:
@@ -203,7 +199,7 @@ def check_lookup_count(b, ids: str, where: str) -> None:
     ``--dim 'INPUT[AXIS]=N'`` or a sample), refuse, naming the inputs that share the symbol and how to bind each.
     """
     origin = input_axis(b, ids, 0)
-    resolved = getattr(b, "resolved", None)
+    resolved = b.resolved
     if origin is None or resolved is None or resolved.origin.get(origin) != "batch":
         return
     name, axis = origin

@@ -124,3 +124,21 @@ def test_name_is_file_stem_unless_given(dlrm_exports, capsys, tmp_path):
         code, _, err = _run(capsys, path, "--batch", "2", "--dim", "indices[1]=2", "-o", tmp_path / "m.json", *extra)
         assert code == 0, err
         assert load_mapping(tmp_path / "m.json").model.name == name
+
+
+def test_custom_embedding_bag_with_offsets_shares_the_check(tmp_path, capsys):
+    """pim::EmbeddingBag(table, ids[batch_size], offsets[batch_size]): the same refusal as the Loop form; bound,
+    12 ids for a batch of 3 are 4 lookups per query."""
+    from onnx import helper
+
+    from tests.compiler.helpers import make_model
+
+    node = helper.make_node("EmbeddingBag", ["T", "ids", "off"], ["y"], domain="pim", name="bag", mode="sum")
+    table = np.random.default_rng(0).standard_normal((30, 4)).astype(np.float32)
+    path = make_model(tmp_path / "bag.onnx", [node], [("ids", np.int64, ["batch_size"]),
+                                                       ("off", np.int64, ["batch_size"])],
+                      [("y", np.float32, ["batch_size", 4])], [("T", table)], 20, domains=("pim",))
+    code, _, err = _run(capsys, path, "--batch", "3")
+    assert code == 2 and "input ids dimension 0 (batch_size) is the id list of EmbeddingBag bag" in err
+    code, out, err = _run(capsys, path, "--batch", "3", "--dim", "ids[0]=12", "--report", "--strategy", "naive")
+    assert code == 0 and "4 lookups/query" in out, err
