@@ -1,6 +1,6 @@
 """Element-wise arithmetic, nonlinearities and normalisation: vector-unit work.
 
-ONNX signatures implemented (opset 13-21; attributes as in the spec):
+ONNX signatures implemented (opset 13-28; attributes as in the spec, kept as they are):
   Add/Sub/Mul/Div/Pow/Mod(A, B) -> C               (multidirectional broadcasting)
   Relu/Sigmoid/Tanh/Exp/Log/Sqrt/Neg/Abs/Reciprocal/Erf/Floor/Ceil/Sign/Softplus/Not(X) -> Y
   LeakyRelu(X; alpha) -> Y ; PRelu(X, slope) -> Y ; Elu(X; alpha) -> Y ; HardSigmoid(X; alpha, beta) -> Y

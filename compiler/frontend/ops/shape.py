@@ -1,6 +1,6 @@
 """Data movement and shape arithmetic: views, copies and the Shape family (folded).
 
-ONNX signatures implemented (opset 13-21):
+ONNX signatures implemented (opset 13-28):
   Reshape(data, shape; allowzero=0) -> reshaped ; Flatten(input; axis=1) -> output
   Squeeze-13(data, axes?) -> squeezed ; Unsqueeze-13(data, axes) -> expanded
   Transpose(data; perm) -> transposed ; Concat(inputs...; axis) -> concat_result
