@@ -98,7 +98,8 @@ class Builder:
             res = np.asarray(res)
             check_dtype(self.path, source, op_type, f"output {name}", res.dtype)
             if res.size == 0 and not foldable:
-                raise Unsupported(self.path, source, op_type, "empty tensor", f"output {name} has shape {list(res.shape)}")
+                raise Unsupported(self.path, source, op_type, "empty tensor",
+                                  f"output {name} has shape {list(res.shape)}")
             self.probe[name] = res
             self.graph.values[name] = Value(name, tuple(res.shape), str(res.dtype),
                                             data=res if foldable else None, constant=foldable,

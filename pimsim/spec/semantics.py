@@ -104,7 +104,7 @@ def reference_op(op_type: str, n_outputs: int | None = None) -> Semantics:
     def run(x: list, a: dict) -> list:
         dtypes = tuple(None if v is None else np.asarray(v).dtype.str for v in x)
         outs = n_outputs or _default_outputs(op_type, x, a)
-        key = (op_type, dtypes, outs, repr(sorted(a.items())))
+        key = (op_type, dtypes, outs, tuple((k, _frozen(v)) for k, v in sorted(a.items())))
         evaluator = _EVALUATORS.get(key)
         if evaluator is None:
             evaluator = _EVALUATORS[key] = _evaluator(op_type, dtypes, outs, a)
@@ -114,6 +114,15 @@ def reference_op(op_type: str, n_outputs: int | None = None) -> Semantics:
         return [np.asarray(y) for y in evaluator.run(None, feeds)]
 
     return run
+
+
+def _frozen(value):
+    """A hashable, exact stand-in for an attribute value (``repr`` abbreviates large arrays)."""
+    if isinstance(value, np.ndarray):
+        return ("ndarray", value.dtype.str, value.shape, value.tobytes())
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(v) for v in value)
+    return value
 
 
 def _evaluator(op_type: str, dtypes: tuple, n_outputs: int, attrs: dict):

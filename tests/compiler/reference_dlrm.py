@@ -55,7 +55,8 @@ def export(path: Path, multi_hot: bool, opset: int) -> Path:
         indices = torch.randint(0, ROWS, (TABLES, batch))
         names = ["dense_x", "offsets", "indices"]
         axes = {"dense_x": {0: "batch_size"}, "offsets": {1: "batch_size"}, "indices": {1: "batch_size"}}
-    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    quiet = contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO())
+    with warnings.catch_warnings(), quiet[0], quiet[1]:
         warnings.simplefilter("ignore")
         torch.onnx.export(_model(), (dense, offsets, indices), str(path), dynamo=False, opset_version=opset,
                           input_names=names, output_names=["pred"], dynamic_axes={**axes, "pred": {0: "batch_size"}})

@@ -84,8 +84,10 @@ def _residual_net(tmp_path):
         helper.make_node("Gemm", ["f", "fw", "fb"], ["l"], name="fc", transB=1),
         helper.make_node("BatchNormalization", ["l", "g4", "b4", "m4", "v4"], ["y"], name="bn1d"),
     ]
-    bn = lambda n, c: [(f"g{n}", R.uniform(0.5, 1.5, c).astype(F)), (f"b{n}", R.standard_normal(c).astype(F)),  # noqa: E731
-                       (f"m{n}", R.standard_normal(c).astype(F)), (f"v{n}", R.uniform(0.5, 2.0, c).astype(F))]
+    def bn(n, c):
+        return [(f"g{n}", R.uniform(0.5, 1.5, c).astype(F)), (f"b{n}", R.standard_normal(c).astype(F)),
+                (f"m{n}", R.standard_normal(c).astype(F)), (f"v{n}", R.uniform(0.5, 2.0, c).astype(F))]
+
     inits = i1 + i2 + bn(3, 4) + bn(4, 5) + [("fw", R.standard_normal((5, 4)).astype(F)),
                                             ("fb", R.standard_normal(5).astype(F))]
     return make_model(tmp_path / "resnet_block.onnx", nodes, [("x", F, ["B", 4, 6, 6])], [("y", F, ["B", 5])],

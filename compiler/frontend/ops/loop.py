@@ -40,7 +40,8 @@ def Loop(b, node, attrs: dict) -> None:
         return
     table, ids, offsets, mode = match
     check_lookup_count(b, ids, node_name(node))
-    off = offsets if isinstance(offsets, str) else b.constant(np.asarray(offsets, np.int64), f"{node_name(node)}.offsets")
+    off = offsets if isinstance(offsets, str) else b.constant(np.asarray(offsets, np.int64),
+                                                              f"{node_name(node)}.offsets")
     b.emit("pim.EmbeddingBag", [table, ids, off], [node.output[0]], {"mode": mode}, node_name(node))
 
 

@@ -22,7 +22,8 @@ def _bits(dtype) -> int:
 
 def _check(b, node, attrs: dict) -> dict:
     if attrs.get("block_size"):
-        raise Unsupported(b.path, node_name(node), node.op_type, "blocked quantisation", f"block_size={attrs['block_size']}")
+        raise Unsupported(b.path, node_name(node), node.op_type, "blocked quantisation",
+                          f"block_size={attrs['block_size']}")
     return {k: v for k, v in attrs.items() if k != "block_size"}
 
 
