@@ -70,7 +70,7 @@ def compile_onnx(onnx_path, arch: "ArchSpec", strategy: str = "optimized", preci
 
     Parameters
     ----------
-    onnx_path : path to the .onnx file (opset 13-28; lookup tables in external data are not loaded)
+    onnx_path : path to the .onnx file (opset 11-28; lookup tables in external data are not loaded)
     arch : the target architecture (``pimsim.spec.arch.load_arch``)
     strategy : "optimized" (default) or "naive" (issue 6's baseline)
     precision_policy : None, a YAML path, a dict, or a ``PrecisionPolicy``

@@ -11,7 +11,7 @@ from pimsim.spec.cli_support import OneLineParser, add_debug_flag, guarded
 
 def build_parser() -> argparse.ArgumentParser:
     p = OneLineParser(prog="pimcompile", description="Compile an ONNX recommender model into a crossbar mapping.")
-    p.add_argument("model", help="ONNX file (opset 13-28)")
+    p.add_argument("model", help="ONNX file (opset 11-28)")
     p.add_argument("-o", "--output", metavar="MAPPING", help="write mapping.json here")
     p.add_argument("--arch", default="default", metavar="NAME|PATH", help="preset (isaac, default, puma) or an arch.yaml path (default: default)")
     p.add_argument("--strategy", choices=("naive", "optimized"), default="optimized")

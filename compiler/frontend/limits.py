@@ -18,14 +18,14 @@ DTYPES = ("float32", "float64", "float16", "int8", "uint8", "int16", "uint16", "
 """Tensor element types the IR carries (numpy dtypes): no strings, bfloat16, float8/float4 or 2/4-bit ints."""
 
 LIMITS: dict[str, tuple[str, ...]] = {
-    "*": ("data type", "empty tensor", "opset outside 13-28"),
+    "*": ("data type", "empty tensor", "opset outside 11-28"),
     "Conv": ("group > 1", "run-time weight"),
     "MaxPool": ("storage_order=1", "Indices output", "ceil_mode with auto_pad SAME"),
     "AveragePool": ("ceil_mode with auto_pad SAME",),
     "BatchNormalization": ("training mode",),
     "Dropout": ("training mode", "mask output"),
     "If": ("data-dependent condition",),
-    "Loop": ("data-dependent trip count",),
+    "Loop": ("data-dependent trip count",),  # or continuation condition
     "Pad": ("run-time pads",),
     **{op: ("run-time axes",) for op in ("Squeeze", "Unsqueeze", "ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin",
                                         "ReduceProd", "ReduceL2", "CumSum")},

@@ -8,9 +8,15 @@ biases, shapes) is read.  The data files must be there and long enough
 (checked with ``stat``), unless the caller asks for ``shapes_only``
 explicitly; symbolic dimensions are bound as ``compiler.frontend.dims`` says.
 
-Opsets 13 to 28 of the default domain are accepted (28: the newest of the onnx
-release the project pins, 1.23).  For every supported op, the schema changes
-from opset 22 to 28 only add element types (bfloat16, float8/float4, 2/4-bit
+Opsets 11 to 28 of the default domain are accepted (11: the reference DLRM's
+``--save-onnx``; 28: the newest of the onnx release the project pins, 1.23).
+Below 13, two supported definitions mean something else and are rewritten by
+their lowerings: Squeeze/Unsqueeze-11 take ``axes`` as an attribute and
+Softmax/LogSoftmax-11 normalise over the input coerced to 2-D (the Reduce-11
+``axes`` attribute and Split-11 ``split`` attribute were already rewritten);
+every other supported op changed from 11 to 13 only by element types or a new
+attribute whose default keeps the meaning.  For every supported op, the schema
+changes from opset 22 to 28 only add element types (bfloat16, float8/float4, 2/4-bit
 integers), which the IR refuses with a one-line error, or an attribute whose
 default keeps the opset-21 meaning (Cast/CastLike ``round_mode``,
 QuantizeLinear ``precision``, DequantizeLinear ``output_dtype``, Range
@@ -34,7 +40,7 @@ from compiler.frontend.limits import Unsupported, check_dtype
 from compiler.frontend.registry import lower_node
 from compiler.ir.graph import ModelMeta, OpGraph
 
-MIN_OPSET, MAX_OPSET = 13, 28
+MIN_OPSET, MAX_OPSET = 11, 28
 
 
 def read_model(path: str):

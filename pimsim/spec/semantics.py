@@ -9,8 +9,8 @@ Standard ONNX op types mean what the ONNX project's executable specification, ``
 opset :data:`SEMANTICS_OPSET` (28, the newest of the pinned onnx 1.23): one implementation, kept by the ONNX
 project and tested against its own node tests, rather than a copy of ours (issue 23).  The compiler's frontend
 rewrites older forms into that one (``axes``, split sizes, pads as inputs: ReduceSum-13, ReduceMean-18,
-Split-18, Squeeze/Unsqueeze-13, Pad-18); from opset 13 to 28 the supported ops changed only by new element types
-and attributes whose defaults keep their meaning (``compiler/frontend/load.py``).
+Split-18, Squeeze/Unsqueeze-13, Pad-18, Softmax-13); from opset 13 to 28 the supported ops changed only by new
+element types and attributes whose defaults keep their meaning (``compiler/frontend/load.py``).
 
 Our own implementations (:data:`SEMANTICS`), each for a stated reason:
 

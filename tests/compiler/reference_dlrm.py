@@ -6,7 +6,7 @@ facebookresearch/dlrm ``dlrm_s_pytorch.py`` (written from its public description
 ``[num_tables, batch]``: the single-hot Criteo form) or ``offsets_k``/``indices_k`` (one 1-D tensor per table: the
 multi-hot form, ``indices_k`` holding every id of the batch), and labels every one of them ``batch_size``
 (``dynamic_axes``: ``dense_x`` axis 0, tensor ``offsets``/``indices`` axis 1, list ``offsets_k``/``indices_k``
-axis 0).  The reference exports opset 11; pimcompile accepts 13 to 28, so the tests export 13 and 17.
+axis 0).  The reference exports opset 11, as the tests do (and 13 and 17).
 """
 
 from __future__ import annotations

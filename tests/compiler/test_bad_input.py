@@ -74,11 +74,11 @@ def test_checker_failure(tmp_path, capsys):
     assert code == 2 and "fails onnx.checker" in err
 
 
-@pytest.mark.parametrize("opset", [11, 29])
-def test_opset_outside_13_to_28(tmp_path, capsys, opset):
+@pytest.mark.parametrize("opset", [10, 29])
+def test_opset_outside_11_to_28(tmp_path, capsys, opset):
     path = relu_model(tmp_path / "old.onnx", opset=opset)
     code, err = run(capsys, str(path))
-    assert code == 2 and "not supported: opset outside 13-28" in err and f"uses opset {opset};" in err
+    assert code == 2 and "not supported: opset outside 11-28" in err and f"uses opset {opset};" in err
 
 
 def test_unbound_symbolic_dimension_names_input_and_offers_dim(tmp_path, capsys):

@@ -17,7 +17,7 @@ from tests.compiler.reference_dlrm import export
 def dlrm_exports(tmp_path_factory):
     out = tmp_path_factory.mktemp("reference_dlrm")
     return {(form, opset): export(out / f"{form}{opset}.onnx", form == "multi", opset)
-            for form in ("single", "multi") for opset in (13, 17)}
+            for form in ("single", "multi") for opset in (11, 13, 17)}
 
 
 def _run(capsys, *argv) -> tuple[int, str, str]:
@@ -26,7 +26,7 @@ def _run(capsys, *argv) -> tuple[int, str, str]:
     return code, out, err
 
 
-@pytest.mark.parametrize("opset", [13, 17])
+@pytest.mark.parametrize("opset", [11, 13, 17])
 def test_single_hot_batch_on_axis_1(dlrm_exports, capsys, tmp_path, opset):
     """offsets/indices are [3 tables, batch_size]: the batch sits on axis 1.  The id list of each bag shares the
     batch symbol, so pimcompile asks for its length; with one id per bag (4 ids for batch 4) the mapping matches
@@ -48,7 +48,7 @@ def test_single_hot_batch_on_axis_1(dlrm_exports, capsys, tmp_path, opset):
     assert values["dense_x"].batch_axis == 0 and values["dense_x"].shape == [13]
 
 
-@pytest.mark.parametrize("opset", [13, 17])
+@pytest.mark.parametrize("opset", [11, 13, 17])
 def test_multi_hot_lookup_counts_from_dim(dlrm_exports, capsys, opset):
     """indices_k hold every id of the batch but carry the symbol batch_size: refused until bound per input.
     8, 12 and 20 ids for a batch of 4 are 2, 3 and 5 lookups per query."""

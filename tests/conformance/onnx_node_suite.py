@@ -19,8 +19,8 @@ those operands turned into initializers:
   Reshape shape, Reduce axes...): those operands, which the frontend requires
   to be constants (``compiler.frontend.builder.SHAPE_OPERANDS``).
 
-A case written for an opset below 13 (And-7, Not-1...) runs stamped with
-opset 13 when the op's definition in force at 13 is the very one it was
+A case written for an opset below 11 (And-7, Not-1...) runs stamped with
+opset 11 when the op's definition in force at 11 is the very one it was
 written for (same ``since_version``: the same node means the same thing).
 
 Outcomes: *pass*; *skip* when the frontend raises
@@ -181,15 +181,19 @@ def _array(x) -> np.ndarray:
 
 
 def _restamped(model, op: str):
-    """``model`` with opset 13 when it is older and ``op``'s definition in force at 13 is the one it uses."""
+    """``model`` with the lowest opset pimcompile reads when it is older and ``op``'s definition in force there is
+    the one it uses."""
     import onnx.defs
 
+    from compiler.frontend.load import MIN_OPSET
+
     opset = next(o.version for o in model.opset_import if o.domain in ("", "ai.onnx"))
-    if opset >= 13 or onnx.defs.get_schema(op, 13).since_version != onnx.defs.get_schema(op, opset).since_version:
+    if opset >= MIN_OPSET or (onnx.defs.get_schema(op, MIN_OPSET).since_version
+                              != onnx.defs.get_schema(op, opset).since_version):
         return model
     copy = type(model)()
     copy.CopyFrom(model)
-    next(o for o in copy.opset_import if o.domain in ("", "ai.onnx")).version = 13
+    next(o for o in copy.opset_import if o.domain in ("", "ai.onnx")).version = MIN_OPSET
     return copy
 
 

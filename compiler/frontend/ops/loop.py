@@ -23,6 +23,7 @@ import numpy as np
 from pimsim.spec.errors import SpecError
 
 from compiler.frontend.dims import check_lookup_count
+from compiler.frontend.limits import Unsupported
 from compiler.frontend.ops import node_name
 
 MAX_UNROLL = 4096
@@ -140,6 +141,7 @@ def _bag_bounds(b, body, sli, iteration: int, outer: dict | None = None):
         if n.op_type == "Constant":
             env[n.output[0]] = np.asarray(a["value"])
             continue
+        args, a = _latest_form(n.op_type, args, a)
         for name, res in zip(n.output, run_op(n.op_type, args, a, len(n.output))):
             env[name] = np.asarray(res)
     start, end = _lookup(b, env, sli.input[1], outer), _lookup(b, env, sli.input[2], outer)
@@ -147,6 +149,19 @@ def _bag_bounds(b, body, sli, iteration: int, outer: dict | None = None):
     if start is None or end is None or any(x is None or np.any(np.asarray(x) not in (0, 1)) for x in extra):
         return None
     return int(np.asarray(start).reshape(-1)[0]), int(np.asarray(end).reshape(-1)[0])
+
+
+AXES_INPUT_OPS = ("Squeeze", "Unsqueeze", "ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd",
+                  "ReduceL2")
+
+
+def _latest_form(op_type: str, args: list, attrs: dict) -> tuple[list, dict]:
+    """A body node's operands in the form ``pimsim.spec.semantics`` evaluates (opset 11-17 ``axes`` attribute as an
+    input, as the lowerings rewrite them); the body is evaluated here, not lowered."""
+    if op_type in AXES_INPUT_OPS and "axes" in attrs:
+        attrs = dict(attrs)
+        args = [args[0], np.asarray(attrs.pop("axes"), np.int64)]
+    return args, attrs
 
 
 def _lookup(b, env, name, outer: dict | None = None):
@@ -175,10 +190,13 @@ def _reduces_rows(b, body, red) -> bool:
     return a.get("keepdims", 1) == 0 and axes is not None and list(np.asarray(axes).reshape(-1)) == [0]
 
 
+ADVICE = ("for embedding bags write Embedding(...).sum(1) over padded ids, as recsys export does, or emit "
+          "pim::EmbeddingBag with torch.onnx.ops.symbolic")
+
+
 def _refuse(b, node, why: str):
     raise SpecError(b.path, f"node {node_name(node)}: op Loop (opset {b.opset}) is not supported here: {why} "
-                            "(for embedding bags write Embedding(...).sum(1) over padded ids, as recsys export "
-                            "does, or emit pim::EmbeddingBag with torch.onnx.ops.symbolic)")
+                            f"({ADVICE})")
 
 
 def _flag(b, node, name: str, what: str):
@@ -186,7 +204,8 @@ def _flag(b, node, name: str, what: str):
         return None
     data = b.const_data(name)
     if data is None:
-        _refuse(b, node, f"its {what} depends on data")
+        raise Unsupported(b.path, node_name(node), "Loop", "data-dependent trip count",
+                          f"its {what} depends on data; {ADVICE}")
     return data
 
 

@@ -1,8 +1,8 @@
 """Data movement and shape arithmetic: views, copies and the Shape family (folded).
 
-ONNX signatures implemented (opset 13-28):
+ONNX signatures implemented (opset 11-28):
   Reshape(data, shape; allowzero=0) -> reshaped ; Flatten(input; axis=1) -> output
-  Squeeze-13(data, axes?) -> squeezed ; Unsqueeze-13(data, axes) -> expanded
+  Squeeze-13(data, axes?) -> squeezed ; Unsqueeze-13(data, axes) -> expanded  (-11: axes attribute -> input)
   Transpose(data; perm) -> transposed ; Concat(inputs...; axis) -> concat_result
   Split-13(input, split?; axis=0) / Split-18(input, split?; axis=0, num_outputs) -> outputs...
   Slice-13(data, starts, ends, axes?, steps?) -> output
@@ -37,6 +37,8 @@ def Passthrough(b, node, attrs: dict) -> None:
         rank = len(b.graph.values[node.input[0]].shape)
         kept["perm"] = list(reversed(range(rank)))
     inputs = list(node.input)
+    if node.op_type in ("Squeeze", "Unsqueeze") and "axes" in kept:  # opset 11/12: axes as an attribute
+        inputs = [inputs[0], b.constant(np.asarray(kept.pop("axes"), np.int64), f"{node_name(node)}.axes")]
     if node.op_type == "Squeeze" and (len(inputs) < 2 or not inputs[1]):
         inputs = [inputs[0], _squeezed_axes(b, node)]
     b.emit(node.op_type, inputs, list(node.output), kept, node_name(node))
