@@ -93,7 +93,8 @@ class Report:
         return power_mw_from_energy(self.energy_total_pj, self.makespan_ns)
 
     def to_json_dict(self, operators: bool = False) -> dict:
-        """The stable contract; with ``operators`` (``pimsim run --json``) also the per-operator records."""
+        """The stable contract; with ``operators`` (``pimsim run --json``) also the model's name and the
+        per-operator records."""
         out = {
             "latency_ns": self.latency_ns,
             "latency_cycles": self.latency_cycles,
@@ -109,5 +110,6 @@ class Report:
             "utilization": dict(sorted(self.utilization.items())),
         }
         if operators:
+            out["model"] = self.mapping_name
             out["operators"] = [r.to_json_dict() for r in self.operator_records]
         return out

@@ -72,6 +72,7 @@ def test_run_json_lists_every_operator(project_models, tmp_path, capsys):
     assert main(["run", str(out), "--json", "--batch", "4"]) == 0
     report = json.loads(capsys.readouterr().out)
     mapping = load_mapping(out)
+    assert report["model"] == "dlrm"  # the ONNX file's stem, not the exporter's graph name
     ops = report["operators"]
     assert [o["name"] for o in ops] == [op.name for op in mapping.operators]
     assert 0 <= report["stats"]["critical_query"] < 4
