@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import numpy as np
     from pimsim.spec.arch import ArchSpec
     from pimsim.spec.mapping import Mapping
@@ -16,8 +18,17 @@ if TYPE_CHECKING:
 
 def compile_graph(onnx_path, arch: "ArchSpec", strategy: str = "optimized", precision_policy=None,
                   batch: int | None = None, verify_each: bool = False, area_budget_mm2: float | None = None,
-                  shapes_only: bool = False):
-    """Frontend + passes: the placed IR and the options (with report notes)."""
+                  shapes_only: bool = False, dims: "Sequence[str]" = (), sample: "dict[str, np.ndarray] | None" = None,
+                  name: str | None = None):
+    """Frontend + passes: the placed IR and the options (with report notes).
+
+    ``dims``: ``--dim`` specs (``NAME=N``, ``INPUT[AXIS]=N``); ``sample``: input arrays whose shapes bind every
+    symbolic dimension (``--inputs``); ``name``: the model's name in reports and mappings (default: the file's
+    stem).  See ``compiler.frontend.dims``.
+    """
+    from dataclasses import replace
+
+    from compiler.frontend.dims import parse_dims
     from compiler.frontend.load import load_graph
     from compiler.passes.pipeline import CompileOptions, run_passes
     from compiler.precision_policy import PrecisionPolicy, load_policy
@@ -32,29 +43,34 @@ def compile_graph(onnx_path, arch: "ArchSpec", strategy: str = "optimized", prec
 
         policy = policy_from_dict(policy, "<precision policy>")
     opts = CompileOptions(strategy=strategy, policy=policy, verify_each=verify_each, area_budget_mm2=area_budget_mm2)
-    graph = load_graph(str(onnx_path), batch, shapes_only)
+    graph = load_graph(str(onnx_path), shapes_only=shapes_only, binding=parse_dims(dims, batch, sample))
+    if name is not None:
+        graph.meta = replace(graph.meta, name=name)
     return run_passes(graph, arch, opts), opts
 
 
 def compile_onnx_with_weights(onnx_path, arch: "ArchSpec", strategy: str = "optimized", precision_policy=None,
                               batch: int | None = None, area_budget_mm2: float | None = None,
-                              shapes_only: bool = False) -> tuple["Mapping", dict[str, "np.ndarray"]]:
+                              shapes_only: bool = False, dims: "Sequence[str]" = (),
+                              sample: "dict[str, np.ndarray] | None" = None,
+                              name: str | None = None) -> tuple["Mapping", dict[str, "np.ndarray"]]:
     """The mapping and its constant tensors (value name -> array)."""
     from compiler.passes.emit import to_mapping
 
     graph, opts = compile_graph(onnx_path, arch, strategy, precision_policy, batch, area_budget_mm2=area_budget_mm2,
-                                shapes_only=shapes_only)
+                                shapes_only=shapes_only, dims=dims, sample=sample, name=name)
     return to_mapping(graph, arch, opts)
 
 
 def compile_onnx(onnx_path, arch: "ArchSpec", strategy: str = "optimized", precision_policy=None,
                  batch: int | None = None, weights: bool = True, area_budget_mm2: float | None = None,
-                 shapes_only: bool = False) -> "Mapping":
+                 shapes_only: bool = False, dims: "Sequence[str]" = (), sample: "dict[str, np.ndarray] | None" = None,
+                 name: str | None = None) -> "Mapping":
     """Compile an ONNX model for ``arch``.
 
     Parameters
     ----------
-    onnx_path : path to the .onnx file (opset 13-21; external data is not loaded)
+    onnx_path : path to the .onnx file (opset 11-28; lookup tables in external data are not loaded)
     arch : the target architecture (``pimsim.spec.arch.load_arch``)
     strategy : "optimized" (default) or "naive" (issue 6's baseline)
     precision_policy : None, a YAML path, a dict, or a ``PrecisionPolicy``
@@ -64,9 +80,12 @@ def compile_onnx(onnx_path, arch: "ArchSpec", strategy: str = "optimized", preci
     area_budget_mm2 : optimized only: chip area the mapping may occupy (tiles, estimated by
         ``compiler.cost.area``); None = the whole chip
     shapes_only : accept absent external-data files (price a model from its shapes alone)
+    dims : ``--dim`` specs binding symbolic dimensions (``"batch_size=8"``, ``"indices_0[0]=40"``)
+    sample : input arrays (``--inputs``) whose shapes bind every symbolic dimension
+    name : the model's name in reports and mappings (default: the ONNX file's stem)
     """
     mapping, data = compile_onnx_with_weights(onnx_path, arch, strategy, precision_policy, batch, area_budget_mm2,
-                                              shapes_only)
+                                              shapes_only, dims, sample, name)
     if weights:
         _WEIGHTS[id(mapping)] = (mapping, data)
         while len(_WEIGHTS) > _KEEP_WEIGHTS:  # a sweep compiles thousands: keep only the latest few

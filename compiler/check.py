@@ -23,6 +23,7 @@ check, as does an output beyond the float tolerance.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from pimsim.spec.semantics import run_op
@@ -90,13 +91,43 @@ def _walk(graph, name, users, seen) -> int | None:
     return best
 
 
+def offset_inputs(graph) -> dict[str, int]:
+    """Graph inputs that reach the ``offsets`` operand of a ``pim.EmbeddingBag`` -> the length of its id list."""
+    users = graph.consumers()
+    found: dict[str, int] = {}
+    for name in graph.inputs:
+        stack, seen = [name], set()
+        while stack:
+            value = stack.pop()
+            for n in users.get(value, []):
+                if id(n) in seen:
+                    continue
+                seen.add(id(n))
+                if n.op_type == "pim.EmbeddingBag" and len(n.inputs) > 2 and n.inputs[2] == value:
+                    ids = graph.values[n.inputs[1]].shape[0]
+                    found[name] = min(found.get(name, ids), ids)
+                elif n.op_type in PASS_THROUGH and n.op_type != "pim.EmbeddingBag":
+                    stack.extend(o for o in n.outputs if o)
+    return found
+
+
+def random_offsets(rng, shape: tuple, n_ids: int, dtype) -> np.ndarray:
+    """Valid EmbeddingBag offsets along the last axis: each row starts at 0 and never decreases, within the ids."""
+    rows = np.sort(rng.integers(0, n_ids + 1, size=shape), axis=-1)
+    rows[..., 0] = 0
+    return rows.astype(dtype)
+
+
 def random_feeds(graph, seed: int = 0) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
     limits = index_limits(graph)
+    offsets = offset_inputs(graph)
     feeds = {}
     for name in graph.inputs:
         v = graph.values[name]
-        if name in limits:
+        if name in offsets:
+            feeds[name] = random_offsets(rng, v.shape, offsets[name], v.dtype)
+        elif name in limits:
             feeds[name] = rng.integers(0, limits[name], size=v.shape).astype(v.dtype)
         elif np.issubdtype(np.dtype(v.dtype), np.floating):
             feeds[name] = rng.standard_normal(v.shape).astype(v.dtype)
@@ -107,6 +138,42 @@ def random_feeds(graph, seed: int = 0) -> dict[str, np.ndarray]:
     return feeds
 
 
+def sample_feeds(graph, sample: dict, path: str) -> dict[str, np.ndarray]:
+    """``--inputs`` arrays as feeds: every graph input present, ids integer, shapes as compiled."""
+    from pimsim.spec.errors import SpecError
+
+    feeds = {}
+    for name in graph.inputs:
+        v = graph.values[name]
+        if name not in sample:
+            raise SpecError(path, f"has no array for input {name} (--check runs on the sample: give every input)")
+        x = sample[name]
+        if tuple(x.shape) != tuple(v.shape):
+            raise SpecError(path, f"input {name} has shape {list(x.shape)}, compiled as {list(v.shape)}")
+        if np.dtype(v.dtype).kind in "iu" and x.dtype.kind not in "iub":
+            raise SpecError(path, f"input {name} is {x.dtype}: expected integers ({v.dtype})")
+        feeds[name] = x.astype(v.dtype, copy=False)
+    return feeds
+
+
+def external_constants(onnx_path: str, graph) -> dict[str, np.ndarray]:
+    """The constants the frontend left in external data files (large tables), read for ``--check``."""
+    import onnx
+    from onnx import external_data_helper, numpy_helper
+
+    wanted = {n for n, v in graph.values.items() if v.external}
+    if not wanted:
+        return {}
+    base = str(Path(onnx_path).resolve().parent)
+    out = {}
+    for init in onnx.load(onnx_path, load_external_data=False).graph.initializer:
+        if init.name in wanted:
+            external_data_helper.load_external_data_for_tensor(init, base)
+            init.data_location = onnx.TensorProto.DEFAULT
+            out[init.name] = numpy_helper.to_array(init)
+    return out
+
+
 def onnxruntime_outputs(onnx_path: str, feeds: dict[str, np.ndarray], outputs: list[str],
                         extra: list[str] = ()) -> dict[str, np.ndarray]:
     """onnxruntime's ``outputs`` plus the intermediate tensors ``extra`` that exist in the model."""
@@ -114,7 +181,7 @@ def onnxruntime_outputs(onnx_path: str, feeds: dict[str, np.ndarray], outputs: l
 
     so = ort.SessionOptions()
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    so.log_severity_level = 3
+    so.log_severity_level = 4  # fatal only: a failure is reported as one line below, not as ORT's log
     try:
         model, names = _with_outputs(onnx_path, outputs, extra)
         sess = ort.InferenceSession(model, so, providers=["CPUExecutionProvider"])
@@ -123,7 +190,18 @@ def onnxruntime_outputs(onnx_path: str, feeds: dict[str, np.ndarray], outputs: l
 
         raise SpecError(onnx_path, f"--check: onnxruntime cannot load the model: {str(exc).splitlines()[0]}") from None
     wanted = {i.name for i in sess.get_inputs()}
-    return dict(zip(names, sess.run(names, {k: v for k, v in feeds.items() if k in wanted})))
+    try:
+        results = sess.run(names, {k: v for k, v in feeds.items() if k in wanted})
+    except Exception as exc:  # noqa: BLE001 - onnxruntime's Fail/RuntimeException types
+        from pimsim.spec.errors import SpecError
+
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        batch = next((int(v.shape[0]) for v in feeds.values() if np.ndim(v)), None)
+        hint = " (a model may be valid only above batch 1, e.g. one that squeezes every size-1 axis: try --batch 2)" \
+            if batch == 1 else ""
+        raise SpecError(onnx_path, f"--check: onnxruntime cannot run the model on these inputs: {first}{hint}") \
+            from None
+    return dict(zip(names, results))
 
 
 def _with_outputs(onnx_path: str, outputs: list[str], extra: list[str]):
@@ -155,14 +233,15 @@ def compare_with_onnxruntime(onnx_path: str, graph, mapping, weights, seed: int 
 
 
 def run_check(onnx_path: str, graph, mapping, weights, seed: int = 0,
-              tolerance: float = CHECK_TOLERANCE) -> CheckResult:
+              tolerance: float = CHECK_TOLERANCE, feeds: dict | None = None) -> CheckResult:
     """Run the mapping and onnxruntime on the same seeded inputs; compare quantised codes, then outputs.
 
     Codes of every activation QuantizeLinear are compared as they are produced (``reconcile_codes``): a code one
     step away from onnxruntime's where the input sits within float rounding of the rounding boundary is replaced by
     onnxruntime's, so both sides continue from the same codes; any other mismatch is counted as unexplained.
     """
-    feeds = random_feeds(graph, seed)
+    feeds = random_feeds(graph, seed) if feeds is None else feeds
+    weights = {**weights, **external_constants(onnx_path, graph)}
     ops = list(mapping.operators)
     quantized = [op.outputs[0] for op in ops if op.op_type == "QuantizeLinear" and op.outputs and op.outputs[0]]
     theirs = onnxruntime_outputs(onnx_path, feeds, list(mapping.outputs), extra=quantized)
@@ -170,7 +249,7 @@ def run_check(onnx_path: str, graph, mapping, weights, seed: int = 0,
     stats = CodeStats()
     for op in ops:
         args = [env[name] if name else None for name in op.inputs]
-        results = run_op(op.op_type, args, dict(op.attrs))
+        results = run_op(op.op_type, args, dict(op.attrs), len(op.outputs))
         for name, res in zip(op.outputs, results, strict=False):
             if name:
                 env[name] = np.asarray(res)

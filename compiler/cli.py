@@ -11,12 +11,19 @@ from pimsim.spec.cli_support import OneLineParser, add_debug_flag, guarded
 
 def build_parser() -> argparse.ArgumentParser:
     p = OneLineParser(prog="pimcompile", description="Compile an ONNX recommender model into a crossbar mapping.")
-    p.add_argument("model", help="ONNX file (opset 13-21)")
+    p.add_argument("model", help="ONNX file (opset 11-28)")
     p.add_argument("-o", "--output", metavar="MAPPING", help="write mapping.json here")
     p.add_argument("--arch", default="default", metavar="NAME|PATH", help="preset (isaac, default, puma) or an arch.yaml path (default: default)")
     p.add_argument("--strategy", choices=("naive", "optimized"), default="optimized")
     p.add_argument("--precision", metavar="POLICY", help="per-operator precision policy (YAML)")
     p.add_argument("--batch", type=int, metavar="N", help="fix a symbolic batch dimension to N")
+    p.add_argument("--dim", action="append", default=[], metavar="NAME=N",
+                   help="bind a symbolic dimension: NAME=N on every axis that carries it, or 'INPUT[AXIS]=N' on one "
+                        "axis of one input (repeatable)")
+    p.add_argument("--inputs", metavar="SAMPLE.npz",
+                   help="input arrays (name -> array with the batch axis): their shapes bind every symbolic "
+                        "dimension, and --check runs on them")
+    p.add_argument("--name", help="the model's name in mappings and reports (default: the ONNX file's stem)")
     p.add_argument("--area-budget-mm2", type=float, metavar="MM2", help="area allowed for replication")
     p.add_argument("--report", action="store_true", help="print where each operator went")
     p.add_argument("--check", action="store_true", help="compare the IR interpreter with onnxruntime")

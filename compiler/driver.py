@@ -8,14 +8,15 @@ import time
 CHECK_TOLERANCE = 1e-5  # float32 sums in another order: ~1e-7 relative, so 1e-5 x max(1, |output|)
 
 
-def _check(args, graph, mapping, weights) -> int:
+def _check(args, graph, mapping, weights, feeds=None) -> int:
     """``--check``: quantised codes must agree up to boundary flips, outputs within the float tolerance."""
     from compiler.check import run_check
 
-    result = run_check(args.model, graph, mapping, weights)
+    result = run_check(args.model, graph, mapping, weights, feeds=feeds)
     codes = result.codes
+    inputs = f"inputs from {args.inputs}" if args.inputs else "seed 0"
     print(f"check: largest |mapping - onnxruntime| = {result.error:.3g} over {len(mapping.outputs)} output(s), "
-          f"largest |output| {result.scale:.3g} (batch {graph.batch}, seed 0)")
+          f"largest |output| {result.scale:.3g} (batch {graph.batch}, {inputs})")
     if codes.codes:
         print(f"check: {codes.codes} quantised activation codes compared: {codes.flips} one step off at a rounding "
               f"boundary (onnxruntime's used downstream), {codes.unexplained} other mismatches")
@@ -29,6 +30,25 @@ def _check(args, graph, mapping, weights) -> int:
         return 1
     return 0
 
+def load_sample(path: str) -> dict:
+    """``--inputs``: arrays of an ``.npz`` (no pickles), name -> array."""
+    import zipfile
+    from pathlib import Path
+
+    import numpy as np
+    from pimsim.spec.errors import SpecError
+
+    p = Path(path)
+    if not p.is_file():
+        raise SpecError(path, "no such file" if not p.exists() else "not a regular file")
+    try:
+        with np.load(p, allow_pickle=False) as data:
+            return {k: np.asarray(data[k]) for k in data.files}
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
+        raise SpecError(path, f"not a NumPy .npz of arrays ({type(exc).__name__}: {' '.join(str(exc).split())})") \
+            from None
+
+
 def _refuse_overwriting_inputs(args) -> None:
     """``-o`` (and the weights file written beside it) must not replace the model, arch or policy."""
     from pathlib import Path
@@ -39,7 +59,7 @@ def _refuse_overwriting_inputs(args) -> None:
         return
     out = Path(args.output)
     written = {out.resolve(), out.with_name(f"{out.name.removesuffix('.json')}.weights.npz").resolve()}
-    for given in (args.model, args.arch, args.precision):
+    for given in (args.model, args.arch, args.precision, args.inputs):
         if given and Path(given).exists() and Path(given).resolve() in written:
             raise SpecError("-o", f"{args.output}: would overwrite the input {given}")
 
@@ -73,10 +93,12 @@ def run_cli(args) -> int:
 
         require_external_data(args.model)
     arch = load_arch(args.arch)
+    sample = load_sample(args.inputs) if args.inputs else None
     t0 = time.perf_counter()
     graph, opts = compile_graph(args.model, arch, args.strategy, args.precision, args.batch,
                                 verify_each=args.debug, area_budget_mm2=args.area_budget_mm2,
-                                shapes_only=args.shapes_only and not args.check)
+                                shapes_only=args.shapes_only and not args.check, dims=args.dim, sample=sample,
+                                name=args.name)
     _refuse_unmatched_patterns(graph, opts, args.precision)
     mapping, weights = to_mapping(graph, arch, opts)
     seconds = time.perf_counter() - t0
@@ -99,7 +121,10 @@ def run_cli(args) -> int:
         for line in summary_lines(opts.notes):
             print(line)
     if args.check:
-        return _check(args, graph, mapping, weights)
+        from compiler.check import sample_feeds
+
+        feeds = sample_feeds(graph, sample, args.inputs) if sample is not None else None
+        return _check(args, graph, mapping, weights, feeds)
     if not (args.output or args.report or args.check):
         print(f"compiled {args.model}: {len(mapping.operators)} operators in {seconds:.2f} s "
               "(nothing written: give -o MAPPING, --report or --check)")

@@ -82,6 +82,8 @@ def simulate(mapping: Mapping, batch: int = 1, trace_path=None, trace_queries: i
         busiest=summary.busiest_resources(stream, table, makespan),
         static_breakdown_pj=static.by_role_pj, power_gating=arch.chip.power_gating,
         compute_area_mm2=rollup.compute_area_mm2,
+        operator_records=summary.operator_records(stream, result, mapping),
+        critical_query=summary.critical_query(stream, result),
     )
 
 

@@ -16,11 +16,23 @@ import numpy as np
 from pimsim.spec.errors import SpecError
 from pimsim.spec.semantics import run_op
 
+from compiler.frontend.limits import Unsupported, check_dtype
 from compiler.ir.graph import Node, OpGraph, Value
 
 # Ops whose output depends only on the input's shape: foldable once shapes are fixed.
 SHAPE_ONLY = {"Shape", "Size"}
 FOLD_LIMIT_ELEMENTS = 1 << 26  # never materialise folded constants above 256 MB of float32
+SHAPE_OPERANDS = {
+    "Slice": ((1, 2, 3, 4), "run-time bounds"), "Reshape": ((1,), "run-time shape"),
+    "Expand": ((1,), "run-time shape"), "Tile": ((1,), "run-time repeats"),
+    "ConstantOfShape": ((0,), "run-time shape"), "Range": ((0, 1, 2), "run-time bounds"),
+    "Pad": ((1, 3), "run-time pads"), "Split": ((1,), "run-time split sizes"),
+    **{op: ((1,), "run-time axes") for op in ("Squeeze", "Unsqueeze", "ReduceSum", "ReduceMean", "ReduceMax",
+                                             "ReduceMin", "ReduceProd", "ReduceL2", "CumSum")},
+}
+"""Op type -> (operand positions that decide the output *shape*, the declared limit when one is computed at run
+time).  Probe tensors of activations are zeros, not data: an output shape computed from them would be a guess, so
+these operands must fold to constants (they do in exports once the batch is fixed: Shape -> Gather -> Concat)."""
 
 
 class Builder:
@@ -33,6 +45,7 @@ class Builder:
         self.opset = 0
         self.alias: dict[str, str] = {}  # body value name -> IR name, while unrolling a Loop
         self.sequences: dict[str, list[str]] = {}  # compile-time sequences (lists of value names)
+        self.resolved = None  # compiler.frontend.dims.ResolvedInputs: where each input size came from
 
     # -- values ---------------------------------------------------------
     def add_constant(self, name: str, data: np.ndarray, external: bool = False) -> str:
@@ -67,6 +80,7 @@ class Builder:
     def emit(self, op_type: str, inputs: list[str], outputs: list[str], attrs: dict, source: str) -> Node:
         """Append one IR node and compute its outputs' shapes (folding constants)."""
         inputs = self._fill_optional(op_type, list(inputs), source)
+        self._require_constant_shape_operands(op_type, inputs, source)
         name = source if source not in self._node_names else self.fresh(source)
         self._node_names.add(name)
         node = Node(name, op_type, list(inputs), list(outputs), dict(attrs), [source])
@@ -74,7 +88,7 @@ class Builder:
         while args and args[-1] is None:
             args.pop()
         try:
-            results = run_op(op_type, args, node.attrs)
+            results = run_op(op_type, args, node.attrs, len(outputs))
         except Exception as exc:  # noqa: BLE001 - a model the semantics cannot run is bad input
             raise SpecError(self.path, f"node {source} ({op_type}): cannot evaluate: {exc}") from None
         foldable = self._foldable(op_type, inputs, results)
@@ -82,12 +96,24 @@ class Builder:
             if not name:
                 continue
             res = np.asarray(res)
+            check_dtype(self.path, source, op_type, f"output {name}", res.dtype)
+            if res.size == 0 and not foldable:
+                raise Unsupported(self.path, source, op_type, "empty tensor",
+                                  f"output {name} has shape {list(res.shape)}")
             self.probe[name] = res
             self.graph.values[name] = Value(name, tuple(res.shape), str(res.dtype),
                                             data=res if foldable else None, constant=foldable,
                                             batch_axis=None if foldable else self._batch_axis(node, res))
         self.graph.nodes.append(node)
         return node
+
+    def _require_constant_shape_operands(self, op_type: str, inputs: list[str], source: str) -> None:
+        positions, feature = SHAPE_OPERANDS.get(op_type, ((), ""))
+        for i in positions:
+            if i < len(inputs) and inputs[i] and not self.graph.values[inputs[i]].constant:
+                raise Unsupported(self.path, source, op_type, feature,
+                                  f"operand {i} ({inputs[i]}) is computed at run time; the output shape must be "
+                                  "known at compile time")
 
     def _fill_optional(self, op_type: str, inputs: list[str], source: str) -> list[str]:
         """Drop trailing omitted inputs; give omitted middle ones their ONNX default as a constant.
@@ -140,6 +166,11 @@ class Builder:
                     axis += a <= axis
                 return axis
             return None if axis in axes else axis - sum(a < axis for a in axes)
-        if out_rank == in_rank or out_rank > in_rank:
-            axis += out_rank - in_rank if node.op_type not in ("Gather",) else 0
+        if node.op_type == "Gather" and name == node.inputs[0]:  # out = data[:g] + indices.shape + data[g+1:]
+            g = node.attrs.get("axis", 0) % in_rank
+            if axis == g:
+                return None
+            axis += (len(self.graph.values[node.inputs[1]].shape) - 1) if axis > g else 0
+        elif out_rank >= in_rank:
+            axis += out_rank - in_rank if node.op_type != "Gather" else 0
         return axis if 0 <= axis < out_rank and out.shape[axis] == self.graph.batch else None

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from pimsim.spec.errors import SpecError
 
-from compiler.frontend.ops import control, conv, elementwise, gather, gemm, loop, quant, reduce, sequence, shape
+from compiler.frontend.ops import control, conv, elementwise, gather, gemm, loop, pool, quant, reduce, sequence, shape
 
 Lowering = Callable[..., None]
 
@@ -24,6 +24,11 @@ LOWERINGS: dict[str, Lowering] = {
     "MatMul": gemm.MatMul,
     "Einsum": gemm.Einsum,
     "Conv": conv.Conv,
+    # pooling (vector units)
+    "MaxPool": pool.Pool,
+    "AveragePool": pool.Pool,
+    "GlobalAveragePool": pool.GlobalPool,
+    "GlobalMaxPool": pool.GlobalPool,
     # lookups
     "Gather": gather.Gather,
     "GatherND": gather.GatherND,

@@ -18,7 +18,7 @@ def run_ops(ops: Iterable, env: dict[str, np.ndarray], outputs: list[str]) -> di
     env = dict(env)
     for op in ops:
         args = [env[name] if name else None for name in op.inputs]
-        results = run_op(op.op_type, args, dict(op.attrs))
+        results = run_op(op.op_type, args, dict(op.attrs), len(op.outputs))
         for name, res in zip(op.outputs, results):
             if name:
                 env[name] = np.asarray(res)

@@ -9,7 +9,7 @@ tile, and every ``mvm`` node has crossbar blocks.
 
 from __future__ import annotations
 
-from pimsim.spec.semantics import SEMANTICS
+from pimsim.spec.semantics import has_semantics
 
 from compiler.ir.graph import KINDS, OpGraph
 
@@ -32,7 +32,7 @@ def verify(graph: OpGraph, stage: str = "frontend") -> None:
         where = f"after {stage}: node {node.name} ({node.op_type})"
         if level == 0 and all(graph.is_const(o) for o in node.outputs if o):
             continue  # folded by the frontend; the fold pass removes it
-        if node.op_type not in SEMANTICS:
+        if not has_semantics(node.op_type):
             raise IRError(f"{where}: op_type has no reference semantics")
         for name in node.inputs:
             if name and name not in available:

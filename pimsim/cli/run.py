@@ -12,7 +12,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--trace", metavar="FILE", help="write a Chrome Trace Event JSON (opens in Perfetto)")
     p.add_argument("--trace-limit", type=int, default=8, metavar="Q",
                    help="queries written to the trace, the first Q of the stream (default 8; the trace says so)")
-    p.add_argument("--json", action="store_true", help="print one JSON object with the stable metric keys")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object with the stable metric keys and per-operator records")
     p.add_argument("--arch", metavar="NAME|PATH", help="check the mapping was compiled for this architecture")
 
 
@@ -44,7 +45,7 @@ def main(args: argparse.Namespace) -> int:
         raise SpecError("--batch", f"{args.batch}: the simulation's event arrays do not fit in memory; "
                                    "use a smaller batch") from None
     if args.json:
-        print(json.dumps(report.to_json_dict(), sort_keys=True))
+        print(json.dumps(report.to_json_dict(operators=True), sort_keys=True))
     else:
         print(format_report(report))
     return 0

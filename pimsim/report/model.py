@@ -41,6 +41,10 @@ class Report:
         Component role -> static pJ over the whole run (sums to ``energy_breakdown_pj['leakage']``).
     operators : list of (name, start_cycles, finish_cycles)
         Per-operator span of the single-query run.
+    operator_records : list of pimsim.report.summary.OperatorRecord
+        Per operator: kind, tiles, copies, span on the critical query, busy cycles and energy per inference.
+    critical_query : int
+        The query of the stream with the longest latency (the one ``operator_records`` spans are taken from).
     busiest : list of (resource name, busy_cycles, utilization)
         The most utilized individual resources of the stream (bottleneck first).
     """
@@ -66,6 +70,8 @@ class Report:
     power_gating: str = "none"
     compute_area_mm2: float | None = None
     """Chip area without the I/O link (``pimsim.components.rollup``)."""
+    operator_records: list = field(default_factory=list)  # pimsim.report.summary.OperatorRecord
+    critical_query: int = 0
 
     @property
     def latency_ns(self) -> float:
@@ -114,8 +120,10 @@ class Report:
     def power_dynamic_mw(self) -> float:
         return power_mw_from_energy(self.energy_dynamic_pj, self.makespan_ns)
 
-    def to_json_dict(self) -> dict:
-        return {
+    def to_json_dict(self, operators: bool = False) -> dict:
+        """The stable contract; with ``operators`` (``pimsim run --json``) also the model's name and the
+        per-operator records."""
+        out = {
             "latency_ns": self.latency_ns,
             "latency_cycles": self.latency_cycles,
             "throughput_inferences_per_s": self.throughput_inferences_per_s,
@@ -126,7 +134,7 @@ class Report:
             "energy_breakdown_pj": self.energy_breakdown_per_inference_pj,
             "area_breakdown_mm2": dict(sorted(self.area_breakdown_mm2.items())),
             "stats": {"events": self.events, "wall_s": self.wall_s, "tasks": self.tasks, "batch": self.batch,
-                      "makespan_cycles": self.makespan_cycles},
+                      "makespan_cycles": self.makespan_cycles, "critical_query": self.critical_query},
             "utilization": dict(sorted(self.utilization.items())),
             "energy_dynamic_per_inference_pj": self.energy_dynamic_pj / self.batch,
             "energy_static_per_inference_pj": self.energy_static_pj / self.batch,
@@ -136,3 +144,7 @@ class Report:
             "power_gating": self.power_gating,
             "compute_area_mm2": self.area_mm2 if self.compute_area_mm2 is None else self.compute_area_mm2,
         }
+        if operators:
+            out["model"] = self.mapping_name
+            out["operators"] = [r.to_json_dict() for r in self.operator_records]
+        return out

@@ -199,3 +199,66 @@ def operator_spans(stream, result, mapping) -> list[tuple[str, int, int]]:
     start, finish = result["start_cycles"], result["finish_cycles"]
     return [(op.name, int(start[off + tpl.entry[oi]]), int(finish[off + tpl.exit[oi]]))
             for oi, op in enumerate(mapping.operators)]
+
+
+@dataclass(frozen=True)
+class OperatorRecord:
+    """One operator of the run (``pimsim run --json``'s ``operators``).
+
+    ``start_cycles``/``end_cycles``: its span on the critical query (the query of the stream with the longest
+    latency, first task start to last task finish); ``busy_cycles`` and ``energy_pj`` (dynamic, by component
+    role): per inference, i.e. summed over every query of the run and divided by the batch, as
+    ``energy_breakdown_pj`` is (graph input/output transfers belong to no operator; leakage to none either).
+    ``tiles``: its home tile and every tile holding one of its crossbar blocks; ``copies``: its replicas.
+    """
+
+    name: str
+    op_type: str
+    kind: str
+    tiles: tuple[int, ...]
+    copies: int
+    start_cycles: int
+    end_cycles: int
+    busy_cycles: float
+    energy_pj: dict[str, float]
+
+    def to_json_dict(self) -> dict:
+        return {"name": self.name, "op_type": self.op_type, "kind": self.kind, "tiles": list(self.tiles),
+                "copies": self.copies, "start_cycles": self.start_cycles, "end_cycles": self.end_cycles,
+                "busy_cycles": self.busy_cycles, "energy_pj": dict(sorted(self.energy_pj.items()))}
+
+
+def critical_query(stream, result) -> int:
+    """The query with the longest latency (first task start to last task finish); the first one on ties."""
+    first = stream.query_offset[:-1]
+    finish = np.maximum.reduceat(result["finish_cycles"], first)
+    start = np.minimum.reduceat(result["start_cycles"], first)
+    return int(np.argmax(finish - start))
+
+
+def operator_records(stream, result, mapping) -> list[OperatorRecord]:
+    """Per-operator spans on the critical query, busy cycles and dynamic energy per inference."""
+    batch = stream.query_offset.size - 1
+    q = critical_query(stream, result)
+    tpl = stream.templates[int(stream.pattern[stream.query_offset[q]])]
+    off = int(stream.query_offset[q])
+    start, finish = result["start_cycles"], result["finish_cycles"]
+    n_ops = len(mapping.operators)
+    busy = np.zeros(n_ops)
+    energy: list[dict[str, float]] = [{} for _ in range(n_ops)]
+    for t, count in zip(stream.templates, queries_per_template(stream)):
+        for op, res, dur, pj in zip(t.op, t.res, t.dur, t.energy):
+            if op < 0:
+                continue
+            busy[op] += count * dur * (res >= 0)
+            for role, e in pj.items():
+                energy[op][role] = energy[op].get(role, 0.0) + count * e
+    records = []
+    for oi, op in enumerate(mapping.operators):
+        blocks = getattr(op, "blocks", [])
+        records.append(OperatorRecord(
+            name=op.name, op_type=op.op_type, kind=op.kind, tiles=tuple(sorted({op.tile, *(b.tile for b in blocks)})),
+            copies=getattr(op, "replicas", 1), start_cycles=int(start[off + tpl.entry[oi]]),
+            end_cycles=int(finish[off + tpl.exit[oi]]), busy_cycles=float(busy[oi] / batch),
+            energy_pj={role: e / batch for role, e in energy[oi].items()}))
+    return records

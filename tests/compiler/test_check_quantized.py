@@ -82,7 +82,7 @@ def test_check_fails_when_quantize_rounds_the_wrong_way(seed34, monkeypatch):
     boundaries: the CLI exits 1 naming the first tensor."""
     from pimsim.spec import semantics
 
-    right = semantics.SEMANTICS["QuantizeLinear"]
+    right = semantics.reference_op("QuantizeLinear")
 
     def floor_quantize(x, a):
         v, scale = x[0], x[1]

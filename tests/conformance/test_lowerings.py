@@ -137,6 +137,9 @@ CASES = [
     ("pad21_int64_data", [node("Pad", ["x", "p", "v"], ["y"], mode="constant")],
      [("x", np.int64, [2, 3])], [("y", np.int64, [2, 4])],
      [("p", np.array([0, 0, 0, 1], np.int64)), ("v", np.array(-1, np.int64))], 21, {"copy"}),
+    # opset 11 (the reference DLRM's export): Squeeze/Unsqueeze-11 take axes as an attribute
+    ("squeeze_unsqueeze11_attrs", [node("Unsqueeze", ["x"], ["u"], axes=[1, -1]), node("Squeeze", ["u"], ["y"], axes=[1])],
+     [("x", F, [2, 3])], [("y", F, [2, 3, 1])], [], 11, {"view"}),
     ("shape_constantofshape_folded",
      [node("Shape", ["x"], ["sh"]), node("ConstantOfShape", ["sh"], ["o"],
                                          value=helper.make_tensor("v", 1, [1], [2.0])),
@@ -246,7 +249,7 @@ def test_pad_negative_pads_crop(tmp_path):
 
 @pytest.mark.parametrize("mode, pads_input, message", [
     ("mirror", False, "node n_Pad: Pad mode 'mirror' is not supported (supported: constant, reflect, edge, wrap)"),
-    ("constant", True, "node n_Pad: Pad with run-time pads (p) is not supported"),
+    ("constant", True, "node n_Pad (Pad): not supported: run-time pads (pads (p) are computed at run time"),
 ])
 def test_pad_rejections_name_node_and_reason(tmp_path, mode, pads_input, message):
     """An unknown mode, or pads computed at run time (the output shape would be a guess), is a one-line error."""
@@ -313,3 +316,28 @@ def test_breadth_matches_reference(tmp_path, case):
         assert ours[name].shape == ref[name].shape and ours[name].dtype == ref[name].dtype
         assert np.max(np.abs(ours[name].astype(np.float64) - ref[name]), initial=0.0) <= 1e-5
     assert all(op.kind in ("vector", "copy", "view") for op in mapping.operators)
+
+
+@pytest.mark.parametrize("op, attrs, kinds", [("Softmax", {"axis": 1}, {"vector", "view"}),
+                                              ("LogSoftmax", {}, {"vector", "view"}),
+                                              ("Softmax", {"axis": 2}, {"vector"})])
+def test_softmax11_coerces_to_2d(tmp_path, op, attrs, kinds):
+    """Softmax-11/LogSoftmax-11 normalise over every axis from ``axis`` (default 1) on.  onnxruntime is the
+    reference: onnx.reference 1.23 evaluates an opset-11 Softmax with the opset-13 definition (measured: 0.55 off
+    onnxruntime on a [2, 3, 4] input with axis 1)."""
+    from pimsim.spec.arch import load_arch
+
+    from compiler.check import onnxruntime_outputs
+
+    path = make_model(tmp_path / "s.onnx", [node(op, ["x"], ["y"], **attrs)], [("x", F, [2, 3, 4])],
+                      [("y", F, [2, 3, 4])], [], 11)
+    arch = load_arch("default")
+    graph, opts = compile_graph(str(path), arch, verify_each=True)
+    mapping, weights = to_mapping(graph, arch, opts)
+    feeds = random_feeds(graph, seed=3)
+    ours = run_ops(mapping.operators, {**weights, **feeds}, ["y"])["y"]
+    ref = onnxruntime_outputs(str(path), feeds, ["y"])["y"]
+    # float32 (eps 6e-8): a 12-term sum and one exp/log per element, outputs within 10 in magnitude for normal
+    # inputs: |error| <= ~12 x 6e-8 x 10 < 1e-5 on any IEEE-754 machine; 1e-5 is --check's bound
+    assert ours.shape == ref.shape and np.max(np.abs(ours - ref)) <= 1e-5
+    assert {o.kind for o in mapping.operators} == kinds

@@ -31,9 +31,9 @@ def _proto_cases():
     gemm = [_node("Gemm", ["x", "W", "b"], ["y"], "fc")]
     w8 = [("W", np.ones((8, 8), F)), ("b", np.zeros(8, F))]
     cases = [
-        ("opset_11", lambda: tiny_proto(opset=11), "opset 11"),
-        ("opset_12", lambda: tiny_proto(opset=12), "opset 12"),
-        ("opset_22", lambda: tiny_proto(opset=22), None),
+        ("opset_9", lambda: tiny_proto(opset=9), "opset 9"),
+        ("opset_10", lambda: tiny_proto(opset=10), "opset 10"),
+        ("opset_29", lambda: tiny_proto(opset=29), None),
         ("opset_99", lambda: tiny_proto(opset=99), None),
         ("ir_version_99", lambda: tiny_proto(ir_version=99), None),
         ("ir_version_2", lambda: tiny_proto(ir_version=2), None),

@@ -10,8 +10,7 @@ the If (their internal values renamed so they cannot clash).
 from __future__ import annotations
 
 import numpy as np
-from pimsim.spec.errors import SpecError
-
+from compiler.frontend.limits import Unsupported
 from compiler.frontend.ops import node_name
 
 
@@ -23,8 +22,8 @@ def If(b, node, attrs: dict) -> None:
     src = node_name(node)
     cond = b.const_data(node.input[0])
     if cond is None:
-        raise SpecError(b.path, f"node {src}: If with a data-dependent condition is not supported "
-                                "(only conditions that fold to constants once the batch is fixed)")
+        raise Unsupported(b.path, src, "If", "data-dependent condition",
+                          "only conditions that fold to constants once the batch is fixed")
     branch = attrs["then_branch"] if bool(np.asarray(cond).reshape(-1)[0]) else attrs["else_branch"]
     prefix = b.fresh(src)
     renamed = _rename_branch(branch, prefix)

@@ -13,6 +13,7 @@ vector-unit selection is decided by ``compiler.passes.partition``.
 
 from __future__ import annotations
 
+from compiler.frontend.dims import check_lookup_count
 from compiler.frontend.ops import node_name
 from pimsim.spec.errors import SpecError
 
@@ -46,5 +47,7 @@ def GatherElements(b, node, attrs: dict) -> None:
 
 
 def EmbeddingBag(b, node, attrs: dict) -> None:
+    if len(node.input) > 2 and node.input[2]:  # 1-D ids with offsets: the ids' length is the lookup count
+        check_lookup_count(b, node.input[1], node_name(node))
     b.emit("pim.EmbeddingBag", list(node.input), list(node.output), {"mode": attrs.get("mode", "sum")},
            node_name(node))

@@ -87,8 +87,19 @@ def _parse(equation: str) -> tuple[list[str], str] | None:
     return lhs.split(","), out
 
 
+def explicit_equation(equation: str) -> str:
+    """``equation`` with its output spelled out: ONNX's implicit mode (no ``->``) outputs the labels that appear
+    once, in alphabetical order, after the broadcast ``...`` (Einsum-12, as numpy.einsum)."""
+    eq = equation.replace(" ", "")
+    if "->" in eq:
+        return eq
+    labels = eq.replace("...", "").replace(",", "")
+    once = sorted(c for c in set(labels) if labels.count(c) == 1)
+    return f"{eq}->{'...' if '...' in eq else ''}{''.join(once)}"
+
+
 def Einsum(b, node, attrs: dict) -> None:
-    src, eq = node_name(node), attrs["equation"]
+    src, eq = node_name(node), explicit_equation(attrs["equation"])
     parsed = _parse(eq)
     if parsed is not None and len(node.input) == 2 and _einsum_as_linear(b, node, parsed, src):
         return

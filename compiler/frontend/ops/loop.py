@@ -2,10 +2,14 @@
 
 ONNX signature implemented:
   Loop-13..21(M?, cond?, v_initial...; body) -> v_final..., scan_outputs...
-With the batch fixed, trip counts, conditions and bag bounds fold to
-constants.  The TorchScript EmbeddingBag loop (Slice -> Gather(table) ->
-Reduce per bag, onnx_and_ecosystem.md 1.5.4) becomes one
-``pim.EmbeddingBag(table, flat_ids, offsets)``.  Any other Loop whose
+With the batch fixed, trip counts and conditions fold to constants.  The
+TorchScript EmbeddingBag loop (Slice -> Gather(table) -> Reduce per bag,
+onnx_and_ecosystem.md 1.5.4) becomes one ``pim.EmbeddingBag(table, flat_ids,
+offsets)``: with constant offsets when the bag bounds fold (2-D ids), or with
+the model's run-time offsets (the reference DLRM's ``offsets`` input) when
+the bounds of bag i are shown to be ``offsets[i]`` and ``offsets[i + 1]`` (the
+id count for the last bag): the bound computation is evaluated with two
+different marker arrays in place of the offsets and must return them.  Any other Loop whose
 iteration count folds (the dynamo EmbeddingBag form with sequence ops
 included) is unrolled: its body is lowered once per iteration with the
 iteration's values bound, so every iteration's work is priced.  A Loop whose
@@ -18,6 +22,8 @@ from __future__ import annotations
 import numpy as np
 from pimsim.spec.errors import SpecError
 
+from compiler.frontend.dims import check_lookup_count
+from compiler.frontend.limits import Unsupported
 from compiler.frontend.ops import node_name
 
 MAX_UNROLL = 4096
@@ -34,7 +40,9 @@ def Loop(b, node, attrs: dict) -> None:
         _unroll(b, node, attrs["body"])
         return
     table, ids, offsets, mode = match
-    off = b.constant(np.asarray(offsets, np.int64), f"{node_name(node)}.offsets")
+    check_lookup_count(b, ids, node_name(node))
+    off = offsets if isinstance(offsets, str) else b.constant(np.asarray(offsets, np.int64),
+                                                              f"{node_name(node)}.offsets")
     b.emit("pim.EmbeddingBag", [table, ids, off], [node.output[0]], {"mode": mode}, node_name(node))
 
 
@@ -55,16 +63,69 @@ def _match_embedding_bag(b, node, body):
     tdata = b.const_data(table)
     if tdata is None or tdata.ndim != 2 or len(b.graph.values[ids].shape) != 1 or b.const_data(ids) is not None:
         return None
-    bounds = [_bag_bounds(b, body, sli, i) for i in range(int(np.asarray(trips)))]
-    if any(x is None for x in bounds) or not _contiguous(bounds, b.graph.values[ids].shape[0]):
-        return None
     if not _reduces_rows(b, body, red):
         return None
-    return table, ids, [s for s, _ in bounds], REDUCE_MODE[red.op_type]
+    n_ids, n_bags = b.graph.values[ids].shape[0], int(np.asarray(trips))
+    bounds = [_bag_bounds(b, body, sli, i) for i in range(n_bags)]
+    if all(x is not None for x in bounds) and _contiguous(bounds, n_ids):
+        return table, ids, [s for s, _ in bounds], REDUCE_MODE[red.op_type]
+    offsets = _runtime_offsets(b, body, sli, n_bags, n_ids)
+    return None if offsets is None else (table, ids, offsets, REDUCE_MODE[red.op_type])
 
 
-def _bag_bounds(b, body, sli, iteration: int):
-    """(start, end) of the Slice in one iteration, computed from constants only (None if it needs data)."""
+def _markers(n_bags: int) -> list[np.ndarray]:
+    """Two unrelated strictly increasing offset arrays: a bound computation returning both is the identity."""
+    i = np.arange(n_bags, dtype=np.int64)
+    return [7 * i + 2, i * i + 3 * i + 5]
+
+
+def _runtime_offsets(b, body, sli, n_bags: int, n_ids: int) -> str | None:
+    """The activation ``o[n_bags]`` with bag i's bounds ``(o[i], o[i+1])`` (``(o[-1], n_ids)`` for the last), or
+    None.  Candidates are the 1-D integer activations of length ``n_bags`` that the bounds are computed from."""
+    defined = {o for n in body.node for o in n.output} | {i.name for i in body.input}
+    outer = {i for n in body.node for i in n.input if i and i not in defined and i in b.graph.values
+             and not b.graph.values[i].constant}
+    nodes, values = _ancestors(b, outer)
+    candidates = [v for v in reversed([*b.graph.inputs, *(o for n in nodes for o in n.outputs)]) if v in values
+                  and len(b.graph.values[v].shape) == 1 and b.graph.values[v].shape[0] == n_bags
+                  and np.dtype(b.graph.values[v].dtype).kind in "iu" and not b.graph.values[v].constant]
+    for cand in candidates:
+        if all(_bounds_follow(b, body, sli, nodes, cand, m, n_ids) for m in _markers(n_bags)):
+            return cand
+    return None
+
+
+def _ancestors(b, names: set[str]) -> tuple[list, set[str]]:
+    """IR nodes (in graph order) and values that ``names`` are computed from."""
+    producers = b.graph.producers()
+    values, stack = set(), list(names)
+    while stack:
+        v = stack.pop()
+        if v in values:
+            continue
+        values.add(v)
+        node = producers.get(v)
+        if node is not None:
+            stack.extend(i for i in node.inputs if i and not b.graph.values[i].constant)
+    return [n for n in b.graph.nodes if any(o in values for o in n.outputs)], values
+
+
+def _bounds_follow(b, body, sli, nodes, cand: str, marker: np.ndarray, n_ids: int) -> bool:
+    from pimsim.spec.semantics import run_op
+
+    outer = {cand: marker.astype(b.graph.values[cand].dtype)}
+    for n in nodes:
+        if any(i in outer for i in n.inputs):
+            args = [outer.get(i, b.probe.get(i)) if i else None for i in n.inputs]
+            for name, res in zip(n.outputs, run_op(n.op_type, args, n.attrs, len(n.outputs))):
+                outer[name] = np.asarray(res)
+    want = [*marker.tolist(), n_ids]
+    return all(_bag_bounds(b, body, sli, i, outer) == (want[i], want[i + 1]) for i in range(len(marker)))
+
+
+def _bag_bounds(b, body, sli, iteration: int, outer: dict | None = None):
+    """(start, end) of the Slice in one iteration, computed from constants and the ``outer`` values given (None if
+    it needs anything else)."""
     from pimsim.spec.semantics import run_op
 
     from compiler.frontend.registry import attributes
@@ -73,27 +134,43 @@ def _bag_bounds(b, body, sli, iteration: int):
     for n in body.node:
         if n is sli:
             break
-        args = [_lookup(b, env, i) for i in n.input]
+        args = [_lookup(b, env, i, outer) for i in n.input]
         if any(a is None for a, i in zip(args, n.input) if i):
             continue
         a = attributes(n)
         if n.op_type == "Constant":
             env[n.output[0]] = np.asarray(a["value"])
             continue
-        for name, res in zip(n.output, run_op(n.op_type, args, a)):
+        args, a = _latest_form(n.op_type, args, a)
+        for name, res in zip(n.output, run_op(n.op_type, args, a, len(n.output))):
             env[name] = np.asarray(res)
-    start, end = _lookup(b, env, sli.input[1]), _lookup(b, env, sli.input[2])
-    extra = [_lookup(b, env, i) for i in sli.input[3:] if i]
+    start, end = _lookup(b, env, sli.input[1], outer), _lookup(b, env, sli.input[2], outer)
+    extra = [_lookup(b, env, i, outer) for i in sli.input[3:] if i]
     if start is None or end is None or any(x is None or np.any(np.asarray(x) not in (0, 1)) for x in extra):
         return None
     return int(np.asarray(start).reshape(-1)[0]), int(np.asarray(end).reshape(-1)[0])
 
 
-def _lookup(b, env, name):
+AXES_INPUT_OPS = ("Squeeze", "Unsqueeze", "ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd",
+                  "ReduceL2")
+
+
+def _latest_form(op_type: str, args: list, attrs: dict) -> tuple[list, dict]:
+    """A body node's operands in the form ``pimsim.spec.semantics`` evaluates (opset 11-17 ``axes`` attribute as an
+    input, as the lowerings rewrite them); the body is evaluated here, not lowered."""
+    if op_type in AXES_INPUT_OPS and "axes" in attrs:
+        attrs = dict(attrs)
+        args = [args[0], np.asarray(attrs.pop("axes"), np.int64)]
+    return args, attrs
+
+
+def _lookup(b, env, name, outer: dict | None = None):
     if not name:
         return None
     if name in env:
         return env[name]
+    if outer and name in outer:
+        return outer[name]
     return b.const_data(name)  # outer scope: constants only (activation probes are zeros, not data)
 
 
@@ -113,10 +190,13 @@ def _reduces_rows(b, body, red) -> bool:
     return a.get("keepdims", 1) == 0 and axes is not None and list(np.asarray(axes).reshape(-1)) == [0]
 
 
+ADVICE = ("for embedding bags write Embedding(...).sum(1) over padded ids, as recsys export does, or emit "
+          "pim::EmbeddingBag with torch.onnx.ops.symbolic")
+
+
 def _refuse(b, node, why: str):
     raise SpecError(b.path, f"node {node_name(node)}: op Loop (opset {b.opset}) is not supported here: {why} "
-                            "(for embedding bags write Embedding(...).sum(1) over padded ids, as recsys export "
-                            "does, or emit pim::EmbeddingBag with torch.onnx.ops.symbolic)")
+                            f"({ADVICE})")
 
 
 def _flag(b, node, name: str, what: str):
@@ -124,7 +204,8 @@ def _flag(b, node, name: str, what: str):
         return None
     data = b.const_data(name)
     if data is None:
-        _refuse(b, node, f"its {what} depends on data")
+        raise Unsupported(b.path, node_name(node), "Loop", "data-dependent trip count",
+                          f"its {what} depends on data; {ADVICE}")
     return data
 
 

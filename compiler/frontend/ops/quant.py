@@ -12,8 +12,7 @@ bit width that ``assign_precision`` gives its consumers.
 from __future__ import annotations
 
 import numpy as np
-from pimsim.spec.errors import SpecError
-
+from compiler.frontend.limits import Unsupported
 from compiler.frontend.ops import node_name
 
 
@@ -23,8 +22,9 @@ def _bits(dtype) -> int:
 
 def _check(b, node, attrs: dict) -> dict:
     if attrs.get("block_size"):
-        raise SpecError(b.path, f"node {node_name(node)}: blocked quantisation (block_size) is not supported")
-    return {k: v for k, v in attrs.items() if k in ("axis",)}
+        raise Unsupported(b.path, node_name(node), node.op_type, "blocked quantisation",
+                          f"block_size={attrs['block_size']}")
+    return {k: v for k, v in attrs.items() if k != "block_size"}
 
 
 def QuantizeLinear(b, node, attrs: dict) -> None:

@@ -20,5 +20,4 @@ def Reduce(b, node, attrs: dict) -> None:
     inputs = list(node.input)
     if "axes" in attrs:  # opset < 18 attribute form (ReduceSum has had the input form since 13)
         inputs = inputs[:1] + [b.constant(np.asarray(attrs.pop("axes"), np.int64), "axes")]
-    kept = {k: v for k, v in attrs.items() if k in ("keepdims", "noop_with_empty_axes", "axis")}
-    b.emit(node.op_type, inputs, list(node.output), kept, node_name(node))
+    b.emit(node.op_type, inputs, list(node.output), attrs, node_name(node))
