@@ -5,11 +5,12 @@ mapping occupies.  Conventions (every ratio > 1 means B is better than A):
 
 - ``latency_speedup``   = latency_A / latency_B (one query alone);
 - ``throughput_speedup``= throughput_B / throughput_A (the stream of ``batch`` queries);
-- ``area_ratio``        = area_A / area_B, on the *occupied* area: the chip-level
-  parts (I/O link) plus the tiles holding any operator or crossbar block
-  (``level_area_mm2['tile']`` per tile from ``pimsim.components.rollup``) --
-  the chip a design needs, since both sides may sit on the same full-size chip.
-  Reports carry no placement, so for them it is the whole chip's area;
+- ``area_ratio``        = area_A / area_B, on the *occupied* area
+  (:func:`occupied_area_mm2`): the chip-level parts (I/O link) plus the tiles
+  used (``pimsim.spec.occupancy.tiles_used``) -- the chip a design needs, since
+  both sides may sit on the same full-size chip.  ``pimsim run --json`` reports
+  carry the same figure (``occupied_area_mm2``, ``tiles_used``), so comparing two
+  reports gives the ratios of comparing their mappings;
 - ``energy_ratio``      = energy per inference_A / energy per inference_B;
 - ``power_efficiency_ratio`` = (inferences/s/W)_B / (inferences/s/W)_A, with
   W the average power over the stream (dynamic + leakage of the whole chip,
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from pimsim.spec.occupancy import tiles_used
 from pimsim.spec.units import mw_to_w
 
 RATIOS = ("latency_speedup", "throughput_speedup", "area_ratio", "energy_ratio", "power_efficiency_ratio")
@@ -49,27 +51,24 @@ class Side:
         return {**asdict(self), "inferences_per_s_per_w": self.inferences_per_s_per_w}
 
 
-def tiles_used(mapping) -> set[int]:
-    """Tiles holding any operator (its home) or any crossbar block of the mapping."""
-    used = {op.tile for op in mapping.operators}
-    used |= {b.tile for op in mapping.operators for b in getattr(op, "blocks", [])}
-    return used
+def occupied_area_mm2(mapping, rollup) -> float:
+    """Chip area less the tiles the mapping does not use: chip-level parts plus the used tiles."""
+    levels = rollup.level_area_mm2
+    return levels["chip"] - (mapping.arch.chip.tiles - len(tiles_used(mapping))) * levels["tile"]
 
 
 def side_from_simulation(name: str, mapping, report) -> Side:
-    from pimsim.components.rollup import area_rollup
-
-    levels = area_rollup(mapping.arch).level_area_mm2
-    used = tiles_used(mapping)
-    occupied = levels["chip"] - (mapping.arch.chip.tiles - len(used)) * levels["tile"]
     return Side(name, report.latency_ns, report.throughput_inferences_per_s, report.energy_per_inference_pj,
-                report.power_mw, report.area_mm2, occupied, len(used), report.batch)
+                report.power_mw, report.area_mm2, report.occupied_area_mm2, report.tiles_used, report.batch)
 
 
 def side_from_report_json(name: str, data: dict) -> Side:
+    """A side from a ``pimsim run --json`` report; one written before reports carried the occupied area
+    (``occupied_area_mm2``) is compared on its whole chip, and :func:`format_comparison` says so."""
     area = data["area_mm2"]
     return Side(name, data["latency_ns"], data["throughput_inferences_per_s"], data["energy_per_inference_pj"],
-                data["power_mw"], area, area, None, data.get("stats", {}).get("batch"))
+                data["power_mw"], area, data.get("occupied_area_mm2", area), data.get("tiles_used"),
+                data.get("stats", {}).get("batch"))
 
 
 def ratios(a: Side, b: Side) -> dict[str, float]:
@@ -101,6 +100,10 @@ def format_comparison(a: Side, b: Side) -> str:
         lines.append(f"{label:36s} {_fmt(va):>14s} {_fmt(vb):>14s}  {cell}")
     if a.batch != b.batch:
         lines.append(f"note: batches differ (A {a.batch}, B {b.batch}): throughput includes pipeline fill")
+    for side in (a, b):
+        if side.tiles_used is None:
+            lines.append(f"note: {side.name} is a report without the occupied area (written by an older pimsim): "
+                         "its whole chip area is used")
     return "\n".join(lines)
 
 

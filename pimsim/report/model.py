@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from pimsim.spec.units import cycles_to_ns, per_s_from_ns, power_mw_from_energy
 
 JSON_KEYS = ("latency_ns", "latency_cycles", "throughput_inferences_per_s", "energy_per_inference_pj", "power_mw",
-             "area_mm2", "energy_breakdown_pj", "area_breakdown_mm2", "stats", "utilization")
-"""The ``pimsim run --json`` contract (foundation issue plus ``utilization``)."""
+             "area_mm2", "occupied_area_mm2", "tiles_used", "tiles_total", "energy_breakdown_pj", "area_breakdown_mm2",
+             "stats", "utilization")
+"""The ``pimsim run --json`` contract (foundation issue plus ``utilization`` and the occupancy figures that
+``pimsim compare`` needs: ``occupied_area_mm2``, ``tiles_used``, ``tiles_total``)."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,10 @@ class Report:
         Resource class -> busy server-cycles over the run.
     utilization : dict
         Resource class -> busy server-cycles / (servers on chip x makespan).
+    tiles_used, tiles_total : int
+        Tiles holding an operator or weights (``pimsim.spec.occupancy``), and the chip's tiles.
+    occupied_area_mm2 : float
+        Chip-level parts plus the used tiles (``pimsim.report.compare.occupied_area_mm2``).
     operators : list of (name, start_cycles, finish_cycles)
         Per-operator span of the single-query run.
     busiest : list of (resource name, busy_cycles, utilization)
@@ -52,6 +58,9 @@ class Report:
     events: int
     wall_s: float
     tasks: int
+    tiles_used: int | None = None
+    tiles_total: int | None = None
+    occupied_area_mm2: float | None = None
     operators: list = field(default_factory=list)
     busiest: list = field(default_factory=list)
 
@@ -94,6 +103,9 @@ class Report:
             "energy_per_inference_pj": self.energy_per_inference_pj,
             "power_mw": self.power_mw,
             "area_mm2": self.area_mm2,
+            "occupied_area_mm2": self.occupied_area_mm2,
+            "tiles_used": self.tiles_used,
+            "tiles_total": self.tiles_total,
             # Per inference, like energy_per_inference_pj, so the breakdown sums to it.
             "energy_breakdown_pj": self.energy_breakdown_per_inference_pj,
             "area_breakdown_mm2": dict(sorted(self.area_breakdown_mm2.items())),

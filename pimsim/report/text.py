@@ -34,6 +34,8 @@ def format_report(report) -> str:
         f"energy per inference   {r.energy_per_inference_pj:.6g} pJ",
         f"average power          {r.power_mw:.6g} mW (leakage {r.leakage_mw:.4g} mW)",
         f"chip area              {r.area_mm2:.6g} mm2",
+        *([f"occupied area          {r.occupied_area_mm2:.6g} mm2 ({r.tiles_used} of {r.tiles_total} tiles used, "
+           "plus the chip-level parts)"] if r.occupied_area_mm2 is not None else []),
         "",
     ]
     lines += _table("energy breakdown (whole run)", r.energy_breakdown_pj, "pJ")

@@ -20,6 +20,7 @@ import numpy as np
 
 from pimsim.spec.errors import SpecError
 from pimsim.spec.io import atomic_write_bytes
+from pimsim.spec.units import axis_label
 from pimsim.sweep.pareto import higher_is_better, metric_array, pareto_mask
 
 LOG_SPAN = 30.0
@@ -76,9 +77,9 @@ def plot_results(rows: list[dict[str, Any]], source: str, out: str | Path, x: st
                label=f"Pareto front ({int(front.sum())})", zorder=4)
     ax.set_xscale("log" if _log_wanted(xy[:, 0]) else "linear")
     ax.set_yscale("log" if _log_wanted(xy[:, 1]) else "linear")
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
-    ax.set_title(title or f"{y} vs {x}: {len(ok)} design points")
+    ax.set_xlabel(axis_label(x))
+    ax.set_ylabel(axis_label(y))
+    ax.set_title(title or f"{axis_label(y)} vs {axis_label(x)}: {len(ok)} design points", fontsize=10)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(loc="best", fontsize=8)
     buf = io.BytesIO()
@@ -112,7 +113,7 @@ def _scatter(ax, fig, rows, xy, sel, color, marker, label) -> None:
         return
     sc = ax.scatter(xy[sel, 0], xy[sel, 1], c=c, cmap="viridis", s=22, marker=marker, label=label, zorder=3)
     if not getattr(ax, "_pimsim_colorbar", False):
-        fig.colorbar(sc, ax=ax, label=color)
+        fig.colorbar(sc, ax=ax, label=axis_label(color))
         ax._pimsim_colorbar = True
 
 

@@ -9,8 +9,10 @@ from pathlib import Path
 from recsys_models.errors import UserError
 
 
-def _bits(text: str, flag: str) -> tuple[int, ...]:
-    """A comma-separated menu of positive integers (bit widths or widths), sorted."""
+def _bits(text, flag: str) -> tuple[int, ...]:
+    """A comma-separated menu of positive integers (bit widths or widths), sorted (a tuple when the parser did it)."""
+    if isinstance(text, tuple):
+        return text
     try:
         return tuple(sorted({int(b) for b in text.split(",") if b.strip()}))
     except ValueError:

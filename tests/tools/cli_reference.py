@@ -34,6 +34,17 @@ def _help(module_name: str, argv: list[str]) -> str:
     return out.getvalue().rstrip()
 
 
+def _actions(module_name: str, name: str) -> list[str]:
+    """The sub-actions of a subcommand (``recsys supernet train|eval|standalone|export``), from its parser."""
+    import argparse
+    import importlib
+
+    parser = argparse.ArgumentParser()
+    importlib.import_module(module_name).add_arguments(parser)
+    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return list(subs[0].choices) if subs else []
+
+
 def render() -> str:
     import importlib
 
@@ -41,8 +52,11 @@ def render() -> str:
     for tool, module_name, table in TOOLS:
         parts += [f"### `{tool}`", "", "```", _help(module_name, []), "```", ""]
         if table:
-            for name in getattr(importlib.import_module(module_name), table):
+            for name, (sub_module, _) in getattr(importlib.import_module(module_name), table).items():
                 parts += [f"#### `{tool} {name}`", "", "```", _help(module_name, [name]), "```", ""]
+                for action in _actions(sub_module, name):
+                    parts += [f"##### `{tool} {name} {action}`", "", "```", _help(module_name, [name, action]),
+                              "```", ""]
     parts.append(END)
     return "\n".join(parts)
 

@@ -104,7 +104,7 @@ def test_kdd_synthetic_is_learnable():
 
 def test_cli_bad_data(tmp_path):
     r = _recsys("train", "--model", "dlrm", "--dataset", "criteo", "--data", str(tmp_path / "none.txt"))
-    assert r.returncode == 2 and r.stderr.strip().endswith("none.txt: data file not found")
+    assert r.returncode == 2 and r.stderr.strip().endswith("none.txt: no such file")
     bad = tmp_path / "bad.txt"
     bad.write_text("1\t" * 39 + "1\n" + "0\tx" + "\t1" * 38 + "\n")
     r = _recsys("train", "--model", "lr", "--dataset", "criteo", "--data", str(bad), "--strict",
