@@ -45,15 +45,43 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+COMPILE_MEMORY_FACTOR = 4
+"""Peak memory of a compile per byte of weights it loads: the protobuf, the NumPy initializers, the mapping's
+weights and the npz being written each hold a copy (the DLRM demo, 9.6 MB of weights: 63 MB peak, most of it
+the interpreter and libraries; docs/robustness.md)."""
+
+
+def compile_memory_bytes(args: argparse.Namespace) -> int:
+    """Upper estimate of the memory the compile needs for the model's weights (external data only with --check)."""
+    from compiler.frontend.load import read_model
+    from onnx import helper
+
+    model = read_model(args.model)
+    total = 0
+    for init in model.graph.initializer:
+        n = 1
+        for d in init.dims:
+            n *= d
+        external = init.data_location == 1  # TensorProto.EXTERNAL: never loaded unless --check runs the model
+        if not external or args.check:
+            total += n * max(1, helper.tensor_dtype_to_np_dtype(init.data_type).itemsize)
+    return total * COMPILE_MEMORY_FACTOR
+
+
 def run(args: argparse.Namespace) -> int:
     from compiler.driver import run_cli
     from pimsim.spec.errors import SpecError
 
+    limits.require_memory(compile_memory_bytes(args), f"compiling {args.model}", args.model, args.max_memory_gb,
+                          "map a smaller model, or use --shapes-only with external data")
     try:
         return run_cli(args)
     except RecursionError:  # a model whose subgraphs (If/Loop bodies) nest deeper than Python's stack
         raise SpecError(args.model, "graph nested too deeply (subgraphs inside subgraphs beyond Python's "
                                     "recursion limit)") from None
+    except MemoryError as exc:
+        raise SpecError(args.model, f"ran out of memory ({' '.join(str(exc).split()) or 'MemoryError'}): a tensor "
+                                    "shape or size in the model is too large") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

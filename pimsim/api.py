@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 
 from pimsim.report.model import Report
+from pimsim.spec.errors import SpecError
 from pimsim.spec.mapping import Mapping, check_mapping
 
 DEFAULT_TRACE_QUERIES = 8
@@ -36,11 +37,33 @@ def simulation_memory_bytes(mapping: Mapping, batch: int, trace_queries: int = 0
     from pimsim.components import build_components
     from pimsim.program.build import lower_mapping
     from pimsim.program.costs import Costs
+    from pimsim.spec.mapping_limits import check_mapping_limits
 
     check_mapping(mapping, source)
-    stream, _ = lower_mapping(mapping, Costs(build_components(mapping.arch)), 1, source)
+    check_mapping_limits(mapping, source)
+    try:
+        stream, _ = lower_mapping(mapping, Costs(build_components(mapping.arch)), 1, source)
+    except OverflowError:
+        raise SpecError(source, "a duration or energy of one query overflows 64-bit integers: a latency, count or "
+                                "size in the mapping or its architecture is out of range") from None
+    _check_time_horizon(stream.program, batch, source)
     per_query = stream.program.n_tasks
     return per_query * (batch + 1) * BYTES_PER_TASK + per_query * min(trace_queries, batch) * TRACE_BYTES_PER_TASK
+
+
+def _check_time_horizon(program, batch: int, source: str) -> None:
+    """Refuse a run whose event times could overflow the engine's 63-bit event keys, before running it.
+
+    The bound is the engine's own (``pimsim.engine.kernel.heap_key_bits``): no event happens after every task and
+    lag of the program ran one after another, and the key holds ``62 - seq_bits`` bits of time.  ``batch`` queries
+    have at most ``batch`` times one query's tasks, edges, durations and lags.
+    """
+    seq_bits = max(1, int((program.n_tasks + program.n_edges) * batch + 1).bit_length())
+    horizon = (int(program.task_dur.sum()) + int(program.succ_lag.sum())) * batch
+    if horizon >= 1 << (62 - seq_bits):
+        raise SpecError(source, f"{batch} queries could last up to {horizon:.3g} cycles, more than the simulator's "
+                                f"event times hold (2^{62 - seq_bits}); a latency or count in the mapping or its "
+                                "architecture is out of range, or use a smaller --batch")
 
 
 def run_stream(mapping: Mapping, costs, batch: int, source: str):

@@ -159,7 +159,10 @@ def main(args: argparse.Namespace) -> int:
     from pimsim.spec.mapping import load_mapping
 
     settings = _settings(args)
+    from pimsim.spec.mapping_limits import check_mapping_limits
+
     mapping = load_mapping(args.mapping)
+    check_mapping_limits(mapping, args.mapping)
     _refuse_overwriting_weights(args, mapping)
     constants = load_constants(mapping, args.mapping)
     inputs = inputs_from_data(args, mapping) if args.data else _read_inputs(args.inputs)

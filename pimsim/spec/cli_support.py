@@ -234,6 +234,14 @@ def guarded(entry: Callable[[argparse.Namespace], int], args: argparse.Namespace
             raise
         print("error: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except MemoryError as exc:
+        if debug:
+            raise
+        detail = " ".join(str(exc).split()) or "MemoryError"
+        prog = getattr(args, "_parsers", [None])[-1]
+        print(f"error: {prog.prog if prog else 'memory'}: ran out of memory ({detail}): an input value or size is "
+              "too large for this machine", file=sys.stderr)
+        return EXIT_INPUT
     except OSError as exc:
         if debug:
             raise
