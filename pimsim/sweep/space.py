@@ -142,7 +142,7 @@ def load_sweep(path: str | Path) -> Sweep:
     try:
         spec = SweepFile.model_validate(data)
     except ValidationError as exc:
-        raise SpecError(path, validation_message(exc, data)) from None
+        raise SpecError(path, validation_message(exc, data, SweepFile)) from None
     return expand(spec, path)
 
 
@@ -261,7 +261,7 @@ def _point_arch(base: dict, values: dict[str, Scalar], index: int, path: str) ->
         return ArchSpec.model_validate(data)
     except ValidationError as exc:
         where = ", ".join(f"{k}={v}" for k, v in values.items())
-        raise SpecError(path, f"point {index} ({where}): {validation_message(exc, data)}") from None
+        raise SpecError(path, f"point {index} ({where}): {validation_message(exc, data, ArchSpec)}") from None
 
 
 def point_count(spec: SweepFile) -> int:
