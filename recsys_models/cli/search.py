@@ -43,7 +43,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "results do not depend on the supernet or the search settings, so later searches start warm")
     p.add_argument("--verify-top", type=L.VERIFY, default=16, metavar="K",
                    help="with the composed oracle: re-price the K best designs exactly (whole model, --strategy) "
-                        "and choose among them on those figures (default: 16)")
+                        "and choose among them on those figures; at least --top; 0: no re-pricing (default: 16)")
     p.add_argument("--finetune-batches", type=L.SEARCH_SIZE, default=64, metavar="N",
                    help="distinct 512-row training batches the logit layer is fine-tuned on; the subnet's features "
                         "are computed once per batch, which is most of a candidate's accuracy cost (default: 64)")
@@ -80,13 +80,16 @@ def main(args: argparse.Namespace) -> int:
     # the composed oracle screens; the best few are then decided on whole-model figures
     chosen, checked = report.choose_designs(evaluated, objective, opts.top, spec, opts.verify_top)
     verified = checked > 0
-    plotted = report.pareto_plot(evaluated, [as_searched[d.key] for d in chosen], out / "pareto.png")
+    estimate = "composed-oracle estimates" if opts.oracle == "composed" else "exact figures"
+    plotted = report.pareto_plot(evaluated, chosen, out / "pareto.png",
+                                 [as_searched[d.key] for d in chosen] if verified else None, estimate)
     if not args.no_designs and objective.needs_hardware:
         for i, d in enumerate(chosen[: max(opts.top, 1)]):
             report.write_design(d, i + 1, out / "designs", spec)
     table = report.best_table(chosen)
     if verified:
-        table = (f"Chosen among the {checked} best by the composed oracle, re-priced by compiling the whole "
+        raised = f" (--verify-top {opts.verify_top} raised to --top {opts.top})" if checked > opts.verify_top else ""
+        table = (f"Chosen among the {checked} best{raised} by the composed oracle, re-priced by compiling the whole "
                  f"model with `--strategy {opts.strategy}` and simulating it:\n\n{table}\nThe same designs as the "
                  f"search scored them (composed oracle):\n\n{report.best_table([as_searched[d.key] for d in chosen])}")
     _write_atomic(out / "best.md", table)
@@ -98,8 +101,10 @@ def main(args: argparse.Namespace) -> int:
     _write_atomic(out / "summary.json", json.dumps(summary, indent=1, sort_keys=True) + "\n")
     print(table, end="")
     rate = f"{result.throughput:.2f} candidates/s" if result.fresh else "the rest read back from the history"
-    print(f"{len(result.state.evaluated)} candidates ({result.fresh} evaluated now, {rate}); outputs in {out}"
-          + ("" if plotted else " (no plot)"), file=sys.stderr)
+    written = ["history.jsonl", "best.md", "summary.json"] + (["pareto.png"] if plotted else [])
+    print(f"{len(result.state.evaluated)} candidates ({result.fresh} evaluated now, {rate}); wrote "
+          + ", ".join(str(out / f) for f in written) + ("" if plotted else " (no plot: no hardware metric)"),
+          file=sys.stderr)
     return 0
 
 
