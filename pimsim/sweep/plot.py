@@ -56,6 +56,19 @@ def front_of(rows: list[dict[str, Any]], x: str, y: str) -> np.ndarray:
 def plot_results(rows: list[dict[str, Any]], source: str, out: str | Path, x: str, y: str,
                  color: str | None = None, title: str | None = None) -> list[dict[str, Any]]:
     """Draw the scatter and write it to ``out`` (format from the suffix); return the front's rows."""
+    import matplotlib.pyplot as plt
+
+    fig, front = results_figure(rows, source, x, y, color, title)
+    buf = io.BytesIO()
+    fig.savefig(buf, format=Path(out).suffix.lstrip(".") or "png", bbox_inches="tight")
+    plt.close(fig)
+    atomic_write_bytes(out, buf.getvalue())
+    return front
+
+
+def results_figure(rows: list[dict[str, Any]], source: str, x: str, y: str, color: str | None = None,
+                   title: str | None = None):
+    """The scatter as a matplotlib figure, and the front's rows sorted by workload and ``x``."""
     ok = [r for r in rows if r.get("status") == "ok"]
     if not ok:
         raise SpecError(source, "no successful point to plot")
@@ -82,11 +95,7 @@ def plot_results(rows: list[dict[str, Any]], source: str, out: str | Path, x: st
     ax.set_title(title or f"{axis_label(y)} vs {axis_label(x)}: {len(ok)} design points", fontsize=10)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(loc="best", fontsize=8)
-    buf = io.BytesIO()
-    fig.savefig(buf, format=Path(out).suffix.lstrip(".") or "png", bbox_inches="tight")
-    plt.close(fig)
-    atomic_write_bytes(out, buf.getvalue())
-    return sorted((r for r, f in zip(ok, front) if f), key=lambda r: (str(r.get("workload")), r[x]))
+    return fig, sorted((r for r, f in zip(ok, front) if f), key=lambda r: (str(r.get("workload")), r[x]))
 
 
 def axis_columns(row: dict[str, Any]) -> list[str]:
