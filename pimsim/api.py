@@ -11,6 +11,7 @@ stream of ``batch`` queries.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from pimsim.report.model import Report
 from pimsim.spec.errors import SpecError
@@ -28,11 +29,32 @@ TRACE_BYTES_PER_TASK = 10_000
 same mapping with 2,000 traced queries (2.1 GB of JSON)."""
 
 
-def simulation_memory_bytes(mapping: Mapping, batch: int, trace_queries: int = 0, source: str = "mapping") -> int:
-    """Upper estimate of the peak memory of ``simulate(mapping, batch)``, from the tasks of one query.
+@dataclass(frozen=True)
+class SimulationEstimate:
+    """What ``simulate(mapping, batch)`` will need, from the lowering of one query (see :func:`estimate_simulation`)."""
 
-    Lowers a single query (cheap) and scales: the stream of ``batch`` queries holds ``batch`` times its
-    tasks.  Used by the commands to refuse, before allocating, a run that cannot fit.
+    memory_bytes: int
+    """Upper estimate of the peak memory."""
+    horizon_cycles: int
+    """Upper bound of the last event's time: every task and lag of the stream one after another."""
+    key_time_bits: int
+    """Bits of time the engine's 63-bit event keys hold for a program this size (``62 - seq_bits``)."""
+
+    def check_horizon(self, batch: int, source: str) -> None:
+        """Refuse a run whose event times could overflow the engine's event keys (the engine's own bound,
+        ``pimsim.engine.kernel.heap_key_bits``), before running it."""
+        if self.horizon_cycles >= 1 << self.key_time_bits:
+            raise SpecError(source, f"{batch} queries could last up to {self.horizon_cycles:.3g} cycles, more than "
+                                    f"the simulator's event times hold (2^{self.key_time_bits}); a latency or count in "
+                                    "the mapping or its architecture is out of range, or use a smaller --batch")
+
+
+def estimate_simulation(mapping: Mapping, batch: int, trace_queries: int = 0,
+                        source: str = "mapping") -> SimulationEstimate:
+    """Estimate ``simulate(mapping, batch)`` from the tasks of one query, before allocating anything large.
+
+    Lowers a single query (cheap) and scales: the stream of ``batch`` queries holds at most ``batch`` times its
+    tasks, edges, durations and lags.  Checks the mapping's upper bounds (``pimsim.spec.mapping_limits``) first.
     """
     from pimsim.components import build_components
     from pimsim.program.build import lower_mapping
@@ -46,24 +68,12 @@ def simulation_memory_bytes(mapping: Mapping, batch: int, trace_queries: int = 0
     except OverflowError:
         raise SpecError(source, "a duration or energy of one query overflows 64-bit integers: a latency, count or "
                                 "size in the mapping or its architecture is out of range") from None
-    _check_time_horizon(stream.program, batch, source)
-    per_query = stream.program.n_tasks
-    return per_query * (batch + 1) * BYTES_PER_TASK + per_query * min(trace_queries, batch) * TRACE_BYTES_PER_TASK
-
-
-def _check_time_horizon(program, batch: int, source: str) -> None:
-    """Refuse a run whose event times could overflow the engine's 63-bit event keys, before running it.
-
-    The bound is the engine's own (``pimsim.engine.kernel.heap_key_bits``): no event happens after every task and
-    lag of the program ran one after another, and the key holds ``62 - seq_bits`` bits of time.  ``batch`` queries
-    have at most ``batch`` times one query's tasks, edges, durations and lags.
-    """
+    program = stream.program
+    per_query = program.n_tasks
+    memory = per_query * (batch + 1) * BYTES_PER_TASK + per_query * min(trace_queries, batch) * TRACE_BYTES_PER_TASK
     seq_bits = max(1, int((program.n_tasks + program.n_edges) * batch + 1).bit_length())
     horizon = (int(program.task_dur.sum()) + int(program.succ_lag.sum())) * batch
-    if horizon >= 1 << (62 - seq_bits):
-        raise SpecError(source, f"{batch} queries could last up to {horizon:.3g} cycles, more than the simulator's "
-                                f"event times hold (2^{62 - seq_bits}); a latency or count in the mapping or its "
-                                "architecture is out of range, or use a smaller --batch")
+    return SimulationEstimate(memory, horizon, 62 - seq_bits)
 
 
 def run_stream(mapping: Mapping, costs, batch: int, source: str):

@@ -26,12 +26,14 @@ def _side(path: str, args: argparse.Namespace):
 
     data = read_json(path)
     if isinstance(data, dict) and "operators" in data:
-        from pimsim.api import simulate, simulation_memory_bytes
+        from pimsim.api import estimate_simulation, simulate
         from pimsim.spec.mapping import mapping_from_dict
 
         mapping = mapping_from_dict(data, path)
-        limits.require_memory(simulation_memory_bytes(mapping, args.batch, source=path), f"simulating {args.batch} queries of "
-                              f"{path}", "--batch", args.max_memory_gb, "use a smaller --batch")
+        estimate = estimate_simulation(mapping, args.batch, source=path)
+        limits.require_memory(estimate.memory_bytes, f"simulating {args.batch} queries of {path}", "--batch",
+                              args.max_memory_gb, "use a smaller --batch")
+        estimate.check_horizon(args.batch, path)
         return side_from_simulation(path, mapping, simulate(mapping, batch=args.batch, source=path))
     if isinstance(data, dict) and "latency_ns" in data:
         try:

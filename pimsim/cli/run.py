@@ -37,12 +37,13 @@ def main(args: argparse.Namespace) -> int:
                 f"compiled for architecture {mapping.arch.name} ({mapping.arch_sha256[:12]}), "
                 f"not {arch.name} ({arch.sha256()[:12]}); recompile with --arch {args.arch}",
             )
-    from pimsim.api import simulate, simulation_memory_bytes
+    from pimsim.api import estimate_simulation, simulate
     from pimsim.report.text import format_report
 
-    need = simulation_memory_bytes(mapping, args.batch, args.trace_limit if args.trace else 0, args.mapping)
-    limits.require_memory(need, f"simulating {args.batch} queries", "--batch", args.max_memory_gb,
+    estimate = estimate_simulation(mapping, args.batch, args.trace_limit if args.trace else 0, args.mapping)
+    limits.require_memory(estimate.memory_bytes, f"simulating {args.batch} queries", "--batch", args.max_memory_gb,
                           "use a smaller --batch")
+    estimate.check_horizon(args.batch, args.mapping)
     try:
         report = simulate(mapping, batch=args.batch, trace_path=args.trace, trace_queries=args.trace_limit,
                           source=args.mapping)

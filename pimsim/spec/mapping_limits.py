@@ -3,7 +3,7 @@
 ``pimsim.spec.mapping`` checks lower bounds and structure; these small validators add the
 upper bounds (issue 20: a mapping with 2^40 input vectors per query hung the simulator's
 lowering).  They read the typed operators only, so they run on any mapping before it is
-lowered (``pimsim run``, ``compare``, ``infer`` and ``pimsim.api.simulation_memory_bytes``
+lowered (``pimsim run``, ``compare``, ``infer`` and ``pimsim.api.estimate_simulation``
 call :func:`check_mapping_limits`).  Each bound is far above any recommender model's
 figure, so no real mapping meets it.
 """
@@ -24,9 +24,10 @@ class FieldLimit:
 
 
 MAPPING_LIMITS = (
-    FieldLimit(("mvm", "dynamic_mvm"), "m", 1 << 20,
-               "input vectors per query: 1 for a Gemm on [batch, features], a sequence length for attention; "
-               "2^20 is a million-token sequence"),
+    FieldLimit(("mvm", "dynamic_mvm"), "m", 1 << 16,
+               "input vectors per query: 1 for a Gemm on [batch, features], a sequence length for attention; the "
+               "simulator lowers each vector and input bit slice into its own crossbar phase, and 2^16 vectors of "
+               "8 slices already take seconds per block"),
     FieldLimit(("mvm", "dynamic_mvm"), "k", 1 << 24,
                "weight rows (input features): 2^24 rows need 131,072 crossbars of 128 rows, more than any chip"),
     FieldLimit(("mvm", "dynamic_mvm"), "n", 1 << 24,
