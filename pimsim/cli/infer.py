@@ -19,7 +19,7 @@ from pimsim.spec.cli_types import InputFile, Int, OutputFile, Real
 
 DATASETS = ("criteo", "avazu", "kdd")
 MAX_DATA_ROWS = 10_000_000
-MAX_DATA_ROWS_WHY = "10^7 Criteo rows are ~2 GB of inputs and hours of functional simulation"
+MAX_DATA_ROWS_WHY = "10^7 Criteo rows are 2.6 GB of inputs (13 float32 + 26 int64 each) and hours of functional simulation"
 BITS = Int(2, 16, why="the functional model's crossbar and ADC numerics hold up to 16 bits")
 
 

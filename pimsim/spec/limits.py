@@ -57,7 +57,8 @@ MAX_SEED = _limit(
     "the seed range every generator the tools use accepts (NumPy, torch, Python's random)")
 MAX_VARIATION_SIGMA = _limit(
     "relative conductance variation (`--variation-sigma`)", 1.0,
-    "a relative standard deviation above 1 makes most programmed conductances negative")
+    "g = level x (1 + sigma x N(0, 1)) clipped at 0 (pimsim/functional/crossbar.py): above sigma = 1 over 16 % "
+    "of the cells clip to zero conductance, a device no longer storing its level")
 MAX_MEMORY_GB = _limit(
     "memory allowed (`--max-memory-gb`)", 1 << 20,
     "a petabyte; larger values are typing mistakes")

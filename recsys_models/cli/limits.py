@@ -27,7 +27,7 @@ def _int(limit: Limit, lo: int = 1) -> Int:
 EPOCHS_LIMIT = _limit("training epochs (`--epochs`)", 1000,
                       "NASRec trains one epoch; the 10k-row samples overfit from the second (docs/models.md)")
 BATCH_ROWS_LIMIT = _limit("rows per batch (`--batch-size`, `--batch`)", 1 << 20,
-                          "a batch of 2^20 Criteo rows is 170 MB of inputs before any activation")
+                          "a batch of 2^20 Criteo rows is 272 MB of inputs (13 float32 + 26 int64 per row) before any activation")
 LR_LIMIT = _limit("learning rate (`--lr`)", 10.0,
                   "Adam and Adagrad diverge within a step far below 10 (NASRec uses 0.12-0.2)")
 EMBEDDING_DIM_LIMIT = _limit("embedding dimension (`--embedding-dim`)", 4096,

@@ -15,7 +15,8 @@ from pimsim.spec.limits import MAX_SEED
 from recsys_models import registry
 
 MAX_SAMPLES = 10_000_000
-MAX_SAMPLES_WHY = "architectures are printed as they are drawn (about 1 kB each); 10^7 of them are 10 GB of JSON"
+MAX_SAMPLES_WHY = ("architectures are printed as they are drawn (about 2 kB of JSON each for NASRec-Full); 10^7 of "
+                   "them are 20 GB")
 BITS = int_list(1, 16, why="the crossbars and ADCs model up to 16 bits")
 
 

@@ -1,8 +1,9 @@
 """Render docs/cli.md's reference section from the real argument parsers.
 
-`python tests/tools/cli_reference.py` rewrites the generated part of docs/cli.md;
-tests/tools/test_cli_reference.py fails when the committed file is stale, so the
-documented commands and options are always the ones the code accepts.
+`python tests/tools/cli_reference.py` prints the section (it is a generated block of docs/cli.md,
+rewritten by `make docs` through tests/tools/doc_blocks.py); tests/tools/test_cli_reference.py
+fails when the committed file is stale, so the documented commands and options are always the
+ones the code accepts, every subcommand's action (`recsys supernet train|eval|...`) included.
 """
 
 from __future__ import annotations
@@ -46,9 +47,15 @@ def _actions(module_name: str, name: str) -> list[str]:
 
 
 def render() -> str:
+    """The generated section with its markers."""
+    return f"{BEGIN}\n{body()}{END}"
+
+
+def body() -> str:
+    """The text between the markers."""
     import importlib
 
-    parts = [BEGIN, ""]
+    parts = [""]
     for tool, module_name, table in TOOLS:
         parts += [f"### `{tool}`", "", "```", _help(module_name, []), "```", ""]
         if table:
@@ -57,8 +64,7 @@ def render() -> str:
                 for action in _actions(sub_module, name):
                     parts += [f"##### `{tool} {name} {action}`", "", "```", _help(module_name, [name, action]),
                               "```", ""]
-    parts.append(END)
-    return "\n".join(parts)
+    return "\n".join(parts) + "\n"
 
 
 def current_doc_section() -> str:
@@ -73,4 +79,4 @@ def write() -> None:
 
 
 if __name__ == "__main__":
-    write()
+    print(body(), end="")
