@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from pimsim.spec.occupancy import tiles_used
-from pimsim.spec.units import mw_to_w
+from pimsim.spec.units import inferences_per_s_per_w
 
 RATIOS = ("latency_speedup", "throughput_speedup", "area_ratio", "energy_ratio", "power_efficiency_ratio")
 
@@ -45,7 +45,7 @@ class Side:
 
     @property
     def inferences_per_s_per_w(self) -> float:
-        return self.throughput_inferences_per_s / mw_to_w(self.power_mw)
+        return inferences_per_s_per_w(self.throughput_inferences_per_s, self.power_mw)
 
     def to_json_dict(self) -> dict:
         return {**asdict(self), "inferences_per_s_per_w": self.inferences_per_s_per_w}

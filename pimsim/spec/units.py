@@ -70,6 +70,13 @@ def mw_to_w(power_mw: float) -> float:
     return power_mw / 1.0e3
 
 
+def inferences_per_s_per_w(throughput_inferences_per_s: float, power_mw: float) -> float:
+    """Power efficiency: inferences per second per watt of average power (= inferences per joule).
+
+    The one definition every report uses (``pimsim compare``, the search's hardware cost)."""
+    return throughput_inferences_per_s / mw_to_w(power_mw)
+
+
 def bytes_to_bits(n_bytes: int) -> int:
     return n_bytes * BITS_PER_BYTE
 
