@@ -1,7 +1,7 @@
 """Render docs/cli.md's reference section from the real argument parsers.
 
 `python tests/tools/cli_reference.py` prints the section (it is a generated block of docs/cli.md,
-rewritten by `make docs` through tests/tools/doc_blocks.py); tests/tools/test_cli_reference.py
+rewritten by `make docs` through tests/tools/doc_blocks.py, or by `python tests/tools/cli_reference.py --write`); tests/tools/test_cli_reference.py
 fails when the committed file is stale, so the documented commands and options are always the
 ones the code accepts, every subcommand's action (`recsys supernet train|eval|...`) included.
 """
@@ -79,4 +79,9 @@ def write() -> None:
 
 
 if __name__ == "__main__":
-    print(body(), end="")
+    import sys
+
+    if "--write" in sys.argv:
+        write()  # what `make docs` does through tests/tools/doc_blocks.py
+    else:
+        print(body(), end="")

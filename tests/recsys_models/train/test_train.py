@@ -112,7 +112,7 @@ def test_cli_bad_data(tmp_path):
     assert r.returncode == 2 and "bad.txt: line 2: integer field 'x' is not an integer" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and not (tmp_path / "o" / "metrics.json").exists()
     r = _recsys("train", "--model", "nosuch", "--dataset", "criteo", "--data", str(bad))
-    assert r.returncode == 2 and "unknown model 'nosuch'" in r.stderr
+    assert r.returncode == 2 and "recsys train: --model 'nosuch'; choose from dlrm" in r.stderr
 
 
 def test_streaming_training_path(tmp_path):
