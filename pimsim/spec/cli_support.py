@@ -129,21 +129,15 @@ def parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argpar
     argv, debug = split_debug(sys.argv[1:] if argv is None else argv)
     try:
         args, extras = parser.parse_known_args(argv)
-    except SpecError as exc:  # a file argument's check (cli_types) names the file, not the flag
-        if debug:
-            raise
-        print(exc.one_line(), file=sys.stderr)
-        raise SystemExit(EXIT_INPUT) from None
-    chain = _chosen_parsers(parser, args)
-    if extras:
-        chain[-1].error(_unrecognized(chain[-1], extras))
-    args.debug = debug or bool(getattr(args, "debug", False))
-    args._parsers = chain
-    check_outputs_are_not_inputs(chain, args)
-    try:
-        for flag, value, kind in output_arguments(chain, args):
+        chain = _chosen_parsers(parser, args)
+        if extras:
+            chain[-1].error(_unrecognized(chain[-1], extras))
+        args.debug = debug or bool(getattr(args, "debug", False))
+        args._parsers = chain
+        check_outputs_are_not_inputs(chain, args)
+        for _, value, kind in output_arguments(chain, args):
             kind.check_kind(value)
-    except SpecError as exc:
+    except SpecError as exc:  # a file argument's check (cli_types) names the file, not the flag
         if debug:
             raise
         print(exc.one_line(), file=sys.stderr)
