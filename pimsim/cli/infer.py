@@ -75,6 +75,8 @@ def _read_inputs(path: str) -> dict:
             return {k: npz[k] for k in npz.files}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise SpecError(path, f"not a readable .npz: {' '.join(str(exc).split()) or type(exc).__name__}") from None
+    except MemoryError as exc:
+        raise SpecError(path, f"declares an array too large to load ({' '.join(str(exc).split())})") from None
 
 
 def _dataset_of(mapping, names: list[str]) -> str:

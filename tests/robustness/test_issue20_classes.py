@@ -77,6 +77,8 @@ CASES = [
          "crc.txt.gz", "corrupt gzip data: CRC check failed"),
     Case("internal", "CTR data (.gz)", ("pimsim", "infer", "{d}/dlrm.json", "--data", "{d}/cut.txt.gz", "-o",
          "{d}/o.npz"), "cut.txt.gz", "truncated gzip file"),
+    Case("internal", "inputs .npz (huge shape)", ("pimsim", "infer", "{d}/m.json", "--inputs", "{d}/huge.npz", "-o",
+         "{d}/o.npz"), "huge.npz", "declares an array too large to load", setup="huge_npz", subprocess=True),
     Case("internal", "KDD profile", ("recsys", "train", "--model", "lr", "--dataset", "kdd", "--data",
          "{d}/kdd/training.txt", "-o", "{d}/run"), "userid_profile.txt", "larger than", setup="huge_kdd_user"),
     Case("internal", "arch.yaml", ("pimsim", "area", "{d}/zero_clock.yaml"), "zero_clock.yaml",
@@ -293,6 +295,19 @@ def setup_huge_kdd_user(d: Path) -> None:
     (d / "kdd").mkdir()
     (d / "kdd" / "training.txt").write_text("0\t1\t1\t1\t1\t1\t1\t1\t1\t1\t1\t5\n")
     (d / "kdd" / "userid_profile.txt").write_text("1000000000000000000\t1\t2\n")
+
+
+def setup_huge_npz(d: Path) -> None:
+    """An .npz whose array header declares 2^58 x 2 int64 ids (4 EiB); the data is 64 bytes."""
+    import io
+    import zipfile
+
+    from numpy.lib import format as npy
+
+    header = io.BytesIO()
+    npy.write_array_header_1_0(header, {"descr": "<i8", "fortran_order": False, "shape": (1 << 58, 2)})
+    with zipfile.ZipFile(d / "huge.npz", "w") as archive:
+        archive.writestr("idx.npy", header.getvalue() + b"\0" * 64)
 
 
 def setup_zero_clock(d: Path) -> None:
