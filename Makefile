@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed
 DEMO    := build/demo
 BATCH   ?= 1024
 
-.PHONY: demo test install traces clean
+.PHONY: demo test install traces docs clean
 
 $(VPY):
 	$(PY) -m venv $(VENV)
@@ -35,6 +35,13 @@ test: $(STAMP)
 	$(VPY) -m pytest -q -p no:cacheprovider || status=1; \
 	NUMBA_DISABLE_JIT=1 $(VPY) -m pytest -q -p no:cacheprovider tests/pimsim/engine || status=1; \
 	exit $$status
+
+# Regenerate every figure and number the docs quote, from their scripts (tests/tools/test_docs.py checks them):
+# the sweep example (a 48-point sweep, about a minute), the CLI reference, the JSON Schemas, the generated blocks.
+docs: $(STAMP)
+	$(VPY) docs/scripts/sweeps_example.py run
+	$(VPY) tests/tools/json_schemas.py
+	$(VPY) tests/tools/doc_blocks.py --write
 
 # Small example traces of the demo run, committed so newcomers can look before installing.
 TRACE_BUILD := build/traces

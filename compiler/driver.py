@@ -102,7 +102,13 @@ def run_cli(args) -> int:
     _refuse_unmatched_patterns(graph, opts, args.precision)
     mapping, weights = to_mapping(graph, arch, opts)
     seconds = time.perf_counter() - t0
-    if args.output:
+    status = 0
+    if args.check:  # before writing: a failed check writes nothing
+        from compiler.check import sample_feeds
+
+        feeds = sample_feeds(graph, sample, args.inputs) if sample is not None else None
+        status = _check(args, graph, mapping, weights, feeds)
+    if args.output and status == 0:
         mapping = write_compiled(mapping, args.output, weights)
         print(f"wrote {args.output} ({len(mapping.operators)} operators, {seconds:.2f} s)")
     notes = [opts.notes["embedding_spill"]] if "embedding_spill" in opts.notes else []
@@ -121,10 +127,7 @@ def run_cli(args) -> int:
         for line in summary_lines(opts.notes):
             print(line)
     if args.check:
-        from compiler.check import sample_feeds
-
-        feeds = sample_feeds(graph, sample, args.inputs) if sample is not None else None
-        return _check(args, graph, mapping, weights, feeds)
+        return status
     if not (args.output or args.report or args.check):
         print(f"compiled {args.model}: {len(mapping.operators)} operators in {seconds:.2f} s "
               "(nothing written: give -o MAPPING, --report or --check)")

@@ -16,10 +16,33 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass, field
+from typing import Annotated
 
-from pimsim.spec.errors import SpecError
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
+
+from pimsim.spec.errors import SpecError, describe_validation_error
 
 KEYS = {"weight_bits", "input_bits", "output_bits"}
+
+Bits = Annotated[StrictInt, Field(ge=1, le=16)]
+
+
+class PolicyRule(BaseModel):
+    """Bit widths for the operators a rule matches (any subset of the three)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    weight_bits: Bits | None = Field(None, description="bits of each static weight (crossbar operators)")
+    input_bits: Bits | None = Field(None, description="bits of each input activation")
+    output_bits: Bits | None = Field(None, description="bits of each output activation")
+
+
+class PolicyFile(BaseModel):
+    """The precision-policy YAML (``pimcompile --precision``): the schema docs/schemas/precision-policy.schema.json."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="precision policy")
+    default: PolicyRule | None = Field(None, description="bit widths for every operator (else the architecture's)")
+    operators: dict[str, PolicyRule] | None = Field(
+        None, description="fnmatch glob on the IR or ONNX node name -> bit widths; the first matching glob wins")
 
 
 @dataclass(frozen=True)
@@ -34,15 +57,8 @@ class PrecisionPolicy:
         return {}
 
 
-def _rule(data, where: str, path: str) -> dict[str, int]:
-    if not isinstance(data, dict):
-        raise SpecError(path, f"{where}: expected a mapping of bit widths")
-    for key, value in data.items():
-        if key not in KEYS:
-            raise SpecError(path, f"{where}.{key}: unknown key (allowed: {', '.join(sorted(KEYS))})")
-        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 16:
-            raise SpecError(path, f"{where}.{key}={value}: must be an integer from 1 to 16")
-    return dict(data)
+def _rule(rule: PolicyRule | None) -> dict[str, int]:
+    return {} if rule is None else rule.model_dump(exclude_none=True)
 
 
 def policy_from_dict(data, path: str) -> PrecisionPolicy:
@@ -50,14 +66,24 @@ def policy_from_dict(data, path: str) -> PrecisionPolicy:
         data = {}
     if not isinstance(data, dict):
         raise SpecError(path, "expected a mapping with 'default' and/or 'operators'")
-    unknown = set(data) - {"default", "operators"}
-    if unknown:
-        raise SpecError(path, f"{sorted(unknown)[0]}: unknown key (allowed: default, operators)")
-    ops = data.get("operators") or {}
-    if not isinstance(ops, dict):
-        raise SpecError(path, "operators: expected a mapping of name pattern -> bit widths")
-    rules = tuple((str(k), _rule(v, f"operators.{k}", path)) for k, v in ops.items())
-    return PrecisionPolicy(_rule(data.get("default") or {}, "default", path), rules)
+    try:
+        doc = PolicyFile.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(path, _message(exc, data)) from None
+    rules = tuple((str(k), _rule(v)) for k, v in (doc.operators or {}).items())
+    return PrecisionPolicy(_rule(doc.default), rules)
+
+
+def _message(exc: ValidationError, data) -> str:
+    """The schema's first complaint, phrased as before: bit widths are integers from 1 to 16."""
+    err = exc.errors()[0]
+    if str(err["loc"][-1]) in KEYS and err["type"] not in ("extra_forbidden", "missing"):
+        where = ".".join(str(p) for p in err["loc"])
+        value = data
+        for key in err["loc"]:
+            value = value[key] if isinstance(value, dict) and key in value else None
+        return f"{where}={value}: must be an integer from 1 to 16"
+    return describe_validation_error(exc, data, PolicyFile)
 
 
 def load_policy(path: str) -> PrecisionPolicy:

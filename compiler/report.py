@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from collections import Counter
 
+from pimsim.spec.occupancy import crossbars_used, tiles_used
+
 
 def crossbar_stats(mapping) -> dict:
-    """Crossbars and tiles holding weights, and the fraction of their cells used."""
+    """Crossbars holding weights, tiles used (``pimsim.spec.occupancy``: the definition every report shares) and
+    the fraction of the used crossbars' cells holding weights."""
     arch = mapping.arch
     xbar = arch.pe.crossbar
-    used = {(b.tile, b.pe, b.crossbar) for op in mapping.operators for b in getattr(op, "blocks", [])}
+    used = crossbars_used(mapping)
     cells = sum(b.rows * b.physical_cols for op in mapping.operators for b in getattr(op, "blocks", []))
-    tiles = {t for t, _, _ in used}
     util = cells / (len(used) * xbar.rows * xbar.cols) if used else 0.0
-    return {"crossbars_used": len(used), "crossbars_total": arch.crossbars_per_chip, "tiles_used": len(tiles),
-            "tiles_total": arch.chip.tiles, "cell_utilisation": util}
+    return {"crossbars_used": len(used), "crossbars_total": arch.crossbars_per_chip,
+            "tiles_used": len(tiles_used(mapping)), "tiles_total": arch.chip.tiles, "cell_utilisation": util}
 
 
 def format_report(mapping) -> str:
@@ -24,7 +26,7 @@ def format_report(mapping) -> str:
              f"strategy {mapping.strategy}",
              "operators by class: " + ", ".join(f"{k} {kinds[k]}" for k in sorted(kinds)),
              f"crossbars used: {stats['crossbars_used']} of {stats['crossbars_total']}; "
-             f"tiles used: {stats['tiles_used']} of {stats['tiles_total']}; "
+             f"tiles used (holding an operator or weights): {stats['tiles_used']} of {stats['tiles_total']}; "
              f"crossbar cell utilisation: {100 * stats['cell_utilisation']:.1f} %",
              "", f"{'operator':40s} {'op_type':18s} {'class':12s} {'tile':>4s}  where / size"]
     for op in mapping.operators:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,3 +46,27 @@ def atomic_write_text(path: str | Path, text: str) -> None:
 def atomic_write_json(path: str | Path, payload) -> None:
     """Sorted keys, indent 2, no NaN (write ``None`` for missing numbers), trailing newline."""
     atomic_write_text(path, json.dumps(payload, indent=2, sort_keys=True, allow_nan=False) + "\n")
+
+
+def check_regular_file(path: str | Path) -> None:
+    """Refuse, from ``stat`` alone, anything but a regular file: a FIFO or device would block the ``open``.
+
+    (The same rule as ``pimsim.spec.io.check_regular_file``, which this package may not import.)
+    """
+    from recsys_models.errors import UserError
+
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise UserError(path, "no such file") from None
+    except OSError as exc:
+        raise UserError(path, f"cannot read: {exc.strerror or exc}") from None
+    except ValueError:
+        raise UserError(repr(str(path)), "a path cannot contain a null byte") from None
+    if stat.S_ISDIR(mode):
+        raise UserError(path, "is a directory, expected a file")
+    if stat.S_ISFIFO(mode):
+        raise UserError(path, "is a named pipe (FIFO), expected a regular file (refused before opening: reading it "
+                              "could block)")
+    if not stat.S_ISREG(mode):
+        raise UserError(path, "is not a regular file (a device or socket)")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from pimsim import __version__
 from pimsim.spec.cli_support import dispatch
 
 SUBCOMMANDS = {
@@ -21,7 +22,8 @@ SUBCOMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return dispatch("pimsim", "Cycle-level ReRAM PIM simulator for recommender models.", SUBCOMMANDS, argv)
+    return dispatch("pimsim", "Cycle-level ReRAM PIM simulator for recommender models.", SUBCOMMANDS, argv,
+                    version=__version__)
 
 
 if __name__ == "__main__":

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import argparse
 
+from pimsim.spec.cli_types import InputFile, OutputFile
+
+IMAGE_SUFFIXES = (".png", ".svg", ".pdf")
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("results", nargs="+", help="results tables written by pimsim sweep (.csv or .parquet); "
-                                              "several (e.g. the shards of one sweep) are plotted together")
-    p.add_argument("--x", default="latency_ns", help="column on the x axis (default latency_ns)")
-    p.add_argument("--y", default="energy_per_inference_pj",
-                   help="column on the y axis (default energy_per_inference_pj)")
+    p.add_argument("results", nargs="+", type=InputFile("results"),
+                   help="results tables written by pimsim sweep (.csv or .parquet); "
+                        "several (e.g. the shards of one sweep) are plotted together")
+    p.add_argument("--x", default="latency_ns", help="column on the x axis")
+    p.add_argument("--y", default="energy_per_inference_pj", help="column on the y axis")
     p.add_argument("--color", metavar="COLUMN", help="colour points by this column (a metric or an axis)")
     p.add_argument("--workload", metavar="NAME", help="plot only this workload's points")
     p.add_argument("--title", help="plot title")
-    p.add_argument("-o", "--output", default="pareto.png", help="image file, .png or .svg (default pareto.png)")
+    p.add_argument("-o", "--out", dest="output", default="pareto.png", type=OutputFile(IMAGE_SUFFIXES),
+                   help="image file, .png, .svg or .pdf")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -22,8 +27,6 @@ def main(args: argparse.Namespace) -> int:
     from pimsim.sweep.plot import plot_results
     from pimsim.sweep.results import read_results
 
-    if not args.output.endswith((".png", ".svg", ".pdf")):
-        raise SpecError(args.output, "unsupported image type (use .png, .svg or .pdf)")
     by_point = {row["point_hash"]: row for path in args.results for row in read_results(path)}
     rows = list(by_point.values())
     source = args.results[0] if len(args.results) == 1 else ", ".join(args.results)

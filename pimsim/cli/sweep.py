@@ -11,52 +11,68 @@ from __future__ import annotations
 import argparse
 import sys
 
+from pimsim.spec import limits
+from pimsim.spec.cli_types import InputFile, Int, OutputFile
+
+
+def shard_spec(text: str) -> tuple[int, int]:
+    from pimsim.spec.errors import SpecError
+    from pimsim.sweep.shard import parse_shard
+
+    try:
+        return parse_shard(text)
+    except SpecError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("sweep", help="sweep file (see configs/sweeps/ and docs/sweeps.md)")
-    p.add_argument("-o", "--output", required=True, metavar="FILE",
+    p.add_argument("sweep", type=InputFile("sweep"), help="sweep file (see configs/sweeps/ and docs/sweeps.md)")
+    p.add_argument("-o", "--out", dest="output", required=True, metavar="FILE", type=OutputFile((".csv", ".parquet")),
                    help="results table, .csv (appended point by point) or .parquet (needs pyarrow)")
-    p.add_argument("--workers", type=int, metavar="N", help="worker processes (default: the usable cores)")
+    p.add_argument("--workers", type=Int(1, limits.MAX_WORKERS.value, why=limits.MAX_WORKERS.why), metavar="N",
+                   help="worker processes (default: the idle cores, 1 when the machine is busy; the reason is printed)")
     p.add_argument("--scheduler", metavar="ADDRESS|local",
                    help="run on a Dask cluster: a scheduler address (tcp://host:8786) or 'local' "
                         "to start a LocalCluster on 127.0.0.1")
-    p.add_argument("--shard", metavar="K/N",
+    p.add_argument("--shard", metavar="K/N", type=shard_spec,
                    help="run only points K, K+N, K+2N, ... (one job of an N-job array; each writes its own -o)")
     p.add_argument("--retry-failed", action="store_true", help="re-run points recorded as failed")
-    p.add_argument("--dry-run", action="store_true", help="validate and list the points, run nothing")
+    p.add_argument("--dry-run", action="store_true", help="validate the sweep and its workloads, list the points, "
+                                                          "run nothing")
 
 
 def main(args: argparse.Namespace) -> int:
-    from pimsim.sweep.executor import check_workers
+    from pimsim.sweep.executor import choose_workers
     from pimsim.sweep.results import require_parquet_support
-    from pimsim.sweep.space import load_sweep, parse_shard, shard
+    from pimsim.sweep.space import load_sweep, shard
 
-    check_workers(args.workers)
-    shard_of = parse_shard(args.shard) if args.shard else None
     sweep = load_sweep(args.sweep)
     _refuse_overwriting_inputs(sweep, args.output)
-    if shard_of:
-        sweep = shard(sweep, *shard_of)
+    if args.shard:
+        sweep = shard(sweep, *args.shard)
     require_parquet_support(args.output)
     if sweep.precision_policy_path:
         from compiler.precision_policy import load_policy
 
         load_policy(sweep.precision_policy_path)  # a bad policy fails here, not once per point
-    if args.dry_run:
-        return _list_points(sweep)
-    import signal
-
     from compiler.api import compile_onnx
     from compiler.frontend.load import load_graph
 
     for onnx_path in dict.fromkeys(p.workload.onnx_path for p in sweep.points):
         load_graph(onnx_path)  # an unreadable or unsupported model fails once, here, not once per point
+    if args.dry_run:
+        return _list_points(sweep)
+    import signal
+
     from pimsim.sweep.evaluate import CompileAndSimulate
     from pimsim.sweep.runner import run_sweep
 
+    workers, why = (args.workers, None) if args.scheduler else choose_workers(args.workers, len(sweep.points))
+    if why:
+        print(f"note: {why}", file=sys.stderr)
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops cleanly: finished rows are already on disk
     try:
-        outcome = run_sweep(sweep, args.output, CompileAndSimulate(compile_onnx), workers=args.workers,
+        outcome = run_sweep(sweep, args.output, CompileAndSimulate(compile_onnx), workers=workers,
                             scheduler=args.scheduler, retry_failed=args.retry_failed)
     except KeyboardInterrupt:
         return _interrupted_summary(sweep, args.output)
@@ -65,7 +81,6 @@ def main(args: argparse.Namespace) -> int:
 
 def _interrupted_summary(sweep, output: str) -> int:
     """Ctrl-C / SIGTERM: one line saying what is safely on disk and how to finish."""
-    import sys
     from pathlib import Path
 
     from pimsim.sweep.results import read_results
@@ -86,15 +101,15 @@ def _refuse_overwriting_inputs(sweep, output: str) -> None:
     """``-o`` must not name the sweep file, a workload, the precision policy or the base arch file."""
     from pathlib import Path
 
+    from pimsim.spec.cli_support import same_file
     from pimsim.spec.errors import SpecError
 
-    out = Path(output).resolve()
     inputs = [sweep.path, sweep.precision_policy_path, *(p.workload.onnx_path for p in sweep.points)]
     base = Path(sweep.path).parent / sweep.spec.base_arch
     inputs.append(str(base) if base.is_file() else None)
     for given in inputs:
-        if given and Path(given).resolve() == out:
-            raise SpecError("-o", f"{output}: would overwrite the input {given}")
+        if given and same_file(given, output):
+            raise SpecError("-o/--out", f"{output}: would overwrite the input {given}")
 
 
 def _interrupt(signum, frame):
@@ -103,7 +118,8 @@ def _interrupt(signum, frame):
 
 def _list_points(sweep) -> int:
     n_archs = len({p.arch_sha256 for p in sweep.points})
-    print(f"{len(sweep.points)} points: {len(sweep.spec.workloads)} workload(s), {n_archs} architectures")
+    print(f"{len(sweep.points)} points: {len(sweep.spec.workloads)} workload(s), {n_archs} architectures "
+          "(sweep, architectures and workloads validated)")
     print("\t".join(("point", "point_hash", "workload", *sweep.axis_names)))
     for p in sweep.points:
         print("\t".join(str(v) for v in (p.index, p.point_hash, p.workload.name, *p.axis_values.values())))
@@ -115,8 +131,8 @@ def _report(sweep, output: str, outcome) -> int:
     from pimsim.sweep.results import typed_row
 
     rate = f", {outcome.ran / outcome.wall_s:.2f} points/s" if outcome.ran and outcome.wall_s > 0 else ""
-    print(f"{output}: ran {outcome.ran} points ({outcome.failed} failed), skipped {outcome.skipped} already done; "
-          f"{outcome.wall_s:.1f} s{rate} on {outcome.backend}")
+    print(f"wrote {output}: ran {outcome.ran} points ({outcome.failed} failed), skipped {outcome.skipped} already "
+          f"done; {outcome.wall_s:.1f} s{rate} on {outcome.backend}")
     if outcome.dropped_torn_line:
         print("note: dropped a torn last line left by an interrupted run", file=sys.stderr)
     hashes = {p.point_hash for p in sweep.points}
@@ -128,4 +144,3 @@ def _report(sweep, output: str, outcome) -> int:
         print(f"warning: {len(failed)} points failed, e.g. point {failed[0]['point_index']}: {failed[0]['error']}",
               file=sys.stderr)
     return 1 if rows and len(failed) == len(rows) else 0
-

@@ -101,10 +101,12 @@ def load_constants(mapping: Mapping, mapping_path: str | Path) -> dict[str, np.n
         return {}
     if mapping.weights_file is None:
         raise SpecError(str(mapping_path), f"constant value {names[0]} but no weights_file: cannot execute")
+    from pimsim.spec.io import read_bytes
+
     path = Path(mapping_path).parent / mapping.weights_file
     if not path.exists():
         raise SpecError(str(path), "weights file named by the mapping is missing")
-    data = path.read_bytes()
+    data = read_bytes(path)  # a FIFO or device named by the mapping is refused, not opened
     if mapping.weights_sha256 and hashlib.sha256(data).hexdigest() != mapping.weights_sha256:
         raise SpecError(str(path), "sha256 does not match the mapping's weights_sha256 (stale weights file?)")
     with np.load(path, allow_pickle=False) as npz:

@@ -5,11 +5,13 @@ mapping occupies.  Conventions (every ratio > 1 means B is better than A):
 
 - ``latency_speedup``   = latency_A / latency_B (one query alone);
 - ``throughput_speedup``= throughput_B / throughput_A (the stream of ``batch`` queries);
-- ``area_ratio``        = area_A / area_B, on the *occupied* area: the chip-level
-  parts (I/O link) plus the tiles holding any operator or crossbar block
-  (``Rollup.tile_area_mm2(t)``, by the tile's kind, from ``pimsim.components.rollup``) --
-  the chip a design needs, since both sides may sit on the same full-size chip.
-  Reports carry no placement, so for them it is the whole chip's area;
+- ``area_ratio``        = area_A / area_B, on the *occupied* area
+  (:func:`occupied_area_mm2`): the chip-level parts (I/O link) plus the tiles
+  used (``pimsim.spec.occupancy.tiles_used``), each at its kind's area
+  (``Rollup.tile_area_mm2(t)``) -- the chip a design needs, since both sides may
+  sit on the same full-size chip.  ``pimsim run --json`` reports carry the same
+  figure (``occupied_area_mm2``, ``tiles_used``), so comparing two reports gives
+  the ratios of comparing their mappings;
 - ``energy_ratio``      = energy per inference_A / energy per inference_B;
 - ``power_efficiency_ratio`` = (inferences/s/W)_B / (inferences/s/W)_A, with
   W the average power over the stream (dynamic + static of the powered
@@ -22,8 +24,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from pimsim.report.summary import tiles_used
-from pimsim.spec.units import mw_to_w
+from pimsim.spec.occupancy import tiles_used
+from pimsim.spec.units import inferences_per_s_per_w
 
 RATIOS = ("latency_speedup", "throughput_speedup", "area_ratio", "energy_ratio", "power_efficiency_ratio")
 
@@ -44,27 +46,31 @@ class Side:
 
     @property
     def inferences_per_s_per_w(self) -> float:
-        return self.throughput_inferences_per_s / mw_to_w(self.power_mw)
+        return inferences_per_s_per_w(self.throughput_inferences_per_s, self.power_mw)
 
     def to_json_dict(self) -> dict:
         return {**asdict(self), "inferences_per_s_per_w": self.inferences_per_s_per_w}
 
 
-def side_from_simulation(name: str, mapping, report) -> Side:
-    from pimsim.components.rollup import area_rollup
+def occupied_area_mm2(mapping, rollup) -> float:
+    """Chip area less the tiles the mapping does not use (each at its kind's area): chip-level parts plus the
+    used tiles."""
+    unused = set(range(mapping.arch.chip.tiles)) - set(tiles_used(mapping))
+    return rollup.chip_area_mm2 - sum(rollup.tile_area_mm2(t) for t in unused)
 
-    rollup = area_rollup(mapping.arch)
-    used = tiles_used(mapping)
-    unused = set(range(mapping.arch.chip.tiles)) - used
-    occupied = rollup.chip_area_mm2 - sum(rollup.tile_area_mm2(t) for t in unused)
+
+def side_from_simulation(name: str, mapping, report) -> Side:
     return Side(name, report.latency_ns, report.throughput_inferences_per_s, report.energy_per_inference_pj,
-                report.power_mw, report.area_mm2, occupied, len(used), report.batch)
+                report.power_mw, report.area_mm2, report.occupied_area_mm2, report.tiles_used, report.batch)
 
 
 def side_from_report_json(name: str, data: dict) -> Side:
+    """A side from a ``pimsim run --json`` report; one written before reports carried the occupied area
+    (``occupied_area_mm2``) is compared on its whole chip, and :func:`format_comparison` says so."""
     area = data["area_mm2"]
     return Side(name, data["latency_ns"], data["throughput_inferences_per_s"], data["energy_per_inference_pj"],
-                data["power_mw"], area, area, None, data.get("stats", {}).get("batch"))
+                data["power_mw"], area, data.get("occupied_area_mm2", area), data.get("tiles_used"),
+                data.get("stats", {}).get("batch"))
 
 
 def ratios(a: Side, b: Side) -> dict[str, float]:
@@ -96,6 +102,10 @@ def format_comparison(a: Side, b: Side) -> str:
         lines.append(f"{label:36s} {_fmt(va):>14s} {_fmt(vb):>14s}  {cell}")
     if a.batch != b.batch:
         lines.append(f"note: batches differ (A {a.batch}, B {b.batch}): throughput includes pipeline fill")
+    for side in (a, b):
+        if side.tiles_used is None:
+            lines.append(f"note: {side.name} is a report without the occupied area (written by an older pimsim): "
+                         "its whole chip area is used")
     return "\n".join(lines)
 
 

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from pimsim.spec.units import cycles_to_ns, per_s_from_ns, power_mw_from_energy
 
 JSON_KEYS = ("latency_ns", "latency_cycles", "throughput_inferences_per_s", "energy_per_inference_pj", "power_mw",
-             "area_mm2", "energy_breakdown_pj", "area_breakdown_mm2", "stats", "utilization",
-             "energy_dynamic_per_inference_pj", "energy_static_per_inference_pj", "static_energy_breakdown_pj",
-             "power_dynamic_mw", "power_static_mw", "power_gating", "compute_area_mm2")
-"""The ``pimsim run --json`` contract (foundation issue plus ``utilization``, plus the dynamic/static split of
+             "area_mm2", "occupied_area_mm2", "tiles_used", "tiles_total", "energy_breakdown_pj", "area_breakdown_mm2",
+             "stats", "utilization", "energy_dynamic_per_inference_pj", "energy_static_per_inference_pj",
+             "static_energy_breakdown_pj", "power_dynamic_mw", "power_static_mw", "power_gating", "compute_area_mm2")
+"""The ``pimsim run --json`` contract (foundation issue plus ``utilization``, the occupancy figures that
+``pimsim compare`` needs: ``occupied_area_mm2``, ``tiles_used``, ``tiles_total``, and the dynamic/static split of
 issue 17: ``energy_breakdown_pj`` keeps one ``leakage`` entry, the static total, so it still sums to
 ``energy_per_inference_pj``; ``static_energy_breakdown_pj`` splits that static total by component role)."""
 
@@ -39,6 +40,10 @@ class Report:
         Static power averaged over the run: leakage of the powered components (``chip.power_gating``).
     static_breakdown_pj : dict
         Component role -> static pJ over the whole run (sums to ``energy_breakdown_pj['leakage']``).
+    tiles_used, tiles_total : int
+        Tiles holding an operator or weights (``pimsim.spec.occupancy``), and the chip's tiles.
+    occupied_area_mm2 : float
+        Chip-level parts plus the used tiles (``pimsim.report.compare.occupied_area_mm2``).
     operators : list of (name, start_cycles, finish_cycles)
         Per-operator span of the single-query run.
     operator_records : list of pimsim.report.summary.OperatorRecord
@@ -64,6 +69,9 @@ class Report:
     events: int
     wall_s: float
     tasks: int
+    tiles_used: int | None = None
+    tiles_total: int | None = None
+    occupied_area_mm2: float | None = None
     operators: list = field(default_factory=list)
     busiest: list = field(default_factory=list)
     static_breakdown_pj: dict = field(default_factory=dict)
@@ -130,6 +138,9 @@ class Report:
             "energy_per_inference_pj": self.energy_per_inference_pj,
             "power_mw": self.power_mw,
             "area_mm2": self.area_mm2,
+            "occupied_area_mm2": self.occupied_area_mm2,
+            "tiles_used": self.tiles_used,
+            "tiles_total": self.tiles_total,
             # Per inference, like energy_per_inference_pj, so the breakdown sums to it.
             "energy_breakdown_pj": self.energy_breakdown_per_inference_pj,
             "area_breakdown_mm2": dict(sorted(self.area_breakdown_mm2.items())),

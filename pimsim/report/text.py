@@ -38,6 +38,8 @@ def format_report(report) -> str:
         f"static {r.power_static_mw:.4g} mW)",
         f"chip area              {r.area_mm2:.6g} mm2"
         + (f" ({r.compute_area_mm2:.6g} mm2 without the I/O link)" if r.compute_area_mm2 is not None else ""),
+        *([f"occupied area          {r.occupied_area_mm2:.6g} mm2 ({r.tiles_used} of {r.tiles_total} tiles used, "
+           "plus the chip-level parts)"] if r.occupied_area_mm2 is not None else []),
         "",
     ]
     dynamic = {k: v for k, v in r.energy_breakdown_pj.items() if k != "leakage"}

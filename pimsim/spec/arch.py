@@ -746,34 +746,12 @@ def _prune_added_defaults(doc: dict, added: dict) -> dict:
 # ---------------------------------------------------------------------------------------------------------
 # Loading, errors, variants
 # ---------------------------------------------------------------------------------------------------------
-def _field_path(loc: tuple) -> str:
-    return ".".join(str(p) for p in loc if not str(p).startswith("function-"))
+def validation_message(exc: ValidationError, data, model=None) -> str:
+    """The first pydantic error as ``field.path=value: problem`` (a misspelt key gets a suggestion):
+    :func:`pimsim.spec.errors.describe_validation_error`."""
+    from pimsim.spec.errors import describe_validation_error
 
-
-def _get(data, loc):
-    cur = data
-    for key in loc:
-        try:
-            cur = cur[key]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return cur
-
-
-def validation_message(exc: ValidationError, data) -> str:
-    """The first pydantic error as ``field.path=value: problem``."""
-    err = exc.errors()[0]
-    loc = tuple(err["loc"])
-    path = _field_path(loc)
-    msg = err["msg"].removeprefix("Value error, ")
-    if err["type"] == "extra_forbidden":
-        return f"{path}: unknown key"
-    if err["type"] == "missing":
-        return f"{path}: required field missing"
-    value = _get(data, loc)
-    if value is not None and not isinstance(value, (dict, list)):
-        return f"{path}={value}: {msg}" if path else msg
-    return f"{path}: {msg}" if path else msg
+    return describe_validation_error(exc, data, model)
 
 
 def arch_from_dict(data, path: str) -> ArchSpec:
@@ -786,7 +764,7 @@ def arch_from_dict(data, path: str) -> ArchSpec:
     try:
         return ArchSpec.model_validate(data)
     except ValidationError as exc:
-        raise SpecError(path, validation_message(exc, data)) from None
+        raise SpecError(path, validation_message(exc, data, ArchSpec)) from None
 
 
 _IDENTITY = ("name", "description", "source", "schema_version")

@@ -70,6 +70,13 @@ def mw_to_w(power_mw: float) -> float:
     return power_mw / 1.0e3
 
 
+def inferences_per_s_per_w(throughput_inferences_per_s: float, power_mw: float) -> float:
+    """Power efficiency: inferences per second per watt of average power (= inferences per joule).
+
+    The one definition every report uses (``pimsim compare``, the search's hardware cost)."""
+    return throughput_inferences_per_s / mw_to_w(power_mw)
+
+
 def bytes_to_bits(n_bytes: int) -> int:
     return n_bytes * BITS_PER_BYTE
 
@@ -87,3 +94,39 @@ def per_s_from_ns(duration_ns: float) -> float:
 def ns_per_bit(bandwidth_gbps: float) -> float:
     """Time to move one bit over a ``bandwidth_gbps`` link, ns (1 Gbit/s is 1 bit per ns)."""
     return 1.0 / bandwidth_gbps
+
+
+UNIT_WORDS = (
+    ("_inferences_per_s_per_w", "inferences per second per watt"),
+    ("_inferences_per_s", "inferences per second"),
+    ("_per_s", "per second"),
+    ("_pj", "picojoules"), ("_nj", "nanojoules"), ("_uj", "microjoules"),
+    ("_ns", "nanoseconds"), ("_us", "microseconds"), ("_ms", "milliseconds"), ("_wall_s", "seconds, wall clock"),
+    ("_s", "seconds"), ("_cycles", "clock cycles"),
+    ("_mw", "milliwatts"), ("_w", "watts"),
+    ("_mm2", "square millimetres"), ("_um2", "square micrometres"),
+    ("_mhz", "megahertz"), ("_msps", "million samples per second"), ("_gbps", "gigabits per second"),
+    ("_bytes", "bytes"), ("_bits", "bits"), ("_nm", "nanometres"),
+)
+"""Name suffix -> unit in words, longest first, for axis labels."""
+
+
+def axis_label(column: str) -> str:
+    """A column or field name as a plot label with its unit in words.
+
+    ``energy_per_inference_pj`` -> ``energy per inference (picojoules)``; ``pe.adc.bits`` -> ``pe.adc.bits (bits)``;
+    ``energy_breakdown_pj.adc`` -> ``energy breakdown: adc (picojoules)``; a name without a unit is returned as is.
+    """
+    parts = column.split(".")
+    for i in range(len(parts) - 1, -1, -1):
+        for suffix, words in UNIT_WORDS:
+            part = parts[i]
+            if part == suffix[1:]:
+                return f"{column} ({words})" if i else f"{words}"
+            if part.endswith(suffix):
+                stem = part[: -len(suffix)]
+                readable = stem.replace("_", " ") if "." not in column or i == 0 else stem
+                name = ".".join([*parts[:i], readable])
+                rest = parts[i + 1:]
+                return f"{name}{': ' + '.'.join(rest) if rest else ''} ({words})"
+    return column

@@ -77,6 +77,29 @@ def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
+BUSY_IDLE_CORES = 1.0
+"""Below one idle core (cores - 1-minute load average), extra workers only compete with the other jobs: on the
+project's shared 2-core machine the default of all cores was slower than 1 worker both times it was measured
+(issue 21), so the default is then 1."""
+
+
+def choose_workers(requested: int | None, pending: int | None = None) -> tuple[int, str | None]:
+    """Workers to use and, when the tool chose, why: the idle cores (at most the pending points), or 1 when busy."""
+    if requested is not None:
+        return check_workers(requested), None
+    cores = default_workers()
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        return cores, None
+    idle = cores - load
+    if cores > 1 and idle < BUSY_IDLE_CORES:
+        return 1, (f"1 worker: the machine is busy (load average {load:.1f} on {cores} cores), and extra workers "
+                   "then run slower than one; --workers N overrides")
+    n = max(1, min(cores, round(idle), pending if pending else cores))
+    return n, f"{n} worker{'s' if n > 1 else ''}: {max(idle, 0):.1f} of {cores} cores idle (load average {load:.1f})"
+
+
 def check_workers(workers: int | None) -> int:
     if workers is None:
         return default_workers()

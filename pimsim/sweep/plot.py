@@ -20,6 +20,7 @@ import numpy as np
 
 from pimsim.spec.errors import SpecError
 from pimsim.spec.io import atomic_write_bytes
+from pimsim.spec.units import axis_label
 from pimsim.sweep.pareto import higher_is_better, metric_array, pareto_mask
 
 LOG_SPAN = 30.0
@@ -55,6 +56,19 @@ def front_of(rows: list[dict[str, Any]], x: str, y: str) -> np.ndarray:
 def plot_results(rows: list[dict[str, Any]], source: str, out: str | Path, x: str, y: str,
                  color: str | None = None, title: str | None = None) -> list[dict[str, Any]]:
     """Draw the scatter and write it to ``out`` (format from the suffix); return the front's rows."""
+    import matplotlib.pyplot as plt
+
+    fig, front = results_figure(rows, source, x, y, color, title)
+    buf = io.BytesIO()
+    fig.savefig(buf, format=Path(out).suffix.lstrip(".") or "png", bbox_inches="tight")
+    plt.close(fig)
+    atomic_write_bytes(out, buf.getvalue())
+    return front
+
+
+def results_figure(rows: list[dict[str, Any]], source: str, x: str, y: str, color: str | None = None,
+                   title: str | None = None):
+    """The scatter as a matplotlib figure, and the front's rows sorted by workload and ``x``."""
     ok = [r for r in rows if r.get("status") == "ok"]
     if not ok:
         raise SpecError(source, "no successful point to plot")
@@ -76,16 +90,12 @@ def plot_results(rows: list[dict[str, Any]], source: str, out: str | Path, x: st
                label=f"Pareto front ({int(front.sum())})", zorder=4)
     ax.set_xscale("log" if _log_wanted(xy[:, 0]) else "linear")
     ax.set_yscale("log" if _log_wanted(xy[:, 1]) else "linear")
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
-    ax.set_title(title or f"{y} vs {x}: {len(ok)} design points")
+    ax.set_xlabel(axis_label(x))
+    ax.set_ylabel(axis_label(y))
+    ax.set_title(title or f"{axis_label(y)} vs {axis_label(x)}: {len(ok)} design points", fontsize=10)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(loc="best", fontsize=8)
-    buf = io.BytesIO()
-    fig.savefig(buf, format=Path(out).suffix.lstrip(".") or "png", bbox_inches="tight")
-    plt.close(fig)
-    atomic_write_bytes(out, buf.getvalue())
-    return sorted((r for r, f in zip(ok, front) if f), key=lambda r: (str(r.get("workload")), r[x]))
+    return fig, sorted((r for r, f in zip(ok, front) if f), key=lambda r: (str(r.get("workload")), r[x]))
 
 
 def axis_columns(row: dict[str, Any]) -> list[str]:
@@ -112,7 +122,7 @@ def _scatter(ax, fig, rows, xy, sel, color, marker, label) -> None:
         return
     sc = ax.scatter(xy[sel, 0], xy[sel, 1], c=c, cmap="viridis", s=22, marker=marker, label=label, zorder=3)
     if not getattr(ax, "_pimsim_colorbar", False):
-        fig.colorbar(sc, ax=ax, label=color)
+        fig.colorbar(sc, ax=ax, label=axis_label(color))
         ax._pimsim_colorbar = True
 
 

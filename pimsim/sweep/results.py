@@ -127,16 +127,20 @@ class ResultsTable:
         (a torn last line is dropped) and new rows are appended.
     """
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, repair: bool = True):
         self.path = Path(path)
         self.header: list[str] = []
         self.rows: list[dict[str, str]] = []
         self.dropped_torn_line = False
+        self.repair = repair
+        """Truncate a torn last line on disk (the sweep, resuming); readers only skip it in memory."""
         if self.path.exists() and self.path.stat().st_size:
             self._read_existing()
 
     def _read_existing(self) -> None:
-        data = self.path.read_bytes()
+        from pimsim.spec.io import read_bytes
+
+        data = read_bytes(self.path)
         cut = len(data) if data.endswith(b"\n") else data.rfind(b"\n") + 1
         not_ours = SpecError(str(self.path), "exists but is not a sweep results table (no point_hash column); "
                                              "choose another -o")
@@ -151,8 +155,9 @@ class ResultsTable:
             raise not_ours from None
         if cut < len(data):
             self.dropped_torn_line = True
-            with open(self.path, "r+b") as handle:
-                handle.truncate(cut)
+            if self.repair:
+                with open(self.path, "r+b") as handle:
+                    handle.truncate(cut)
         reader = csv.reader(io.StringIO(text))
         lines = list(reader)
         if not lines:
@@ -231,21 +236,40 @@ def typed_row(row: Mapping[str, str]) -> dict[str, Any]:
     return {k: (v if k in TEXT_COLUMNS else convert(v)) for k, v in row.items()}
 
 
-def read_results(path: str | Path) -> list[dict[str, Any]]:
-    """Rows of a results CSV or Parquet file with numbers parsed (latest row per point)."""
+def read_results(path: str | Path, as_frame: bool = False):
+    """Rows of a results CSV or Parquet file with numbers parsed (latest row per point); the file is not modified.
+
+    ``as_frame=True`` returns a ``pandas.DataFrame`` (columns in the table's order) instead of a list of dicts;
+    pandas is needed only then.  A Parquet file can also be read directly: ``pandas.read_parquet(path)``.
+    """
+    from pimsim.spec.io import check_regular_file
+
     path = Path(path)
-    if not path.exists():
-        raise SpecError(str(path), "no such file")
+    check_regular_file(path)
     if is_parquet(path):
         require_parquet_support(path)
         import pyarrow.parquet as pq
 
-        rows = pq.read_table(path).to_pylist()
-        return [{k: (v if v != "" else None) for k, v in r.items()} for r in rows]
-    table = ResultsTable(path)
-    if not table.header:
-        raise SpecError(str(path), "empty results table")
-    return [typed_row(r) for r in table.latest_rows()]
+        try:
+            rows = pq.read_table(path).to_pylist()
+        except (OSError, ValueError) as exc:
+            raise SpecError(str(path), f"not a readable Parquet file: {' '.join(str(exc).split())}") from None
+        rows = [{k: (v if v != "" else None) for k, v in r.items()} for r in rows]
+    else:
+        table = ResultsTable(path, repair=False)
+        if not table.header:
+            raise SpecError(str(path), "empty results table")
+        rows = [typed_row(r) for r in table.latest_rows()]
+    return _frame(rows, path) if as_frame else rows
+
+
+def _frame(rows: list[dict[str, Any]], path: Path):
+    try:
+        import pandas as pd
+    except ImportError:
+        raise SpecError(str(path), "as_frame=True needs pandas (pip install pandas)") from None
+    columns = list(dict.fromkeys(c for r in rows for c in r))
+    return pd.DataFrame.from_records(rows, columns=columns)
 
 
 def write_parquet(table: ResultsTable, out: str | Path) -> None:

@@ -37,7 +37,8 @@ from pimsim.sweep.results import (
 from pimsim.sweep.space import Sweep, SweepPoint
 
 Evaluate = Callable[[PointTask], dict[str, Any]]
-TIMING_COLUMNS = ("compile_wall_s", "simulate_wall_s", "point_wall_s")
+TIMING_COLUMNS = ("stats.wall_s", "compile_wall_s", "simulate_wall_s", "point_wall_s")
+"""Wall-clock seconds, the only columns that differ between two runs of one sweep; kept last (docs/sweeps.md)."""
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from pimsim.spec.arch import PRESETS, ArchSpec, arch_from_dict, load_arch, set_arch_param, validation_message
 from pimsim.spec.errors import SpecError
-from pimsim.spec.io import read_yaml
+from pimsim.spec.io import check_regular_file, read_yaml
+from pimsim.sweep.shard import parse_shard, shard  # noqa: F401 - part of this module's interface
 
 SWEEP_SCHEMA_VERSION = 1
 
@@ -141,7 +142,7 @@ def load_sweep(path: str | Path) -> Sweep:
     try:
         spec = SweepFile.model_validate(data)
     except ValidationError as exc:
-        raise SpecError(path, validation_message(exc, data)) from None
+        raise SpecError(path, validation_message(exc, data, SweepFile)) from None
     return expand(spec, path)
 
 
@@ -150,12 +151,20 @@ def _resolve(base_dir: Path, name: str) -> Path:
     return p if p.is_absolute() else base_dir / p
 
 
+def _require_file(sweep_path: str, item: str, target: Path) -> None:
+    """A file the sweep names must be a readable regular file (a FIFO or directory is refused unopened)."""
+    try:
+        check_regular_file(target)
+    except SpecError as exc:
+        raise SpecError(sweep_path, f"{item}: {exc.message} ({target})") from None
+
+
 def _load_base(spec: SweepFile, path: str) -> dict[str, Any]:
     base_dir = Path(path).parent
     name = spec.base_arch
     is_file = name.endswith((".yaml", ".yml")) or "/" in name
-    if is_file and not _resolve(base_dir, name).is_file():
-        raise SpecError(path, f"base_arch={name}: no such file ({_resolve(base_dir, name)})")
+    if is_file:
+        _require_file(path, f"base_arch={name}", _resolve(base_dir, name))
     if not is_file and name not in PRESETS:
         raise SpecError(path, f"base_arch={name}: unknown architecture preset (presets: {', '.join(PRESETS)}; "
                               "or a .yaml path relative to this file)")
@@ -168,8 +177,7 @@ def _load_workloads(spec: SweepFile, path: str) -> list[Workload]:
     out, names = [], set()
     for i, w in enumerate(spec.workloads):
         onnx = _resolve(base_dir, w.onnx)
-        if not onnx.is_file():
-            raise SpecError(path, f"workloads[{i}].onnx={w.onnx}: no such file ({onnx})")
+        _require_file(path, f"workloads[{i}].onnx={w.onnx}", onnx)
         name = w.name or onnx.stem
         if name in names:
             raise SpecError(path, f"workloads[{i}]: workload name {name!r} used twice (give name:)")
@@ -182,8 +190,7 @@ def _load_policy(spec: SweepFile, path: str) -> tuple[str | None, str | None]:
     if spec.compile.precision_policy is None:
         return None, None
     policy = _resolve(Path(path).parent, spec.compile.precision_policy)
-    if not policy.is_file():
-        raise SpecError(path, f"compile.precision_policy={spec.compile.precision_policy}: no such file ({policy})")
+    _require_file(path, f"compile.precision_policy={spec.compile.precision_policy}", policy)
     return str(policy.resolve()), hashlib.sha256(policy.read_bytes()).hexdigest()
 
 
@@ -254,11 +261,27 @@ def _point_arch(base: dict, values: dict[str, Scalar], index: int, path: str) ->
         return ArchSpec.model_validate(data)
     except ValidationError as exc:
         where = ", ".join(f"{k}={v}" for k, v in values.items())
-        raise SpecError(path, f"point {index} ({where}): {validation_message(exc, data)}") from None
+        raise SpecError(path, f"point {index} ({where}): {validation_message(exc, data, ArchSpec)}") from None
+
+
+def point_count(spec: SweepFile) -> int:
+    """Points the sweep expands to (workloads x the product of the axes), computed without expanding."""
+    n = len(spec.workloads)
+    for values in spec.vary.values():
+        n *= len(values)
+    for group in spec.zip:
+        n *= len(next(iter(group.values())))
+    return n
 
 
 def expand(spec: SweepFile, path: str) -> Sweep:
     """Validate names and values, then list every point in a fixed order."""
+    from pimsim.spec.limits import MAX_SWEEP_POINTS
+
+    count = point_count(spec)
+    if count > MAX_SWEEP_POINTS.value:
+        raise SpecError(path, f"{count:,} points: more than {MAX_SWEEP_POINTS.value:,} in one sweep "
+                              f"({MAX_SWEEP_POINTS.why})")
     base = _load_base(spec, path)
     axes = _check_axis_names(spec, base, path)
     for name, value in spec.fixed.items():
@@ -280,16 +303,3 @@ def expand(spec: SweepFile, path: str) -> Sweep:
     if len(hashes) != len(points):
         raise SpecError(path, "two points give the same architecture (an axis value has no effect?)")
     return Sweep(path, spec, axes, tuple(points), policy_path)
-
-
-def parse_shard(text: str) -> tuple[int, int]:
-    """``"K/N"`` -> (K, N) with 0 <= K < N; a one-line error otherwise."""
-    k, sep, n = text.partition("/")
-    if not (sep and k.isdigit() and n.isdigit()) or not 0 <= int(k) < int(n):
-        raise SpecError("--shard", f"{text}: expected K/N with 0 <= K < N (e.g. 0/4 ... 3/4)")
-    return int(k), int(n)
-
-
-def shard(sweep: Sweep, k: int, n: int) -> Sweep:
-    """Every n-th point starting at point k: shards 0..n-1 partition the sweep (Slurm job arrays)."""
-    return dataclasses.replace(sweep, points=tuple(p for p in sweep.points if p.index % n == k))

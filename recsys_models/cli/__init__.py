@@ -1,16 +1,21 @@
 """``recsys``: export, train, search and evaluate recommender models.
 
 Subcommands are modules with ``add_arguments(parser)`` and ``main(args) -> int``,
-imported lazily so that ``recsys --help`` does not import torch.
+imported lazily so that ``recsys --help`` and every usage error answer without
+importing torch.  The command-line conventions (one-line errors, ``--debug``
+anywhere, did-you-mean, argument types checked while parsing) are the ones of
+``pimsim`` and ``pimcompile``: :mod:`pimsim.spec.cli_support`, a numba- and
+torch-free module (the one piece of pimsim this package's command line uses
+outside ``search/hardware_cost.py``).
 """
 
 from __future__ import annotations
 
-import argparse
-import importlib
-import sys
 from collections.abc import Sequence
 
+from pimsim.spec.cli_support import dispatch
+from pimsim.spec.errors import SpecError
+from recsys_models import __version__
 from recsys_models.errors import UserError
 
 SUBCOMMANDS = {
@@ -23,46 +28,9 @@ SUBCOMMANDS = {
 }
 
 
-class _OneLineParser(argparse.ArgumentParser):
-    """A usage mistake is one line, ``error: <command>: <problem>``, like every other error."""
-
-    def error(self, message: str):
-        self.exit(2, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
-
-
-def _guarded(entry, args) -> int:
-    try:
-        return int(entry(args) or 0)
-    except UserError as exc:
-        if args.debug:
-            raise
-        print(exc.one_line(), file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        if args.debug:
-            raise
-        print("error: interrupted", file=sys.stderr)
-        return 130
-    except Exception as exc:  # noqa: BLE001 - never a traceback without --debug
-        if args.debug:
-            raise
-        detail = " ".join(str(exc).split()) or type(exc).__name__
-        print(f"error: internal error: {type(exc).__name__}: {detail} (rerun with --debug)", file=sys.stderr)
-        return 1
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _OneLineParser(prog="recsys", description="Recommender models for PIM co-design.")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.required = True
-    modules = {}
-    for name, (module_name, help_text) in SUBCOMMANDS.items():
-        modules[name] = module = importlib.import_module(module_name)
-        p = sub.add_parser(name, help=help_text)
-        module.add_arguments(p)
-        p.add_argument("--debug", action="store_true", help="show tracebacks instead of one-line errors")
-    args = parser.parse_args(argv)
-    return _guarded(modules[args.command].main, args)
+    return dispatch("recsys", "Recommender models for PIM co-design.", SUBCOMMANDS, argv, version=__version__,
+                    user_errors=(UserError, SpecError))
 
 
 if __name__ == "__main__":

@@ -11,24 +11,26 @@ from __future__ import annotations
 import argparse
 import json
 
+from recsys_models.cli import limits as L
+
 CONSISTENCY_ROWS = 64
 CONSISTENCY_TOLERANCE = 1e-3
 """Ideal-mode PIM vs float probabilities must agree this closely (ideal mode is ~1e-5) on the first rows."""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("checkpoint", help="checkpoint.pt written by training")
-    p.add_argument("--data", required=True, metavar="PATH", help="raw dataset file (or directory holding it)")
+    p.add_argument("checkpoint", type=L.CHECKPOINT, help="checkpoint.pt written by training")
+    p.add_argument("--data", required=True, metavar="PATH", type=L.DATA, help="raw dataset file (or directory holding it)")
     p.add_argument("--split", choices=("train", "val", "test", "all"), default="test",
                    help="deterministic split of the file (default: test)")
-    p.add_argument("--rows", type=int, metavar="N", help="evaluate only the first N rows of the split")
-    p.add_argument("--pim", metavar="MAPPING.json", help="also evaluate the model as executed by this mapping")
-    p.add_argument("--variation-sigma", type=float, default=0.0, help="relative conductance sigma (PIM run)")
-    p.add_argument("--stuck-at-rate", type=float, default=0.0, help="fraction of cells stuck at 0 or max")
-    p.add_argument("--seed", type=int, default=0, help="seed of the device non-idealities")
-    p.add_argument("--adc-bits", type=int, help="override the mapping's ADC bits")
-    p.add_argument("--weight-bits", type=int, help="override the mapping's crossbar weight bits")
-    p.add_argument("--input-bits", type=int, help="override the mapping's crossbar input bits")
+    p.add_argument("--rows", type=L.ROWS, metavar="N", help="evaluate only the first N rows of the split")
+    p.add_argument("--pim", metavar="MAPPING.json", type=L.MAPPING, help="also evaluate the model as executed by this mapping")
+    p.add_argument("--variation-sigma", type=L.SIGMA, default=0.0, help="relative conductance sigma (PIM run)")
+    p.add_argument("--stuck-at-rate", type=L.FRACTION, default=0.0, help="fraction of cells stuck at 0 or max")
+    p.add_argument("--seed", type=L.SEED, default=0, help="seed of the device non-idealities")
+    p.add_argument("--adc-bits", type=L.BITS, help="override the mapping's ADC bits")
+    p.add_argument("--weight-bits", type=L.BITS, help="override the mapping's crossbar weight bits")
+    p.add_argument("--input-bits", type=L.BITS, help="override the mapping's crossbar input bits")
     p.add_argument("--adc-range", choices=("clip", "full"), default="clip", help="ADC model (see docs/accuracy.md)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -83,16 +85,32 @@ def main(args: argparse.Namespace) -> int:
         p_pim = _pim_probs(args, dense.numpy(), sparse.numpy(), p_float)
         result["pim"] = {"mapping": args.pim, "logloss": log_loss(y, p_pim), "auc": roc_auc(y, p_pim),
                          "max_abs_prob_diff": float(abs(p_pim - p_float).max())}
-    print(json.dumps(result, sort_keys=True) if args.json else _table(result))
+    print(json.dumps(_finite(result), sort_keys=True, allow_nan=False) if args.json else _table(result))
     return 0
 
 
+def _finite(value):
+    """NaN (the AUC of rows with one class only) becomes null: ``--json`` output stays standard JSON."""
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    return value
+
+
 def _table(r: dict) -> str:
-    lines = [f"{r['rows']} rows, {r['dataset']} {r['split']} split", f"{'model':<28}{'logloss':>9}{'AUC':>9}",
-             f"{'float (PyTorch)':<28}{r['float']['logloss']:>9.4f}{r['float']['auc']:>9.4f}"]
+    def num(v: float) -> str:
+        return f"{v:>9.4f}" if v == v else f"{'n/a':>9}"
+
+    lines = [f"{r['rows']} rows, {r['dataset']} {r['split']} split"
+             + (f"; PIM = {r['pim']['mapping']}" if "pim" in r else ""),
+             f"{'model':<16}{'logloss':>9}{'AUC':>9}", f"{'float (PyTorch)':<16}{num(r['float']['logloss'])}"
+             f"{num(r['float']['auc'])}"]
     if "pim" in r:
         pim, flt = r["pim"], r["float"]
-        lines.append(f"{'PIM (' + pim['mapping'] + ')':<28}{pim['logloss']:>9.4f}{pim['auc']:>9.4f}"
+        lines.append(f"{'PIM':<16}{num(pim['logloss'])}{num(pim['auc'])}"
                      f"   (logloss {pim['logloss'] - flt['logloss']:+.4f}, AUC {pim['auc'] - flt['auc']:+.4f}, "
                      f"max |dp| {pim['max_abs_prob_diff']:.3g})")
+    if r["float"]["auc"] != r["float"]["auc"]:
+        lines.append("note: AUC undefined (n/a, null in --json): the rows hold one class only")
     return "\n".join(lines)

@@ -8,23 +8,27 @@ from __future__ import annotations
 
 import argparse
 
+from pimsim.spec.cli_types import InputFile, preset_names
+from recsys_models.cli import limits as L
+from recsys_models.registry import DATASET_NAMES, SPACES
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--space", choices=("full", "small"), required=True, help="NASRec-Full or NASRec-Small")
-    p.add_argument("--dataset", required=True, help="criteo | avazu | kdd")
-    p.add_argument("--data", metavar="FILE", help="dataset sample used for the supernet's validation log loss")
-    p.add_argument("--supernet", metavar="CKPT", help="trained supernet checkpoint (recsys supernet ...)")
-    p.add_argument("--arch", default="default", metavar="ARCH",
+    p.add_argument("--space", choices=SPACES, required=True, help="NASRec-Full or NASRec-Small")
+    p.add_argument("--dataset", required=True, choices=DATASET_NAMES, help="format of --data and the model's inputs")
+    p.add_argument("--data", metavar="FILE", type=L.DATA, help="dataset sample used for the supernet's validation log loss")
+    p.add_argument("--supernet", metavar="CKPT", type=L.CHECKPOINT, help="trained supernet checkpoint (recsys supernet ...)")
+    p.add_argument("--arch", default="default", metavar="ARCH", type=InputFile("arch", presets=preset_names),
                    help="base PIM architecture: preset (default, isaac) or arch.yaml (default: default)")
-    p.add_argument("--hw-space", metavar="HW.yaml", help="co-design: also search these hardware axes")
+    p.add_argument("--hw-space", metavar="HW.yaml", type=L.HW_SPACE, help="co-design: also search these hardware axes")
     p.add_argument("--objective", default="accuracy",
                    help="accuracy | scalar:M=W@T,... | pareto:M1,M2,... (see docs/search.md)")
     p.add_argument("--algorithm", choices=("evolution", "random"), default="evolution")
-    p.add_argument("--budget", type=int, metavar="N", help="candidates to evaluate (sets the generations)")
-    p.add_argument("--population", type=int, default=128, help="initial population (NASRec: 128)")
-    p.add_argument("--generations", type=int, default=240, help="NASRec: 240 (ignored with --budget)")
-    p.add_argument("--children", type=int, default=8, help="children per generation (NASRec: 8)")
-    p.add_argument("--sample-size", type=int, default=64, help="tournament sample (NASRec: 64)")
+    p.add_argument("--budget", type=L.SEARCH_SIZE, metavar="N", help="candidates to evaluate (sets the generations)")
+    p.add_argument("--population", type=L.SEARCH_SIZE, default=128, help="initial population (NASRec: 128)")
+    p.add_argument("--generations", type=L.SEARCH_SIZE, default=240, help="NASRec: 240 (ignored with --budget)")
+    p.add_argument("--children", type=L.SEARCH_SIZE, default=8, help="children per generation (NASRec: 8)")
+    p.add_argument("--sample-size", type=L.SEARCH_SIZE, default=64, help="tournament sample (NASRec: 64)")
     p.add_argument("--float", dest="quantized", action="store_false",
                    help="no per-operator precision choices (plain NASRec accuracy search)")
     p.add_argument("--strategy", choices=("optimized", "naive"), default="optimized",
@@ -32,25 +36,27 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--oracle", choices=("composed", "exact"), default="composed",
                    help="hardware oracle in the loop: composed (per-unit cache, naive units; chosen designs are "
                         "re-priced exactly) or exact (compile + simulate every candidate) -- see docs/search.md")
-    p.add_argument("--batch", type=int, default=1, help="inferences simulated together")
-    p.add_argument("--finetune-steps", type=int, default=500, help="logit-layer fine-tuning per subnet (NASRec: 500)")
-    p.add_argument("--cost-cache", metavar="DIR",
+    p.add_argument("--batch", type=L.SIM_BATCH, default=1, help="inferences simulated together")
+    p.add_argument("--finetune-steps", type=L.STEPS0, default=500, help="logit-layer fine-tuning per subnet (NASRec: 500)")
+    p.add_argument("--cost-cache", metavar="DIR", type=L.out_dir(),
                    help="hardware-cost cache shared between runs (default: OUT/cost_cache); unit and candidate "
                         "results do not depend on the supernet or the search settings, so later searches start warm")
-    p.add_argument("--verify-top", type=int, default=16, metavar="K",
+    p.add_argument("--verify-top", type=L.VERIFY, default=16, metavar="K",
                    help="with the composed oracle: re-price the K best designs exactly (whole model, --strategy) "
-                        "and choose among them on those figures (default: 16)")
-    p.add_argument("--finetune-batches", type=int, default=64, metavar="N",
+                        "and choose among them on those figures; at least --top; 0: no re-pricing (default: 16)")
+    p.add_argument("--finetune-batches", type=L.SEARCH_SIZE, default=64, metavar="N",
                    help="distinct 512-row training batches the logit layer is fine-tuned on; the subnet's features "
                         "are computed once per batch, which is most of a candidate's accuracy cost (default: 64)")
-    p.add_argument("--eval-rows", type=int, help="validation rows used per candidate (default: all)")
-    p.add_argument("--workers", type=int, default=1, help="local worker processes")
+    p.add_argument("--eval-rows", type=L.ROWS, help="validation rows used per candidate (default: all)")
+    p.add_argument("--workers", type=L.WORKERS, default=1, help="local worker processes")
     p.add_argument("--scheduler", metavar="ADDRESS", help="evaluate on a Dask scheduler at tcp://127.0.0.1:PORT")
-    p.add_argument("--top", type=int, default=3, help="designs to keep in scalar mode")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--top", type=L.TOP, default=3, help="designs to keep in scalar mode")
+    p.add_argument("--seed", type=L.SEED, default=0, help="seed of the search and of fine-tuning")
     p.add_argument("--seed-arch", dest="seed_archs", action="append", default=[], metavar="ARCH.json",
+                   type=L.NASREC_ARCH,
                    help="start the population with this architecture (NASRec JSON; repeatable)")
-    p.add_argument("-o", "--out", required=True, metavar="DIR", help="output directory (history, plots, designs)")
+    p.add_argument("-o", "--out", required=True, metavar="DIR",
+                   type=L.out_dir("history.jsonl", "best.md", "summary.json", "pareto.png"), help="output directory (history, plots, designs)")
     p.add_argument("--no-designs", action="store_true", help="skip exporting ONNX/mapping of the chosen designs")
 
 
@@ -74,13 +80,16 @@ def main(args: argparse.Namespace) -> int:
     # the composed oracle screens; the best few are then decided on whole-model figures
     chosen, checked = report.choose_designs(evaluated, objective, opts.top, spec, opts.verify_top)
     verified = checked > 0
-    plotted = report.pareto_plot(evaluated, [as_searched[d.key] for d in chosen], out / "pareto.png")
+    estimate = "composed-oracle estimates" if opts.oracle == "composed" else "exact figures"
+    plotted = report.pareto_plot(evaluated, chosen, out / "pareto.png",
+                                 [as_searched[d.key] for d in chosen] if verified else None, estimate)
     if not args.no_designs and objective.needs_hardware:
         for i, d in enumerate(chosen[: max(opts.top, 1)]):
             report.write_design(d, i + 1, out / "designs", spec)
     table = report.best_table(chosen)
     if verified:
-        table = (f"Chosen among the {checked} best by the composed oracle, re-priced by compiling the whole "
+        raised = f" (--verify-top {opts.verify_top} raised to --top {opts.top})" if checked > opts.verify_top else ""
+        table = (f"Chosen among the {checked} best{raised} by the composed oracle, re-priced by compiling the whole "
                  f"model with `--strategy {opts.strategy}` and simulating it:\n\n{table}\nThe same designs as the "
                  f"search scored them (composed oracle):\n\n{report.best_table([as_searched[d.key] for d in chosen])}")
     _write_atomic(out / "best.md", table)
@@ -92,8 +101,10 @@ def main(args: argparse.Namespace) -> int:
     _write_atomic(out / "summary.json", json.dumps(summary, indent=1, sort_keys=True) + "\n")
     print(table, end="")
     rate = f"{result.throughput:.2f} candidates/s" if result.fresh else "the rest read back from the history"
-    print(f"{len(result.state.evaluated)} candidates ({result.fresh} evaluated now, {rate}); outputs in {out}"
-          + ("" if plotted else " (no plot)"), file=sys.stderr)
+    written = ["history.jsonl", "best.md", "summary.json"] + (["pareto.png"] if plotted else [])
+    print(f"{len(result.state.evaluated)} candidates ({result.fresh} evaluated now, {rate}); wrote "
+          + ", ".join(str(out / f) for f in written) + ("" if plotted else " (no plot: no hardware metric)"),
+          file=sys.stderr)
     return 0
 
 

@@ -10,24 +10,25 @@ from __future__ import annotations
 
 import argparse
 
+from pimsim.spec.cli_types import InputFile, Int, int_list
+from pimsim.spec.limits import MAX_SEED
+from recsys_models import registry
+
+MAX_SAMPLES = 10_000_000
+MAX_SAMPLES_WHY = ("architectures are printed as they are drawn (about 2 kB of JSON each for NASRec-Full); 10^7 of "
+                   "them are 20 GB")
+BITS = int_list(1, 16, why="the crossbars and ADCs model up to 16 bits")
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--space", choices=("full", "small"), required=True)
+    p.add_argument("--space", choices=registry.SPACES, required=True, help="NASRec-Full or NASRec-Small")
     p.add_argument("--count", action="store_true", help="print log10 of the number of architectures")
-    p.add_argument("--sample", type=int, metavar="N", help="print N random architectures (JSON lines)")
-    p.add_argument("--check", metavar="ARCH.json", help="validate an architecture file")
-    p.add_argument("--weight-bits", default="2,4,8", help="weight bit-width menu")
-    p.add_argument("--act-bits", default="4,8", help="activation bit-width menu")
-    p.add_argument("--seed", type=int, default=0)
-
-
-def _menu(text: str, flag: str) -> tuple[int, ...]:
-    from recsys_models.errors import UserError
-
-    try:
-        return tuple(sorted({int(b) for b in text.split(",") if b.strip()}))
-    except ValueError:
-        raise UserError(flag, f"expected comma-separated bit widths, got {text!r}") from None
+    p.add_argument("--sample", type=Int(1, MAX_SAMPLES, why=MAX_SAMPLES_WHY), metavar="N",
+                   help="print N random architectures (JSON lines, streamed)")
+    p.add_argument("--check", metavar="ARCH.json", type=InputFile("nasrec-arch"), help="validate an architecture file")
+    p.add_argument("--weight-bits", default="2,4,8", type=BITS, help="weight bit-width menu")
+    p.add_argument("--act-bits", default="4,8", type=BITS, help="activation bit-width menu")
+    p.add_argument("--seed", type=Int(0, MAX_SEED.value, why=MAX_SEED.why), default=0, help="sampling seed")
 
 
 # Sizes the papers state, for comparison (reference A.6): AutoRAC "over 10^54"; the [derived] count of NASRec's
@@ -38,17 +39,17 @@ STATED = {"full": "NASRec encoding ~10^43.9 [derived, reference A.6]; AutoRAC ab
 
 def main(args: argparse.Namespace) -> int:
     import json
+    import sys
 
     from recsys_models.errors import UserError
     from recsys_models.space import ArchError, arch_to_json, get_space, load_arch, log10_space_size, sample_arch
 
-    try:
-        space = get_space(args.space, weight_bits=_menu(args.weight_bits, "--weight-bits"),
-                          act_bits=_menu(args.act_bits, "--act-bits"))
-    except ValueError as exc:
-        raise UserError("--weight-bits/--act-bits", str(exc)) from None
     if not (args.count or args.sample or args.check):
         raise UserError("recsys space", "give --count, --sample N or --check FILE")
+    try:
+        space = get_space(args.space, weight_bits=args.weight_bits, act_bits=args.act_bits)
+    except ValueError as exc:
+        raise UserError("--weight-bits/--act-bits", str(exc)) from None
     if args.count:
         plain = log10_space_size(space, with_precision=False)
         print(f"NASRec-{space.name.capitalize()}: {space.num_blocks} blocks, dense ops {list(space.dense_ops)}, "
@@ -64,7 +65,8 @@ def main(args: argparse.Namespace) -> int:
 
         rng = np.random.default_rng(args.seed)
         for _ in range(args.sample):
-            print(json.dumps(arch_to_json(sample_arch(space, rng, quantized=space.has_precision)), sort_keys=True))
+            sys.stdout.write(json.dumps(arch_to_json(sample_arch(space, rng, quantized=space.has_precision)),
+                                        sort_keys=True) + "\n")
     if args.check:
         try:
             load_arch(args.check, space)

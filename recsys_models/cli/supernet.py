@@ -13,52 +13,64 @@ from __future__ import annotations
 
 import argparse
 
+from recsys_models.cli import limits as L
+from recsys_models.registry import DATASET_NAMES, SPACES
+
 
 def _data_args(p: argparse.ArgumentParser, required: bool = True) -> None:
-    p.add_argument("--dataset", choices=("criteo", "avazu", "kdd"), default="criteo")
-    p.add_argument("--data", required=required, metavar="FILE", help="raw dataset file (split 8:1:1 by row hash)")
-    p.add_argument("--batch", type=int, default=512, help="rows per batch (NASRec supernet: 512)")
-    p.add_argument("--hash-size", type=int, default=10_000, help="rows per embedding table (cap)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=None, help="torch intra-op threads (1 is fastest on a busy host)")
+    p.add_argument("--dataset", choices=DATASET_NAMES, default="criteo", help="format of --data")
+    p.add_argument("--data", required=required, metavar="FILE", type=L.DATA,
+                   help="raw dataset file (split 8:1:1 by row hash)")
+    p.add_argument("--batch", type=L.BATCH_ROWS, default=512, help="rows per batch (NASRec supernet: 512)")
+    p.add_argument("--hash-size", type=L.HASH_SIZE, default=10_000, help="rows per embedding table (cap)")
+    p.add_argument("--seed", type=L.SEED, default=0, help="seed of initialisation, sampling and data order")
+    p.add_argument("--threads", type=L.THREADS, default=None,
+                   help="torch intra-op threads (1 is fastest on a busy host)")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="action", metavar="ACTION")
     sub.required = True
     t = sub.add_parser("train", help="train a supernet with progress and checkpoints")
-    t.add_argument("--space", choices=("full", "small"), required=True)
+    t.add_argument("--space", choices=SPACES, required=True, help="NASRec-Full or NASRec-Small")
     _data_args(t)
-    t.add_argument("--steps", type=int, default=1000, help="training steps (one batch each)")
-    t.add_argument("--lr", type=float, default=0.12, help="Adagrad learning rate (NASRec: 0.12)")
-    t.add_argument("--warmup-steps", type=int, default=None,
+    t.add_argument("--steps", type=L.STEPS, default=1000, help="training steps (one batch each)")
+    t.add_argument("--lr", type=L.LR, default=0.12, help="Adagrad learning rate (NASRec: 0.12)")
+    t.add_argument("--warmup-steps", type=L.STEPS0, default=None,
                    help="full-supernet warm-up (NASRec: 15000 of ~71600 on Criteo; default: 20%% of --steps)")
-    t.add_argument("--weight-bits", default="2,4,8", help="weight bit-width menu ('' = no precision choices)")
-    t.add_argument("--act-bits", default="4,8", help="activation bit-width menu")
-    t.add_argument("--dense-widths", default="16,32,64,128,256,512,768,1024", help="dense width menu")
-    t.add_argument("--sparse-widths", default="16,32,48,64", help="sparse width menu")
-    t.add_argument("--checkpoint-every", type=int, default=200, metavar="STEPS")
-    t.add_argument("-o", "--output", required=True, metavar="SUPERNET.pt")
+    t.add_argument("--weight-bits", default="2,4,8", type=L.BITS_MENU, help="weight bit-width menu ('' = no precision choices)")
+    t.add_argument("--act-bits", default="4,8", type=L.BITS_MENU, help="activation bit-width menu")
+    t.add_argument("--dense-widths", default="16,32,64,128,256,512,768,1024", type=L.WIDTH_MENU, help="dense width menu")
+    t.add_argument("--sparse-widths", default="16,32,48,64", type=L.WIDTH_MENU, help="sparse width menu")
+    t.add_argument("--checkpoint-every", type=L.STEPS, default=200, metavar="STEPS",
+                   help="write the checkpoint every STEPS steps (and at the end)")
+    t.add_argument("-o", "--out", dest="output", required=True, metavar="SUPERNET.pt", type=L.out_file(".pt"),
+                   help="the supernet checkpoint to write")
     e = sub.add_parser("eval", help="inherited-weight log loss of one architecture (head fine-tuned)")
-    e.add_argument("--supernet", required=True, metavar="SUPERNET.pt")
-    e.add_argument("--arch", required=True, metavar="ARCH.json|NAME")
+    e.add_argument("--supernet", required=True, metavar="SUPERNET.pt", type=L.CHECKPOINT, help="trained supernet")
+    e.add_argument("--arch", required=True, metavar="ARCH.json|NAME", type=L.NASREC_ARCH,
+                   help="architecture: a NASRec JSON file or a published one by name")
     _data_args(e)
-    e.add_argument("--finetune-steps", type=int, default=500, help="logit-layer steps (NASRec: 500)")
+    e.add_argument("--finetune-steps", type=L.STEPS0, default=500, help="logit-layer steps (NASRec: 500)")
     s = sub.add_parser("standalone", help="train an architecture from scratch and report test log loss/AUC")
-    s.add_argument("--arch", required=True, metavar="ARCH.json|NAME")
+    s.add_argument("--arch", required=True, metavar="ARCH.json|NAME", type=L.NASREC_ARCH,
+                   help="architecture: a NASRec JSON file or a published one by name")
     _data_args(s)
-    s.add_argument("--epochs", type=int, default=1)
-    s.add_argument("--lr", type=float, default=0.01,
+    s.add_argument("--epochs", type=L.EPOCHS, default=1, help="passes over the training split")
+    s.add_argument("--lr", type=L.LR, default=0.01,
                    help="Adagrad learning rate (NASRec: 0.1-0.2 on the full data; that diverged on the 10k sample)")
-    s.add_argument("-o", "--output", metavar="MODEL.pt", help="save the trained state_dict")
+    s.add_argument("-o", "--out", dest="output", metavar="MODEL.pt", type=L.out_file(".pt"),
+                   help="save the trained state_dict")
     x = sub.add_parser("export", help="export an architecture's standalone model to ONNX with QDQ precisions")
-    x.add_argument("--arch", required=True, metavar="ARCH.json|NAME")
-    x.add_argument("--dataset", choices=("criteo", "avazu", "kdd"), default="criteo")
-    x.add_argument("--hash-size", type=int, default=10_000)
-    x.add_argument("--supernet", metavar="SUPERNET.pt", help="inherit weights from this supernet")
-    x.add_argument("--batch", type=int, default=None, help="fix the batch size (default symbolic)")
-    x.add_argument("--seed", type=int, default=0)
-    x.add_argument("-o", "--output", required=True, metavar="MODEL.onnx")
+    x.add_argument("--arch", required=True, metavar="ARCH.json|NAME", type=L.NASREC_ARCH,
+                   help="architecture: a NASRec JSON file or a published one by name")
+    x.add_argument("--dataset", choices=DATASET_NAMES, default="criteo", help="input shapes of the model")
+    x.add_argument("--hash-size", type=L.HASH_SIZE, default=10_000, help="rows per embedding table (cap)")
+    x.add_argument("--supernet", metavar="SUPERNET.pt", type=L.CHECKPOINT, help="inherit weights from this supernet")
+    x.add_argument("--batch", type=L.EXPORT_BATCH, default=None, help="fix the batch size (default symbolic)")
+    x.add_argument("--seed", type=L.SEED, default=0, help="weight initialisation seed")
+    x.add_argument("-o", "--out", dest="output", required=True, metavar="MODEL.onnx", type=L.out_file(".onnx"),
+                   help="the ONNX file to write")
 
 
 def main(args: argparse.Namespace) -> int:

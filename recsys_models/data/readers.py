@@ -75,10 +75,9 @@ class _BadRow(ValueError):
 
 
 def _open_text(path: Path):
-    if not path.exists():
-        raise UserError(path, "file not found")
-    if path.is_dir():
-        raise UserError(path, "is a directory, expected a data file")
+    from recsys_models.io import check_regular_file
+
+    check_regular_file(path)
     with path.open("rb") as fh:
         magic = fh.read(2)
     raw = gzip.open(path, "rb") if magic == b"\x1f\x8b" else path.open("rb")
@@ -229,13 +228,17 @@ def kdd_profile_path(training: Path) -> Path:
                     "KDD user profile file not found next to training.txt (also looked for user.txt)")
 
 
+MAX_KDD_USER_ID = 1 << 30
+"""Profiles are arrays indexed by UserID (2 bytes per id): 2^30 ids are 2 GB, 45x KDD Cup 2012's 23.9 M users."""
+
+
 def load_kdd_profile(training: Path) -> tuple[np.ndarray, np.ndarray]:
     """Gender and age per UserID as two int8 arrays indexed by id (~24 MB each for the full 23.9 M users)."""
     path = kdd_profile_path(training)
     # typed arrays, not lists: 10 bytes per user instead of ~50 (23.9 M users in the full file)
     ids, genders, ages = array.array("q"), array.array("b"), array.array("b")
-    with _open_text(path) as fh:
-        for n, line in enumerate(fh, 1):
+    with _open_text(path) as raw:
+        for n, line in enumerate(_checked_lines(raw, path), 1):
             f = line.split()
             if not f:
                 continue
@@ -246,6 +249,9 @@ def load_kdd_profile(training: Path) -> tuple[np.ndarray, np.ndarray]:
     ids_a = np.frombuffer(ids, dtype=np.int64) if ids else np.zeros(0, np.int64)
     if ids_a.size and ids_a.min() < 0:
         raise UserError(path, "negative UserID")
+    if ids_a.size and ids_a.max() > MAX_KDD_USER_ID:
+        raise UserError(path, f"UserID {int(ids_a.max())}: larger than {MAX_KDD_USER_ID:,} (the profile is indexed "
+                              "by id; KDD Cup 2012 has 23.9 M users)")
     size = int(ids_a.max()) + 1 if ids_a.size else 0
     gender, age = np.zeros(size, np.int8), np.zeros(size, np.int8)
     gender[ids_a] = np.frombuffer(genders, dtype=np.int8)
@@ -259,9 +265,10 @@ def iter_chunks(spec: DatasetSpec, path, chunk_rows: int = DEFAULT_CHUNK_ROWS, s
     path = Path(path)
     stats = stats if stats is not None else ParseStats()
     stats.path = str(path)
-    with _open_text(path) as fh:  # opened first so that a missing file is reported before a missing profile
+    with _open_text(path) as raw:  # opened first so that a missing file is reported before a missing profile
         parser = PARSERS[spec.name](spec, path)
-        first = fh.readline()
+        fh = _checked_lines(raw, path)
+        first = next(fh, "")
         if not first:
             raise UserError(path, "file is empty")
         skip = parser.header_lines(first)
@@ -281,6 +288,19 @@ def iter_chunks(spec: DatasetSpec, path, chunk_rows: int = DEFAULT_CHUNK_ROWS, s
                 yield buf.take()
         if len(buf):
             yield buf.take()
+
+
+def _checked_lines(fh, path: Path) -> Iterator[str]:
+    """The file's lines; a truncated or corrupt ``.gz`` is a one-line error naming the file, not a crash."""
+    try:
+        yield from fh
+    except EOFError:
+        raise UserError(path, "truncated gzip file: it ends before the end-of-stream marker (an incomplete "
+                              "download or copy?)") from None
+    except (gzip.BadGzipFile, zlib.error) as exc:
+        raise UserError(path, f"corrupt gzip data: {' '.join(str(exc).split())}") from None
+    except OSError as exc:
+        raise UserError(path, f"cannot read: {exc.strerror or exc}") from None
 
 
 def _prepend(first: str, rest):

@@ -158,20 +158,20 @@ def export_cli(args) -> int:
     """``recsys export NAME|CHECKPOINT -o model.onnx [--batch N] [--exporter dynamo|torchscript]``."""
     import time
 
-    if args.batch is not None and args.batch < 1:
-        raise UserError("--batch", f"must be >= 1, got {args.batch}")
     model, spec, what = _resolve_model(args)
     t0 = time.perf_counter()
-    out = export_model(model, args.output, spec.n_int, spec.table_sizes, args.batch, args.exporter)
-    seconds = time.perf_counter() - t0
-    try:
-        diff = verify_onnx(model, out, spec.n_int, spec.table_sizes, args.batch)
-    except Exception:
-        out.unlink(missing_ok=True)  # never leave an unchecked export behind
-        raise
+    # Exported and checked under a temporary name: a failing check leaves no file and an earlier export intact.
+    with atomic_path(args.output, suffix=".onnx") as tmp:
+        export_model(model, tmp, spec.n_int, spec.table_sizes, args.batch, args.exporter)
+        seconds = time.perf_counter() - t0
+        try:
+            diff = verify_onnx(model, tmp, spec.n_int, spec.table_sizes, args.batch)
+        except UserError as exc:  # name the file the user asked for, not the temporary one
+            raise UserError(args.output, exc.message) from None
+    out = Path(args.output)
     size_mb = out.stat().st_size / 1e6
     batch = args.batch if args.batch else "B (symbolic)"
-    print(f"exported {what} -> {out} ({size_mb:.1f} MB, opset {OPSET}, {args.exporter}, {seconds:.1f} s)")
+    print(f"wrote {out}: {what} ({size_mb:.1f} MB, opset {OPSET}, {args.exporter}, {seconds:.1f} s)")
     print(f"  inputs: dense float32 [{batch}, {spec.n_int}], sparse int64 [{batch}, {spec.n_cat}]; "
           f"output: prob float32 [{batch}, 1]; onnxruntime vs torch max diff {diff:.2g}")
     return 0

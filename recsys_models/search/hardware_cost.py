@@ -44,6 +44,17 @@ def base_arch_doc(name_or_path: str) -> dict:
         raise UserError(exc.path, exc.message) from None
 
 
+def read_config_yaml(path) -> Any:
+    """A configuration YAML read by the project's strict loader (``pimsim.spec.io.read_yaml``: regular files only,
+    duplicate keys, aliases and non-finite numbers refused with the line)."""
+    from pimsim.spec.io import read_yaml
+
+    try:
+        return read_yaml(path)
+    except SpecError as exc:
+        raise UserError(exc.path, exc.message) from None
+
+
 def arch_from_doc(doc: dict, where: str):
     """Validate an arch document into a ``pimsim.spec.arch.ArchSpec``."""
     from pimsim.spec.arch import arch_from_dict
@@ -71,16 +82,18 @@ def _report_metrics(report: Any, mapping: Any) -> dict[str, float]:
 
 
 def inferences_per_s_per_w(throughput_per_s: float, power_mw: float) -> float:
-    """Power efficiency: inferences per second per watt."""
-    from pimsim.spec.units import mw_to_w
+    """Power efficiency: ``pimsim.spec.units.inferences_per_s_per_w``, the definition ``pimsim compare`` uses."""
+    from pimsim.spec.units import inferences_per_s_per_w as definition
 
-    return throughput_per_s / mw_to_w(power_mw)
+    return definition(throughput_per_s, power_mw)
 
 
 def _mapping_crossbars(mapping: Any) -> int:
-    """Distinct physical crossbars holding weights (blocks may share one crossbar when packed)."""
-    used = {(b.tile, b.pe, b.crossbar) for op in mapping.operators for b in getattr(op, "blocks", []) or []}
-    return len(used)
+    """Distinct physical crossbars holding weights: ``pimsim.spec.occupancy.crossbars_used``, the definition
+    ``pimcompile --report`` uses."""
+    from pimsim.spec.occupancy import crossbars_used
+
+    return len(crossbars_used(mapping))
 
 
 def price_onnx(onnx_path: str | Path, arch_doc: dict, strategy: str = "optimized", batch: int = 1,

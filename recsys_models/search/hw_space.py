@@ -27,11 +27,31 @@ import copy
 import random
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from recsys_models.errors import UserError
 
 MAX_INVALID_DRAWS = 200
+MAX_SPACE_POINTS = 10**12
+"""Hardware points a space may declare: the search samples it, so size itself costs nothing, but a product above
+10^12 is a typo (a co-design search evaluates about 10^3 candidates)."""
+MAX_AXIS_VALUES = 1024
+"""Values per axis: every value is validated against the base architecture when the file is read."""
+
+Scalar = int | float | str | bool
+
+
+class HwSpaceFile(BaseModel):
+    """The hardware-space YAML (``recsys search --hw-space``): docs/schemas/hw-space.schema.json."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="hardware space")
+    description: str = Field("", description="free text")
+    base: str = Field("default", min_length=1,
+                      description="architecture preset (default, isaac, puma) or arch.yaml path relative to this file")
+    axes: dict[str, Annotated[list[Scalar], Field(min_length=1)]] = Field(
+        min_length=1, description="dotted arch.yaml path (several joined by '+' step together) -> values")
 
 
 def _set_path(doc: dict, dotted: str, value: Any) -> None:
@@ -101,18 +121,11 @@ class HwSpace:
         return n
 
 
-def _parse_axes(raw: Any, doc: dict, where: str) -> tuple[tuple[str, tuple], ...]:
+def _parse_axes(raw: dict, doc: dict, where: str) -> tuple[tuple[str, tuple], ...]:
     from recsys_models.search.hardware_cost import arch_from_doc
 
-    if not isinstance(raw, dict) or not raw:
-        raise UserError(where, "axes: expected a non-empty mapping of arch path -> list of values")
     axes = []
     for axis, values in raw.items():
-        for path in str(axis).split("+"):
-            if not _has_path(doc, path):
-                raise UserError(where, f"axes.{axis}: {path!r} is not a field of the base architecture")
-        if not isinstance(values, list) or not values:
-            raise UserError(where, f"axes.{axis}: expected a non-empty list of values")
         for v in values:
             trial = copy.deepcopy(doc)
             for path in str(axis).split("+"):
@@ -125,31 +138,42 @@ def _parse_axes(raw: Any, doc: dict, where: str) -> tuple[tuple[str, tuple], ...
     return tuple(axes)
 
 
+def _leaf_paths(doc: dict, prefix: str = "") -> list[str]:
+    out = []
+    for key, value in doc.items():
+        path = f"{prefix}{key}"
+        out += _leaf_paths(value, path + ".") if isinstance(value, dict) else [path]
+    return out
+
+
+def _check_axis_paths(axes: dict, doc: dict, where: str) -> None:
+    import difflib
+
+    for axis, values in axes.items():
+        for path in str(axis).split("+"):
+            if not _has_path(doc, path):
+                close = difflib.get_close_matches(path, _leaf_paths(doc), n=1, cutoff=0.6)
+                hint = f" (did you mean {close[0]}?)" if close else ""
+                raise UserError(where, f"axes.{axis}: {path!r} is not a field of the base architecture{hint}")
+        if len(values) > MAX_AXIS_VALUES:
+            raise UserError(where, f"axes.{axis}: {len(values)} values, more than {MAX_AXIS_VALUES} "
+                                   "(each is validated against the base architecture)")
+
+
 def load_hw_space(path: str | Path) -> HwSpace:
     """Read and validate a hardware-space YAML; errors are one line naming the item."""
-    import yaml
-
-    from recsys_models.search.hardware_cost import base_arch_doc
+    from recsys_models.search.hardware_cost import base_arch_doc, read_config_yaml
 
     where = str(path)
     p = Path(path)
-    if not p.is_file():
-        raise UserError(where, "no such file")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise UserError(where, "not a text file (invalid UTF-8)") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise UserError(where, f"not valid YAML{f': line {mark.line + 1}' if mark else ''}") from None
+    data = read_config_yaml(p)
     if not isinstance(data, dict):
         raise UserError(where, "expected a mapping with keys 'base' and 'axes'")
-    unknown = set(data) - {"base", "axes", "description"}
-    if unknown:
-        raise UserError(where, f"{sorted(unknown)[0]}: unknown key (expected base, axes, description)")
-    base = data.get("base", "default")
-    if not isinstance(base, str) or not base:
-        raise UserError(where, f"base={base}: expected a preset name or an arch.yaml path")
+    try:
+        spec = HwSpaceFile.model_validate(data)
+    except ValidationError as exc:
+        raise UserError(where, _message(exc, data)) from None
+    base = spec.base
     if not base.startswith(("/", ".")) and base.endswith((".yaml", ".yml")):
         base = str((p.parent / base).resolve())  # a relative arch path is relative to this file
     try:
@@ -158,4 +182,31 @@ def load_hw_space(path: str | Path) -> HwSpace:
         if exc.path != base:  # an error inside the arch file names that file
             raise
         raise UserError(where, f"base={base}: {exc.message}") from None
-    return HwSpace(where, base, doc, _parse_axes(data.get("axes"), doc, where))
+    _check_axis_paths(spec.axes, doc, where)
+    size = 1
+    for values in spec.axes.values():
+        size *= len(values)
+    if size > MAX_SPACE_POINTS:
+        raise UserError(where, f"{size:.3g} hardware points: more than {MAX_SPACE_POINTS:.0e} (a typo?)")
+    return HwSpace(where, base, doc, _parse_axes(spec.axes, doc, where))
+
+
+def _message(exc: ValidationError, data: dict) -> str:
+    """pydantic's complaint in the file's terms (what the former hand-written checks said)."""
+    import difflib
+
+    errors = exc.errors()
+    extra = [e for e in errors if e["type"] == "extra_forbidden"]
+    err = extra[0] if extra else errors[0]
+    loc = [str(p) for p in err["loc"]]
+    if loc[:1] == ["axes"] and (len(loc) == 1 or err["type"] in ("too_short", "list_type")):
+        name = f"axes.{loc[1]}" if len(loc) > 1 else "axes"
+        what = "a non-empty list of values" if len(loc) > 1 else "a non-empty mapping of arch path -> list of values"
+        return f"{name}: expected {what}"
+    if loc == ["base"]:
+        return f"base={data.get('base')}: expected a preset name or an arch.yaml path"
+    if err["type"] == "extra_forbidden":
+        close = difflib.get_close_matches(loc[-1], list(HwSpaceFile.model_fields), n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]}? " if close else ""
+        return f"{loc[-1]}: unknown key ({hint}expected base, axes, description)"
+    return f"{'.'.join(loc)}: {err['msg']}"

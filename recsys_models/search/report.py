@@ -2,8 +2,11 @@
 
 Best designs: in scalar mode the ``top`` lowest fitness values; in Pareto mode
 the non-dominated set (sorted by log loss).  The plot shows log loss against
-latency, energy per inference and area (one panel each, matplotlib Agg), all
-evaluated candidates in grey and the chosen ones highlighted.
+latency, energy per inference and chip area (one panel each, matplotlib Agg):
+every evaluated candidate in grey at the figures the search used, the Pareto
+front of those figures as a step line, and the chosen designs at their exact
+figures (compiled and simulated whole) when they were re-priced, joined to
+their search estimates; the legend says which figures are estimates.
 """
 
 from __future__ import annotations
@@ -17,8 +20,8 @@ from recsys_models.search.engine import Evaluated
 
 TABLE_COLUMNS = ("log_loss", "auc", "latency_ns", "throughput_inferences_per_s", "energy_per_inference_pj",
                  "area_mm2", "power_mw", "inferences_per_s_per_w")
-PLOT_AXES = (("latency_ns", "latency, ns"), ("energy_per_inference_pj", "energy per inference, pJ"),
-             ("area_mm2", "area, mm2"))
+PLOT_AXES = (("latency_ns", "latency (nanoseconds)"), ("energy_per_inference_pj", "energy per inference (picojoules)"),
+             ("area_mm2", "chip area (square millimetres)"))
 
 
 def best_designs(evaluated: list[Evaluated], objective: objectives.Objective, top: int,
@@ -74,35 +77,74 @@ def best_table(designs: list[Evaluated]) -> str:
     return "\n".join([head, rule, *rows]) + "\n"
 
 
-def pareto_plot(evaluated: list[Evaluated], chosen: list[Evaluated], path: str | Path) -> bool:
-    """Log loss against latency, energy and area; False (no file) when no hardware metric was measured."""
+def _front(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Points not dominated in (x, y), both smaller-is-better, sorted by x."""
+    front, best_y = [], float("inf")
+    for x, y in sorted(points):
+        if y < best_y:
+            front.append((x, y))
+            best_y = y
+    return front
+
+
+def pareto_plot(evaluated: list[Evaluated], chosen: list[Evaluated], path: str | Path,
+                searched: list[Evaluated] | None = None, estimate_label: str = "search figures") -> bool:
+    """Write :func:`pareto_figure` to ``path`` (PNG, atomically); False (no file) when there is nothing to plot."""
+    fig = pareto_figure(evaluated, chosen, searched, estimate_label)
+    if fig is None:
+        return False
+    import io
+
+    import matplotlib.pyplot as plt
+
+    from recsys_models.io import atomic_path
+
+    buf = io.BytesIO()
+    fig.savefig(buf, dpi=120, format="png")
+    plt.close(fig)
+    with atomic_path(path, suffix=".png") as tmp:
+        Path(tmp).write_bytes(buf.getvalue())
+    return True
+
+
+def pareto_figure(evaluated: list[Evaluated], chosen: list[Evaluated], searched: list[Evaluated] | None = None,
+                  estimate_label: str = "search figures"):
+    """Log loss against latency, energy and chip area (a matplotlib figure), or ``None`` without hardware metrics.
+
+    ``chosen`` are drawn at their own metrics; ``searched`` (the same designs as the search scored them, when
+    they were re-priced exactly) are drawn hollow and joined to them, so estimate and exact figure both show.
+    """
     evaluated = [e for e in evaluated if "infeasible" not in e.metrics]
     axes = [(k, label) for k, label in PLOT_AXES if any(k in e.metrics for e in evaluated)]
     if not axes or not any("log_loss" in e.metrics for e in evaluated):
-        return False
+        return None
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, panels = plt.subplots(1, len(axes), figsize=(4.2 * len(axes), 3.6), squeeze=False)
+    fig, panels = plt.subplots(1, len(axes), figsize=(4.6 * len(axes), 3.9), squeeze=False)
     for ax, (key, label) in zip(panels[0], axes):
-        ax.scatter([e.metrics[key] for e in evaluated], [e.metrics["log_loss"] for e in evaluated],
-                   s=8, c="0.7", label="evaluated")
-        ax.scatter([e.metrics[key] for e in chosen], [e.metrics["log_loss"] for e in chosen],
-                   s=24, c="tab:red", label="chosen")
-        xs = [e.metrics[key] for e in evaluated if key in e.metrics]
+        pts = [(e.metrics[key], e.metrics["log_loss"]) for e in evaluated if key in e.metrics]
+        ax.scatter(*zip(*pts), s=8, c="0.7", label=f"evaluated ({estimate_label})")
+        ax.step(*zip(*_front(pts)), where="post", color="0.35", linewidth=1.0, label="Pareto front of those")
+        ax.scatter([e.metrics[key] for e in chosen], [e.metrics["log_loss"] for e in chosen], s=30, c="tab:red",
+                   zorder=3, label="chosen (exact: compiled and simulated whole)" if searched else "chosen")
+        for exact, estimate in zip(chosen, searched or []):
+            ax.scatter([estimate.metrics[key]], [estimate.metrics["log_loss"]], s=30, facecolors="none",
+                       edgecolors="tab:red", zorder=3,
+                       label="chosen, as the search estimated them" if exact is chosen[0] else None)
+            ax.plot([estimate.metrics[key], exact.metrics[key]], [estimate.metrics["log_loss"],
+                    exact.metrics["log_loss"]], color="tab:red", linewidth=0.6, alpha=0.6)
+        xs = [x for x, _ in pts]
         if min(xs) > 0 and max(xs) / min(xs) > 10:  # log only when it spans a decade (else unreadable ticks)
             ax.set_xscale("log")
         ax.set_xlabel(label)
-        ax.set_ylabel("log loss (supernet)")
+        ax.set_ylabel("log loss (supernet, fine-tuned head)")
         ax.grid(alpha=0.3)
-    panels[0][0].legend(fontsize=8)
+    panels[0][0].legend(fontsize=7)
     fig.tight_layout()
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return True
+    return fig
 
 
 def choose_designs(evaluated: list[Evaluated], objective: objectives.Objective, top: int, spec: dict,
@@ -111,9 +153,9 @@ def choose_designs(evaluated: list[Evaluated], objective: objectives.Objective, 
 
     With the composed oracle the ``max(verify_top, top)`` best (distinct models) are re-priced by
     :func:`verify_exact` and the choice is made on those figures; otherwise the search's own ranking stands."""
-    if spec.get("oracle") != "composed" or not objective.needs_hardware:
+    if spec.get("oracle") != "composed" or not objective.needs_hardware or verify_top == 0:
         return best_designs(evaluated, objective, top, spec["dataset"]), 0
-    k = max(verify_top, top)
+    k = max(verify_top, top)  # the chosen designs are always among the re-priced ones
     checked = verify_exact(best_designs(evaluated, objective, k, spec["dataset"])[:k], objective, spec)
     return best_designs(checked, objective, top, spec["dataset"]), len(checked)
 

@@ -9,8 +9,10 @@ from pathlib import Path
 from recsys_models.errors import UserError
 
 
-def _bits(text: str, flag: str) -> tuple[int, ...]:
-    """A comma-separated menu of positive integers (bit widths or widths), sorted."""
+def _bits(text, flag: str) -> tuple[int, ...]:
+    """A comma-separated menu of positive integers (bit widths or widths), sorted (a tuple when the parser did it)."""
+    if isinstance(text, tuple):
+        return text
     try:
         return tuple(sorted({int(b) for b in text.split(",") if b.strip()}))
     except ValueError:
@@ -63,6 +65,7 @@ def train(args: argparse.Namespace) -> int:
           f"warm-up {warmup} steps; checkpoint {args.output} every {args.checkpoint_every} steps")
     train_supernet(net, _batches(args, "train", shuffle=True), cfg, progress=True, checkpoint=args.output,
                    checkpoint_every=args.checkpoint_every, log=print)
+    print(f"wrote {args.output}")
     return 0
 
 
@@ -98,7 +101,7 @@ def standalone(args: argparse.Namespace) -> int:
         from recsys_models.space import arch_to_json
 
         save_checkpoint(args.output, "nasrec_subnet", model, spec, {"arch": arch_to_json(arch)}, test)
-        print(f"saved {args.output}")
+        print(f"wrote {args.output}")
     return 0
 
 
@@ -119,7 +122,7 @@ def export(args: argparse.Namespace) -> int:
     out = export_subnet_onnx(arch, dataset, args.output, batch=args.batch, model=model, seed=args.seed,
                              hash_size=args.hash_size)
     q = count_qdq(out)
-    print(f"exported {args.arch} -> {out} ({out.stat().st_size / 1e6:.1f} MB, opset 18); "
+    print(f"wrote {out}: {args.arch} ({out.stat().st_size / 1e6:.1f} MB, opset 18); "
           f"{q['QuantizeLinear']} QuantizeLinear/DequantizeLinear pairs, {q['Clip']} sub-8-bit Clips; "
           f"checked against onnxruntime")
     return 0

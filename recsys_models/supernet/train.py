@@ -156,8 +156,12 @@ def load_supernet(path) -> Supernet:
     payload = read_payload(path, "supernet checkpoint")
     if payload.get("model") != CHECKPOINT_MODEL:
         raise UserError(path, f"not a supernet checkpoint (model {payload.get('model')!r})")
-    cfg = dict(payload["config"])
-    space = get_space(cfg.pop("space"), **{k: tuple(v) if isinstance(v, list) else v for k, v in cfg.items()})
-    supernet = Supernet(space, DatasetSpec.from_dict(payload["dataset"]))
-    supernet.load_state_dict(payload["state_dict"])
+    try:
+        cfg = dict(payload["config"])
+        space = get_space(cfg.pop("space"), **{k: tuple(v) if isinstance(v, list) else v for k, v in cfg.items()})
+        supernet = Supernet(space, DatasetSpec.from_dict(payload["dataset"]))
+        supernet.load_state_dict(payload["state_dict"])
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:  # missing fields, another model's weights
+        detail = f"lacks {exc.args[0]!r}" if isinstance(exc, KeyError) else " ".join(str(exc).split())[:200]
+        raise UserError(path, f"damaged or foreign supernet checkpoint: {detail}") from None
     return supernet.eval()

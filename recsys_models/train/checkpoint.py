@@ -56,16 +56,53 @@ def read_payload(path, what: str = "recsys checkpoint") -> dict:
     return payload
 
 
+def _check_payload(path, payload: dict) -> None:
+    """The fields :func:`load_checkpoint` uses, with their types: a one-line error naming the first bad one."""
+    from recsys_models.baselines import MODELS
+
+    if payload.get("format") != FORMAT:
+        found = payload.get("format")
+        hint = " (a supernet checkpoint? use recsys supernet or recsys search)" if "supernet" in str(found) else ""
+        raise UserError(path, f"not a recsys checkpoint (format {found!r}, expected {FORMAT!r}){hint}")
+    for key, kind in (("model", str), ("config", dict), ("dataset", dict), ("state_dict", dict)):
+        if key not in payload:
+            raise UserError(path, f"checkpoint lacks {key!r} (not written by recsys train, or damaged)")
+        if not isinstance(payload[key], kind):
+            raise UserError(path, f"checkpoint field {key!r} is a {type(payload[key]).__name__}, expected a "
+                                  f"{kind.__name__}")
+    if payload["model"].lower() not in MODELS:
+        raise UserError(path, f"checkpoint of unknown model {payload['model']!r} (known: {', '.join(MODELS)})")
+
+
 def load_checkpoint(path):
-    """Rebuild ``(model, payload)`` from a checkpoint; the model is in eval mode."""
+    """Rebuild ``(model, payload)`` from a checkpoint; the model is in eval mode.
+
+    A damaged or foreign checkpoint (missing fields, another model's state, NaN weights) is a one-line
+    ``UserError`` naming the file.
+    """
+    import torch
+
     from recsys_models.baselines import build_model
     from recsys_models.data.specs import DatasetSpec
 
     payload = read_payload(path)
-    if payload.get("format") != FORMAT:
-        raise UserError(path, f"not a recsys checkpoint (expected format {FORMAT!r})")
-    spec = DatasetSpec.from_dict(payload["dataset"])
-    model = build_model(payload["model"], spec.n_int, spec.table_sizes, **payload["config"])
-    model.load_state_dict(payload["state_dict"])
+    _check_payload(path, payload)
+    try:
+        spec = DatasetSpec.from_dict(payload["dataset"])
+        model = build_model(payload["model"], spec.n_int, spec.table_sizes, **payload["config"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise UserError(path, f"checkpoint's dataset or config fields do not build a model: "
+                              f"{type(exc).__name__}: {' '.join(str(exc).split())}") from None
+    try:
+        model.load_state_dict(payload["state_dict"])
+    except (RuntimeError, TypeError) as exc:
+        first = " ".join(str(exc).split())[:200]
+        raise UserError(path, f"weights do not fit a {payload['model']} with this config (another model's "
+                              f"state?): {first}") from None
+    bad = [k for k, v in payload["state_dict"].items() if torch.is_tensor(v) and v.is_floating_point()
+           and not bool(torch.isfinite(v).all())]
+    if bad:
+        raise UserError(path, f"weights hold NaN or infinite values ({bad[0]}{' and others' if len(bad) > 1 else ''})"
+                              ": a diverged training run?")
     model.eval()
     return model, payload

@@ -1,6 +1,6 @@
-"""Count the bad-input corpus by file kind (the figures in docs/robustness.md).
+"""Count the bad-input corpus by file kind and by row of issue 20's table (the figures in docs/robustness.md).
 
-    .venv/bin/python -m tests.robustness.corpus_counts
+    .venv/bin/python -m tests.robustness.corpus_counts      # markdown tables: a generated block of the doc
 """
 
 from __future__ import annotations
@@ -19,7 +19,10 @@ def counts() -> dict[str, int]:
     from tests.robustness.mutations import mutate
     from tests.robustness.models import tiny_model
 
-    with tempfile.TemporaryDirectory() as tmp:
+    import contextlib
+    import io
+
+    with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(io.StringIO()):
         model = tiny_model(Path(tmp) / "tiny.onnx")
         assert pimcompile([str(model), "-o", str(Path(tmp) / "tiny.json")]) == 0
         base = json.loads((Path(tmp) / "tiny.json").read_text())
@@ -50,8 +53,33 @@ def _sampled_nasrec_arch() -> dict:
     return json.loads(buf.getvalue().splitlines()[0])
 
 
+def issue20_rows() -> dict[str, tuple[int, int, list[str]]]:
+    """Row of issue 20's table -> (cases passing, cases marked xfail for another branch, input kinds)."""
+    from tests.robustness.test_issue20_classes import CASES, ROWS
+
+    out = {}
+    for row, title in ROWS.items():
+        cases = [c for c in CASES if c.row == row]
+        kinds = sorted({c.kind.split(" (")[0] for c in cases})
+        out[title] = (sum(not c.xfail for c in cases), sum(bool(c.xfail) for c in cases), kinds)
+    return out
+
+
+def markdown() -> str:
+    lines = ["| issue 20 row | cases | input kinds |", "|---|---:|---|"]
+    rows = issue20_rows()
+    for title, (ok, xfail, kinds) in rows.items():
+        extra = f" (+{xfail} xfail: frontend)" if xfail else ""
+        lines.append(f"| {title} | {ok}{extra} | {', '.join(kinds)} |")
+    total_ok = sum(v[0] for v in rows.values())
+    total_xfail = sum(v[1] for v in rows.values())
+    lines.append(f"| **total** (`test_issue20_classes.py`) | **{total_ok}** (+{total_xfail} xfail) | |")
+    lines += ["", "| file kind (generated mutations and hand-written cases) | cases |", "|---|---:|"]
+    by_kind = counts()
+    lines += [f"| {kind} | {n} |" for kind, n in by_kind.items()]
+    lines.append(f"| **total** | **{sum(by_kind.values())}** |")
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
-    c = counts()
-    for kind, n in c.items():
-        print(f"{kind:26s} {n:5d}")
-    print(f"{'total':26s} {sum(c.values()):5d}  (plus the hypothesis examples of test_fuzz.py)")
+    print(markdown())

@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 import yaml
 from onnx import helper
 
@@ -114,3 +115,37 @@ def test_external_data_tables_are_not_loaded(tmp_path):
 
     ops = [op for op in load_mapping(large / "mapping.json").operators if op.kind == "embedding"]
     assert len(ops) == 4 and {(op.rows, op.dim, op.storage) for op in ops} == {(2_000_000, 16, "dram")}
+
+
+def test_simulation_estimate_scales_with_the_batch(tiny_mapping):
+    """The estimate lowers one query and scales: memory is (batch + 1) x tasks x BYTES_PER_TASK (+ the traced
+    queries); the event-time bound is batch x (sum of durations and lags), checked against the engine's key bits."""
+    from pimsim.api import BYTES_PER_TASK, TRACE_BYTES_PER_TASK, estimate_simulation
+    from pimsim.spec.errors import SpecError
+    from pimsim.spec.mapping import load_mapping
+
+    mapping = load_mapping(tiny_mapping)
+    one, many = estimate_simulation(mapping, 1), estimate_simulation(mapping, 1000)
+    tasks = one.memory_bytes // (2 * BYTES_PER_TASK)
+    assert one.memory_bytes == 2 * tasks * BYTES_PER_TASK and many.memory_bytes == 1001 * tasks * BYTES_PER_TASK
+    assert estimate_simulation(mapping, 10, trace_queries=4).memory_bytes == (
+        11 * tasks * BYTES_PER_TASK + 4 * tasks * TRACE_BYTES_PER_TASK)
+    assert many.horizon_cycles == 1000 * one.horizon_cycles and many.key_time_bits < one.key_time_bits
+    many.check_horizon(1000, "m.json")  # the tiny model is far inside the bound
+    with pytest.raises(SpecError, match="more than the simulator's event times hold"):
+        type(one)(one.memory_bytes, 1 << 40, 40).check_horizon(1, "m.json")
+
+
+def test_recursion_and_memory_errors_of_the_compiler_name_the_model(tmp_path, capsys, tiny_onnx, monkeypatch):
+    """Safety nets for inputs no bound catches yet: a RecursionError or MemoryError while compiling is one line
+    naming the model, not an internal error."""
+    import compiler.driver
+
+    for exc, says in ((RecursionError("maximum recursion depth exceeded"), "nested too deeply"),
+                      (MemoryError("Unable to allocate 3.07 EiB"), "ran out of memory (Unable to allocate 3.07 EiB)")):
+        def boom(args, exc=exc):
+            raise exc
+
+        monkeypatch.setattr(compiler.driver, "run_cli", boom)
+        line = assert_clean_error(call(capsys, "pimcompile", tiny_onnx, "-o", tmp_path / "m.json"), str(tiny_onnx))
+        assert says in line, line

@@ -87,9 +87,10 @@ def test_recsys_export_unknown_model(tmp_path):
 
 @pytest.mark.parametrize("tool, args, expected", [
     ("pimsim", ["run"], "error: pimsim run: the following arguments are required: mapping (see pimsim run --help)"),
-    ("pimsim", ["bogus"], "error: pimsim: argument COMMAND: invalid choice: 'bogus'"),
-    ("pimcompile", ["m.onnx", "--strategy", "fast"], "error: pimcompile: argument --strategy: invalid choice: 'fast'"),
-    ("recsys", ["export", "dlrm"], "error: recsys export: the following arguments are required: -o/--output"),
+    ("pimsim", ["bogus"], "error: pimsim: unknown subcommand 'bogus'; choose from run, area,"),
+    ("pimsim", ["rn"], "error: pimsim: unknown subcommand 'rn' (did you mean run?); choose from run, area,"),
+    ("pimcompile", ["--strategy", "fast", "m.onnx"], "error: pimcompile: --strategy 'fast'; choose from naive, optimized"),
+    ("recsys", ["export", "dlrm"], "error: recsys export: the following arguments are required: -o/--out"),
 ])
 def test_usage_mistakes_are_one_line(tmp_path, tool, args, expected):
     """argparse's own errors follow the same one-line rule as every other error (usage block suppressed)."""

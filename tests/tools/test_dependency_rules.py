@@ -1,9 +1,12 @@
 """The import graph keeps the data flow visible (DEVELOPERS.md, issue 2 item 4).
 
-- pimsim's library imports neither sibling; only pimsim/cli/ may reach the compiler.
+- pimsim's library imports neither sibling; only pimsim/cli/ may reach the compiler, and
+  ``pimsim infer --data`` (pimsim/cli/infer.py) the CTR readers of ``recsys_models.data`` (numpy only).
 - pimsim.spec imports neither numba nor torch; onnx only in semantics.py, deferred (see ONNX_IN_SPEC).
 - compiler imports only pimsim.spec from pimsim, and never torch or recsys_models.
-- recsys_models imports compiler/pimsim only in recsys_models/search/hardware_cost.py.
+- recsys_models imports compiler/pimsim only in recsys_models/search/hardware_cost.py, except that its
+  command line (recsys_models/cli/) shares the command-line conventions of the three tools: the
+  numba- and torch-free ``pimsim.spec`` modules listed in CLI_SUPPORT.
 """
 
 from __future__ import annotations
@@ -45,12 +48,21 @@ def test_imports_are_parsed():
     assert len(files("pimsim")) > 5 and len(files("compiler")) >= 2 and len(files("recsys_models")) >= 2
 
 
+CLI_SUPPORT = {"pimsim.spec.cli_support", "pimsim.spec.cli_types", "pimsim.spec.errors", "pimsim.spec.limits",
+               "pimsim.spec.filekinds"}
+"""The command-line conventions shared by pimsim, pimcompile and recsys (no numba, torch or pydantic)."""
+CTR_READERS = {"recsys_models.data", "recsys_models.data.specs", "recsys_models.errors"}
+"""What ``pimsim infer --data`` may use of recsys_models: the numpy CTR readers."""
+
+
 def test_pimsim_imports_no_sibling():
     bad = []
     for f in files("pimsim"):
         in_cli = rel(f).startswith("pimsim/cli/")
         for name in imports_of(f):
-            if _top(name) == "recsys_models" or (_top(name) == "compiler" and not in_cli) or _top(name) == "torch":
+            readers = rel(f) == "pimsim/cli/infer.py" and name in CTR_READERS
+            if (_top(name) == "recsys_models" and not readers) or (_top(name) == "compiler" and not in_cli) \
+                    or _top(name) == "torch":
                 bad.append(f"{rel(f)} imports {name}")
     assert not bad, bad
 
@@ -88,8 +100,19 @@ def test_compiler_imports_only_pimsim_spec():
 def test_recsys_models_reaches_hardware_only_through_hardware_cost():
     allowed = "recsys_models/search/hardware_cost.py"
     bad = [f"{rel(f)} imports {n}" for f in files("recsys_models") for n in imports_of(f)
-           if _top(n) in {"pimsim", "compiler"} and rel(f) != allowed]
+           if _top(n) in {"pimsim", "compiler"} and rel(f) != allowed
+           and not (rel(f).startswith("recsys_models/cli/") and n in CLI_SUPPORT)]
     assert not bad, bad
+
+
+def test_cli_support_is_light():
+    """The shared command-line modules import nothing heavy: a usage error answers before numba, torch, numpy or
+    pydantic is loaded (benchmarks/cli_latency.py times it)."""
+    code = "import sys\n" + "".join(f"import {m}\n" for m in sorted(CLI_SUPPORT)) + (
+        "print(sorted(k for k in ('numba', 'torch', 'onnx', 'onnxruntime', 'numpy', 'pydantic', 'yaml') "
+        "if k in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
 
 
 def test_cli_help_imports_nothing_heavy():

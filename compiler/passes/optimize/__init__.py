@@ -25,7 +25,7 @@ from compiler.passes.optimize.adc import match_adc_bits
 from compiler.passes.optimize.balance import OBJECTIVE_BATCH, Plan, balance, expand_blocks
 from compiler.passes.optimize.dynamic_choice import choose_dynamic
 from compiler.passes.optimize.noc_place import place_dense, place_own_tiles
-from compiler.passes.optimize.pack import shelf_pack
+from compiler.passes.optimize.pack import physical_cols, shelf_pack
 
 
 CANDIDATES = ((0, False), (1, True), (4, True), (None, True))
@@ -195,6 +195,11 @@ def _dense(graph, arch, notes, opts, plans, fixed, budget: int, floor: float, ca
     else:
         items += [(p.node.name, {**b, "replica": 0}) for p in plans for b in p.base]
         x = arch.pe.crossbar
+        # no packing fits more cells than a crossbar has: refuse at once a model that cannot fit, before the
+        # first-fit packing (quadratic in the blocks; a million-block model took minutes to be refused)
+        at_least = ceil_div(sum(b["rows"] * physical_cols(b) for _, b in items), x.rows * x.cols)
+        if at_least > capacity:
+            _too_small(arch, opts, base, at_least, budget)
         bins = shelf_pack(items, x.rows, x.cols)
         if len(bins) > capacity:
             _too_small(arch, opts, base, len(bins), budget)

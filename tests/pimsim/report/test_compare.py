@@ -53,3 +53,41 @@ def test_cli_rejects_other_json(tmp_path, capsys):
     assert main(["compare", str(a), str(a)]) != 0
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "neither a mapping" in err and "Traceback" not in err
+
+
+def test_one_definition_of_tiles_and_occupied_area(tmp_path, capsys):
+    """Tiles used and occupied area mean the same in ``pimcompile --report``, ``pimsim run`` (text and --json) and
+    ``pimsim compare`` of mappings or of their reports: the area ratio of two designs does not depend on which
+    files are compared (it was 0.945 as mappings and 1.000 as reports)."""
+    import onnx
+
+    from compiler.cli import main as pimcompile
+    from pimsim.cli import main
+    from pimsim.spec.mapping import load_mapping
+    from pimsim.spec.occupancy import tiles_used
+    from tests.robustness.models import mini_dlrm_proto, tiny_model
+
+    onnx.save(mini_dlrm_proto(), str(tmp_path / "a.onnx"))
+    tiny_model(tmp_path / "b.onnx")
+    reports, tiles = {}, {}
+    for name in ("a", "b"):
+        assert pimcompile([str(tmp_path / f"{name}.onnx"), "-o", str(tmp_path / f"{name}.json"), "--report"]) == 0
+        text = capsys.readouterr().out
+        tiles[name] = len(tiles_used(load_mapping(tmp_path / f"{name}.json")))
+        assert f"tiles used (holding an operator or weights): {tiles[name]} of 64" in text
+        assert main(["run", str(tmp_path / f"{name}.json"), "--json", "--batch", "8"]) == 0
+        reports[name] = json.loads(capsys.readouterr().out)
+        assert reports[name]["tiles_used"] == tiles[name] and reports[name]["tiles_total"] == 64
+        (tmp_path / f"{name}.report.json").write_text(json.dumps(reports[name]))
+    assert tiles["a"] != tiles["b"]
+    ratios = {}
+    for kind, suffix in (("mappings", ".json"), ("reports", ".report.json")):
+        assert main(["compare", str(tmp_path / f"a{suffix}"), str(tmp_path / f"b{suffix}"), "--json",
+                     "--batch", "8"]) == 0
+        out = json.loads(capsys.readouterr().out)
+        ratios[kind] = out["ratios"]
+        assert (out["a"]["tiles_used"], out["b"]["tiles_used"]) == (tiles["a"], tiles["b"])
+        assert out["a"]["occupied_area_mm2"] == reports["a"]["occupied_area_mm2"]
+    assert ratios["mappings"] == pytest.approx(ratios["reports"], rel=1e-12)
+    assert ratios["mappings"]["area_ratio"] == pytest.approx(
+        reports["a"]["occupied_area_mm2"] / reports["b"]["occupied_area_mm2"], rel=1e-12)

@@ -6,6 +6,7 @@ import os
 
 import pytest
 
+from pimsim.spec.errors import SpecError
 from pimsim.spec.io import atomic_write_text
 
 
@@ -30,6 +31,6 @@ def test_failed_write_leaves_old_file_and_no_temp(tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", boom)
-    with pytest.raises(OSError):
+    with pytest.raises(SpecError, match="m.json: cannot write: disk full"):
         atomic_write_text(target, "new")
     assert target.read_text() == "old" and len(list(tmp_path.iterdir())) == 1

@@ -57,10 +57,18 @@ def test_plot_unknown_or_text_column_is_one_line(tmp_path, capsys):
 
 
 def test_sweep_dry_run_lists_points(tmp_path, capsys):
-    path = write_sweep(tmp_path)
+    """--dry-run validates the sweep, every point's architecture and the workloads (read by the compiler's
+    frontend, as a real run does first), and runs nothing."""
+
+    from tests.robustness.models import tiny_proto
+
+    path = write_sweep(tmp_path, workload_bytes=tiny_proto().SerializeToString())
     assert main(["sweep", str(path), "-o", str(tmp_path / "r.csv"), "--dry-run"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "8 points: 1 workload(s), 8 architectures"
+    assert lines[0] == "8 points: 1 workload(s), 8 architectures (sweep, architectures and workloads validated)"
+    write_sweep(tmp_path, workload_bytes=b"toy-model")
+    assert main(["sweep", str(path), "-o", str(tmp_path / "r.csv"), "--dry-run"]) == 2
+    assert "model.onnx" in capsys.readouterr().err
     assert lines[2].split("\t")[2:] == ["toy", "64", "6", "64", "1"]
     assert not (tmp_path / "r.csv").exists()
 
@@ -73,7 +81,7 @@ def test_sweep_bad_input_is_one_line_before_work(tmp_path, capsys):
                                        "pe.adc has: bits, model, per_crossbar, sample_rate_msps, "
                                        "shared_by_crossbars, table, table_node_nm)\n")
     assert main(["sweep", str(write_sweep(tmp_path)), "-o", str(tmp_path / "r.csv"), "--workers", "0"]) == 2
-    assert capsys.readouterr().err == "error: --workers: 0: must be at least 1\n"
+    assert capsys.readouterr().err == "error: pimsim sweep: --workers: 0: must be at least 1 (see pimsim sweep --help)\n"
     assert not (tmp_path / "r.csv").exists()
 
 
@@ -104,4 +112,5 @@ def test_shards_partition_the_sweep_and_plot_together(tmp_path, capsys):
     assert "8 points, 1 on the Pareto front of (area_mm2, energy_per_inference_pj)" in capsys.readouterr().out
     assert parse_shard("2/3") == (2, 3)
     assert main(["sweep", str(tmp_path / "sweep.yaml"), "-o", str(tmp_path / "x.csv"), "--shard", "3/3"]) == 2
-    assert capsys.readouterr().err == "error: --shard: 3/3: expected K/N with 0 <= K < N (e.g. 0/4 ... 3/4)\n"
+    assert capsys.readouterr().err == ("error: pimsim sweep: --shard: 3/3: expected K/N with 0 <= K < N "
+                                       "(e.g. 0/4 ... 3/4) (see pimsim sweep --help)\n")

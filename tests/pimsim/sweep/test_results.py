@@ -90,3 +90,34 @@ def test_output_that_is_a_directory_is_one_line(tmp_path):
     with pytest.raises(SpecError, match="is a directory; give a results file name"):
         with exclusive(tmp_path):
             pass
+
+
+def test_reading_never_modifies_the_table(tmp_path):
+    """``read_results`` (pimsim plot) skips a torn last line in memory; only a resuming sweep repairs the file."""
+    path = tmp_path / "r.csv"
+    text = "point_hash,point_index,status,latency_ns\na1,0,ok,1.5\nb2,1,o"
+    path.write_text(text)
+    assert [r["point_hash"] for r in read_results(path)] == ["a1"]
+    assert path.read_text() == text
+
+
+def test_read_results_as_frame_and_parquet_read_by_pandas(tmp_path):
+    """``as_frame=True`` gives the same rows as a DataFrame (columns in table order); the Parquet file a sweep writes
+    is read by pandas directly, numbers as numbers."""
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    from pimsim.sweep.results import write_parquet
+
+    path = tmp_path / "r.csv"
+    table = ResultsTable(path)
+    table.append({"point_hash": "00a1", "point_index": 0, "workload": "w", "status": "ok", "latency_ns": 1.5})
+    table.append({"point_hash": "00b2", "point_index": 1, "workload": "w", "status": "error", "error": "boom"})
+    rows = read_results(path)
+    frame = read_results(path, as_frame=True)
+    assert list(frame.columns) == ["point_hash", "point_index", "workload", "status", "latency_ns", "error"]
+    assert frame.to_dict("records")[0]["latency_ns"] == 1.5 and frame["point_hash"].tolist() == ["00a1", "00b2"]
+    write_parquet(table, tmp_path / "r.parquet")
+    direct = pd.read_parquet(tmp_path / "r.parquet")
+    assert direct["latency_ns"].dtype.kind == "f" and direct["point_index"].tolist() == [0, 1]
+    assert direct["point_hash"].tolist() == [r["point_hash"] for r in rows]
+    assert list(read_results(tmp_path / "r.parquet", as_frame=True).columns) == list(direct.columns)

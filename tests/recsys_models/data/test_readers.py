@@ -55,7 +55,7 @@ def test_wrong_format_and_missing_file(tmp_path):
     avazu_like.write_text("id,click,hour\n1,0,14102100\n")
     with pytest.raises(UserError, match=r"line 1: 1 columns, expected 40 .*wrong file format"):
         _chunks("criteo", avazu_like)
-    with pytest.raises(UserError, match="file not found"):
+    with pytest.raises(UserError, match="no such file"):
         _chunks("criteo", tmp_path / "nope.txt")
     empty = tmp_path / "e.txt"
     empty.write_text("")

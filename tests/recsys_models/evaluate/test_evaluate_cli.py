@@ -79,7 +79,7 @@ def test_float_metrics_match_the_training_code(trained, capsys):
 
 def test_missing_checkpoint_is_one_line_error(trained, capsys):
     rc, _, err = _run(capsys, trained / "nope.pt", "--data", trained / "train.txt")
-    assert rc == 2 and err.strip() == f"error: {trained / 'nope.pt'}: recsys checkpoint not found"
+    assert rc == 2 and err.strip() == f"error: {trained / 'nope.pt'}: no such file"
 
 
 def test_pim_metrics_next_to_float(trained, capsys):

@@ -104,7 +104,7 @@ def test_kdd_synthetic_is_learnable():
 
 def test_cli_bad_data(tmp_path):
     r = _recsys("train", "--model", "dlrm", "--dataset", "criteo", "--data", str(tmp_path / "none.txt"))
-    assert r.returncode == 2 and r.stderr.strip().endswith("none.txt: data file not found")
+    assert r.returncode == 2 and r.stderr.strip().endswith("none.txt: no such file")
     bad = tmp_path / "bad.txt"
     bad.write_text("1\t" * 39 + "1\n" + "0\tx" + "\t1" * 38 + "\n")
     r = _recsys("train", "--model", "lr", "--dataset", "criteo", "--data", str(bad), "--strict",
@@ -112,7 +112,7 @@ def test_cli_bad_data(tmp_path):
     assert r.returncode == 2 and "bad.txt: line 2: integer field 'x' is not an integer" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and not (tmp_path / "o" / "metrics.json").exists()
     r = _recsys("train", "--model", "nosuch", "--dataset", "criteo", "--data", str(bad))
-    assert r.returncode == 2 and "unknown model 'nosuch'" in r.stderr
+    assert r.returncode == 2 and "recsys train: --model 'nosuch'; choose from dlrm" in r.stderr
 
 
 def test_streaming_training_path(tmp_path):
