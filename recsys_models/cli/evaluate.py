@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from recsys_models.train.flags import add_device_argument
+
 CONSISTENCY_ROWS = 64
 CONSISTENCY_TOLERANCE = 1e-3
 """Ideal-mode PIM vs float probabilities must agree this closely (ideal mode is ~1e-5) on the first rows."""
@@ -31,6 +33,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--input-bits", type=int, help="override the mapping's crossbar input bits")
     p.add_argument("--adc-range", choices=("clip", "full"), default="clip", help="ADC model (see docs/accuracy.md)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_device_argument(p)
+    p.add_argument("--precision", choices=("fp32", "bf16"), default="fp32", help="float model's forward precision")
 
 
 def _load_rows(args, spec):
@@ -66,17 +70,30 @@ def _pim_probs(args, dense, sparse, float_probs):
                        progress=True, **overrides)
 
 
+def check_args(args: argparse.Namespace) -> None:
+    """Flags checked before torch is imported."""
+    from recsys_models.train.flags import check_positive_int, check_run_args
+
+    check_run_args(args)
+    check_positive_int(args.rows, "--rows")
+
+
 def main(args: argparse.Namespace) -> int:
+    check_args(args)
     from recsys_models.data.specs import DatasetSpec
     from recsys_models.data.dataset import TensorBatches
     from recsys_models.train.checkpoint import load_checkpoint
+    from recsys_models.train.device import check_precision_on, resolve_device
     from recsys_models.train.loop import predict
     from recsys_models.train.metrics import log_loss, roc_auc
 
-    model, payload = load_checkpoint(args.checkpoint)
+    device = resolve_device(args.device)
+    check_precision_on(device, args.precision)
+    model, payload = load_checkpoint(args.checkpoint, device)
     spec = DatasetSpec.from_dict(payload["dataset"])
     dense, sparse, label = _load_rows(args, spec)
-    y, p_float = predict(model, TensorBatches(dense, sparse, label, batch_size=4096))
+    y, p_float = predict(model, TensorBatches(dense, sparse, label, batch_size=4096, device=device), device=device,
+                         precision=args.precision)
     result = {"rows": int(len(y)), "split": args.split, "dataset": spec.name,
               "float": {"logloss": log_loss(y, p_float), "auc": roc_auc(y, p_float)}}
     if args.pim:

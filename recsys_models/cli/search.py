@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 
+from recsys_models.train.flags import add_device_argument
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--space", choices=("full", "small"), required=True, help="NASRec-Full or NASRec-Small")
@@ -45,7 +47,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "are computed once per batch, which is most of a candidate's accuracy cost (default: 64)")
     p.add_argument("--eval-rows", type=int, help="validation rows used per candidate (default: all)")
     p.add_argument("--workers", type=int, default=1, help="local worker processes")
-    p.add_argument("--scheduler", metavar="ADDRESS", help="evaluate on a Dask scheduler at tcp://127.0.0.1:PORT")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="evaluate on the workers of a Dask scheduler at tcp://HOST:PORT (any host; the supernet, data "
+                        "and hardware files are sent to the workers; see docs/search.md)")
+    add_device_argument(p)
+    p.add_argument("--progress-every", type=float, default=30.0, metavar="SECONDS",
+                   help="without a terminal, a progress line every SECONDS (default 30)")
     p.add_argument("--top", type=int, default=3, help="designs to keep in scalar mode")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--seed-arch", dest="seed_archs", action="append", default=[], metavar="ARCH.json",
@@ -54,7 +61,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-designs", action="store_true", help="skip exporting ONNX/mapping of the chosen designs")
 
 
+def check_args(args: argparse.Namespace) -> None:
+    """The run flags checked before anything is loaded."""
+    from recsys_models.train.flags import check_finite_positive
+    from recsys_models.train.device import check_device_text
+
+    check_device_text(args.device)
+    check_finite_positive(args.progress_every, "--progress-every", allow_zero=True)
+
+
 def main(args: argparse.Namespace) -> int:
+    check_args(args)
     import json
     import sys
     from pathlib import Path

@@ -30,6 +30,15 @@ def resolve_dataset_spec(dataset, hash_size: int | None = None):
     return dataset
 
 
+def generic_dataset_spec(n_int: int, table_sizes):
+    """A ``DatasetSpec`` with only the shapes (``n_int`` dense columns, these tables): what a model needs to build."""
+    from recsys_models.data.specs import DatasetSpec
+
+    sizes = tuple(int(n) for n in table_sizes)
+    return DatasetSpec("custom", tuple(f"dense{i}" for i in range(int(n_int))),
+                       tuple(f"sparse{i}" for i in range(len(sizes))), sizes, max(sizes, default=2))
+
+
 class Embeddings(nn.Module):
     """One ``nn.Embedding(rows_i, 16)`` per categorical field; ``forward(sparse [B, n_cat]) -> [B, n_cat, 16]``."""
 
@@ -67,9 +76,12 @@ class Supernet(nn.Module):
     def features(self, dense: torch.Tensor, sparse: torch.Tensor, samples: list[BlockSample]) -> torch.Tensor:
         """The head's input [B, d + t*16] for one subnet (``samples``: one ``BlockSample`` per block)."""
         dense_in, sparse_in = [dense], [self.embedding(sparse)]
+        here = dense.device
         for i, (block, sample) in enumerate(zip(self.blocks, samples, strict=True)):
-            x = block.inputs(dense_in, sparse_in, sample, self.layout.dense_cols(sample.dense_idx, samples[:i]),
-                             self.layout.sparse_cols(sample.sparse_idx, samples[:i]))
+            # column selections are built on the CPU (cheap index arithmetic) and moved to the weights' device
+            dense_cols = self.layout.dense_cols(sample.dense_idx, samples[:i]).to(here)
+            sparse_cols = self.layout.sparse_cols(sample.sparse_idx, samples[:i]).to(here)
+            x = block.inputs(dense_in, sparse_in, sample, dense_cols, sparse_cols)
             d_out, s_out = block(x, sample)
             dense_in.append(d_out)
             sparse_in.append(s_out)
@@ -81,7 +93,7 @@ class Supernet(nn.Module):
         logit layer (used by the fine-tuning of ``evaluate_subnet``)."""
         samples = to_samples(arch)
         feats = self.features(dense, sparse, samples)
-        return (head or self.head)(feats, 1, self.layout.head_cols(samples[-1])).squeeze(1)
+        return (head or self.head)(feats, 1, self.layout.head_cols(samples[-1]).to(feats.device)).squeeze(1)
 
 
 def to_samples(arch: Arch | list[BlockSample]) -> list[BlockSample]:
