@@ -181,6 +181,7 @@ def train_supernet(supernet: Supernet, batches, cfg: SupernetTrainConfig, progre
     from recsys_models.train import distributed
     from recsys_models.train.curves import NoCurves
     from recsys_models.train.device import autocast
+    from recsys_models.train.loop import _global_rows, full_precision
     from recsys_models.train.progress import Progress
 
     run = run or SupernetRun()
@@ -204,6 +205,7 @@ def train_supernet(supernet: Supernet, batches, cfg: SupernetTrainConfig, progre
     loss_acc = torch.zeros((), dtype=torch.float64, device=device) + state["loss_sum"]
     recent = [torch.tensor(v, device=device) for v in state["recent"]]
     rows, rows_now, t0 = state["rows"], 0, time.perf_counter()
+    every = checkpoint_every or run.checkpoint_every
 
     def snapshot() -> dict:
         recent_values = torch.stack(recent).tolist() if recent else []
@@ -226,9 +228,7 @@ def train_supernet(supernet: Supernet, batches, cfg: SupernetTrainConfig, progre
                 group["lr"] = lr
             with autocast(device, run.precision):
                 logits = net(dense, sparse, samples)
-            local = loss_fn(logits.float(), label)
-            from recsys_models.train.loop import _global_rows
-
+            local = loss_fn(full_precision(logits), label)
             loss = local / _global_rows(len(label), ctx, device) * ctx.world
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -247,8 +247,7 @@ def train_supernet(supernet: Supernet, batches, cfg: SupernetTrainConfig, progre
                 stop = _validate(supernet, val_batches, archs, state, cfg, run, device, curves, log, ctx) \
                     if ctx.main else False
                 state["stopped"] = distributed.broadcast_flag(ctx, stop, device)
-            if ctx.main and ((checkpoint_every and step % checkpoint_every == 0) or step == cfg.steps
-                             or state["stopped"]):
+            if ctx.main and ((every and step % every == 0) or step == cfg.steps or state["stopped"]):
                 if run.save_state:
                     run.save_state(snapshot())
                 if checkpoint:

@@ -74,9 +74,13 @@ def wrap(model, ctx: Dist, device, find_unused: bool = False):
         return model
     from torch.nn.parallel import DistributedDataParallel
 
+    import inspect
+
     ids = [device.index] if device.type == "cuda" else None
-    return DistributedDataParallel(model, device_ids=ids, broadcast_buffers=False,
-                                   find_unused_parameters=find_unused)
+    # buffers (quantisation ranges) are identical at the start and kept equal by an all-reduce: no per-step broadcast
+    buffers = ({"forward_sync_buffers": False} if "forward_sync_buffers" in inspect.signature(DistributedDataParallel)
+               .parameters else {"broadcast_buffers": False})
+    return DistributedDataParallel(model, device_ids=ids, find_unused_parameters=find_unused, **buffers)
 
 
 def unwrap(model):

@@ -185,14 +185,22 @@ def _set_rng_state(state: dict, device) -> None:
         torch.cuda.set_rng_state(state["cuda"], device)
 
 
+def full_precision(logits):
+    """bf16 logits (autocast) go to the loss in float32; float32 and float64 stay as they are."""
+    import torch
+
+    return logits.float() if logits.dtype in (torch.bfloat16, torch.float16) else logits
+
+
 def _global_rows(n: int, ctx, device):
-    """Rows of the global batch (the sum over ranks; ``n`` itself in one process)."""
+    """Rows of the global batch (the sum over ranks; ``n`` itself in one process), as a 0-d float64 tensor in
+    data-parallel runs (0-d, so dividing a loss by it keeps the loss's own precision)."""
     if not ctx.active:
         return float(n)
     import torch
     import torch.distributed as dist
 
-    t = torch.tensor([float(n)], device=device)
+    t = torch.tensor(float(n), dtype=torch.float64, device=device)
     dist.all_reduce(t)
     return t
 
@@ -257,7 +265,7 @@ def train_model(model, train_batches, cfg: TrainConfig = TrainConfig(), val_batc
             for dense, sparse, label in _batches(train_batches, epoch, skip, ctx.shard, device):
                 with autocast(device, run.precision):
                     logits = net(dense, sparse)
-                local = loss_fn(logits.float().reshape(-1), label)
+                local = loss_fn(full_precision(logits).reshape(-1), label)
                 loss = local / _global_rows(len(label), ctx, device) * ctx.world
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
