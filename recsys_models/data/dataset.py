@@ -104,7 +104,7 @@ class CTRData:
         self.stats = ParseStats(str(self.path))
         if self.workers <= 0:
             for chunk in self.split_chunks():
-                yield tuple(torch.from_numpy(a).to(device) for a in chunk)
+                yield tuple(torch.from_numpy(a).to(device, non_blocking=True) for a in chunk)
             return
         from recsys_models.data.loader import parallel_chunks
 
@@ -129,7 +129,7 @@ class CTRData:
             if k + n_batches <= skip:  # the whole chunk lies before the resumed position
                 k += n_batches
                 continue
-            order = torch.from_numpy(order).to(device) if order is not None else None
+            order = torch.from_numpy(order).to(device, non_blocking=True) if order is not None else None
             for s in range(0, n, self.batch_size):
                 k += 1
                 if k <= skip:
@@ -188,7 +188,7 @@ class TensorBatches:
             order = torch.randperm(n, generator=torch.Generator().manual_seed(self.seed * 1000 + epoch))
         else:
             order = torch.arange(n)
-        order = order.to(self.tensors[2].device)
+        order = order.to(self.tensors[2].device, non_blocking=True)
         for k, s in enumerate(range(0, n, self.batch_size)):
             if k < skip:
                 continue

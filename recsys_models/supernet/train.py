@@ -181,7 +181,7 @@ def train_supernet(supernet: Supernet, batches, cfg: SupernetTrainConfig, progre
     from recsys_models.train import distributed
     from recsys_models.train.curves import NoCurves
     from recsys_models.train.device import autocast
-    from recsys_models.train.loop import _global_rows, full_precision
+    from recsys_models.train.loop import _global_rows, full_precision, peak_memory
     from recsys_models.train.progress import Progress
 
     run = run or SupernetRun()
@@ -240,7 +240,7 @@ def train_supernet(supernet: Supernet, batches, cfg: SupernetTrainConfig, progre
             loss_acc += local.detach()
             recent = (recent + [(local.detach() / max(len(label), 1)).double()])[-RECENT_STEPS:]
             bar.update(1, rows=len(label) * ctx.world, fields_fn=lambda: {"loss": recent_loss()})
-            if step % run.log_every == 0:
+            if step % run.log_every == 0 and curves.active:
                 curves.scalar("train/logloss", recent_loss(), step)
                 curves.scalar("lr", lr, step)
             if cfg.val_every and archs and (step % cfg.val_every == 0 or step == cfg.steps):
@@ -252,13 +252,13 @@ def train_supernet(supernet: Supernet, batches, cfg: SupernetTrainConfig, progre
                     run.save_state(snapshot())
                 if checkpoint:
                     save_supernet(checkpoint, supernet, _stats(state, rows, loss_acc, recent_loss()))
-            if step % run.log_every == 0:
+            if step % run.log_every == 0 and curves.active:
                 curves.flush()
     seconds = time.perf_counter() - t0
     rows_total, loss_total = distributed_sums(ctx, device, rows, float(loss_acc))
     stats = _stats(state, rows_total, loss_total, recent_loss())
     run.timing.update(wall_s=seconds, samples_per_s=rows_now * ctx.world / seconds if seconds > 0 else float("nan"),
-                      steps_run=stats["steps"] - (resume["step"] if resume else 0))
+                      steps_run=stats["steps"] - (resume["step"] if resume else 0), **peak_memory(device))
     if checkpoint and ctx.main:
         save_supernet(checkpoint, supernet, stats)
     if log and ctx.main:

@@ -31,6 +31,8 @@ def _keep_rows_up_to(path: Path, step: int) -> None:
 class Curves:
     """Scalars to CSV and TensorBoard; ``resume_step`` continues an interrupted run's curves."""
 
+    active = True  # a training loop computes logged values (a GPU synchronisation) only for an active logger
+
     def __init__(self, directory, resume_step: int | None = None):
         from torch.utils.tensorboard import SummaryWriter
 
@@ -64,6 +66,8 @@ class Curves:
 
 class NoCurves:
     """The stand-in when no ``--log-dir`` is given (and on ranks other than 0)."""
+
+    active = False
 
     def scalar(self, tag: str, value: float, step: int) -> None:
         pass

@@ -185,6 +185,18 @@ def _set_rng_state(state: dict, device) -> None:
         torch.cuda.set_rng_state(state["cuda"], device)
 
 
+def peak_memory(device) -> dict:
+    """Peak resident memory of this process and, on a GPU, peak bytes allocated by torch (timing records)."""
+    import resource
+
+    out = {"host_peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}  # Linux: KiB
+    if device.type == "cuda":
+        import torch
+
+        out["gpu_peak_alloc_bytes"] = torch.cuda.max_memory_allocated(device)
+    return out
+
+
 def full_precision(logits):
     """bf16 logits (autocast) go to the loss in float32; float32 and float64 stay as they are."""
     import torch
@@ -280,7 +292,7 @@ def train_model(model, train_batches, cfg: TrainConfig = TrainConfig(), val_batc
                 loss_acc += local.detach()
                 bar.update(1, rows=len(label) * ctx.world,
                            fields_fn=lambda: {"loss": float(loss_acc) / max(rows, 1)})
-                if state["step"] % run.log_every == 0:
+                if state["step"] % run.log_every == 0 and curves.active:
                     value = float(loss_acc) / max(rows, 1)
                     curves.scalar("train/logloss", value, state["step"])
                     curves.scalar("lr", sched.get_last_lr()[0], state["step"])
@@ -289,7 +301,7 @@ def train_model(model, train_batches, cfg: TrainConfig = TrainConfig(), val_batc
         loss_total, rows_total = _sum_over_ranks([float(loss_acc), float(rows)], ctx, device)
         seconds = time.perf_counter() - t0
         rec = {"epoch": epoch + 1, "train_rows": int(rows_total), "train_logloss": loss_total / max(rows_total, 1)}
-        run.timing.append({"epoch": epoch + 1, "train_wall_s": seconds,
+        run.timing.append({"epoch": epoch + 1, "train_wall_s": seconds, **peak_memory(device),
                            "train_samples_per_s": rows_now * ctx.world / seconds if seconds > 0 else float("nan")})
         curves.scalar("train/epoch_logloss", rec["train_logloss"], state["step"])
         stop = False
