@@ -4,7 +4,8 @@
     python benchmarks/gpu_training.py --out OUT --sections scale --scale-rows 45000000
     python benchmarks/gpu_training.py --device cpu --out build/cpu --sections supernet --steps 20 --batches 512
 
-Sections (each writes OUT/<section>.json as it goes, so a run cut short keeps what it measured):
+Sections (each writes OUT/<section>.json as it goes, so a run cut short keeps what it measured; run directories and
+curves go to ``--work``, so OUT holds at most a handful of files):
 
 - ``env``: torch/CUDA versions, the GPU, CPU count.
 - ``supernet``: NASRec-Small and NASRec-Full supernets (default menus, 10,000-row tables, synthetic Criteo-schema
@@ -248,7 +249,7 @@ def section_dlrm(args, device, util, out: Path) -> list[dict]:
     rows = []
     for dev, threads in ((str(device), 1),) + ((("cpu", 1), ("cpu", os.cpu_count() or 1)) if device.type == "cuda"
                                                else ()):
-        run_dir = out / f"dlrm_{dev.replace(':', '')}_{threads}"
+        run_dir = Path(args.work) / f"dlrm_{dev.replace(':', '')}_{threads}"
         t0 = time.monotonic()
         r = _recsys(["train", "--model", "dlrm", "--dataset", "criteo", "--data", args.data, "--device", dev,
                      "--threads", str(threads), "--out", str(run_dir)], timeout=600)
@@ -326,7 +327,7 @@ def section_scale(args, device, util, out: Path) -> dict:
             "--warmup-steps", str(int(steps * 15_000 / 71_626)),
             "--hash-size", str(args.scale_hash), "--device", str(device), "--precision", args.scale_precision,
             "--loader-workers", str(args.loader_workers), "--in-memory", "no", "--val-every", "0",
-            "--checkpoint-every", str(steps), "--progress-every", "20", "--log-dir", str(out / "scale_logs"),
+            "--checkpoint-every", str(steps), "--progress-every", "20", "--log-dir", str(Path(args.work) / "scale_logs"),
             "-o", str(work / "supernet.pt")]
     rec.update(steps=steps, command="recsys " + " ".join(argv))
     env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1")
@@ -406,6 +407,7 @@ def main(argv=None) -> int:
     p.add_argument("--scale-precision", default="bf16")
     p.add_argument("--scale-hash", type=int, default=500_000, help="NASRec's table cap during search (0.5 M)")
     p.add_argument("--scale-dir", default="/tmp/recsys-scale")
+    p.add_argument("--work", default="/tmp/recsys-bench", help="scratch outputs (run directories, curves)")
     p.add_argument("--scale-budget-s", type=float, default=420.0)
     p.add_argument("--loader-workers", type=int, default=max(1, (os.cpu_count() or 2) - 2))
     p.add_argument("--threads", type=int, default=None)
