@@ -211,7 +211,11 @@ def section_maxbatch(args, device, util, out: Path) -> list[dict]:
                                          "gpu_peak_alloc_gib": peak})
                     best = batch
                 except torch.cuda.OutOfMemoryError:
-                    rec["tried"].append({"batch": batch, "fits": False})
+                    rec["tried"].append({"batch": batch, "fits": False, "why": "out of memory"})
+                    break
+                except RuntimeError as exc:  # e.g. a kernel whose grid cannot cover this batch
+                    rec["tried"].append({"batch": batch, "fits": False, "why": f"{type(exc).__name__}: "
+                                                                               f"{str(exc).splitlines()[0][:200]}"})
                     break
                 finally:
                     net.zero_grad(set_to_none=True)
