@@ -3,7 +3,7 @@
 ``CTRData(...)`` streams one split of a raw file as ``(dense, sparse, label)`` torch batches; it can be
 iterated again for every epoch (each pass re-reads the file, so memory stays bounded by the chunk size
 plus one shuffle buffer). Shuffling is a seeded permutation inside each chunk of ``chunk_rows`` rows
-(a bounded-memory approximation of a global shuffle). ``load_split`` keeps a whole split in memory,
+(a bounded-memory approximation of a global shuffle); batches run across chunk boundaries. ``load_split`` keeps a whole split in memory,
 for the 10k-row samples and for code that wants plain tensors.
 """
 
@@ -44,6 +44,11 @@ def shard_bounds(n: int, rank: int, world: int) -> tuple[int, int]:
     return rank * n // world, (rank + 1) * n // world
 
 
+def _shard(rows, start: int, stop: int, shard):
+    lo, hi = shard_bounds(stop - start, *shard)
+    return tuple(t[start + lo:start + hi] for t in rows)
+
+
 class CTRData:
     """One split of a dataset file as an iterable of torch batches ``(dense, sparse, label)``.
 
@@ -52,7 +57,7 @@ class CTRData:
     name : ``criteo`` | ``avazu`` | ``kdd``
     path : raw file (``.gz`` allowed) or a directory holding it
     split : ``train`` | ``val`` | ``test`` | ``all``
-    batch_size : rows per batch (the last batch of a chunk may be smaller)
+    batch_size : rows per batch (only the last batch of a pass may be smaller)
     hash_size : cap on embedding-table rows (see :func:`recsys_models.data.specs.dataset_spec`)
     shuffle : permute rows inside each chunk, with ``seed + epoch`` (call :meth:`set_epoch`)
     strict : fail on the first malformed row instead of counting and skipping it
@@ -113,31 +118,33 @@ class CTRData:
     def batches(self, epoch: int | None = None, skip: int = 0, shard: tuple[int, int] = (0, 1), device=None):
         """The batches of one pass: epoch ``epoch`` (default ``self.epoch``), the first ``skip`` batches left out
         (a resumed run), each batch cut to rank ``shard[0]`` of ``shard[1]``'s rows (see :func:`shard_bounds`),
-        on ``device`` (whole chunks are copied there, from pinned memory on a GPU, then indexed on the device)."""
+        on ``device`` (whole chunks are copied there, from pinned memory on a GPU, then indexed on the device).
+
+        Every batch has ``batch_size`` rows except the pass's last: the rows a chunk leaves over open the next
+        batch, followed by the next chunk's (shuffled) rows.
+        """
         import torch
 
         device = torch.device("cpu") if device is None else torch.device(device)
         epoch = self.epoch if epoch is None else int(epoch)
         rng = np.random.default_rng([self.seed, epoch])
-        k = 0
-        for dense, sparse, label in self._torch_chunks(device):
-            n = len(label)
+        k, carry = 0, None
+        for chunk in self._torch_chunks(device):
+            n = len(chunk[2])
             if n == 0:
                 continue
-            order = rng.permutation(n) if self.shuffle else None
-            n_batches = -(-n // self.batch_size)
-            if k + n_batches <= skip:  # the whole chunk lies before the resumed position
-                k += n_batches
-                continue
-            order = torch.from_numpy(order).to(device, non_blocking=True) if order is not None else None
-            for s in range(0, n, self.batch_size):
+            if self.shuffle:
+                order = torch.from_numpy(rng.permutation(n)).to(device, non_blocking=True)
+                chunk = tuple(t.index_select(0, order) for t in chunk)
+            rows = chunk if carry is None else tuple(torch.cat([a, b]) for a, b in zip(carry, chunk))
+            full = len(rows[2]) // self.batch_size * self.batch_size
+            for s in range(0, full, self.batch_size):
                 k += 1
-                if k <= skip:
-                    continue
-                lo, hi = shard_bounds(min(self.batch_size, n - s), *shard)
-                i = (order[s + lo:s + hi] if order is not None
-                     else torch.arange(s + lo, s + hi, device=device))
-                yield dense.index_select(0, i), sparse.index_select(0, i), label.index_select(0, i)
+                if k > skip:
+                    yield _shard(rows, s, s + self.batch_size, shard)
+            carry = tuple(t[full:] for t in rows) if full < len(rows[2]) else None
+        if carry is not None and k + 1 > skip:
+            yield _shard(carry, 0, len(carry[2]), shard)
 
     def __iter__(self):
         return self.batches()
