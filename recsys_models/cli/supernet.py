@@ -16,29 +16,39 @@ import argparse
 from recsys_models.train.flags import add_device_argument, add_run_arguments
 
 
-def _data_args(p: argparse.ArgumentParser, required: bool = True, batch: int = 512) -> None:
+def _data_args(p: argparse.ArgumentParser, required: bool = True, batch: int = 512, hash_size: int | None = 10_000
+               ) -> None:
     p.add_argument("--dataset", choices=("criteo", "avazu", "kdd"), default="criteo")
     p.add_argument("--data", required=required, metavar="FILE", help="raw dataset file (split 8:1:1 by row hash)")
     p.add_argument("--batch", type=int, default=batch, help=f"rows per (global) batch (default {batch})")
-    p.add_argument("--hash-size", type=int, default=10_000, help="rows per embedding table (cap)")
+    if hash_size is not None:
+        p.add_argument("--hash-size", type=int, default=hash_size,
+                       help=f"rows per embedding table (cap; default {hash_size:,})")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=None, help="torch intra-op threads (1 is fastest on a busy host)")
+    p.add_argument("--threads", type=int, default=1,
+                   help="torch intra-op threads (default 1: on the shared 2-core machine two threads made a supernet "
+                        "step ~15x slower, docs/performance.md; on a GPU the host needs only one)")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="action", metavar="ACTION")
     sub.required = True
-    t = sub.add_parser("train", help="train a supernet with validation, best checkpoint, resume and progress")
+    t = sub.add_parser("train", help="train a supernet with validation, best checkpoint, resume and progress "
+                                     "(defaults: the recipe for the 10k-row samples on a CPU; docs/supernet.md gives "
+                                     "NASRec's full-data recipe)")
     t.add_argument("--space", choices=("full", "small"), required=True)
-    _data_args(t)
-    t.add_argument("--steps", type=int, default=1000, help="training steps (one batch each)")
-    t.add_argument("--lr", type=float, default=0.12, help="Adagrad learning rate (NASRec: 0.12)")
+    _data_args(t, hash_size=2_000)
+    t.add_argument("--steps", type=int, default=400, help="training steps (one batch each; default 400)")
+    t.add_argument("--lr", type=float, default=0.04,
+                   help="Adagrad learning rate (default 0.04; NASRec: 0.12 over a 36.7 M-row epoch)")
     t.add_argument("--warmup-steps", type=int, default=None,
-                   help="full-supernet warm-up (NASRec: 15000 of ~71600 on Criteo; default: 20%% of --steps)")
+                   help="steps over which the full-supernet draw probability falls from 1 to 0 (default: all "
+                        "--steps; NASRec: 15000 of 71626 on Criteo)")
     t.add_argument("--weight-bits", default="2,4,8", help="weight bit-width menu ('' = no precision choices)")
     t.add_argument("--act-bits", default="4,8", help="activation bit-width menu")
-    t.add_argument("--dense-widths", default="16,32,64,128,256,512,768,1024", help="dense width menu")
-    t.add_argument("--sparse-widths", default="16,32,48,64", help="sparse width menu")
+    t.add_argument("--dense-widths", default="16,32,64,128",
+                   help="dense width menu (default 16-128; NASRec: 16,32,64,128,256,512,768,1024)")
+    t.add_argument("--sparse-widths", default="16,32", help="sparse width menu (default 16,32; NASRec: 16,32,48,64)")
     t.add_argument("--val-every", type=int, default=None, metavar="STEPS",
                    help="validate every STEPS steps (default: about once per pass over the training split, at "
                         "most every 1000 steps; 0: never)")
@@ -55,7 +65,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     e = sub.add_parser("eval", help="inherited-weight log loss of one architecture (head fine-tuned)")
     e.add_argument("--supernet", required=True, metavar="SUPERNET.pt")
     e.add_argument("--arch", required=True, metavar="ARCH.json|NAME")
-    _data_args(e)
+    _data_args(e, hash_size=None)  # the supernet's own table sizes
     e.add_argument("--finetune-steps", type=int, default=500, help="logit-layer steps (NASRec: 500)")
     add_device_argument(e)
     s = sub.add_parser("standalone", help="train an architecture from scratch and report test log loss/AUC")

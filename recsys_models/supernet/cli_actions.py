@@ -30,10 +30,10 @@ def _data_path(args) -> Path:
     return path
 
 
-def _batches(args, split: str, shuffle: bool = False, device=None):
+def _batches(args, split: str, shuffle: bool = False, hash_size: int | None = None):
     from recsys_models.data import CTRData
 
-    return CTRData(args.dataset, _data_path(args), split, batch_size=args.batch, hash_size=args.hash_size,
+    return CTRData(args.dataset, _data_path(args), split, batch_size=args.batch, hash_size=hash_size or args.hash_size,
                    shuffle=shuffle, seed=args.seed, workers=getattr(args, "loader_workers", 0))
 
 
@@ -92,12 +92,22 @@ def _train_data(args, path: Path, device):
         rows = len(splits["train"][2])
         if rows == 0:
             raise UserError(path, "the train split has no rows")
-        return train, (val if len(splits["val"][2]) else None), rows
+        return train, (val if len(splits["val"][2]) else None), rows, _constant(splits["train"][2], val.tensors[2])
     train = CTRData(args.dataset, path, "train", batch_size=args.batch, hash_size=args.hash_size, shuffle=True,
                     seed=args.seed, workers=args.loader_workers)
     val = _head(CTRData(args.dataset, path, "val", batch_size=EVAL_BATCH, hash_size=args.hash_size), args.val_rows,
                 device)
-    return train, val, None
+    return train, val, None, None
+
+
+def _constant(train_labels, val_labels) -> float | None:
+    """Validation log loss of the constant predictor (the training click rate): the floor a model must beat."""
+    from recsys_models.train.metrics import log_loss
+
+    if len(val_labels) == 0:
+        return None
+    rate = float(train_labels.double().mean())
+    return log_loss(val_labels.cpu().numpy(), [rate] * len(val_labels))
 
 
 def default_val_every(train_rows: int | None, batch: int) -> int:
@@ -150,8 +160,8 @@ def train(args: argparse.Namespace) -> int:
         raise UserError("-o", f"{out}: is an input of this command")
     device = resolve_device(args.device)
     check_precision_on(device, args.precision)
-    warmup = args.warmup_steps if args.warmup_steps is not None else args.steps // 5
-    train_data, val_data, train_rows = _train_data(args, path, device)
+    warmup = args.warmup_steps if args.warmup_steps is not None else args.steps
+    train_data, val_data, train_rows, constant = _train_data(args, path, device)
     val_every = args.val_every if args.val_every is not None else default_val_every(train_rows, args.batch)
     key = _resume_key(args, path, space, warmup, val_every)
     resume = read_supernet_resume(args.resume, key) if args.resume else None
@@ -176,8 +186,9 @@ def train(args: argparse.Namespace) -> int:
             print(f"supernet {space.name}: {n_params / 1e6:.1f} M parameters; {args.steps} steps of {args.batch} rows "
                   f"on {device} ({args.precision}"
                   + (f", {ctx.world} processes" if ctx.active else "") + f"), warm-up {warmup} steps; "
-                  + (f"validation every {cfg.val_every} steps on {len(val_data.tensors[2])} rows; " if cfg.val_every
-                     else "no validation; ")
+                  + (f"validation every {cfg.val_every} steps on {len(val_data.tensors[2])} rows"
+                     + (f" (constant predictor: val logloss {constant:.4f})" if constant is not None else "") + "; "
+                     if cfg.val_every else "no validation; ")
                   + f"resume file {last_file} every {args.checkpoint_every} steps"
                   + (f"; resumed at step {state['step']}" if state else ""))
         try:
@@ -207,8 +218,12 @@ def evaluate(args: argparse.Namespace) -> int:
     net = load_supernet(args.supernet, device)
     arch = resolve_arch(args.arch, net.space)
     t0 = time.perf_counter()
-    m = evaluate_subnet(net, arch, (_batches(args, "train"), _batches(args, "val")), args.finetune_steps,
-                        seed=args.seed)
+    if net.dataset_spec.name != args.dataset:
+        raise UserError(args.supernet, f"supernet was trained on {net.dataset_spec.name}, not {args.dataset}")
+    hash_size = net.dataset_spec.hash_size
+    m = evaluate_subnet(net, arch, (_batches(args, "train", hash_size=hash_size), _batches(args, "val",
+                                                                                             hash_size=hash_size)),
+                        args.finetune_steps, seed=args.seed)
     print(f"{args.arch}: inherited-weight val logloss {m['logloss']:.4f}, AUC {m['auc']:.4f} on {m['rows']} rows "
           f"({args.finetune_steps} head steps, {time.perf_counter() - t0:.1f} s)")
     return 0

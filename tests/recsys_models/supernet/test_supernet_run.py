@@ -125,7 +125,7 @@ def test_cli_resume_and_bad_resume_files(data, tmp_path):
     assert r.returncode == 0 and "resumed at step 12" in r.stdout  # a finished run resumes to its end at once
     cases = [
         (["--resume", tmp_path / "a.pt"], "not a resume file (no training state)"),
-        (["--resume", tmp_path / "a.last.pt", "--lr", "0.3"], "resume file is from a different run: lr was 0.12"),
+        (["--resume", tmp_path / "a.last.pt", "--lr", "0.3"], "resume file is from a different run: lr was 0.04"),
         (["--resume", data], "not a readable supernet resume file"),
     ]
     for extra, needle in cases:
