@@ -195,8 +195,8 @@ def train_supernet(supernet: Supernet, batches, cfg: SupernetTrainConfig, progre
     if resume is not None:
         opt.load_state_dict(resume["optimizer"])
         torch.set_rng_state(resume["torch_rng"])
-    rng = np.random.default_rng()
-    rng.bit_generator.state = state["rng"]
+    rng = np.random.default_rng(cfg.seed)
+    rng.bit_generator.state = state["rng"]  # a fresh run's state is seed's; a resumed run's, where it stopped
     archs = validation_archs(supernet.space, cfg.val_subnets, cfg.seed) if (cfg.val_every and val_batches) else []
     net = distributed.wrap(supernet, ctx, device, find_unused=True)
     loss_fn = torch.nn.BCEWithLogitsLoss(reduction="sum")
