@@ -70,8 +70,7 @@ def main(argv=None) -> int:
     space = get_space("small", dense_widths=(16, 32, 64, 128), sparse_widths=(16, 32))
     arch = work / "arch.json"
     arch.write_text(json.dumps(arch_to_json(sample_arch(space, np.random.default_rng(0)))))
-    run("supernet eval", ["supernet", "eval", "--supernet", str(work / "sn.pt"), "--arch", str(arch), *data, *dev,
-                          "--hash-size", "2000"])
+    run("supernet eval", ["supernet", "eval", "--supernet", str(work / "sn.pt"), "--arch", str(arch), *data, *dev])
     run("supernet standalone bf16", ["supernet", "standalone", "--arch", str(arch), *data, *dev, "--hash-size", "2000",
                                      "--precision", "bf16", "-o", str(work / "m.pt")])
     run("evaluate", ["evaluate", str(work / "m.pt"), "--data", args.data, *dev])

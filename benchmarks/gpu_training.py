@@ -330,6 +330,8 @@ def section_scale(args, device, util, out: Path) -> dict:
             "--batch", str(args.scale_batch), "--steps", str(steps),
             "--warmup-steps", str(int(steps * 15_000 / 71_626)),
             "--hash-size", str(args.scale_hash), "--device", str(device), "--precision", args.scale_precision,
+            # NASRec's menus and lr (the command's defaults are the CPU recipe for the samples)
+            "--dense-widths", "16,32,64,128,256,512,768,1024", "--sparse-widths", "16,32,48,64", "--lr", "0.12",
             "--loader-workers", str(args.loader_workers), "--in-memory", "no", "--val-every", "0",
             "--checkpoint-every", str(steps), "--progress-every", "20", "--log-dir", str(Path(args.work) / "scale_logs"),
             "-o", str(work / "supernet.pt")]

@@ -73,7 +73,8 @@ def row_of(point: SweepPoint, result: dict[str, Any]) -> dict[str, Any]:
 
 
 PROGRESS_LINE_EVERY_S = 30.0
-"""Without a terminal (nohup, Slurm, CI logs), the bar's status is printed as a plain line at most this often."""
+"""Without a terminal (nohup, Slurm, CI logs), the bar's status is printed as a plain line at most this often,
+from the first interval on."""
 
 
 class _Lines:
@@ -100,8 +101,9 @@ def _progress(total: int, enabled: bool):
         return tqdm(total=total, disable=True)
     if sys.stderr.isatty():
         return tqdm(total=total, unit="point", desc="sweep", smoothing=0.1)
+    # delay: a sweep shorter than one interval prints nothing (stderr stays for its result or error line)
     return tqdm(total=total, unit="point", desc="sweep", file=_Lines(sys.stderr), mininterval=PROGRESS_LINE_EVERY_S,
-                ascii=True, ncols=100, disable=False)
+                delay=PROGRESS_LINE_EVERY_S, ascii=True, ncols=100, disable=False)
 
 
 def run_sweep(sweep: Sweep, out: str | Path, evaluate: Evaluate, *, workers: int | None = None,
