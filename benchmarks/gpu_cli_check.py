@@ -33,6 +33,7 @@ def main(argv=None) -> int:
     p.add_argument("--work", default="/tmp/recsys-cli-check")
     p.add_argument("--device", default="cuda")
     p.add_argument("--recipe-steps", default="400", help="supernet steps (a quick local check: fewer)")
+    p.add_argument("--only", default="", help="comma-separated check names to run (default: all)")
     args = p.parse_args(argv)
     recipe = [args.recipe_steps if a == "400" else a for a in RECIPE]
     out, work = Path(args.out), Path(args.work)
@@ -43,7 +44,11 @@ def main(argv=None) -> int:
     data = ["--dataset", "criteo", "--data", args.data]
     results = []
 
+    only = {n.strip() for n in args.only.split(",") if n.strip()}
+
     def run(name: str, argv: list[str], timeout: float = 300) -> None:
+        if only and name not in only:
+            return
         t0 = time.monotonic()
         try:
             r = subprocess.run([sys.executable, "-m", "recsys_models.cli", *argv], env=env, capture_output=True,
