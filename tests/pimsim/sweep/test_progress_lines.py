@@ -13,7 +13,7 @@ from pimsim.sweep import runner
 def _lines(monkeypatch, interval_s: float, updates: int, clock_step_s: float) -> list[str]:
     now = [0.0]
     monkeypatch.setattr(runner, "PROGRESS_LINE_EVERY_S", interval_s)
-    monkeypatch.setattr("time.time", lambda: now[0])  # tqdm's clock
+    monkeypatch.setattr("tqdm.std.time", lambda: now[0])  # tqdm's clock (``from time import time`` there)
     buf = io.StringIO()
     monkeypatch.setattr(sys, "stderr", buf)
     with runner._progress(updates, True) as bar:
