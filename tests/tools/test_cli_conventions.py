@@ -80,7 +80,8 @@ def test_registry_names_match_the_registries():
     from recsys_models.data.specs import DATASETS
     from recsys_models.space import NASREC_BEST
 
-    assert registry.MODEL_NAMES == tuple(MODELS)
+    assert registry.BASELINE_NAMES == tuple(MODELS)
+    assert registry.MODEL_NAMES == (*MODELS, "nasrec_subnet")
     assert registry.DATASET_NAMES == DATASETS
     assert registry.NASREC_BEST == NASREC_BEST
 
