@@ -132,7 +132,7 @@ def test_cli_resume_and_bad_resume_files(data, tmp_path):
         r = _train(data, tmp_path / "c.pt", "--steps", 12, "--checkpoint-every", 4, "--val-every", 6, *extra)
         assert r.returncode == 2 and needle in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
     r = _train(data, data, "--steps", 2)
-    assert r.returncode == 2 and "is an input of this command" in r.stderr
+    assert r.returncode == 2 and "would overwrite the input" in r.stderr and "(--data)" in r.stderr
     r = _train(data, tmp_path / "d.pt", "--steps", 2, "--device", "cuda:7")
     assert r.returncode == 2 and r.stderr.startswith("error: --device: cuda:7: ")
 

@@ -50,7 +50,8 @@ def test_device_flag(data, tmp_path):
     assert r.returncode == 0, r.stderr
     assert json.loads((tmp_path / "cpu" / "metrics.json").read_text())["device_type"] == "cpu"
     r = _train(data, tmp_path / "bad", "--device", "gpu0", model="lr")
-    assert r.returncode == 2 and r.stderr.strip() == "error: --device: 'gpu0': expected cpu, cuda, cuda:N or auto"
+    assert r.returncode == 2 and r.stderr.strip() == ("error: recsys train: --device: 'gpu0': expected cpu, cuda, "
+                                                      "cuda:N or auto (see recsys train --help)")
     if torch.cuda.is_available():
         pytest.skip("this machine has a GPU: the no-GPU messages cannot be checked")
     r = _train(data, tmp_path / "cuda", "--device", "cuda", model="lr")
@@ -90,7 +91,8 @@ def test_patience_stops_after_the_first_worse_epoch(data, tmp_path):
     assert m["epochs_run"] == first_worse + 1 and m["stopped_early"] and "early stop" in r.stderr
     for bad in ("0", "-2"):
         r = _train(data, tmp_path / "x", "--patience", bad)
-        assert r.returncode == 2 and r.stderr.strip() == f"error: --patience: must be >= 1, got {bad}"
+        assert r.returncode == 2 and r.stderr.strip() == (f"error: recsys train: --patience: {bad}: must be at least 1 "
+                                                          "(see recsys train --help)")
 
 
 def test_identical_runs_write_identical_bytes(data, tmp_path):
