@@ -73,8 +73,22 @@ def check_args(args: argparse.Namespace) -> None:
         raise UserError("--arch", f"only for --model nasrec_subnet, not {args.model}")
 
 
+def check_resume_file_is_not_data(args: argparse.Namespace) -> None:
+    """``DIR/last.pt`` is left out of the parser's outputs-are-not-inputs check (``--resume DIR/last.pt -o DIR``
+    rewrites it by design), so a data file of that name inside ``-o DIR`` is refused here."""
+    import os
+
+    from pimsim.spec.cli_support import same_file
+    from recsys_models.errors import UserError
+
+    if same_file(os.path.join(args.out, "last.pt"), args.data):
+        raise UserError("-o/--out", f"{args.out}: its resume file last.pt would overwrite the input {args.data} "
+                                    "(--data)")
+
+
 def main(args: argparse.Namespace) -> int:
     check_args(args)
+    check_resume_file_is_not_data(args)
     from recsys_models.train.run import train_cli
 
     return train_cli(args)
