@@ -194,7 +194,7 @@ def train(args: argparse.Namespace) -> int:
             atomic_write_json(timing_file, run.timing)
             kept = (f"the best state: step {stats['best_step']}, val logloss {stats['best_val_logloss']:.4f}"
                     if stats["best_step"] is not None else "the last state")
-            print(f"wrote {out} ({kept}) and {timing_file}", file=sys.stderr)
+            print(f"wrote {out} ({kept}), {last_file} (resume file) and {timing_file}", file=sys.stderr)
     finally:
         distributed.shutdown(ctx)
     return 0
