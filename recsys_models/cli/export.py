@@ -11,8 +11,9 @@ from recsys_models import registry
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("model", type=InputFile("checkpoint", presets=registry.MODEL_NAMES, preset_noun="model"),
-                   help=f"a registered model name ({', '.join(registry.MODEL_NAMES)}) "
-                        "or a checkpoint.pt written by `recsys train`")
+                   help=f"a registered model name ({', '.join(registry.BASELINE_NAMES)}) or a checkpoint.pt "
+                        "written by `recsys train` or `recsys supernet standalone -o` (a nasrec_subnet, exported "
+                        "with its precisions as QDQ pairs)")
     p.add_argument("-o", "--out", dest="output", required=True, metavar="MODEL.onnx", type=OutputFile((".onnx",)),
                    help="the ONNX file to write")
     p.add_argument("--batch", type=Int(1, registry.MAX_EXPORT_BATCH, why=registry.MAX_EXPORT_BATCH_WHY), default=None,
