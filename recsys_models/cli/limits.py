@@ -95,6 +95,7 @@ def DEVICE(text: str) -> str:  # noqa: N802 - an argparse type, named like the o
         raise argparse.ArgumentTypeError(f"{text!r}: expected {registry.DEVICE_SYNTAX}")
     return text
 
+
 DATA = InputFile(directory_ok=True)
 CHECKPOINT = InputFile("checkpoint")
 MAPPING = InputFile("mapping")

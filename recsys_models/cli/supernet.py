@@ -12,7 +12,6 @@ See docs/supernet.md.
 from __future__ import annotations
 
 import argparse
-
 from pathlib import Path
 
 from recsys_models.cli import limits as L
