@@ -99,7 +99,7 @@ def test_version(tool):
      "error: pimsim run: unrecognized arguments: --btach (did you mean --batch?) 3 (see pimsim run --help)"),
     ("recsys", ["train", "--model", "dlmr", "--dataset", "criteo", "--data", "x"],
      "error: recsys train: --model 'dlmr' (did you mean dlrm?); choose from dlrm, deepfm, dcnv2, autoint, xdeepfm, "
-     "widedeep, lr (see recsys train --help)"),
+     "widedeep, lr, nasrec_subnet (see recsys train --help)"),
     ("recsys", ["search", "--space", "small", "--dataset", "critea", "-o", "x"],
      "error: recsys search: --dataset 'critea' (did you mean criteo?); choose from criteo, avazu, kdd "
      "(see recsys search --help)"),
@@ -181,7 +181,7 @@ def test_every_option_shows_its_default():
     assert not missing, missing
 
 
-SECONDARY_OUTPUTS = {"--trace", "--plot", "--cost-cache"}
+SECONDARY_OUTPUTS = {"--trace", "--plot", "--cost-cache", "--log-dir"}
 """Outputs written besides the main one, named for what they hold."""
 
 
