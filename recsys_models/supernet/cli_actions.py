@@ -142,7 +142,7 @@ def train(args: argparse.Namespace) -> int:
     from recsys_models.supernet.train import CHECKPOINT_MODEL, SupernetRun, save_supernet
     from recsys_models.train import distributed
     from recsys_models.train.checkpoint import load_state
-    from recsys_models.train.curves import open_curves
+    from recsys_models.train.curves import CSV_NAME, open_curves
     from recsys_models.train.device import check_precision_on, resolve_device
 
     space = _space(args)
@@ -194,7 +194,9 @@ def train(args: argparse.Namespace) -> int:
             atomic_write_json(timing_file, run.timing)
             kept = (f"the best state: step {stats['best_step']}, val logloss {stats['best_val_logloss']:.4f}"
                     if stats["best_step"] is not None else "the last state")
-            print(f"wrote {out} ({kept}), {last_file} (resume file) and {timing_file}", file=sys.stderr)
+            print(f"wrote {out} ({kept}), {last_file} (resume file) and {timing_file}"
+                  + (f"; curves in {Path(args.log_dir) / CSV_NAME} and TensorBoard events beside it"
+                     if args.log_dir else ""), file=sys.stderr)
     finally:
         distributed.shutdown(ctx)
     return 0

@@ -144,7 +144,7 @@ def _train(args, path, out, spec, model_name, config, start, resume, device, ctx
 
     from recsys_models.baselines import build_model
     from recsys_models.train.checkpoint import load_checkpoint, load_state, save_checkpoint
-    from recsys_models.train.curves import open_curves
+    from recsys_models.train.curves import CSV_NAME, open_curves
     from recsys_models.train.loop import TrainConfig, RunOptions, evaluate, train_model
 
     in_memory = args.in_memory == "yes" or (args.in_memory == "auto" and path.stat().st_size < IN_MEMORY_LIMIT_BYTES)
@@ -210,7 +210,8 @@ def _train(args, path, out, spec, model_name, config, start, resume, device, ctx
     print(f"{model_name} on {args.dataset}: best epoch {metrics['best_epoch']} of {len(history)}: val AUC "
           f"{_fmt(metrics['val_auc'])} logloss {_fmt(metrics['val_logloss'])}; test AUC {_fmt(test['auc'])} logloss "
           f"{_fmt(test['logloss'])} ({metrics['train_rows']} train / {metrics['val_rows']} val / {test['rows']} test "
-          f"rows) -> {out}")
+          f"rows) -> {out}" + (f"; curves in {Path(args.log_dir) / CSV_NAME} and TensorBoard events beside it"
+                               if args.log_dir else ""))
     return 0
 
 
