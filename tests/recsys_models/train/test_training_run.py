@@ -182,6 +182,18 @@ def test_bad_resume_and_init_files_are_one_line_errors(data, tmp_path):
     assert r.returncode == 2 and "model was 'lr', now 'dlrm'" in r.stderr
 
 
+def test_outputs_never_overwrite_the_data(data, tmp_path):
+    """``-o DIR`` holding the data file under an output's name is refused before anything runs: the parser's check
+    for checkpoint.pt/metrics.json/timing.json, the command's own for the resume file last.pt."""
+    for name in ("checkpoint.pt", "last.pt"):
+        inside = tmp_path / name
+        inside.write_bytes(data.read_bytes())
+        r = _train(inside, tmp_path, model="lr")
+        assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+        assert "would overwrite the input" in r.stderr and f"{inside} (--data)" in r.stderr, r.stderr
+        assert inside.read_bytes() == data.read_bytes() and not (tmp_path / "metrics.json").exists()
+
+
 def test_curves_csv_and_tensorboard(data, tmp_path):
     r = _train(data, tmp_path / "o", "--epochs", 2, "--log-dir", tmp_path / "logs", model="lr")
     assert r.returncode == 0, r.stderr
