@@ -5,15 +5,20 @@ Pipeline: check the mapping against its architecture -> price components
 (``pimsim.program``) -> run the Numba event kernel (``pimsim.engine``) ->
 report (``pimsim.report``), optionally a Chrome trace.  ``latency_cycles`` is
 one query simulated alone; throughput, energy and utilization come from the
-stream of ``batch`` queries.
+stream of ``batch`` queries.  ``simulate_duration(mapping, duration_ms)`` sizes
+the stream so that queries are still in flight after ``duration_ms`` of
+simulated time and counts the completions within it (pimsim-nn's ``sim_time``).
 """
 
 from __future__ import annotations
 
+import math
+import resource
 import time
 from dataclasses import dataclass
 
 from pimsim.report.model import Report
+from pimsim.report.throughput import completion_cycles, completions_within, steady_state
 from pimsim.spec.errors import SpecError
 from pimsim.spec.mapping import Mapping, check_mapping
 from pimsim.spec.units import cycles_to_ns
@@ -28,6 +33,11 @@ up so the estimate stays an upper bound."""
 TRACE_BYTES_PER_TASK = 10_000
 """Peak memory per task written to a trace (events as Python dicts, then JSON): 9,788 B/task measured on the
 same mapping with 2,000 traced queries (2.1 GB of JSON)."""
+
+
+PILOT_MAX_PERIOD = 128
+"""Replica periods longer than this are not followed whole by the pilot of ``duration_batch`` (the estimate
+may then run short, and ``simulate_duration`` doubles the stream)."""
 
 
 @dataclass(frozen=True)
@@ -91,8 +101,8 @@ def run_stream(mapping: Mapping, costs, batch: int, source: str):
 
 
 def simulate(mapping: Mapping, batch: int = 1, trace_path=None, trace_queries: int = DEFAULT_TRACE_QUERIES,
-             source: str | None = None) -> Report:
-    """Simulate ``batch`` queries of ``mapping``.
+             source: str | None = None, duration_cycles: int | None = None) -> Report:
+    """Simulate ``batch`` queries of ``mapping``; with ``duration_cycles`` also count the completions within it.
 
     Raises
     ------
@@ -118,6 +128,7 @@ def simulate(mapping: Mapping, batch: int = 1, trace_path=None, trace_queries: i
     stream, table, result = run_stream(mapping, costs, batch, source)
     single = (stream, result) if batch == 1 else run_stream(mapping, costs, 1, source)[::2]
     makespan = int(result["finish_cycles"].max(initial=0))
+    completions = completion_cycles(stream.query_offset, result["finish_cycles"])
     rollup = area_rollup(arch)
     makespan_ns = cycles_to_ns(makespan, arch.clock_mhz)
     active = summary.tile_active_ns(stream, table, result, arch.clock_mhz) if arch.chip.power_gating == "idle" else None
@@ -145,7 +156,70 @@ def simulate(mapping: Mapping, batch: int = 1, trace_path=None, trace_queries: i
         compute_area_mm2=rollup.compute_area_mm2,
         operator_records=summary.operator_records(stream, result, mapping),
         critical_query=summary.critical_query(stream, result),
+        steady=steady_state(completions, len(stream.templates)), duration_cycles=duration_cycles,
+        duration_completions=None if duration_cycles is None else completions_within(completions, duration_cycles),
+        memory_bytes=array_bytes(stream, result), peak_rss_bytes=peak_rss_bytes(),
     )
+
+
+def array_bytes(stream, result) -> int:
+    """Bytes of the run's arrays: the lowered stream, the engine program, the results and the kernel's work
+    arrays besides its results (``pimsim.engine.kernel.run_kernel``: ``remaining``, ``wk``, ``wseq_task``, ``nowq``,
+    ``readyq``: 28 bytes per task; ``hkey`` and ``seq_item``: 12 bytes per event-heap slot, one per task and edge)."""
+    prog = stream.program
+    held = [stream.query, stream.pattern, stream.local, stream.energy_pj, stream.query_offset,
+            result["start_cycles"], result["finish_cycles"]]
+    held += [getattr(prog, f) for f in prog.__dataclass_fields__]
+    kernel = 28 * prog.n_tasks + 12 * (prog.n_tasks + prog.n_edges)
+    return int(sum(a.nbytes for a in held)) + kernel
+
+
+def peak_rss_bytes() -> int:
+    """The process's peak resident memory so far (Linux ``ru_maxrss`` is in KiB)."""
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
+
+
+def duration_batch(mapping: Mapping, duration_cycles: int, source: str = "mapping") -> int:
+    """Queries a stream needs to still have one in flight after ``duration_cycles``.
+
+    From a pilot stream of ``2P + 2`` queries (``P`` the replica period, at most ``PILOT_MAX_PERIOD``; at
+    least 8 queries): its first completion
+    ``c_0`` and steady interval ``II``; the window then holds about ``(T - c_0) / II + 1`` completions.  The
+    estimate gets 10 % and one replica period of margin; :func:`simulate_duration` doubles it if the stream
+    still ran dry (a steady state slower to settle than the pilot showed).
+    """
+    period = min(_replica_period(mapping), PILOT_MAX_PERIOD)
+    pilot_n = max(8, 2 * period + 2)
+    pilot = simulate(mapping, batch=pilot_n, trace_path=None, source=source)
+    if pilot.steady is None:
+        raise SpecError(source, "the stream's queries all complete at once: no completion rate to simulate")
+    first = pilot.latency_cycles
+    estimate = max(0.0, duration_cycles - first) / pilot.steady.interval_cycles + 1
+    return int(math.ceil(estimate * 1.1)) + period + 1
+
+
+def simulate_duration(mapping: Mapping, duration_cycles: int, max_batch: int, source: str = "mapping",
+                      batch: int | None = None, **kwargs) -> Report:
+    """Simulate a saturated stream for ``duration_cycles`` of simulated time (queries offered back to back).
+
+    The stream's length comes from :func:`duration_batch` (or ``batch``); if every query completed within the
+    window the stream ran dry and the count would measure the stream, not the hardware: it is doubled and
+    simulated again, up to ``max_batch`` queries (then a SpecError naming the limit).
+    """
+    n = batch or duration_batch(mapping, duration_cycles, source)
+    while True:
+        if n > max_batch:
+            raise SpecError("--duration-ms", f"needs more than {max_batch} queries in flight; use a shorter duration")
+        report = simulate(mapping, batch=n, source=source, duration_cycles=duration_cycles, **kwargs)
+        if report.duration_completions < n:
+            return report
+        n *= 2
+
+
+def _replica_period(mapping: Mapping) -> int:
+    from pimsim.program.stream import replica_period
+
+    return replica_period([getattr(op, "replicas", 1) for op in mapping.operators], 1 << 62)
 
 
 def _refuse_unsimulated(arch, source: str) -> None:

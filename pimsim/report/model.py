@@ -13,11 +13,14 @@ from pimsim.spec.units import cycles_to_ns, per_s_from_ns, power_mw_from_energy
 JSON_KEYS = ("latency_ns", "latency_cycles", "throughput_inferences_per_s", "energy_per_inference_pj", "power_mw",
              "area_mm2", "occupied_area_mm2", "tiles_used", "tiles_total", "energy_breakdown_pj", "area_breakdown_mm2",
              "stats", "utilization", "energy_dynamic_per_inference_pj", "energy_static_per_inference_pj",
-             "static_energy_breakdown_pj", "power_dynamic_mw", "power_static_mw", "power_gating", "compute_area_mm2")
+             "static_energy_breakdown_pj", "power_dynamic_mw", "power_static_mw", "power_gating", "compute_area_mm2",
+             "throughput_steady_inferences_per_s", "throughput_duration_inferences_per_s")
 """The ``pimsim run --json`` contract (foundation issue plus ``utilization``, the occupancy figures that
 ``pimsim compare`` needs: ``occupied_area_mm2``, ``tiles_used``, ``tiles_total``, and the dynamic/static split of
 issue 17: ``energy_breakdown_pj`` keeps one ``leakage`` entry, the static total, so it still sums to
-``energy_per_inference_pj``; ``static_energy_breakdown_pj`` splits that static total by component role)."""
+``energy_per_inference_pj``; ``static_energy_breakdown_pj`` splits that static total by component role; and the
+peer-style rates of issue 18, ``pimsim.report.throughput``: steady state after the fill, and completions within
+``--duration-ms``, each ``null`` when undefined: a batch of 1, or no duration given)."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,16 @@ class Report:
         The query of the stream with the longest latency (the one ``operator_records`` spans are taken from).
     busiest : list of (resource name, busy_cycles, utilization)
         The most utilized individual resources of the stream (bottleneck first).
+    steady : pimsim.report.throughput.SteadyState or None
+        The completions the steady-state rate counts (None for one query).
+    duration_cycles, duration_completions : int or None
+        With ``--duration-ms``: the simulated window in cycles and the queries completed within it.
+    memory_bytes : int
+        Bytes of the arrays the run allocated (lowered stream, engine program, kernel state and results):
+        deterministic, it grows with tasks x queries; the process's measured peak is in ``peak_rss_bytes``.
+    peak_rss_bytes : int
+        The process's peak resident memory when the report was made (``ru_maxrss``); machine-dependent,
+        so shown in the text report only, not in ``--json``.
     """
 
     mapping_name: str
@@ -80,6 +93,11 @@ class Report:
     """Chip area without the I/O link (``pimsim.components.rollup``)."""
     operator_records: list = field(default_factory=list)  # pimsim.report.summary.OperatorRecord
     critical_query: int = 0
+    steady: object = None  # pimsim.report.throughput.SteadyState | None
+    duration_cycles: int | None = None
+    duration_completions: int | None = None
+    memory_bytes: int = 0
+    peak_rss_bytes: int = 0
 
     @property
     def latency_ns(self) -> float:
@@ -106,6 +124,20 @@ class Report:
     def throughput_inferences_per_s(self) -> float:
         """Queries completed per second over the whole stream (pipeline fill included)."""
         return self.batch * per_s_from_ns(self.makespan_ns)
+
+    @property
+    def throughput_steady_inferences_per_s(self) -> float | None:
+        """Completions per second after the pipeline filled (``pimsim.report.throughput``); None for one query."""
+        if self.steady is None:
+            return None
+        return per_s_from_ns(cycles_to_ns(self.steady.interval_cycles, self.clock_mhz))
+
+    @property
+    def throughput_duration_inferences_per_s(self) -> float | None:
+        """Completions within ``--duration-ms`` per second of it; None without a duration."""
+        if self.duration_cycles is None:
+            return None
+        return self.duration_completions * per_s_from_ns(cycles_to_ns(self.duration_cycles, self.clock_mhz))
 
     @property
     def power_mw(self) -> float:
@@ -145,7 +177,12 @@ class Report:
             "energy_breakdown_pj": self.energy_breakdown_per_inference_pj,
             "area_breakdown_mm2": dict(sorted(self.area_breakdown_mm2.items())),
             "stats": {"events": self.events, "wall_s": self.wall_s, "tasks": self.tasks, "batch": self.batch,
-                      "makespan_cycles": self.makespan_cycles, "critical_query": self.critical_query},
+                      "makespan_cycles": self.makespan_cycles, "critical_query": self.critical_query,
+                      "memory_bytes": self.memory_bytes,
+                      "steady_fill_completions": None if self.steady is None else self.steady.fill_completions,
+                      "steady_completions": None if self.steady is None else self.steady.counted,
+                      "steady_span_cycles": None if self.steady is None else self.steady.span_cycles,
+                      "duration_cycles": self.duration_cycles, "duration_completions": self.duration_completions},
             "utilization": dict(sorted(self.utilization.items())),
             "energy_dynamic_per_inference_pj": self.energy_dynamic_pj / self.batch,
             "energy_static_per_inference_pj": self.energy_static_pj / self.batch,
@@ -154,6 +191,8 @@ class Report:
             "power_static_mw": self.power_static_mw,
             "power_gating": self.power_gating,
             "compute_area_mm2": self.area_mm2 if self.compute_area_mm2 is None else self.compute_area_mm2,
+            "throughput_steady_inferences_per_s": self.throughput_steady_inferences_per_s,
+            "throughput_duration_inferences_per_s": self.throughput_duration_inferences_per_s,
         }
         if operators:
             out["model"] = self.mapping_name

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pimsim.spec.units import cycles_to_ns
+from pimsim.spec.units import cycles_to_ns, ns_to_ms
 
 
 def _table(title: str, rows: dict, unit: str, fmt: str = "{:.4g}") -> list[str]:
@@ -30,7 +30,12 @@ def format_report(report) -> str:
         f"mapping {r.mapping_name} on {r.arch_name} ({r.clock_mhz:g} MHz), batch {r.batch}",
         f"latency (one query)    {r.latency_cycles} cycles = {r.latency_ns:.6g} ns",
         f"stream makespan        {r.makespan_cycles} cycles = {r.makespan_ns:.6g} ns",
-        f"throughput             {r.throughput_inferences_per_s:.6g} inferences/s",
+        f"throughput             {r.throughput_inferences_per_s:.6g} inferences/s (whole stream, fill included)",
+        *([f"  steady state         {r.throughput_steady_inferences_per_s:.6g} inferences/s ({r.steady.counted} "
+           f"completions after the first, {r.steady.interval_cycles:.6g} cycles apart)"] if r.steady else []),
+        *([f"{'  within ' + format(ns_to_ms(cycles_to_ns(r.duration_cycles, r.clock_mhz)), 'g') + ' ms':<23}"
+           f"{r.throughput_duration_inferences_per_s:.6g} inferences/s ({r.duration_completions} completed)"]
+          if r.duration_cycles is not None else []),
         f"energy per inference   {r.energy_per_inference_pj:.6g} pJ",
         f"  dynamic              {r.energy_dynamic_pj / r.batch:.6g} pJ",
         f"  static (leakage)     {r.energy_static_pj / r.batch:.6g} pJ (power gating: {r.power_gating})",
@@ -54,5 +59,6 @@ def format_report(report) -> str:
     if r.operators:
         lines += ["", "operators (one query alone):"]
         lines += _operator_lines(r)
-    lines += ["", f"simulated {r.events} events ({r.tasks} tasks) in {r.wall_s:.3f} s"]
+    lines += ["", f"simulated {r.events} events ({r.tasks} tasks) in {r.wall_s:.3f} s; "
+                  f"arrays {r.memory_bytes / 2**20:.1f} MiB, process peak {r.peak_rss_bytes / 2**20:.0f} MiB"]
     return "\n".join(lines)

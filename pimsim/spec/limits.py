@@ -38,6 +38,10 @@ LIMITS: list[Limit] = []
 MAX_BATCH = _limit(
     "queries per simulation (`--batch`)", 1_000_000,
     "a stream this long measures steady-state throughput to well under 0.1 %; longer ones only cost memory")
+MAX_DURATION_MS = _limit(
+    "simulated time of a query stream in ms (`--duration-ms`)", 60_000,
+    "a minute of simulated time; peers report seconds or less (pimsim-nn's VGG-8 example simulates 200 ms), "
+    "and the stream's queries are bounded by the batch limit anyway")
 MAX_TRACE_QUERIES = _limit(
     "queries written to a trace (`--trace-limit`)", 256,
     "each query of the demo DLRM adds about 1 MB of trace JSON and 7 MB of peak memory while it is written "

@@ -22,6 +22,7 @@ PJ_PER_MW_NS = 1.0
 UM2_PER_MM2 = 1.0e6
 NS_PER_US = 1.0e3
 NS_PER_S = 1.0e9
+NS_PER_MS = 1.0e6
 BITS_PER_BYTE = 8
 
 
@@ -35,6 +36,14 @@ def ns_to_cycles(duration_ns: float, clock_mhz: float) -> int:
     cycles = duration_ns * clock_mhz / 1.0e3
     # Guard against 119.99999999 becoming 120 -> 120, not 121, through float noise.
     return int(math.ceil(round(cycles, 9)))
+
+
+def ms_to_ns(duration_ms: float) -> float:
+    return duration_ms * NS_PER_MS
+
+
+def ns_to_ms(duration_ns: float) -> float:
+    return duration_ns / NS_PER_MS
 
 
 def cycles_to_ns(cycles: float, clock_mhz: float) -> float:
