@@ -32,6 +32,7 @@ sums of all row-blocks (``sum(cols) - n`` adds per input vector).
 from __future__ import annotations
 
 from pimsim.program.costs import ceil_div
+from pimsim.program.template import SlicePhases
 
 
 def crossbar_phases(lw, op, b) -> tuple[int, int, int, int]:
@@ -72,11 +73,7 @@ def lower_block(lw, oi: int, op, b, after: int, write: bool) -> int:
     }
     step = read + conv
     x = t.task(xbar, n_slices * step + c.shift_add_cycles, oi, f"mvm {b.rows}x{cols}", after=[prev], energy=energy)
-    kids = [(k * step, read, "read") for k in range(n_slices)]
-    kids += [(k * step + read, conv, "adc") for k in range(n_slices) if conv > 0]
-    if c.shift_add_cycles > 0:
-        kids.append((n_slices * step, c.shift_add_cycles, "shift-add"))
-    t.children[x] = sorted(kids)
+    t.slice_phases[x] = SlicePhases(n_slices, read, conv, c.shift_add_cycles)
     return x
 
 

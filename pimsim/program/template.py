@@ -2,9 +2,12 @@
 
 Each task records the resource it occupies, its duration in cycles, its
 energy split by component (pJ), the operator it belongs to and a short phase
-name for traces.  Optional ``children`` are (offset_cycles, dur_cycles, name)
-sub-phases shown nested inside the task in the trace (e.g. the per-input-slice
-crossbar read and ADC conversions inside one crossbar task).
+name for traces.  A crossbar task's per-input-slice sub-phases (read, ADC
+conversions, the final shift-and-add) are kept as one compact record per task,
+:class:`SlicePhases` (four integers), not as one entry per slice: a convolution's
+crossbar task covers ``m x slices`` of them (issue 18: storing them as tuples
+took gigabytes).  ``children(task)`` expands them, in the trace writer only, for
+the traced queries.
 """
 
 from __future__ import annotations
@@ -14,6 +17,30 @@ from dataclasses import dataclass, field
 from pimsim.engine.events import DEP_FINISH_TO_START, DEP_START_TO_START, NO_RESOURCE
 
 
+@dataclass(frozen=True)
+class SlicePhases:
+    """The sub-phases of one crossbar task: ``steps`` x (``read_cycles`` of DAC drive + read + sample-and-hold,
+    then ``conv_cycles`` of ADC conversions), then ``shift_add_cycles``."""
+
+    steps: int
+    read_cycles: int
+    conv_cycles: int
+    shift_add_cycles: int
+
+    @property
+    def adc_cycles(self) -> int:
+        return self.steps * self.conv_cycles
+
+    def expand(self) -> list[tuple[int, int, str]]:
+        """(offset_cycles, dur_cycles, name) of every sub-phase, in time order (reads before conversions)."""
+        step = self.read_cycles + self.conv_cycles
+        kids = [(k * step, self.read_cycles, "read") for k in range(self.steps)]
+        kids += [(k * step + self.read_cycles, self.conv_cycles, "adc") for k in range(self.steps) if self.conv_cycles > 0]
+        if self.shift_add_cycles > 0:
+            kids.append((self.steps * step, self.shift_add_cycles, "shift-add"))
+        return sorted(kids)
+
+
 @dataclass
 class Template:
     res: list[int] = field(default_factory=list)
@@ -21,7 +48,7 @@ class Template:
     energy: list[dict[str, float]] = field(default_factory=list)
     op: list[int] = field(default_factory=list)
     phase: list[str] = field(default_factory=list)
-    children: dict[int, list[tuple[int, int, str]]] = field(default_factory=dict)
+    slice_phases: dict[int, SlicePhases] = field(default_factory=dict)
     src: list[int] = field(default_factory=list)
     dst: list[int] = field(default_factory=list)
     lag: list[int] = field(default_factory=list)
@@ -54,6 +81,11 @@ class Template:
         self.dst.append(b)
         self.lag.append(int(lag))
         self.kind.append(DEP_START_TO_START if start_to_start else DEP_FINISH_TO_START)
+
+    def children(self, tid: int) -> list[tuple[int, int, str]]:
+        """(offset_cycles, dur_cycles, name) sub-phases of task ``tid`` shown nested in the trace (none for most)."""
+        phases = self.slice_phases.get(tid)
+        return phases.expand() if phases else []
 
     def __len__(self) -> int:
         return len(self.res)

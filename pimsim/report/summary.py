@@ -54,7 +54,7 @@ def dynamic_energy_pj(stream) -> dict[str, float]:
 
 
 CHILD_CLASSES = {"adc": "adc", "shift-add": "shift_add"}
-"""Sub-phases of crossbar tasks that report as their own resource class."""
+"""Sub-phases of crossbar tasks (``pimsim.program.template.SlicePhases``) that report as their own resource class."""
 
 
 def busy_by_class(stream, table) -> dict[str, int]:
@@ -74,10 +74,9 @@ def busy_by_class(stream, table) -> dict[str, int]:
         cls = table.keys[rid][0]
         out[cls] = out.get(cls, 0) + int(busy)
     for tpl, count in zip(stream.templates, queries_per_template(stream)):
-        for kids in tpl.children.values():
-            for _, dur, name in kids:
-                if name in CHILD_CLASSES:
-                    out[CHILD_CLASSES[name]] += int(count) * dur
+        for phases in tpl.slice_phases.values():
+            out["adc"] += int(count) * phases.adc_cycles
+            out["shift_add"] += int(count) * phases.shift_add_cycles
     return out
 
 

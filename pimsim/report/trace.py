@@ -99,7 +99,7 @@ def _task_slices(stream, mapping, i, pid, tid, s, f, clock) -> list[dict]:
             "args": {"query": int(stream.query[i]), "start_cycles": s, "dur_cycles": f - s,
                      "energy_pj": float(stream.energy_pj[i]),
                      "energy_by_component_pj": {k: float(v) for k, v in sorted(tpl.energy[loc].items())}}}]
-    for off, dur, child in sorted(tpl.children.get(loc, [])):
+    for off, dur, child in tpl.children(loc):
         out.append({"ph": "X", "name": child, "cat": child, "pid": pid, "tid": tid,
                     "ts": cycles_to_us(s + off, clock), "dur": cycles_to_us(dur, clock),
                     "args": {"start_cycles": s + off, "dur_cycles": dur}})

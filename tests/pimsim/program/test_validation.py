@@ -47,7 +47,7 @@ def test_one_mvm_on_one_crossbar_is_exact():
     stream, res = run(chain_mapping([(0, (0, 0, 0))]))
     (xs, xf, xi), = phase_tasks(stream, res, "mvm")
     assert xf - xs == 1921
-    kids = stream.templates[0].children[xi]
+    kids = stream.templates[0].children(xi)
     assert sum(d for _, d, n in kids if n == "adc") == 8 * 120 and sum(d for _, d, n in kids if n == "read") == 8 * 120
     assert kids[-1] == (8 * 240, 1, "shift-add")
 
@@ -60,7 +60,7 @@ def test_doubling_adcs_halves_the_conversion_phase():
     conv = []
     for stream, res in (one, two):
         (xs, xf, xi), = phase_tasks(stream, res, "mvm")
-        conv.append(sum(d for _, d, n in stream.templates[0].children[xi] if n == "adc"))
+        conv.append(sum(d for _, d, n in stream.templates[0].children(xi) if n == "adc"))
     assert conv == [960, 480]
     (xs, xf, _), = phase_tasks(*two, "mvm")
     assert xf - xs == 1440 + 1
