@@ -38,27 +38,31 @@ class BasicBlock(nn.Module):
 
 
 class ResNet18(nn.Module):
-    def __init__(self, num_classes: int = 1000):
+    """``width_divisor`` > 1 divides every channel count (CI-sized copies, same graph)."""
+
+    def __init__(self, num_classes: int = 1000, width_divisor: int = 1):
         super().__init__()
-        self.stem = nn.Sequential(nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
+        c0 = 64 // width_divisor
+        self.stem = nn.Sequential(nn.Conv2d(3, c0, 7, 2, 3, bias=False), nn.BatchNorm2d(c0), nn.ReLU(),
                                   nn.MaxPool2d(3, 2, 1))
-        blocks, c_in = [], 64
+        blocks, c_in = [], c0
         for c, stride in ((64, 1), (128, 2), (256, 2), (512, 2)):
-            blocks += [BasicBlock(c_in, c, stride), BasicBlock(c, c, 1)]
-            c_in = c
+            blocks += [BasicBlock(c_in, c // width_divisor, stride), BasicBlock(c // width_divisor, c // width_divisor, 1)]
+            c_in = c // width_divisor
         self.blocks = nn.Sequential(*blocks)
         self.pool = nn.AdaptiveAvgPool2d(1)
-        self.fc = nn.Linear(512, num_classes)
+        self.fc = nn.Linear(c_in, num_classes)
 
     def forward(self, x):
         return self.fc(torch.flatten(self.pool(self.blocks(self.stem(x))), 1))
 
 
-def export(path: Path, opset: int = 17, seed: int = 0) -> Path:
+def export(path: Path, opset: int = 17, seed: int = 0, width_divisor: int = 1, image_size: int = 224,
+           num_classes: int = 1000) -> Path:
     torch.manual_seed(seed)
-    model = ResNet18().eval()
+    model = ResNet18(num_classes, width_divisor).eval()
     path.parent.mkdir(parents=True, exist_ok=True)
-    torch.onnx.export(model, (torch.randn(1, 3, 224, 224),), str(path), input_names=["image"],
+    torch.onnx.export(model, (torch.randn(1, 3, image_size, image_size),), str(path), input_names=["image"],
                       output_names=["logits"], opset_version=opset, dynamo=False)
     return path
 

@@ -22,7 +22,9 @@ CHANNELS = (128, 128, "M", 256, 256, "M", 512, 512, "M")
 
 
 class VGG8(nn.Module):
-    def __init__(self, num_classes: int = 10):
+    """``width_divisor`` > 1 divides every channel count and the hidden FC width (CI-sized copies, same graph)."""
+
+    def __init__(self, num_classes: int = 10, width_divisor: int = 1):
         super().__init__()
         layers: list[nn.Module] = []
         c_in = 3
@@ -30,19 +32,20 @@ class VGG8(nn.Module):
             if c == "M":
                 layers.append(nn.MaxPool2d(2, 2))
             else:
-                layers += [nn.Conv2d(c_in, c, 3, padding=1, bias=False), nn.ReLU()]
-                c_in = c
+                layers += [nn.Conv2d(c_in, c // width_divisor, 3, padding=1, bias=False), nn.ReLU()]
+                c_in = c // width_divisor
+        hidden = 1024 // width_divisor
         self.features = nn.Sequential(*layers)
-        self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(512 * 4 * 4, 1024, bias=False), nn.ReLU(),
-                                        nn.Linear(1024, num_classes, bias=False))
+        self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(c_in * 4 * 4, hidden, bias=False), nn.ReLU(),
+                                        nn.Linear(hidden, num_classes, bias=False))
 
     def forward(self, x):
         return self.classifier(self.features(x))
 
 
-def export(path: Path, opset: int = 17, seed: int = 0) -> Path:
+def export(path: Path, opset: int = 17, seed: int = 0, width_divisor: int = 1) -> Path:
     torch.manual_seed(seed)
-    model = VGG8().eval()
+    model = VGG8(width_divisor=width_divisor).eval()
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.onnx.export(model, (torch.randn(1, 3, 32, 32),), str(path), input_names=["image"], output_names=["logits"],
                       opset_version=opset, dynamo=False)

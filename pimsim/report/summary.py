@@ -246,12 +246,16 @@ def operator_records(stream, result, mapping) -> list[OperatorRecord]:
     busy = np.zeros(n_ops)
     energy: list[dict[str, float]] = [{} for _ in range(n_ops)]
     for t, count in zip(stream.templates, queries_per_template(stream)):
-        for op, res, dur, pj in zip(t.op, t.res, t.dur, t.energy):
+        count = int(count)  # a Python int: NumPy scalar arithmetic in this loop cost 0.4 s on VGG-8's 8,305 tasks
+        op_ids = np.asarray(t.op, np.int64)
+        on_hw = (op_ids >= 0) & (np.asarray(t.res) >= 0)
+        busy += count * np.bincount(op_ids[on_hw], weights=np.asarray(t.dur, np.float64)[on_hw], minlength=n_ops)
+        for op, pj in zip(t.op, t.energy):
             if op < 0:
                 continue
-            busy[op] += count * dur * (res >= 0)
+            acc = energy[op]
             for role, e in pj.items():
-                energy[op][role] = energy[op].get(role, 0.0) + count * e
+                acc[role] = acc.get(role, 0.0) + count * e
     records = []
     for oi, op in enumerate(mapping.operators):
         blocks = getattr(op, "blocks", [])

@@ -1,0 +1,159 @@
+"""Convolutional workloads at scale (issue 18): compile and simulate NeuroSim's VGG-8 and ResNet-18.
+
+Workloads (exported by ``benchmarks/export_vgg8.py`` and ``benchmarks/export_resnet18.py``, plain
+``torch.onnx.export``) on ``configs/neurosim_vgg8_chip.yaml`` (144 tiles x 64 crossbars of 128x128 2-bit cells,
+16-bit weights, 8-bit inputs):
+
+- VGG-8, 100 images streamed (``pimsim run --batch 100``); targets 2 s wall, 1 GB peak RSS;
+- VGG-8, 1 image, warm (``pimsim.api.simulate`` called again in a process that already ran it); target 0.5 s;
+- ResNet-18, 16 images streamed; targets 10 s, 2 GB.
+
+Each run is a fresh process under ``/usr/bin/time -v`` (wall clock and peak RSS of the whole process: Python
+start, imports and the cached Numba kernel included); ``stats.wall_s`` is ``simulate`` alone.  Reported: wall,
+peak RSS, whole-stream and steady-state throughput, energy per inference and chip area.
+
+Two architectures per workload:
+
+- ``cited``: the config file as written.  Where today's compiler or simulator refuses it, the exact one-line
+  error is recorded (that is what streaming convolution, issue 18 item 2, is to fix);
+- ``today``: the same chip with what today's code needs to run it, each change named in the output: the tile
+  buffer enlarged to hold the largest materialised im2col value (``Workload.today_buffer_bytes``), and an ISAAC-law SAR ADC
+  instead of NeuroSim's per-resolution table (``pe.adc.model: table`` is priced but not executed yet, issue 17).
+  Its energy and area are those of that modified chip, not of the cited one.
+
+    nice -n 10 .venv/bin/python benchmarks/cnn_scale.py            # all workloads
+    nice -n 10 .venv/bin/python benchmarks/cnn_scale.py --only vgg8
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+VENV_BIN = Path(sys.executable).parent
+OUT = REPO / "build" / "bench" / "cnn"
+CONFIG = REPO / "configs" / "neurosim_vgg8_chip.yaml"
+TODAY_ADC = {"bits": 8, "sample_rate_msps": 1280, "per_crossbar": 16, "model": "isaac_sar"}
+"""ISAAC's 8-bit 1.28 GS/s SAR ADC law (Shafiee et al., ISCA 2016, Table 6, as in the default preset), one per
+8 columns like NeuroSim's numColMuxed = 8 (128 / 8 = 16 per crossbar)."""
+WARM_CHILD = r"""
+import json, sys, time
+from pimsim.api import simulate
+from pimsim.spec.mapping import load_mapping
+m = load_mapping(sys.argv[1])
+simulate(m, batch=1)
+walls = []
+for _ in range(int(sys.argv[2])):
+    t0 = time.perf_counter(); simulate(m, batch=1); walls.append(time.perf_counter() - t0)
+print(json.dumps(sorted(walls)))
+"""
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    export_script: str
+    batch: int
+    today_buffer_bytes: int
+    """Tile buffer of the ``today`` variant: the largest im2col value today's compiler materialises, rounded up."""
+
+
+WORKLOADS = {
+    # VGG-8: the second 3x3 conv on 32 x 32 x 128 -> 1024 windows x 1152 values x 8 bits = 1.125 MiB (issue 18).
+    "vgg8": Workload("vgg8", "export_vgg8.py", 100, 1_179_648),
+    # ResNet-18: the 7x7 stem on 3 x 224 x 224 -> 112 x 112 windows x 147 values x 8 bits = 1.76 MiB; 2 MiB.
+    "resnet18": Workload("resnet18", "export_resnet18.py", 16, 2_097_152),
+}
+
+
+def env() -> dict:
+    return {**os.environ, "PYTHONPATH": str(REPO)}
+
+
+def timed(cmd: list[str]) -> tuple[int, str, float, int]:
+    """(exit status, stdout + stderr, wall s, peak RSS bytes) of ``cmd`` under ``/usr/bin/time -v``."""
+    proc = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True, env=env())
+    err = proc.stderr
+    rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", err).group(1))
+    h, m, s = ([0] + re.search(r"Elapsed \(wall clock\) time.*: ([\d:.]+)", err).group(1).split(":"))[-3:]
+    wall = int(h) * 3600 + int(m) * 60 + float(s)
+    text = proc.stdout + err.split("\tCommand being timed")[0]
+    return proc.returncode, text, wall, rss_kb * 1024
+
+
+def today_arch(w: Workload) -> Path:
+    doc = yaml.safe_load(CONFIG.read_text())
+    doc["name"] = f"neurosim_vgg8_chip_today_{w.name}"
+    doc["tile"]["buffer"]["capacity_bytes"] = w.today_buffer_bytes
+    doc["pe"]["adc"] = dict(TODAY_ADC)
+    path = OUT / f"neurosim_vgg8_chip_today_{w.name}.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path
+
+
+def first_error(text: str) -> str:
+    return next((line for line in text.splitlines() if line.startswith("error:")), text.strip()[-300:])
+
+
+def run_workload(w: Workload, arch: Path, label: str, warm_repeat: int) -> dict:
+    model = OUT / f"{w.name}.onnx"
+    if not model.exists():
+        subprocess.run([sys.executable, str(REPO / "benchmarks" / w.export_script), "-o", str(model)], check=True,
+                       env=env(), capture_output=True)
+    mapping = OUT / f"{w.name}.{label}.mapping.json"
+    rc, text, wall, rss = timed([str(VENV_BIN / "pimcompile"), str(model), "--arch", str(arch), "-o", str(mapping)])
+    row = {"workload": w.name, "arch": label, "compile_wall_s": wall, "compile_peak_rss_mb": rss / 2**20}
+    if rc != 0:
+        return {**row, "error": "pimcompile: " + first_error(text)}
+    out = {}
+    for batch in (1, w.batch):
+        rc, text, wall, rss = timed([str(VENV_BIN / "pimsim"), "run", str(mapping), "--batch", str(batch), "--json"])
+        if rc != 0:
+            return {**row, "error": f"pimsim run --batch {batch}: " + first_error(text)}
+        rep = json.loads(text.splitlines()[-1] if text.strip().endswith("}") else
+                         next(line for line in text.splitlines() if line.startswith("{")))
+        out[batch] = {"wall_s": wall, "peak_rss_mb": rss / 2**20, "simulate_wall_s": rep["stats"]["wall_s"],
+                      "tasks": rep["stats"]["tasks"], "latency_ns": rep["latency_ns"],
+                      "throughput_per_s": rep["throughput_inferences_per_s"],
+                      "steady_per_s": rep["throughput_steady_inferences_per_s"],
+                      "energy_per_inference_uj": rep["energy_per_inference_pj"] / 1e6,
+                      "area_mm2": rep["area_mm2"]}
+    warm = subprocess.run([sys.executable, "-c", WARM_CHILD, str(mapping), str(warm_repeat)], capture_output=True,
+                          text=True, env=env(), check=True)
+    walls = json.loads(warm.stdout.splitlines()[-1])
+    return {**row, "runs": out, "warm_1_image_s": {"min": walls[0], "median": walls[len(walls) // 2]}}
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--only", choices=sorted(WORKLOADS), action="append")
+    p.add_argument("--warm-repeat", type=int, default=5)
+    p.add_argument("-o", "--output", type=Path, default=OUT / "cnn_scale.json")
+    args = p.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    load = os.getloadavg()
+    print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {os.cpu_count()} cores", flush=True)
+    rows = []
+    for name in args.only or sorted(WORKLOADS, reverse=True):
+        for label, arch in (("cited", CONFIG), ("today", today_arch(WORKLOADS[name]))):
+            t0 = time.perf_counter()
+            row = run_workload(WORKLOADS[name], arch, label, args.warm_repeat)
+            rows.append(row)
+            print(json.dumps(row), f"({time.perf_counter() - t0:.0f} s)", flush=True)
+    args.output.write_text(json.dumps({"load_average": load, "rows": rows}, indent=1))
+    print(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
