@@ -182,11 +182,11 @@ def peak_rss_bytes() -> int:
 def duration_batch(mapping: Mapping, duration_cycles: int, source: str = "mapping") -> int:
     """Queries a stream needs to still have one in flight after ``duration_cycles``.
 
-    From a pilot stream of ``2P + 2`` queries (``P`` the replica period, at most ``PILOT_MAX_PERIOD``; at
-    least 8 queries): its first completion
-    ``c_0`` and steady interval ``II``; the window then holds about ``(T - c_0) / II + 1`` completions.  The
-    estimate gets 10 % and one replica period of margin; :func:`simulate_duration` doubles it if the stream
-    still ran dry (a steady state slower to settle than the pilot showed).
+    From a pilot stream of ``2P + 2`` queries (``P`` the replica period, at most ``PILOT_MAX_PERIOD``; at least
+    8 queries): its steady interval ``II`` and the single-query latency ``L`` (a lower bound of the first
+    completion, so the estimate errs toward a longer stream); the window then holds about ``(T - L) / II + 1``
+    completions.  The estimate gets 10 % and one replica period of margin; :func:`simulate_duration` doubles it
+    if the stream still ran dry (a steady state slower to settle than the pilot showed).
     """
     period = min(_replica_period(mapping), PILOT_MAX_PERIOD)
     pilot_n = max(8, 2 * period + 2)
