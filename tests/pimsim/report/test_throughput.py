@@ -101,3 +101,18 @@ def test_cli_duration_bad_input(tmp_path, capsys, argv, message):
     assert main(["run", str(path), *argv]) != 0
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+def test_adc_and_shift_add_busy_come_from_the_compact_sub_phase_record(batch):
+    """The one-layer chain's crossbar task: 8 input slices x 120 conversion cycles = 960 ADC-busy cycles and
+    1 shift-add cycle per query (test_validation's hand numbers), now read from one SlicePhases record per task
+    instead of 17 stored sub-phases; the trace still expands them (tests/pimsim/report/test_trace.py)."""
+    from pimsim.program.template import SlicePhases
+
+    r = simulate(chain_mapping([(0, (0, 0, 0))]), batch=batch)
+    assert (r.busy_cycles["adc"], r.busy_cycles["shift_add"]) == (960 * batch, batch)
+    phases = SlicePhases(steps=8, read_cycles=120, conv_cycles=120, shift_add_cycles=1)
+    kids = phases.expand()
+    assert len(kids) == 17 and kids[0] == (0, 120, "read") and kids[1] == (120, 120, "adc")
+    assert kids[-1] == (8 * 240, 1, "shift-add") and phases.adc_cycles == 960
