@@ -192,22 +192,26 @@ def _non_finite(attr, path: str, where: str) -> str:
 
     if attr.type == AttributeProto.FLOAT:
         return "" if np.isfinite(attr.f) else f"is {attr.f}"
-    values = {AttributeProto.FLOATS: lambda: [np.asarray(attr.floats, np.float32)],
-              AttributeProto.TENSOR: lambda: [_array(attr.t, attr.name, path, where)],
-              AttributeProto.TENSORS: lambda: [_array(t, attr.name, path, where) for t in attr.tensors],
-              AttributeProto.SPARSE_TENSOR: lambda: [_array(attr.sparse_tensor.values, attr.name, path, where)]}
-    arrays = [a for a in values.get(attr.type, list)() if a is not None and np.issubdtype(a.dtype, np.floating)]
-    nan = sum(int(np.isnan(a).sum()) for a in arrays)
-    inf = sum(int(np.isinf(a).sum()) for a in arrays)
+    if attr.type == AttributeProto.FLOATS:
+        arrays = [np.asarray(attr.floats, np.float32)]
+    elif attr.type in (AttributeProto.TENSOR, AttributeProto.TENSORS, AttributeProto.SPARSE_TENSOR):
+        tensors = {AttributeProto.TENSOR: [attr.t], AttributeProto.TENSORS: attr.tensors,
+                   AttributeProto.SPARSE_TENSOR: [attr.sparse_tensor.values]}[attr.type]
+        arrays = [_float_array(t, attr.name, path, where) for t in tensors]
+    else:
+        return ""
+    nan = sum(int(np.isnan(a).sum()) for a in arrays if a is not None)
+    inf = sum(int(np.isinf(a).sum()) for a in arrays if a is not None)
     return f"holds {nan} NaN and {inf} Inf value(s)" if nan or inf else ""
 
 
-def _array(tensor, attr: str, path: str, where: str) -> np.ndarray | None:
-    """The tensor's data (None when kept in an external file: not ours to read here)."""
-    import onnx
-    from onnx import numpy_helper
+def _float_array(tensor, attr: str, path: str, where: str) -> np.ndarray | None:
+    """The data of a float tensor kept in the model; None for external data and other element types: integer
+    tensors (most Constants: shapes, axes) are not decoded, and the IR refuses bfloat16 and float8 by type."""
+    from onnx import TensorProto, numpy_helper
 
-    if tensor.data_location == onnx.TensorProto.EXTERNAL:
+    floats = (TensorProto.FLOAT, TensorProto.FLOAT16, TensorProto.DOUBLE)
+    if tensor.data_type not in floats or tensor.data_location == TensorProto.EXTERNAL:
         return None
     try:
         return numpy_helper.to_array(tensor)
