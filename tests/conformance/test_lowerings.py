@@ -57,7 +57,7 @@ CASES = [
     ("conv1d", [node("Conv", ["x", "W", "b"], ["y"], pads=[1, 1], strides=[2])],
      [("x", F, [2, 3, 9])], [("y", F, [2, 4, 5])], [("W", w(4, 3, 3)), ("b", w(4))], 20, {"copy", "mvm", "view"}),
     ("conv2d", [node("Conv", ["x", "W"], ["y"], dilations=[1, 2], pads=[0, 1, 0, 1])],
-     [("x", F, [1, 2, 5, 6])], [("y", F, [1, 3, 4, 4])], [("W", w(3, 2, 2, 2))], 20, {"copy", "mvm", "view"}),
+     [("x", F, [1, 2, 5, 6])], [("y", F, [1, 3, 4, 6])], [("W", w(3, 2, 2, 2))], 20, {"copy", "mvm", "view"}),
     ("gather_table", [node("Gather", ["T", "i"], ["y"])],
      [("i", np.int64, [2, 3])], [("y", F, [2, 3, 4])], [("T", w(10, 4))], 20, {"embedding"}),
     ("gather_activation", [node("Gather", ["x", "i"], ["y"], axis=1)],
