@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import argparse
 
+from recsys_models.space.choices import DEFAULT_ACT_BITS, DEFAULT_WEIGHT_BITS
+
+_DEFAULT_WEIGHT_MENU = ",".join(map(str, DEFAULT_WEIGHT_BITS))
+_DEFAULT_ACT_MENU = ",".join(map(str, DEFAULT_ACT_BITS))
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--space", choices=("full", "small"), required=True)
     p.add_argument("--count", action="store_true", help="print log10 of the number of architectures")
     p.add_argument("--sample", type=int, metavar="N", help="print N random architectures (JSON lines)")
     p.add_argument("--check", metavar="ARCH.json", help="validate an architecture file")
-    p.add_argument("--weight-bits", default="2,4,8", help="weight bit-width menu")
-    p.add_argument("--act-bits", default="4,8", help="activation bit-width menu")
+    p.add_argument("--weight-bits", default=_DEFAULT_WEIGHT_MENU, help="weight bit-width menu")
+    p.add_argument("--act-bits", default=_DEFAULT_ACT_MENU, help="activation bit-width menu")
     p.add_argument("--seed", type=int, default=0)
 
 

@@ -13,6 +13,11 @@ from __future__ import annotations
 
 import argparse
 
+from recsys_models.space.choices import DEFAULT_ACT_BITS, DEFAULT_WEIGHT_BITS
+
+_DEFAULT_WEIGHT_MENU = ",".join(map(str, DEFAULT_WEIGHT_BITS))
+_DEFAULT_ACT_MENU = ",".join(map(str, DEFAULT_ACT_BITS))
+
 
 def _data_args(p: argparse.ArgumentParser, required: bool = True) -> None:
     p.add_argument("--dataset", choices=("criteo", "avazu", "kdd"), default="criteo")
@@ -33,8 +38,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     t.add_argument("--lr", type=float, default=0.12, help="Adagrad learning rate (NASRec: 0.12)")
     t.add_argument("--warmup-steps", type=int, default=None,
                    help="full-supernet warm-up (NASRec: 15000 of ~71600 on Criteo; default: 20%% of --steps)")
-    t.add_argument("--weight-bits", default="2,4,8", help="weight bit-width menu ('' = no precision choices)")
-    t.add_argument("--act-bits", default="4,8", help="activation bit-width menu")
+    t.add_argument("--weight-bits", default=_DEFAULT_WEIGHT_MENU,
+                   help="weight bit-width menu ('' = no precision choices)")
+    t.add_argument("--act-bits", default=_DEFAULT_ACT_MENU, help="activation bit-width menu")
     t.add_argument("--dense-widths", default="16,32,64,128,256,512,768,1024", help="dense width menu")
     t.add_argument("--sparse-widths", default="16,32,48,64", help="sparse width menu")
     t.add_argument("--checkpoint-every", type=int, default=200, metavar="STEPS")
