@@ -64,7 +64,13 @@ def parse_args(argv):
     p.add_argument("--models", default="dlrm,nasrec")
     p.add_argument("--seeds", default="0,1,2")
     p.add_argument("--recipes", default="", help="comma-separated subset of the recipe names (default: all)")
+    p.add_argument("--device", default="cpu", help="torch device for training and scoring (e.g. cuda)")
     p.add_argument("--quick", action="store_true", help="seed 0, DLRM on Criteo, today/ptq-max/ptq-eq, 2 precisions")
+    p.add_argument("--table-only", action="store_true", help="no runs: the table and plot from OUT/rows.jsonl and "
+                                                               "any --merge files")
+    p.add_argument("--merge", default="", help="comma-separated extra rows.jsonl files (runs split over processes)")
+    p.add_argument("--pim", action="store_true", help="also run the default recipe's exports through the compiler "
+                                                        "and pimsim.functional (seed 0, first dataset): OUT/pim.md")
     args = p.parse_args(argv)
     if args.quick:
         args.datasets, args.models, args.seeds, args.recipes = "criteo", "dlrm", "0", "today,ptq-max,ptq-eq"
@@ -80,16 +86,24 @@ def precisions(quick: bool):
     return [OpPrecision(w, a) for w in WEIGHT_BITS for a in ACT_BITS]
 
 
+DEVICE = "cpu"
+
+
 def splits(dataset: str, data: str):
     from recsys_models.data.dataset import load_split
 
     path = Path(data) / FILES[dataset]
     if not path.is_file():
         sys.exit(f"error: {path}: sample not found (--data names the folder holding {FILES[dataset]})")
-    return {s: load_split(dataset, path, s, hash_size=HASH_SIZE) for s in ("train", "val", "test")}
+    return {s: tuple(t.to(DEVICE) for t in load_split(dataset, path, s, hash_size=HASH_SIZE))
+            for s in ("train", "val", "test")}
 
 
 def build(model: str, dataset: str, seed: int):
+    return _build(model, dataset, seed).to(DEVICE)
+
+
+def _build(model: str, dataset: str, seed: int):
     import torch
 
     from recsys_models.baselines import build_model
@@ -120,13 +134,18 @@ def batches(sp, seed: int):
 
 
 def score(model, sp) -> dict:
-    from recsys_models.data.dataset import TensorBatches
-    from recsys_models.train.loop import evaluate
+    import torch
+
+    from recsys_models.train.metrics import log_loss, roc_auc
 
     out = {}
+    model.eval()
     for split in ("val", "test"):
-        m = evaluate(model, TensorBatches(*sp[split], batch_size=4096))
-        out[f"{split}_logloss"], out[f"{split}_auc"] = m["logloss"], m["auc"]
+        dense, sparse, label = sp[split]
+        with torch.no_grad():
+            p = torch.sigmoid(model(dense, sparse)).reshape(-1).cpu().numpy()
+        y = label.cpu().numpy()
+        out[f"{split}_logloss"], out[f"{split}_auc"] = log_loss(y, p), roc_auc(y, p)
     return out
 
 
@@ -177,10 +196,22 @@ def controls(float_model, sp, seed: int, plan) -> dict:
     return out
 
 
-def load_rows(path: Path) -> list[dict]:
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+def cell_key(row: dict) -> tuple:
+    return row["dataset"], row["model"], row["seed"], row["recipe"], row["weight_bits"], row["act_bits"]
+
+
+def load_rows(*paths: Path) -> list[dict]:
+    """Rows of one or more ``rows.jsonl`` files, the first of each cell kept (every cell is deterministic)."""
+    seen, rows = set(), []
+    for path in paths:
+        if not path.exists():
+            continue
+        for line in path.read_text().splitlines():
+            row = json.loads(line) if line.strip() else None
+            if row is not None and cell_key(row) not in seen:
+                seen.add(cell_key(row))
+                rows.append(row)
+    return rows
 
 
 def run(args) -> list[dict]:
@@ -191,7 +222,7 @@ def run(args) -> list[dict]:
     out.mkdir(parents=True, exist_ok=True)
     rows_path = out / "rows.jsonl"
     rows = load_rows(rows_path)
-    done = {(r["dataset"], r["model"], r["seed"], r["recipe"], r["weight_bits"], r["act_bits"]) for r in rows}
+    done = {cell_key(r) for r in rows}
     table = recipes()
     names = ["today", *table] if not args.recipes else args.recipes.split(",")
     unknown = [n for n in names if n != "today" and n not in table]
@@ -310,9 +341,80 @@ def plot(rows: list[dict], path: Path) -> None:
     fig.savefig(path, dpi=120)
 
 
+def pim_check(args) -> str:
+    """The default recipe's models exported, compiled for the ``default`` chip and executed by pimsim.functional.
+
+    Per model and precision: onnxruntime vs PyTorch (max |p| difference, QDQ graph at basic optimisation), pimsim's
+    ``ideal`` mode vs onnxruntime (the mapping's numerics machinery), and test log loss / AUC of the PyTorch
+    fake-quantised model next to pimsim at the mapped precisions (bit-serial inputs re-quantised per vector, 8-bit
+    clipping ADC, digital operators at their assigned bits: docs/accuracy.md, "What is modeled").
+    """
+    import tempfile
+
+    import numpy as np
+    import onnxruntime as ort
+    import torch
+
+    from compiler.api import compile_onnx_with_weights, write_compiled
+    from pimsim.functional import infer
+    from pimsim.spec.arch import load_arch
+    from recsys_models.blocks.quantize import DEFAULT_RECIPE, quantize_model
+    from recsys_models.data.specs import dataset_spec
+    from recsys_models.export.onnx_export import export_model
+    from recsys_models.space import OpPrecision
+    from recsys_models.supernet import export_subnet_onnx
+    from recsys_models.train.metrics import log_loss, roc_auc
+
+    torch.set_num_threads(1)
+    dataset, seed = args.datasets.split(",")[0], 0
+    sp, spec = splits(dataset, args.data), dataset_spec(dataset, HASH_SIZE)
+    dense, sparse, label = sp["test"]
+    feeds, y = {"dense": dense.numpy(), "sparse": sparse.numpy()}, label.numpy()
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
+    lines = [f"{dataset} test split ({len(y)} rows), seed {seed}, recipe `{DEFAULT_RECIPE.name}`, `default` chip:", "",
+             "| model | precision | ORT vs torch, max \\|Δp\\| | pimsim ideal vs ORT, max \\|Δp\\| | log loss torch / "
+             "pimsim | AUC torch / pimsim |", "|---|---|---|---|---|---|"]
+    for model_name in args.models.split(","):
+        float_model = train(build(model_name, dataset, seed), sp, seed)
+        with torch.no_grad():
+            p_float = torch.sigmoid(float_model(dense, sparse)).numpy().reshape(-1)
+        lines.append(f"| {model_name} | float | | | {log_loss(y, p_float):.4f} | {roc_auc(y, p_float):.4f} |")
+        for prec in (OpPrecision(8, 8), OpPrecision(8, 4), OpPrecision(4, 4)):
+            q = quantize_model(float_model, prec, batches(sp, seed), replace(DEFAULT_RECIPE, seed=seed))
+            with tempfile.TemporaryDirectory(prefix="quant-pim-") as tmp:
+                path = Path(tmp) / "m.onnx"
+                if model_name == "dlrm":
+                    export_model(q, path, spec.n_int, spec.table_sizes)
+                else:
+                    export_subnet_onnx(q.arch, spec, path, model=q)  # checked against onnxruntime inside
+                p_ort = ort.InferenceSession(str(path), options).run(None, feeds)[0].reshape(-1)
+                with torch.no_grad():
+                    p_torch = torch.sigmoid(q(dense, sparse)).numpy().reshape(-1)
+                mapping, weights = compile_onnx_with_weights(str(path), load_arch("default"))
+                write_compiled(mapping, Path(tmp) / "m.json", weights)
+                p_ideal = infer(Path(tmp) / "m.json", feeds, ideal=True)["prob"].reshape(-1)
+                p_pim = infer(Path(tmp) / "m.json", feeds)["prob"].reshape(-1)
+            lines.append(f"| {model_name} | w{prec.weight_bits}a{prec.act_bits} | "
+                         f"{np.abs(p_ort - p_torch).max():.2g} | {np.abs(p_ideal - p_ort).max():.2g} | "
+                         f"{log_loss(y, p_torch):.4f} / {log_loss(y, p_pim):.4f} | "
+                         f"{roc_auc(y, p_torch):.4f} / {roc_auc(y, p_pim):.4f} |")
+            print(lines[-1], flush=True)
+    return "\n".join(lines) + "\n"
+
+
 def main(argv=None) -> int:
+    global DEVICE
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    rows = run(args)
+    DEVICE = args.device
+    out = Path(args.out)
+    if args.pim:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "pim.md").write_text(pim_check(args))
+    extra = [Path(p) for p in args.merge.split(",") if p]
+    rows = load_rows(out / "rows.jsonl", *extra) if args.table_only else run(args) + load_rows(*extra)
+    if not rows:
+        sys.exit(f"error: {out / 'rows.jsonl'}: no rows (run without --table-only first)")
     table = summary(rows)
     (Path(args.out) / "table.md").write_text(table)
     plot(rows, Path(args.out) / "quant_recipes.png")

@@ -117,7 +117,7 @@ class DotProduct(_Op):
         ys = self.token_proj.tokens(self.quant.a(x.sparse, "sparse"), k, x.sparse_cols, self.quant)
         t = self.quant.a(torch.cat([xd.unsqueeze(1), ys], dim=1), "t")
         z = torch.bmm(t, t.transpose(1, 2)).flatten(1)
-        rows, cols = torch.tril_indices(k + 1, k + 1, offset=-1)
+        rows, cols = torch.tril_indices(k + 1, k + 1, offset=-1, device=z.device)
         tri = z.index_select(1, rows * (k + 1) + cols)
         return self.out(tri, x.d, (k + 1) * k // 2, self.quant)
 

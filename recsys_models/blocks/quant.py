@@ -13,9 +13,11 @@ minimises the squared rounding-plus-clipping error (``mse``, Nagel et al. 2021, 
 follows the (sliced) weight at every forward, so each bit width and width slice gets its own.
 
 Activations: one clip c per (slot, bit width) (``act_absmax[slot, bits]``), scale = c / qmax. In training mode
-the clip is an exponential moving average (momentum 0.9) of the batch max|x| unless the ranges are frozen
+the clip is an exponential moving average (momentum 0.9) of the batch max|x| (in data-parallel training the maximum
+over all ranks' rows, one all-reduce per slot, so every rank keeps the range one process would) unless the ranges are
+frozen
 (``track_ranges = False``, after calibration); in eval mode it is fixed. ``observe`` collects a slot's inputs
-(a seeded subsample) so that ``recsys_models.blocks.calibrate`` can set c by max, percentile or MSE
+(a seeded subsample) so that ``recsys_models.blocks.quantize.calibrate`` can set c by max, percentile or MSE
 (Wu et al. 2020, arXiv 2004.09602, Sec. 4.2). A recorded clip is at least ``_MIN_SCALE`` (an input that was all
 zeros in training, e.g. a Dot-Product whose tokens all quantise to 0 and then feeds a Sum, records the floor), so 0
 means only "never run in training mode". A pair never run in training mode uses the batch's own max|x| in eval mode,
@@ -95,7 +97,7 @@ def fake_quant(x: torch.Tensor, scale: torch.Tensor, bits: int, unsigned: bool =
     if torch.onnx.is_in_onnx_export():
         # the scale is a constant of the exported model: bake it in (through numpy, which the tracer cannot follow)
         # rather than export its computation from the weights or the recorded range
-        scale = torch.from_numpy(scale.detach().to(torch.float32).numpy().copy())
+        scale = torch.from_numpy(scale.detach().to(torch.float32).cpu().numpy().copy())
     return FakeQuant.apply(x, scale, bits, unsigned, axis)
 
 
@@ -142,6 +144,17 @@ def weight_scale(weight: torch.Tensor, bits: int, axis: int | None = None, metho
         raise ValueError(f"weight range method must be one of {WEIGHT_RANGES}, got {method!r}")
     scale = (clip / qrange(bits)[1]).clamp_min(_MIN_SCALE)
     return scale.reshape(()) if axis is None else scale
+
+
+def _max_over_ranks(value: torch.Tensor) -> None:
+    """In data-parallel training, the maximum over every rank's rows (what one process would see), in place.
+
+    Every rank runs the same subnet, so every rank reaches the same quantisers in the same order (a valid collective).
+    """
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+        dist.all_reduce(value, op=dist.ReduceOp.MAX)
 
 
 class OpQuant(nn.Module):
@@ -232,6 +245,7 @@ class OpQuant(nn.Module):
         # floored: an all-zero input (e.g. a Dot-Product whose tokens all round to code 0) is a recorded range too,
         # and 0 is reserved for "never calibrated"
         batch = torch.linalg.vector_norm(x.detach(), ord=float("inf")).clamp_min(_MIN_SCALE)
+        _max_over_ranks(batch)
         old = self.act_absmax[i, bits]
         seen = old > _MIN_SCALE  # a floor-only history is replaced by the first non-zero batch, not averaged
         self.act_absmax[i, bits] = torch.where(seen, EMA_MOMENTUM * old + (1 - EMA_MOMENTUM) * batch, batch)

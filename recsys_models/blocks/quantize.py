@@ -108,7 +108,7 @@ def attach_quantizers(model: nn.Module) -> nn.Module:
     for parent in list(model.modules()):
         for name, child in parent.named_children():
             if type(child) is nn.Linear:
-                setattr(parent, name, QuantLinear(child))
+                setattr(parent, name, QuantLinear(child).to(child.weight.device))
     if not quantizers(model):
         raise ValueError(f"{type(model).__name__} has no nn.Linear and no NASRec operator to quantise")
     return model
@@ -151,7 +151,7 @@ def _subsample(parts: list[torch.Tensor], limit: int, gen: torch.Generator) -> t
     flat = torch.cat([p.reshape(-1) for p in parts])
     if flat.numel() <= limit:
         return flat
-    return flat[torch.randperm(flat.numel(), generator=gen)[:limit]]
+    return flat[torch.randperm(flat.numel(), generator=gen)[:limit].to(flat.device)]
 
 
 @torch.no_grad()
@@ -216,7 +216,8 @@ def _product_error(x: torch.Tensor, w: torch.Tensor, s: torch.Tensor, layer: Qua
     unsigned = recipe.unsigned and float(x.min()) >= 0.0
     method = "max" if recipe.act_range == "ema" else recipe.act_range
     clip = clip_from_samples(xs, p.act_bits, unsigned, method, recipe.percentile)
-    xq = fake_quant(xs, torch.tensor(max(clip, 1e-8) / qrange(p.act_bits, unsigned)[1]), p.act_bits, unsigned)
+    scale = torch.tensor(max(clip, 1e-8) / qrange(p.act_bits, unsigned)[1], device=x.device)
+    xq = fake_quant(xs, scale, p.act_bits, unsigned)
     axis = 0 if q.per_channel else None
     wq = fake_quant(ws, weight_scale(ws, p.weight_bits, axis, recipe.weight_range), p.weight_bits, axis=axis)
     return float((xq @ wq.t() - x @ w.t()).square().mean())
@@ -251,7 +252,7 @@ def equalize(model: nn.Module, batches, recipe: QuantRecipe) -> dict[str, float 
     names = {m: n for n, m in model.named_modules()}
     for layer, x in _observe_inputs(model, batches, recipe.calib_batches).items():
         w = layer.weight.detach()
-        best, best_err = None, _product_error(x, w, torch.ones(x.shape[1]), layer, recipe)
+        best, best_err = None, _product_error(x, w, torch.ones(x.shape[1], device=x.device), layer, recipe)
         for alpha in EQUALIZE_ALPHAS:
             s = _migration_scales(x, w, alpha)
             err = _product_error(x, w, s, layer, recipe)
