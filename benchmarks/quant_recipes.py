@@ -372,7 +372,8 @@ def pim_check(args) -> str:
     feeds, y = {"dense": dense.numpy(), "sparse": sparse.numpy()}, label.numpy()
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
-    lines = [f"{dataset} test split ({len(y)} rows), seed {seed}, recipe `{DEFAULT_RECIPE.name}`, `default` chip:", "",
+    lines = [f"{dataset} test split ({len(y)} rows), seed {seed}, recipe `{DEFAULT_RECIPE.name}`, `default` chip:",
+             "",
              "| model | precision | ORT vs torch, max \\|Δp\\| | pimsim ideal vs ORT, max \\|Δp\\| | log loss torch / "
              "pimsim | AUC torch / pimsim |", "|---|---|---|---|---|---|"]
     for model_name in args.models.split(","):

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import copy
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -329,6 +329,13 @@ def quantize_model(model: nn.Module, precision: OpPrecision | Arch, train_batche
     return qmodel.eval()
 
 
-def with_steps(recipe: QuantRecipe, steps: int, name: str | None = None) -> QuantRecipe:
-    """``recipe`` with ``qat_steps = steps`` (and optionally a new name)."""
-    return replace(recipe, qat_steps=steps, name=name or recipe.name)
+def restore_quantized(model: nn.Module, state_dict: dict, precision: OpPrecision | Arch) -> nn.Module:
+    """Rebuild a ``quantize_model`` result from a fresh float ``model`` of the same architecture, the quantised
+    model's ``state_dict`` and its ``precision`` (the state holds weights, ranges, gains and scale modes; the
+    precision is not part of it). Ranges stay as calibrated (no EMA updates in later training); eval mode."""
+    qmodel = attach_quantizers(model)
+    set_precision(qmodel, precision)
+    qmodel.load_state_dict(state_dict)
+    for q in quantizers(qmodel):
+        q.track_ranges = False
+    return qmodel.eval()

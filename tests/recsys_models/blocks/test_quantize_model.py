@@ -188,3 +188,16 @@ def test_nasrec_subnet_quantized_by_the_default_recipe_exports_and_compiles(tmp_
     blocks = [o for o in ops if o["kind"] == "mvm" and "/blocks." in o["source_nodes"][0]]
     assert len(blocks) == 14 and all(o["precision"]["weight_bits"] == 4 for o in blocks)
     assert all(o["precision"]["input_bits"] == 4 for o in blocks if "/fc/" in o["source_nodes"][0])
+
+
+def test_a_quantised_model_restores_from_its_state_dict():
+    """Fresh float model + state dict + precision = the same function (bitwise: same parameters, same code path)."""
+    from recsys_models.blocks.quantize import restore_quantized
+
+    torch.manual_seed(5)
+    q = quantize_model(Tiny(), OpPrecision(4, 6), _batches(), QuantRecipe("t", equalize=True))
+    again = restore_quantized(Tiny(), q.state_dict(), OpPrecision(4, 6))
+    d, s, _ = _batches(1, seed=9)[0]
+    with torch.no_grad():
+        assert torch.equal(again(d, s), q(d, s))
+    assert again.lin1.quant.per_channel and not again.lin1.quant.track_ranges
