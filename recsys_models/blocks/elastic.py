@@ -71,10 +71,6 @@ class ElasticLinear(nn.Module):
             y = F.layer_norm(y, (out,), ln_w, ln_b)
         return y
 
-    def tokens(self, x: torch.Tensor, out: int | None = None, cols: Cols = None, quant=None) -> torch.Tensor:
-        """Linear over the token axis of ``x`` [B, N, E] -> [B, out, E] (NASRec's ``ElasticLinear3D``)."""
-        return self.forward(x.transpose(1, 2), out, cols, quant).transpose(1, 2)
-
     @torch.no_grad()
     def load_slice(self, src: ElasticLinear, cols: Cols = None) -> None:
         """Copy ``src``'s slice (rows [:self.out_max], ``cols``) into this smaller layer."""
