@@ -1,6 +1,6 @@
 """Which quantisation recipe: log loss and AUC cost against the float model, per recipe and precision.
 
-For every dataset (Criteo, Avazu samples), model (DLRM; NASRec's published ``<dataset>_small`` architecture with
+For every dataset (Criteo, Avazu samples; the KDD Cup 2012 sample has 11 unclicked rows and is refused), model (DLRM; NASRec's published ``<dataset>_small`` architecture with
 LayerNorm) and seed: train the float model (Adam, lr 3e-3, batch 256, one epoch, gradient norm clipped at 1.0: the
 co-design table's recipe), then quantise it with every recipe of ``RECIPES`` to weights {2, 4, 8} x activations
 {4, 6, 8} bits and score validation and test log loss and AUC. ``today`` is the co-design table's current recipe:
@@ -9,16 +9,19 @@ against that float model. The fine-tuning recipes have a float control (the floa
 schedule), which separates the cost of more training on 8-11k rows from the cost of quantisation.
 
 Rows go to ``OUT/rows.jsonl`` as they finish (a rerun skips finished rows); then ``OUT/table.md`` (mean and sample
-standard deviation over seeds of test-minus-float differences, validation alongside) and ``OUT/quant_recipes.png``.
+standard deviation over seeds of test-minus-float differences, validation alongside; first the recipe x (dataset,
+model) table of 4-bit activations) and ``OUT/quant_recipes.png``. ``--precisions w8a4`` restricts the cells.
 
     .venv/bin/python benchmarks/quant_recipes.py                      # the full table (hours on a loaded 2-core box)
     .venv/bin/python benchmarks/quant_recipes.py --quick              # one seed, DLRM on Criteo, three recipes
+    .venv/bin/python benchmarks/quant_recipes.py --precisions w8a4    # 4-bit activations (docs/accuracy.md)
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import statistics
 import sys
 import time
@@ -63,6 +66,8 @@ def parse_args(argv):
     p.add_argument("--datasets", default="criteo,avazu")
     p.add_argument("--models", default="dlrm,nasrec")
     p.add_argument("--seeds", default="0,1,2")
+    p.add_argument("--precisions", default="", help="comma-separated wWaA cells, e.g. w8a4,w4a4 (default: weights "
+                                                     "{8, 4, 2} x activations {8, 6, 4})")
     p.add_argument("--recipes", default="", help="comma-separated subset of the recipe names (default: all)")
     p.add_argument("--device", default="cpu", help="torch device for training and scoring (e.g. cuda)")
     p.add_argument("--quick", action="store_true", help="seed 0, DLRM on Criteo, today/ptq-max/ptq-eq, 2 precisions")
@@ -74,16 +79,33 @@ def parse_args(argv):
     args = p.parse_args(argv)
     if args.quick:
         args.datasets, args.models, args.seeds, args.recipes = "criteo", "dlrm", "0", "today,ptq-max,ptq-eq"
+        args.precisions = args.precisions or "w8a4,w4a8"
         args.out = args.out if args.out != str(REPO / "build" / "quant") else str(REPO / "build" / "quant_quick")
+    for dataset in args.datasets.split(","):
+        if dataset == "kdd":  # the NASRec paper's third dataset: no usable sample (../shared/data/README.md)
+            sys.exit("error: --datasets: kdd: the KDD Cup 2012 sample has 11 training rows, none clicked "
+                     "(../shared/data/README.md); there is no log loss to measure")
+        if dataset not in FILES:
+            sys.exit(f"error: --datasets: unknown dataset {dataset!r}; known: {', '.join(FILES)}")
+    args.precision_cells = precisions(args.precisions)
     return args
 
 
-def precisions(quick: bool):
+def precisions(text: str):
+    """``w8a4,w4a4`` -> [OpPrecision(8, 4), OpPrecision(4, 4)]; empty: every weight x activation width."""
+    import re
+
     from recsys_models.space import OpPrecision
 
-    if quick:
-        return [OpPrecision(8, 4), OpPrecision(4, 8)]
-    return [OpPrecision(w, a) for w in WEIGHT_BITS for a in ACT_BITS]
+    if not text:
+        return [OpPrecision(w, a) for w in WEIGHT_BITS for a in ACT_BITS]
+    cells = []
+    for cell in text.split(","):
+        m = re.fullmatch(r"w(\d+)a(\d+)", cell.strip())
+        if m is None or int(m[1]) not in WEIGHT_BITS or int(m[2]) not in ACT_BITS:
+            sys.exit(f"error: --precisions: {cell!r} is not wWaA with W in {WEIGHT_BITS} and A in {ACT_BITS}")
+        cells.append(OpPrecision(int(m[1]), int(m[2])))
+    return cells
 
 
 DEVICE = "cpu"
@@ -162,10 +184,11 @@ def today_model(model_name: str, dataset: str, seed: int, precision, sp):
 
 def duplicate(recipe, model, plan) -> bool:
     """Equalisation acts on ``QuantLinear`` layers only: on a NASRec model a recipe that differs from another of
-    ``plan`` only by ``equalize`` would repeat it, so it is skipped (the table says so)."""
-    from recsys_models.blocks.quantize import QuantLinear
+    ``plan`` only by ``equalize`` would repeat it, so it is skipped (the table says so). A float baseline (no
+    quantisers yet) is equalisable: ``attach_quantizers`` wraps its ``nn.Linear`` layers in ``QuantLinear``."""
+    from recsys_models.blocks.quantize import QuantLinear, quantizers
 
-    if not recipe.equalize or any(isinstance(m, QuantLinear) for m in model.modules()):
+    if not recipe.equalize or not quantizers(model) or any(isinstance(m, QuantLinear) for m in model.modules()):
         return False
     twin = replace(recipe, equalize=False)
     return any(r != "today" and replace(r, name=recipe.name) == twin for r in plan)
@@ -248,7 +271,7 @@ def run(args) -> list[dict]:
                     name = recipe if recipe == "today" else recipe.name
                     if recipe != "today" and duplicate(recipe, float_model, plan):
                         continue
-                    for p in precisions(args.quick):
+                    for p in args.precision_cells:
                         cell = (dataset, model_name, seed, name, p.weight_bits, p.act_bits)
                         if cell in done:
                             continue
@@ -301,20 +324,23 @@ def deltas(rows: list[dict]) -> dict:
 
 
 def selection(d: dict) -> list[str]:
-    """The choice: mean net validation Δ log loss over every (dataset, model, precision) cell; test alongside."""
-    pairs = sorted({k[:2] for k in d})
+    """The choice: mean net validation Δ log loss over every measured (dataset, model, precision) cell; test
+    alongside. A recipe missing one of those cells (a partial run) is left out; on NASRec models an
+    equalising recipe stands for its twin (``TWINS``)."""
+    needed = {(k[0], k[1], k[3], k[4]) for k in d}
     scores = []
     for recipe in dict.fromkeys(k[2] for k in d):
         cells = {k: v for k, v in d.items() if k[2] == recipe}
-        if len(cells) < len(pairs) * len(WEIGHT_BITS) * len(ACT_BITS):
-            continue  # not measured at every precision of every dataset and model (a partial or --quick run)
+        if {(k[0], k[1], k[3], k[4]) for k in cells} != needed:
+            continue
         mean = {m: statistics.fmean(x for v in cells.values() for x in v[m]) for m in
                 ("val_logloss_net", "test_logloss_net", "val_logloss", "test_logloss", "test_auc")}
-        a4 = {m: statistics.fmean(x for k, v in cells.items() if k[4] == 4 for x in v[m]) for m in
+        a4 = {m: statistics.fmean([x for k, v in cells.items() if k[4] == 4 for x in v[m]] or [math.nan]) for m in
               ("val_logloss_net", "test_logloss_net", "test_auc")}
         scores.append((mean["val_logloss_net"], recipe, mean, a4))
-    lines = ["", "**Choice** (mean over datasets, models, the 9 precisions and seeds; net = fine-tuning recipes "
-             "scored against the worse of the float model and its fine-tuned control):", "",
+    precs = ", ".join(f"w{w}a{a}" for w, a in sorted({k[3:] for k in d}, key=lambda p: (-p[0], -p[1])))
+    lines = ["", f"**Choice** (mean over datasets, models, the precisions {precs} and seeds; net = fine-tuning "
+             "recipes scored against the worse of the float model and its fine-tuned control):", "",
              "| recipe | val Δ log loss, net | test Δ log loss, net | test Δ log loss | test Δ AUC | 4-bit act.: val "
              "Δ log loss, net | 4-bit act.: test Δ log loss, net | 4-bit act.: test Δ AUC |",
              "|---|---|---|---|---|---|---|---|"]
@@ -348,6 +374,7 @@ def summary(rows: list[dict]) -> str:
         lines.append(f"| {key[0]} | {key[1]} | {len(fs)} | {fmt([r['test_logloss'] for r in fs])[1:]} | "
                      f"{fmt([r['test_auc'] for r in fs])[1:]} | {ctl_text} |")
     order = list(dict.fromkeys(r["recipe"] for r in rows if r["recipe"] != "float"))
+    lines += act4_table(d, order)
     precs = sorted({(k[3], k[4]) for k in d}, key=lambda p: (-p[0], -p[1]))
     for dataset, model in sorted({(k[0], k[1]) for k in d}):
         for metric, title in (("test_logloss", "Δ test log loss"), ("val_logloss", "Δ validation log loss"),
@@ -363,6 +390,25 @@ def summary(rows: list[dict]) -> str:
                 if any(cells):
                     lines.append(f"| {name} | " + " | ".join(fmt(c) if c else "" for c in cells) + " |")
     return "\n".join(lines + selection(d)) + "\n"
+
+
+def act4_table(d: dict, order: list[str]) -> list[str]:
+    """Per weight width measured with 4-bit activations: recipe x (dataset, model), net Δ test log loss (the
+    issue-24 criterion: <= 0.002) and net Δ validation log loss, mean ± sample std over seeds."""
+    pairs = sorted({k[:2] for k in d})
+    lines = []
+    for w in sorted({k[3] for k in d if k[4] == 4}, reverse=True):
+        lines += ["", f"**4-bit activations, {w}-bit weights: Δ log loss, net, test / validation** (quantised minus "
+                  "float; fine-tuning recipes: minus the worse of the float model and its fine-tuned control; "
+                  "mean ± std over seeds)", "",
+                  "| recipe | " + " | ".join(f"{ds}, {m}" for ds, m in pairs) + " |", "|---|" + "---|" * len(pairs)]
+        for recipe in order:
+            got = [d.get((ds, m, recipe, w, 4)) for ds, m in pairs]
+            if any(got):
+                lines.append(f"| {recipe} | " + " | ".join(
+                    f"{fmt(g['test_logloss_net'])} / {fmt(g['val_logloss_net'])}"
+                    + (f" (= {g['twin']})" if "twin" in g else "") if g else "" for g in got) + " |")
+    return lines
 
 
 def plot(rows: list[dict], path: Path) -> None:
