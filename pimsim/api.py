@@ -19,12 +19,13 @@ DEFAULT_TRACE_QUERIES = 8
 """Queries written to a trace by default (the first ones); the trace metadata says how many."""
 
 
-def run_stream(mapping: Mapping, costs, batch: int, source: str):
-    """Lower and simulate ``batch`` queries; returns (stream, table, result)."""
+def run_stream(mapping: Mapping, costs, batch: int, source: str, single_finish=None):
+    """Lower and simulate ``batch`` queries; returns (stream, table, result).  ``single_finish``: finish cycles of
+    the one-query run, which set the stream's buffer credits (simulated when not given)."""
     from pimsim.engine.kernel import simulate_program
     from pimsim.program.build import lower_mapping
 
-    stream, table = lower_mapping(mapping, costs, batch, source)
+    stream, table = lower_mapping(mapping, costs, batch, source, single_finish)
     result = simulate_program(stream.program)
     unrun = int((result["finish_cycles"] < 0).sum())
     if unrun:
@@ -43,7 +44,7 @@ def simulate(mapping: Mapping, batch: int = 1, trace_path=None, trace_queries: i
     """
     from pimsim.components import build_components
     from pimsim.components.rollup import area_rollup
-    from pimsim.program.costs import Costs
+    from pimsim.cost.actions import Costs
     from pimsim.report import summary
 
     t0 = time.perf_counter()
@@ -54,8 +55,10 @@ def simulate(mapping: Mapping, batch: int = 1, trace_path=None, trace_queries: i
     arch = mapping.arch
     comps = build_components(arch)
     costs = Costs(comps)
-    stream, table, result = run_stream(mapping, costs, batch, source)
-    single = (stream, result) if batch == 1 else run_stream(mapping, costs, 1, source)[::2]
+    one = run_stream(mapping, costs, 1, source)
+    stream, table, result = one if batch == 1 else run_stream(mapping, costs, batch, source,
+                                                              one[2]["finish_cycles"])
+    single = (one[0], one[2])
     makespan = int(result["finish_cycles"].max(initial=0))
     rollup = area_rollup(arch)
     leak_mw = summary.chip_leakage_mw(comps, rollup)

@@ -8,7 +8,7 @@ per query: the batch axis is removed (and recorded as ``batch_axis``).
 from __future__ import annotations
 
 import numpy as np
-from pimsim.spec.mapping import Mapping, ModelInfo, ValueInfo
+from pimsim.spec.mapping import MAPPING_SCHEMA_VERSION, Mapping, ModelInfo, ValueInfo
 
 from compiler import __version__
 from compiler.ir.graph import Node, OpGraph
@@ -20,7 +20,7 @@ def to_mapping(graph: OpGraph, arch, opts) -> tuple[Mapping, dict[str, np.ndarra
     weights = {n: graph.values[n].data for n in names
                if graph.values[n].constant and graph.values[n].data is not None}
     mapping = Mapping(
-        schema_version=1, tool=f"pimcompile {__version__}",
+        schema_version=MAPPING_SCHEMA_VERSION, tool=f"pimcompile {__version__}",
         model=ModelInfo(path=graph.meta.path, sha256=graph.meta.sha256, name=graph.meta.name, opset=graph.meta.opset),
         arch_sha256=arch.sha256(), arch=arch, strategy=opts.strategy, batch=graph.batch,
         inputs=list(graph.inputs), outputs=list(graph.outputs), values=values,

@@ -15,6 +15,20 @@ Equations (t_read = crossbar read ns, T = slice interval ns):
     E_convert = law(bits, rate, node);  one conversion takes 1000 / rate_msps ns
     ADC peak interval = T / cols_per_adc (its columns converted serially)
 
+Conversion time versus resolution (``AdcModel.conversion_ns_at``), one law
+for the chip's ADC and for an operator that resolves fewer bits on it
+(``precision.adc_bits``): a SAR ADC samples in one step and then decides one
+bit per step, so a b-bit conversion takes (b + 1) steps (NeuroSim
+``SarADC::CalculateLatency``: ``(log2(levelOutput) + 1)`` cycles per
+conversion, neurosim/DNN_NeuroSim_V1.4 ``Inference_pytorch/NeuroSIM/SarADC.cpp``).
+``pe.adc.sample_rate_msps`` is the rate at the architecture's ``pe.adc.bits``
+= B, which fixes the step time, so
+
+    t_conv(b) = (b + 1) / (B + 1) * 1000 / sample_rate_msps     ns,  1 <= b <= B
+    E_conv(b) = law(b, rate, node)                              (the same ADC law at b bits)
+
+A conversion of more bits than the ADC has is an error (it cannot resolve them).
+
 Assumptions: a DAC drives its row, and an S+H holds its column, for the whole
 analog read, so their energy is power x read time and their latency is
 inside the crossbar read (0 extra cycles).  Columns share an ADC through an
@@ -28,12 +42,16 @@ from dataclasses import dataclass
 
 from pimsim.components import isaac_table as T
 from pimsim.components.adc_laws import adc_cost
-from pimsim.components.base import ComponentModel
+from pimsim.components.base import ComponentError, ComponentModel
 from pimsim.components.crossbar import slice_interval_ns
 from pimsim.components.scaling import area_factor, energy_factor
 from pimsim.spec.units import energy_pj_from_power, ns_to_cycles
 
 DAC_SOURCE = f"{T.SOURCE} (1-bit DAC); x2 per bit: MNSIM DAC table (reference 1.3)"
+
+
+SAR_STEPS_SOURCE = ("NeuroSim SarADC::CalculateLatency, (log2(levels) + 1) cycles per conversion "
+                    "(neurosim/DNN_NeuroSim_V1.4, Inference_pytorch/NeuroSIM/SarADC.cpp)")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,12 +61,33 @@ class AdcModel(ComponentModel):
     conversion_ns: float
     clock_mhz: float
     columns_per_adc: int
+    law: str
+    node_nm: int
 
-    def cycles_for_conversions(self, n: int) -> int:
-        """Clock cycles for ``n`` back-to-back conversions of one ADC (rounded up once, not per conversion)."""
+    def conversion_ns_at(self, bits: int) -> float:
+        """ns of one conversion resolving ``bits`` (<= the ADC's own): (bits + 1) SAR steps (module docstring)."""
+        self._check_bits(bits)
+        return self.conversion_ns * (bits + 1) / (self.bits + 1)
+
+    def energy_pj_at(self, bits: int) -> float:
+        """pJ of one conversion resolving ``bits``: the ADC law (``pe.adc.model``) at that resolution."""
+        self._check_bits(bits)
+        if bits == self.bits:
+            return self.energy_pj("convert")
+        return adc_cost(self.law, bits, self.sample_rate_msps, self.node_nm)[0]
+
+    def cycles_for_conversions(self, n: int, bits: int | None = None) -> int:
+        """Clock cycles for ``n`` back-to-back conversions of one ADC at ``bits`` (None: its own resolution),
+        rounded up once, not per conversion."""
         if n < 0:
             raise ValueError("number of conversions must be >= 0")
-        return ns_to_cycles(n * self.conversion_ns, self.clock_mhz) if n else 0
+        per = self.conversion_ns if bits is None else self.conversion_ns_at(bits)
+        return ns_to_cycles(n * per, self.clock_mhz) if n else 0
+
+    def _check_bits(self, bits: int) -> None:
+        if not 1 <= bits <= self.bits:
+            raise ComponentError(f"ADC conversion at {bits} bits: a {self.bits}-bit ADC (pe.adc.bits) resolves "
+                                 f"1 to {self.bits} bits")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -94,7 +133,7 @@ def build_adc(arch) -> AdcModel:
     return AdcModel(
         role="adc",
         model_name=name,
-        source=source,
+        source=f"{source}; conversion time vs bits: {SAR_STEPS_SOURCE}",
         area_um2=area,
         leakage_mw=0.0,
         energies_pj={"convert": energy},
@@ -105,6 +144,8 @@ def build_adc(arch) -> AdcModel:
         conversion_ns=conversion_ns,
         clock_mhz=arch.clock_mhz,
         columns_per_adc=arch.cols_per_adc,
+        law=a.model,
+        node_nm=arch.technology.node_nm,
     )
 
 

@@ -3,49 +3,58 @@
 Per operator (home tile ``h``), for one query:
 
 - inputs not yet on a tile that needs them are sent over the NoC
-  (``ArchSpec.xy_route``); graph inputs first cross the chip
+  (``ArchSpec.xy_route``), part by part (``pimsim.cost.views``: a view's
+  output is the stored values it addresses); graph inputs first cross the chip
   I/O link into tile 0;
 - ``mvm`` (and ``dynamic_mvm`` on crossbars written at run time), per crossbar
-  block: operand fetch from the tile buffer, bus transfer to the PE, then one
-  crossbar task: for each input vector and each of ``ceil(input_bits /
-  dac_bits)`` input slices, DAC drive + crossbar read + sample-and-hold, then
-  the ADC conversions serialised over the columns sharing an ADC
-  (``ceil(physical_cols / adcs_per_crossbar)``, columns interleaved over the
-  ADCs); then the shift-and-add that retires the last conversion (earlier ones
-  overlap the conversions); partial sums of blocks on other tiles travel to
-  ``h``; the vector unit at ``h`` adds the partial sums of the row-blocks and
-  weight-slice groups; the result is written to ``h``'s buffer;
+  block of the copies the query uses: operand fetch from the tile buffer, bus
+  transfer to the PEs, then one crossbar task for the block's input vectors
+  (``lower_block``: slices with sample-and-hold overlap, ``pimsim.cost.crossbar``);
+  partial sums of blocks on other tiles travel to ``h``; the vector unit at
+  ``h`` adds the partial sums of the row-blocks and weight-slice groups; the
+  result is written to ``h``'s buffer;
 - ``vector`` / ``dynamic_mvm`` on the vector unit: buffer read of the inputs,
   element operations on the vector unit (``ceil(count / lanes)`` passes per
   op class), buffer write of the outputs;
 - ``embedding``: row reads from embedding storage (on-chip or DRAM), pooling
   adds on the vector unit, buffer write;
-- ``copy``: buffer read + write of the copied bits; ``view``: nothing.
+- ``copy``: buffer read + write of the copied bits; ``view``: no task (a join
+  marks when its parts are all written, for the report's operator spans).
 
-Every duration and energy comes from ``pimsim.program.costs.Costs`` (which
-takes them from the component models).
+Every duration and energy comes from ``pimsim.cost`` (which takes them from
+the component models); the mapper's estimates use the same functions.
 """
 
 from __future__ import annotations
 
-from pimsim.program.costs import Costs, ceil_div
+from pimsim.cost.actions import Costs, ceil_div
+from pimsim.cost.views import Part, parts_of
 from pimsim.program.resources import IO_TILE, ResourceTable
 from pimsim.program.template import Template
 from pimsim.spec.mapping import Mapping
 
 
 class QueryLowering:
-    """Builds the template of one query; ``replica[op_index]`` picks the weight copy it uses."""
+    """Builds the template of one query; ``group[op_index]`` picks the group of weight copies it uses.
 
-    def __init__(self, mapping: Mapping, costs: Costs, table: ResourceTable, replica: dict[int, int]):
+    ``parts`` resolves view outputs to the stored values they address (``pimsim.cost.views.resolve_views``).
+    ``avail[key][tile]``: the task after which ``key`` (a stored value, or a range of one) is in ``tile``'s
+    buffer; ``t.readers[value]``: the tasks after which query's readers of a stored value are done.
+    """
+
+    def __init__(self, mapping: Mapping, costs: Costs, table: ResourceTable, group: dict[int, int], parts: dict):
         self.m = mapping
         self.arch = mapping.arch
         self.c = costs
         self.rt = table
-        self.replica = replica
+        self.group = group
+        self.parts = parts
         self.t = Template()
         self.avail: dict[str, dict[int, int]] = {}
         self.values = {v.name: v for v in mapping.values}
+        self.size_bits = {v.name: v.size_bits for v in mapping.values}
+        self.key_value: dict[str, str] = {}  # range key -> the stored value it lies in
+        self.key_bits: dict[str, int] = {}  # range key -> its bits
 
     def build(self) -> Template:
         c, t = self.c, self.t
@@ -54,25 +63,47 @@ class QueryLowering:
             tid = t.task(self.rt.get(("io_link", "in")), c.io_cycles(bits), -1, f"input {name}",
                          energy={"io_link": c.io_pj(bits)})
             self.avail[name] = {IO_TILE: tid}
+            t.io_in[name] = tid
         for oi, op in enumerate(self.m.operators):
             self._operator(oi, op)
         for name in self.m.outputs:
             arrived = self.deliver(name, IO_TILE, -1)
-            bits = self.values[name].size_bits
-            t.io_out[name] = t.task(self.rt.get(("io_link", "out")), c.io_cycles(bits), -1, f"output {name}",
-                                    after=[arrived], energy={"io_link": c.io_pj(bits)})
+            bits = self.bits_of(name)
+            out = t.task(self.rt.get(("io_link", "out")), c.io_cycles(bits), -1, f"output {name}",
+                         after=arrived, energy={"io_link": c.io_pj(bits)})
+            t.io_out[name] = out
+            self._read_by(name, out)
         return t
 
     # -- data movement -------------------------------------------------
-    def deliver(self, name: str, tile: int, op: int) -> int:
-        """Task after which value ``name`` is in ``tile``'s buffer (sent from its producer's tile if needed)."""
-        where = self.avail[name]
+    def parts_of(self, name: str) -> tuple[Part, ...]:
+        return parts_of(self.parts, name, self.size_bits)
+
+    def bits_of(self, name: str) -> int:
+        """Bits a reader of ``name`` reads: the sum of its parts."""
+        return sum(p.bits for p in self.parts_of(name))
+
+    def deliver(self, name: str, tile: int, op: int) -> list[int]:
+        """Tasks after which every part of value ``name`` is in ``tile``'s buffer (parts not there yet are sent
+        from the tile they were written to)."""
+        return [self._deliver_part(p, tile, op) for p in self.parts_of(name)]
+
+    def _deliver_part(self, part: Part, tile: int, op: int) -> int:
+        where = self.avail.get(part.key)
+        if where is None:  # a range: addressable wherever its value was written, from the same moment
+            where = self.avail[part.key] = dict(self.avail[part.value])
+            self.key_value[part.key], self.key_bits[part.key] = part.value, part.bits
         if tile in where:
             return where[tile]
         src = next(iter(where))  # the producer's tile (or the I/O tile): inserted first
-        done = self.noc_transfer(src, tile, self.values[name].size_bits, where[src], op, f"send {name}")
+        done = self.noc_transfer(src, tile, part.bits, where[src], op, f"send {part.key}")
         where[tile] = done
         return done
+
+    def _read_by(self, name: str, task: int) -> None:
+        """Record that ``task`` finishing releases this query's hold on the values ``name`` addresses."""
+        for p in self.parts_of(name):
+            self.t.readers.setdefault(p.value, []).append(task)
 
     def noc_transfer(self, src: int, dst: int, bits: int, after: int, op: int, label: str) -> int:
         """Cut-through transfer: each link is held ``ceil(bits / flit_bits)`` cycles; the head advances one
@@ -102,21 +133,31 @@ class QueryLowering:
         """Tiles whose buffers must hold the operator's inputs: every tile with one of its blocks, or home."""
         on_crossbars = op.kind == "mvm" or (op.kind == "dynamic_mvm" and op.implementation == "crossbar_write")
         if on_crossbars and op.blocks:
-            return sorted({b.tile for b in self._blocks(oi, op)})
+            return sorted({b.tile for b, _ in self.copy_blocks(oi, op)})
         return [op.tile]
 
-    def _blocks(self, oi: int, op):
-        r = self.replica.get(oi, 0)
-        return [b for b in op.blocks if b.replica == r]
+    def copy_blocks(self, oi: int, op) -> list[tuple]:
+        """(block, input vectors it reads this query) of the copies this query's group holds (vector split:
+        ``pimsim.cost.crossbar.vector_split``)."""
+        from pimsim.cost.crossbar import vector_split
+
+        per = getattr(op, "copies_per_query", 1)
+        first = self.group.get(oi, 0) * per
+        vectors = vector_split(op.m, per)
+        return [(b, vectors[b.replica - first]) for b in op.blocks if first <= b.replica < first + per]
 
     def _operator(self, oi: int, op) -> None:
         t = self.t
+        if op.kind == "view":  # addressing only: a join marks when every part is written, for operator spans
+            done = [w[next(iter(w))] for p in self.parts_of(op.outputs[0])
+                    for w in [self.avail.get(p.key) or self.avail[p.value]]]
+            t.entry[oi] = t.exit[oi] = t.join(oi, "view", done)
+            return
         arrivals = []
-        for name in op.inputs:
-            if self.values[name].constant:
-                continue
+        reads = [n for n in op.inputs if not self.values[n].constant]
+        for name in reads:
             for tile in self._needed_tiles(oi, op):
-                arrivals.append(self.deliver(name, tile, oi))
+                arrivals.extend(self.deliver(name, tile, oi))
         entry = t.join(oi, "entry", arrivals)
         t.entry[oi] = entry
         if op.kind == "mvm":
@@ -130,14 +171,13 @@ class QueryLowering:
             last = self._vector(oi, op, entry, dict(op.ops))
         elif op.kind == "embedding":
             last = self._embedding(oi, op, entry)
-        elif op.kind == "copy":
+        else:  # copy
             bits = op.bits
             last = t.task(self._buf(op.tile), 2 * self.c.buffer_cycles(bits), oi, "copy", after=[entry],
                           energy={"tile_buffer": self.c.buffer_read_pj(bits) + self.c.buffer_write_pj(bits)})
-        else:  # view: costs nothing; its exit is its entry
-            t.exit[oi] = entry
-        if oi not in t.exit:
-            t.exit[oi] = t.join(oi, "exit", [last])
+        t.exit[oi] = t.join(oi, "exit", [last])
+        for name in reads:
+            self._read_by(name, t.exit[oi])
         for name in op.outputs:
             self.avail[name] = {op.tile: t.exit[oi]}
 
@@ -145,7 +185,7 @@ class QueryLowering:
         return self.rt.get(("tile_buffer", tile), self.arch.tile.buffer.banks)
 
     def _in_bits(self, op) -> int:
-        return sum(self.values[n].size_bits for n in op.inputs if not self.values[n].constant)
+        return sum(self.bits_of(n) for n in op.inputs if not self.values[n].constant)
 
     def _out_bits(self, op) -> int:
         return sum(self.values[n].size_bits for n in op.outputs)

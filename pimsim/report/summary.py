@@ -35,9 +35,10 @@ CHILD_CLASSES = {"adc": "adc", "shift-add": "shift_add"}
 def busy_by_class(stream, table) -> dict[str, int]:
     """Resource class -> busy server-cycles.
 
-    ``adc`` and ``shift_add`` come from the sub-phases of crossbar tasks: all
-    ADCs of a crossbar convert together, so one crossbar-cycle of conversion
-    is ``adc.per_crossbar`` ADC-cycles and utilization divides by
+    ``adc`` and ``shift_add`` come from the sub-phases of crossbar tasks and of
+    their ADC drain tasks (counted once, as phases): all ADCs of a crossbar
+    convert together, so one crossbar-cycle of conversion is
+    ``adc.per_crossbar`` ADC-cycles and utilization divides by
     ``crossbars_per_chip`` (the factor cancels); the shift-and-add phase
     occupies one PE shift-and-add unit.
     """
@@ -47,7 +48,8 @@ def busy_by_class(stream, table) -> dict[str, int]:
     out: dict[str, int] = {cls: 0 for cls in CHILD_CLASSES.values()}
     for rid, busy in enumerate(per_res):
         cls = table.keys[rid][0]
-        out[cls] = out.get(cls, 0) + int(busy)
+        if cls not in CHILD_CLASSES.values():  # the ADC drain tasks: counted by their phases below
+            out[cls] = out.get(cls, 0) + int(busy)
     for tpl, count in zip(stream.templates, queries_per_template(stream)):
         for kids in tpl.children.values():
             for _, dur, name in kids:
