@@ -64,10 +64,12 @@ def _operator(graph: OpGraph, n: Node) -> dict:
           "precision": n.precision, "tile": n.tile, "kind": n.kind}
     info = n.shape_info
     if n.kind == "mvm":
-        op.update(m=info["m"], k=info["k"], n=info["n"], blocks=n.blocks, replicas=info.get("replicas", 1))
+        op.update(m=info["m"], k=info["k"], n=info["n"], blocks=n.blocks, replicas=info.get("replicas", 1),
+                  copies_per_query=info.get("copies_per_query", 1))
     elif n.kind == "dynamic_mvm":
         op.update(count=info["count"], m=info["m"], k=info["k"], n=info["n"],
-                  implementation=info.get("implementation", "vector"), blocks=n.blocks)
+                  implementation=info.get("implementation", "vector"), blocks=n.blocks,
+                  vector_tiles=info.get("vector_tiles", []))
     elif n.kind == "embedding":
         op.update(tables=info["tables"], rows=info["rows"], dim=info["dim"], lookups=info["lookups"],
                   storage=info["storage"])
@@ -75,4 +77,6 @@ def _operator(graph: OpGraph, n: Node) -> dict:
         op.update(ops=info["ops"])
     elif n.kind == "copy":
         op.update(bits=info["bits_elements"] * max(graph.values[o].bits or 32 for o in n.outputs if o))
+    elif n.kind == "view":
+        op.update(layout=info["layout"])
     return op

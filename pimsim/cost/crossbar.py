@@ -121,6 +121,14 @@ def input_slices(arch, input_bits: int) -> int:
 def block_energy_pj(costs: Costs, arch, rows: int, physical_cols: int, slices: int,
                     adc_bits: int | None) -> dict[str, float]:
     """Energy by component of ``slices`` slices through one block (``rows`` x ``physical_cols`` cells)."""
+    key = ("block_energy", rows, physical_cols, slices, adc_bits)
+    if key not in costs.memo:
+        costs.memo[key] = _block_energy(costs, arch, rows, physical_cols, slices, adc_bits)
+    return costs.memo[key]
+
+
+def _block_energy(costs: Costs, arch, rows: int, physical_cols: int, slices: int,
+                  adc_bits: int | None) -> dict[str, float]:
     x = arch.pe.crossbar
     used = rows * physical_cols / (x.rows * x.cols)
     conversions = slices * physical_cols

@@ -84,20 +84,26 @@ class QueryLowering:
         return sum(p.bits for p in self.parts_of(name))
 
     def deliver(self, name: str, tile: int, op: int) -> list[int]:
-        """Tasks after which every part of value ``name`` is in ``tile``'s buffer (parts not there yet are sent
-        from the tile they were written to)."""
-        return [self._deliver_part(p, tile, op) for p in self.parts_of(name)]
-
-    def _deliver_part(self, part: Part, tile: int, op: int) -> int:
-        where = self.avail.get(part.key)
-        if where is None:  # a range: addressable wherever its value was written, from the same moment
-            where = self.avail[part.key] = dict(self.avail[part.value])
-            self.key_value[part.key], self.key_bits[part.key] = part.value, part.bits
-        if tile in where:
-            return where[tile]
-        src = next(iter(where))  # the producer's tile (or the I/O tile): inserted first
-        done = self.noc_transfer(src, tile, part.bits, where[src], op, f"send {part.key}")
-        where[tile] = done
+        """Tasks after which every part of value ``name`` is in ``tile``'s buffer.  Parts not there yet are sent
+        from the tile they were written to, one message per source tile (a gather of their address ranges)."""
+        done, missing = [], {}
+        for p in self.parts_of(name):
+            where = self.avail.get(p.key)
+            if where is None:  # a range: addressable wherever its value was written, from the same moment
+                where = self.avail[p.key] = dict(self.avail[p.value])
+                self.key_value[p.key], self.key_bits[p.key] = p.value, p.bits
+            if tile in where:
+                done.append(where[tile])
+            else:
+                src = next(iter(where))  # the producer's tile (or the I/O tile): inserted first
+                missing.setdefault(src, []).append(p)
+        for src, parts in missing.items():
+            after = self.t.join(op, f"parts on tile {src}", [self.avail[p.key][src] for p in parts])
+            label = parts[0].key if len(parts) == 1 else f"{len(parts)} parts of {name}"
+            arrived = self.noc_transfer(src, tile, sum(p.bits for p in parts), after, op, f"send {label}")
+            for p in parts:
+                self.avail[p.key][tile] = arrived
+            done.append(arrived)
         return done
 
     def _read_by(self, name: str, task: int) -> None:
@@ -134,7 +140,7 @@ class QueryLowering:
         on_crossbars = op.kind == "mvm" or (op.kind == "dynamic_mvm" and op.implementation == "crossbar_write")
         if on_crossbars and op.blocks:
             return sorted({b.tile for b, _ in self.copy_blocks(oi, op)})
-        return [op.tile]
+        return [op.tile] + list(getattr(op, "vector_tiles", []))
 
     def copy_blocks(self, oi: int, op) -> list[tuple]:
         """(block, input vectors it reads this query) of the copies this query's group holds (vector split:
@@ -165,8 +171,7 @@ class QueryLowering:
         elif op.kind == "dynamic_mvm" and op.implementation == "crossbar_write":
             last = self._crossbar_op(oi, op, entry, write=True)
         elif op.kind == "dynamic_mvm":
-            ops = {"mul": op.count * op.m * op.k * op.n, "add": op.count * op.m * (op.k - 1) * op.n}
-            last = self._vector(oi, op, entry, ops)
+            last = self._product(oi, op, entry)
         elif op.kind == "vector":
             last = self._vector(oi, op, entry, dict(op.ops))
         elif op.kind == "embedding":
@@ -198,6 +203,32 @@ class QueryLowering:
         vec = t.task(self.rt.get(("vector_unit", h)), c.vector_cycles(ops), oi, "vector " + "+".join(sorted(ops)),
                      after=[rd], energy={"vector_unit": c.vector_pj(ops)})
         return self._write_out(oi, op, vec)
+
+    def _product(self, oi: int, op, entry: int) -> int:
+        """A product of activations on the vector units of the home tile and ``vector_tiles``
+        (``pimsim.cost.products``): each reads, computes and writes its rows; remote rows come home."""
+        from pimsim.cost.products import product_shares
+
+        c, t = self.c, self.t
+        acts = [n for n in op.inputs if not self.values[n].constant]
+        a_bits = self.bits_of(acts[0])
+        shares = product_shares(op.count, op.m, op.k, op.n, self._needed_tiles(oi, op), a_bits,
+                                self._in_bits(op) - a_bits, self._out_bits(op))
+        if len(shares) == 1:
+            return self._vector(oi, op, entry, shares[0].ops)
+        done = []
+        for sh in shares:
+            rd = t.task(self._buf(sh.tile), c.buffer_cycles(sh.read_bits), oi, f"read rows on tile {sh.tile}",
+                        after=[entry], energy={"tile_buffer": c.buffer_read_pj(sh.read_bits)})
+            vec = t.task(self.rt.get(("vector_unit", sh.tile)), c.vector_cycles(sh.ops), oi,
+                         f"vector add+mul, {sh.rows} of {op.m} rows", after=[rd],
+                         energy={"vector_unit": c.vector_pj(sh.ops)})
+            if sh.tile == op.tile:
+                done.append(t.task(self._buf(op.tile), c.buffer_cycles(sh.out_bits), oi, "write rows", after=[vec],
+                                   energy={"tile_buffer": c.buffer_write_pj(sh.out_bits)}))
+            else:  # the rows go straight from the vector unit to the home tile's buffer
+                done.append(self.noc_transfer(sh.tile, op.tile, sh.out_bits, vec, oi, "rows home"))
+        return t.join(oi, "rows done", done)
 
     def _write_out(self, oi: int, op, after: int) -> int:
         bits = self._out_bits(op)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from pimsim.cost.area import rollup_leakage_mw
 from pimsim.program.resources import instances_on_chip
 from pimsim.spec.units import cycles_to_ns, energy_pj_from_power
 
@@ -78,9 +79,8 @@ def utilization(busy: dict[str, int], arch, makespan_cycles: int) -> dict[str, f
     return {cls: busy.get(cls, 0) / (n * makespan_cycles) for cls, n in servers.items()}
 
 
-def chip_leakage_mw(comps, rollup) -> float:
-    models = dict(comps.items())
-    return sum(row.chip_count * models[row.role].leakage_mw for row in rollup.rows)
+chip_leakage_mw = rollup_leakage_mw
+"""The chip's static power from its components and roll-up (``pimsim.cost.area``, shared with the mapper)."""
 
 
 def leakage_energy_pj(leakage_mw: float, makespan_cycles: int, clock_mhz: float) -> float:

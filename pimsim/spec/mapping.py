@@ -22,7 +22,9 @@ hardware unit:
 An ``mvm`` with ``replicas`` copies of its weights spreads one query's ``m``
 input vectors over ``copies_per_query`` of them (vector-parallel replication,
 schema version 2); the copies form ``replicas / copies_per_query`` groups and
-query ``q`` uses group ``q mod groups``.
+query ``q`` uses group ``q mod groups``.  A ``dynamic_mvm`` on the vector unit
+may likewise spread its ``m`` rows over the vector units of its home tile and
+its ``vector_tiles``.
 
 Every operator keeps its ONNX ``op_type`` and the attributes (``attrs``) its
 semantics need; ``pimsim.spec.semantics`` defines what each op_type computes
@@ -55,7 +57,7 @@ MAPPING_SCHEMA_VERSION = 2
 """Version written by this tool.  Version 1 (no ``copies_per_query``, no view ``layout``) is still read, with its
 meaning -- one copy per query, every view an alias of its one input -- and upgraded to 2 in memory."""
 READABLE_SCHEMA_VERSIONS = (1, 2)
-V2_OPERATOR_FIELDS = ("copies_per_query", "layout")
+V2_OPERATOR_FIELDS = ("copies_per_query", "layout", "vector_tiles")
 VIEW_LAYOUTS = ("alias", "concat", "range")
 VECTOR_OP_CLASSES = ("add", "mul", "div", "compare", "nonlinear", "copy")
 """Kinds of element operation a vector unit prices (see pimsim.components)."""
@@ -151,6 +153,9 @@ class DynamicMvmOp(_OpBase):
     n: int = Field(ge=1)
     implementation: Literal["vector", "crossbar_write"]
     blocks: list[CrossbarBlock] = Field(default_factory=list, description="crossbars written at run time")
+    vector_tiles: list[Annotated[int, Field(ge=0)]] = Field(
+        default_factory=list, description="implementation vector: other tiles whose vector units share the m rows "
+                                          "with the home tile (schema 2)")
 
 
 class EmbeddingOp(_OpBase):
@@ -292,6 +297,8 @@ def check_mapping(mapping: Mapping, path: str) -> None:
         if op.kind == "mvm":
             _check_copies(op, arch, path)
             _check_mvm_cover(op, arch, path)
+        elif op.kind == "dynamic_mvm":
+            _check_vector_tiles(op, arch, path)
         elif op.kind == "view":
             _check_view(op, mapping, path)
 
@@ -357,6 +364,24 @@ def _check_copies(op: MvmOp, arch: ArchSpec, path: str) -> None:
     if op.replicas % op.copies_per_query:
         raise SpecError(path, f"operator {op.name}: replicas={op.replicas} is not a multiple of "
                               f"copies_per_query={op.copies_per_query} (copies form whole groups)")
+
+
+def _check_vector_tiles(op: DynamicMvmOp, arch: ArchSpec, path: str) -> None:
+    """Extra vector units: only for the vector implementation, existing, distinct, each with rows to work on."""
+    tiles = [op.tile] + list(op.vector_tiles)
+    if not op.vector_tiles:
+        return
+    if op.implementation != "vector":
+        raise SpecError(path, f"operator {op.name}: vector_tiles needs implementation vector, not {op.implementation}")
+    for t in op.vector_tiles:
+        if t >= arch.chip.tiles:
+            raise SpecError(path, f"operator {op.name}: vector tile {t} does not exist (chip has {arch.chip.tiles})")
+    if len(set(tiles)) != len(tiles):
+        raise SpecError(path, f"operator {op.name}: vector_tiles {op.vector_tiles} repeat a tile or the home tile "
+                              f"{op.tile}")
+    if len(tiles) > op.m:
+        raise SpecError(path, f"operator {op.name}: {len(tiles)} vector units share m={op.m} rows: "
+                              f"{len(tiles) - op.m} would have no row")
 
 
 def _check_view(op: ViewOp, mapping: Mapping, path: str) -> None:
