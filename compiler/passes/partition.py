@@ -78,8 +78,8 @@ def classify(graph: OpGraph, n: Node) -> tuple[str, dict]:
         return "vector", {"ops": {"mul": per_query(graph, n.outputs[0])}}
     if n.op_type in VIEW_OPS or (n.op_type == "Pad" and _pads_nothing(graph, n)):
         return "view", {"layout": "alias"}
-    if n.op_type == "Concat":
-        return "view", {"layout": "concat"}
+    if n.op_type == "Concat" and not any(graph.is_const(i) for i in n.inputs):
+        return "view", {"layout": "concat"}  # a constant part would first have to be written: a copy
     if n.op_type in RANGE_OPS and _one_run_each(graph, n):
         return "view", {"layout": "range"}
     if n.op_type in COPY_OPS:
