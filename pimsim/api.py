@@ -42,7 +42,6 @@ def simulate(mapping: Mapping, batch: int = 1, trace_path=None, trace_queries: i
     SpecError
         If the mapping does not fit its architecture (naming operator and tile).
     """
-    from pimsim.components import build_components
     from pimsim.components.rollup import area_rollup
     from pimsim.cost.actions import Costs
     from pimsim.report import summary
@@ -53,8 +52,8 @@ def simulate(mapping: Mapping, batch: int = 1, trace_path=None, trace_queries: i
         raise ValueError(f"batch={batch}: must be at least 1")
     check_mapping(mapping, source)
     arch = mapping.arch
-    comps = build_components(arch)
-    costs = Costs(comps)
+    costs = Costs.of(arch)
+    comps = costs.comps
     one = run_stream(mapping, costs, 1, source)
     stream, table, result = one if batch == 1 else run_stream(mapping, costs, batch, source,
                                                               one[2]["finish_cycles"])

@@ -48,7 +48,7 @@ from typing import Callable
 from pimsim.cost.actions import Costs, ceil_div
 from pimsim.cost.area import chip_leakage_mw
 from pimsim.cost.buffers import Resident, allocate_credits
-from pimsim.cost.crossbar import block_energy_pj, block_slice_timing, input_slices
+from pimsim.cost.crossbar import block_energy_pj, block_slice_timing, input_slices, vector_split
 from pimsim.cost.products import product_shares
 from pimsim.cost.views import parts_of, resolve_views
 from pimsim.spec.units import cycles_to_ns, energy_pj_from_power
@@ -75,8 +75,24 @@ class Estimate:
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     def makespan_cycles(self, batch: int) -> float:
+        return self._run(batch)[0]
+
+    def steady_makespan_cycles(self, batch: int, window: int) -> float:
+        """``batch`` queries' makespan extrapolated from a ``window``-query schedule: its makespan plus
+        ``batch - window`` times its late slope (the last half of its queries' completions), which is the
+        steady state once the pipeline is full -- cheaper than scheduling ``batch`` queries."""
+        makespan, ends = self._run(window)
+        if batch <= window or window < 4:
+            return makespan if batch == window else self.makespan_cycles(batch)
+        half = window // 2
+        slope = (ends[window - 1] - ends[window - 1 - half]) / half
+        # a queue that is still growing at the window's end (a saturated unit) is caught by the busiest
+        # unit's per-query time, which no stream can beat
+        return max(makespan + (batch - window) * slope, self.latency_cycles + (batch - 1) * self.period_cycles)
+
+    def _run(self, batch: int) -> tuple[float, list[int]]:
         if batch == 1 or self.stream is None:
-            return self.latency_cycles + (batch - 1) * self.period_cycles
+            return self.latency_cycles + (batch - 1) * self.period_cycles, []
         if batch not in self._cache:
             self._cache[batch] = self.stream(batch)
         return self._cache[batch]
@@ -540,7 +556,16 @@ def estimate(ops, value_bits: dict[str, int], inputs, outputs, arch) -> Estimate
     tiles = {op.tile for op in ops if op.kind in ("mvm", "dynamic_mvm")} | {t for t, _, _ in xbars}
     return Estimate(latency, float(busy.get(key, 0.0)), "/".join(str(k) for k in key), one.energy_pj,
                     chip_leakage_mw(arch), arch.clock_mhz, len(xbars), len(tiles),
-                    stream=lambda b: _simulate(model, b, credits, record=False)[0])
+                    stream=lambda b: _stream(model, b, credits))
+
+
+def _stream(model: Model, batch: int, credits) -> tuple[int, list[int]]:
+    """(makespan, each query's completion in query order) of ``batch`` queries."""
+    end, _, finish = _simulate(model, batch, credits, record=False)
+    ends = [0] * batch
+    for (q, _), t in finish.items():
+        ends[q] = max(ends[q], t)
+    return end, sorted(ends)
 
 
 def _credits(model: Model, one: _Schedule, finish) -> dict[int, int]:
@@ -578,11 +603,60 @@ def _busy_per_query(model: Model, one: _Schedule) -> dict[tuple, float]:
     out = {}
     for key, total in one.units.total.items():
         share = groups.get(key[1], 1) if key[0] == "xgroup" else 1
-        out[key] = total / share
+        servers = model.arch.tile.buffer.banks if key[0] == "buf" else 1
+        out[key] = total / share / servers
     for op in model.ops:  # crossbars of groups query 0 did not use carry the same load
         if op.groups > 1 and op.on_crossbars:
             for b, _ in op.group_blocks(0):
                 k = ("xbar", b["tile"], b["pe"], b["crossbar"])
                 if k in out:
                     out[k] = out[k] / op.groups
+    for key in [k for k in out if k[0] == "noc"]:  # query 0's links; the groups' average replaces them
+        del out[key]
+    out.update(_noc_load_per_query(model))
     return out
+
+
+def _noc_load_per_query(model: Model) -> dict[tuple, float]:
+    """Cycles each mesh link is held per query, averaged over the copy groups: each value part sent once to
+    each tile that reads it (in the fraction of queries whose group reads it there), partial sums and shared
+    products' rows sent home, graph outputs sent to the I/O tile."""
+    arch, flit = model.arch, model.arch.tile.router.flit_bits
+    home = {v: (IO_TILE if x >= len(model.ops) else model.ops[x].tile) for v, x in model.stored_by.items()}
+    load: dict[tuple, float] = defaultdict(float)
+    wanted: dict[tuple, float] = defaultdict(float)  # (part key, source, destination, bits) -> query share
+
+    def send(src: int, dst: int, bits: int, weight: float) -> None:
+        for link in arch.xy_route(src, dst):
+            load[("noc",) + link] += weight * ceil_div(bits, flit)
+
+    def receive(names, tiles, weight: float) -> None:
+        for tile in tiles:
+            for name in names:
+                for p in model.parts_of(name):
+                    if home[p.value] != tile:
+                        wanted[p.key, home[p.value], tile, p.bits] += weight
+
+    for x, op in enumerate(model.ops):
+        if op.kind == "view":
+            continue
+        for g in range(op.groups):
+            pairs = op.group_blocks(g) if op.on_crossbars else []
+            tiles = sorted({b["tile"] for b, _ in pairs}) or [op.tile] + list(op.vector_tiles)
+            receive(model.reads[x], tiles, 1.0 / op.groups)
+            psum: dict[int, int] = defaultdict(int)
+            for b, v in pairs:
+                psum[b["tile"]] += b["cols"] * v * op.precision["output_bits"]
+            for t, bits in psum.items():
+                if t != op.tile:
+                    send(t, op.tile, bits, 1.0 / op.groups)
+        if op.vector_tiles:
+            out_bits = sum(model.bits[n] for n in op.outputs)
+            for sh_tile, rows in zip([op.tile] + list(op.vector_tiles),
+                                     vector_split(op.m, 1 + len(op.vector_tiles))):
+                if sh_tile != op.tile:
+                    send(sh_tile, op.tile, ceil_div(out_bits * rows, op.m), 1.0)
+    receive(model.outputs, [IO_TILE], 1.0)
+    for (_, src, dst, bits), share in wanted.items():
+        send(src, dst, bits, min(share, 1.0))
+    return dict(load)

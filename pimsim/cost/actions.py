@@ -26,6 +26,8 @@ class Costs:
     comps: ComponentSet
     memo: dict = field(default_factory=dict, compare=False, repr=False)
     """Derived figures asked for often (``pimsim.cost.crossbar.slice_timing``), computed once."""
+    arch: object = field(default=None, compare=False, repr=False)
+    """The architecture, when known (``Costs.of``): prices DRAM lookups of tables an on-chip design spills."""
 
     @staticmethod
     def of(arch) -> "Costs":
@@ -139,8 +141,7 @@ class Costs:
 
     def embedding_cycles(self, storage: str, rows: int, bits: int) -> int:
         """Latency of the first bit, then ``bits`` at the storage bandwidth (rows are streamed)."""
-        self._check_storage(storage)
-        return self.comps.embedding_storage.cycles_for_bits(bits)
+        return self._storage(storage).cycles_for_bits(bits)
 
     def embedding_access(self, storage: str, rows: int, bits: int) -> tuple[int, int]:
         """(delay, occupancy) of one lookup: how long before the storage starts delivering, and how
@@ -154,22 +155,29 @@ class Costs:
         total = self.embedding_cycles(storage, rows, bits)
         if storage != "dram" or not bits:
             return 0, total
-        transfer = math.ceil(bits / self.comps.embedding_storage.bandwidth_bits_per_cycle)
+        transfer = math.ceil(bits / self._storage(storage).bandwidth_bits_per_cycle)
         return total - transfer, transfer
 
     def embedding_pj(self, storage: str, rows: int, bits: int) -> float:
-        self._check_storage(storage)
-        return bits * self.comps.embedding_storage.energy_pj("read_bit")
+        return bits * self._storage(storage).energy_pj("read_bit")
 
-    def _check_storage(self, storage: str) -> None:
-        onchip = self.comps.embedding_storage.onchip
-        if (storage == "onchip") != onchip:
-            from pimsim.components import ComponentError
+    def _storage(self, storage: str):
+        """The model of the storage a table sits in: the architecture's, or its DRAM for spilled tables."""
+        model = self.comps.embedding_storage
+        if (storage == "onchip") == model.onchip:
+            return model
+        if storage == "dram" and self.arch is not None and self.arch.embedding.dram is not None:
+            if "dram" not in self.memo:
+                from pimsim.components.memory import build_dram
 
-            where = "on-chip ReRAM" if onchip else "DRAM"
-            raise ComponentError(f"embedding storage {storage!r} requested but the architecture prices {where}")
+                self.memo["dram"] = build_dram(self.arch)
+            return self.memo["dram"]
+        from pimsim.components import ComponentError
+
+        where = "on-chip ReRAM" if model.onchip else "DRAM"
+        raise ComponentError(f"embedding storage {storage!r} requested but the architecture prices {where}")
 
 
 @lru_cache(maxsize=32)
 def _costs_of(arch) -> Costs:
-    return Costs(build_components(arch))
+    return Costs(build_components(arch), arch=arch)

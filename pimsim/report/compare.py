@@ -50,9 +50,10 @@ class Side:
 
 
 def tiles_used(mapping) -> set[int]:
-    """Tiles holding any operator (its home) or any crossbar block of the mapping."""
+    """Tiles holding any operator (its home), any crossbar block, or a vector unit sharing a product."""
     used = {op.tile for op in mapping.operators}
     used |= {b.tile for op in mapping.operators for b in getattr(op, "blocks", [])}
+    used |= {t for op in mapping.operators for t in getattr(op, "vector_tiles", [])}
     return used
 
 

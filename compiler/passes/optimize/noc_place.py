@@ -68,6 +68,33 @@ def place_own_tiles(graph, groups: dict[str, list[dict]], arch, budget_tiles: in
     return used
 
 
+def place_extra_copies(graph, groups: dict[str, list[dict]], arch, free: list[int]) -> int:
+    """Keep every operator's copy 0 where it is (its blocks carry their place) and put its other copies, on
+    tiles of their own, on the ``free`` tiles nearest its home tile; returns the tiles taken (0 when they do
+    not fit, and then nothing changes)."""
+    per_tile = arch.tile.pes * arch.pe.crossbars
+    left, plan = set(free), {}
+    for n in graph.nodes:
+        if n.name not in groups:
+            continue
+        first = {(b["row_start"], b["col_start"], b["slice_start"]): b for b in n.blocks}
+        extra = [b for b in groups[n.name] if b["replica"] > 0]
+        need = ceil_div(len(extra), per_tile)
+        if need > len(left):
+            return 0
+        hx, hy = arch.tile_xy(n.tile)
+        tiles = sorted(left, key=lambda t: (abs(arch.tile_xy(t)[0] - hx) + abs(arch.tile_xy(t)[1] - hy), t))[:need]
+        left -= set(tiles)
+        blocks = [{**b, **{k: first[(b["row_start"], b["col_start"], b["slice_start"])][k]
+                           for k in ("tile", "pe", "crossbar")}} for b in groups[n.name] if b["replica"] == 0]
+        blocks += [{**b, **_slot(arch, tiles[i // per_tile], i % per_tile)} for i, b in enumerate(extra)]
+        plan[n.name] = blocks
+    for n in graph.nodes:
+        if n.name in plan:
+            n.blocks = plan[n.name]
+    return len(free) - len(left)
+
+
 def graph_view_parts(graph, bits: dict[str, int]) -> dict:
     """``pimsim.cost.views.resolve_views`` over the IR: the stored values each view output addresses."""
     from types import SimpleNamespace
