@@ -72,6 +72,8 @@ class Estimate:
     crossbars_used: int
     tiles_used: int
     stream: Callable[[int], int] | None = field(default=None, compare=False, repr=False)
+    unit_busy: dict = field(default_factory=dict, compare=False, repr=False)
+    """Per-query busy cycles of every unit (per server, copy groups averaged): ``period_cycles`` is the max."""
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     def makespan_cycles(self, batch: int) -> float:
@@ -556,7 +558,7 @@ def estimate(ops, value_bits: dict[str, int], inputs, outputs, arch) -> Estimate
     tiles = {op.tile for op in ops if op.kind in ("mvm", "dynamic_mvm")} | {t for t, _, _ in xbars}
     return Estimate(latency, float(busy.get(key, 0.0)), "/".join(str(k) for k in key), one.energy_pj,
                     chip_leakage_mw(arch), arch.clock_mhz, len(xbars), len(tiles),
-                    stream=lambda b: _stream(model, b, credits))
+                    stream=lambda b: _stream(model, b, credits), unit_busy=busy)
 
 
 def _stream(model: Model, batch: int, credits) -> tuple[int, list[int]]:
