@@ -355,10 +355,11 @@ def _too_small(arch, opts, blocks: int, bins: int, budget: int) -> None:
 
 
 def _unit_floor(graph, arch, cache: dict) -> float:
-    """The busiest unit replication does not relieve (a buffer, bus, vector unit, mesh link, the DRAM channel
-    or the I/O link) in the placement as it is now (the baseline): crossbars replicated beyond it are idle."""
+    """The busiest unit replication does not relieve (a buffer, bus, mesh link, the DRAM channel or the I/O
+    link) in the placement as it is now (the baseline): crossbars replicated beyond it are idle.  Vector
+    units are left to ``_floor`` (a product on one can be shared by several, ``vector_split``)."""
     busy = _estimate(graph, arch, cache)[0].unit_busy
-    return max((v for k, v in busy.items() if k[0] not in ("xbar", "xgroup")), default=0.0)
+    return max((v for k, v in busy.items() if k[0] not in ("xbar", "xgroup", "vec")), default=0.0)
 
 
 def _floor(graph, arch) -> float:
