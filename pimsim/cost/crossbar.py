@@ -17,6 +17,7 @@ slice interval the roll-up's peak throughput assumes
     interval       = max(read_cycles, convert_cycles)
     occupancy(N)   = N x interval                                  (the crossbar is busy; then the next run may read)
     cycles(N)      = read_cycles + (N - 1) x interval + convert_cycles + shift_add   (until the last result)
+                   = occupancy(N) + min(read_cycles, convert_cycles) + shift_add
 
 for ``N = vectors x input slices`` slices in a row: the sample of slice k+1
 waits until slice k's conversions released the sample-and-holds, so the
@@ -60,32 +61,32 @@ class SliceTiming:
         _check_slices(slices)
         return slices * self.interval_cycles
 
-    def drain_offset(self, slices: int) -> int:
-        """Cycles from the run's start to the last slice's conversions (they outlast the occupancy)."""
-        _check_slices(slices)
-        return (slices - 1) * self.interval_cycles + self.read_cycles
-
     @property
     def drain_cycles(self) -> int:
-        """The last slice's conversions and the shift-and-add of the last result."""
-        return self.convert_cycles + self.shift_add_cycles
+        """From the end of the occupancy to the last result: what is left of the last slice's conversions
+        (``read + conversions - interval = min(read, conversions)`` cycles) and the last shift-and-add."""
+        return self.read_cycles + self.convert_cycles - self.interval_cycles + self.shift_add_cycles
 
     def cycles(self, slices: int) -> int:
-        """Cycles from the run's start to its last result: ``drain_offset + drain_cycles``."""
-        return self.drain_offset(slices) + self.drain_cycles
+        """Cycles from the run's start to its last result: ``read + (N - 1) x interval + conversions + shift-add``."""
+        return self.occupancy(slices) + self.drain_cycles
 
     def phases(self, slices: int) -> list[tuple[int, int, str]]:
-        """(offset, duration, name) of the reads and of the conversions inside the occupancy (for traces)."""
+        """(offset, duration, name) of the reads and conversions inside the occupancy (for traces): the last
+        slice's conversions start ``read`` after its read starts and end in the drain."""
         t, r, c = self.interval_cycles, self.read_cycles, self.convert_cycles
         kids = [(k * t, r, "read") for k in range(slices)]
         kids += [(k * t + r, c, "adc") for k in range(slices - 1) if c > 0]
+        if t > r and c > 0:
+            kids.append(((slices - 1) * t + r, t - r, "adc"))
         return sorted(kids)
 
     def drain_phases(self) -> list[tuple[int, int, str]]:
-        """(offset, duration, name) of the last conversions and the shift-and-add inside the drain."""
-        kids = [(0, self.convert_cycles, "adc")] if self.convert_cycles else []
+        """(offset, duration, name) inside the drain: the rest of the last conversions, the shift-and-add."""
+        rest = self.drain_cycles - self.shift_add_cycles
+        kids = [(0, rest, "adc")] if rest > 0 else []
         if self.shift_add_cycles:
-            kids.append((self.convert_cycles, self.shift_add_cycles, "shift-add"))
+            kids.append((rest, self.shift_add_cycles, "shift-add"))
         return kids
 
 

@@ -9,8 +9,8 @@ blocks fetch their own weights too.  Then per block one crossbar task of
 
     interval        = max(read, conversions)      # sample-and-hold: read k+1 overlaps conversions of k
     crossbar task   = slices x interval            # the array's occupancy
-    adc drain       = conversions + shift_add      # the last slice, on ``adc[tile][pe][crossbar]``,
-                                                   # from (slices - 1) x interval + read after the task's start
+    adc drain       = min(read, conversions) + shift_add   # then, on ``adc[tile][pe][crossbar]``: the rest
+                                                   # of the last slice's conversions and the last shift-add
 
 with the conversions at the operator's ``precision.adc_bits`` (issue 6:
 resolution matched to the rows read in parallel; the SAR law of
@@ -66,9 +66,8 @@ def lower_block(lw, oi: int, op, b, vectors: int, after: int, write: bool) -> in
         name += f" copy {b.replica} ({vectors} of {op.m} vectors)"
     x = t.task(xbar, timing.occupancy(n_slices), oi, name, after=[prev], energy=energy)
     t.children[x] = timing.phases(n_slices)
-    # The last slice's conversions drain on the crossbar's ADCs once the array is free (sample-and-hold).
-    drain = t.task(lw.rt.get(("adc", b.tile, b.pe, b.crossbar)), timing.drain_cycles, oi, "adc drain")
-    t.edge(x, drain, timing.drain_offset(n_slices), start_to_start=True)
+    # The last slice's conversions finish on the crossbar's ADCs once the array is free (sample-and-hold).
+    drain = t.task(lw.rt.get(("adc", b.tile, b.pe, b.crossbar)), timing.drain_cycles, oi, "adc drain", after=[x])
     t.children[drain] = timing.drain_phases()
     return drain
 

@@ -45,13 +45,16 @@ def test_slice_interval_is_the_slower_of_read_and_conversions():
     """A 640 MS/s ADC: 128 conversions take 128 x 1.5625 ns = 200 ns = 240 cycles > the 120-cycle read, so the
     slices of one block follow every max(120, 240) = 240 cycles (not 120 + 240 = 360): m = 2 vectors x 8
     slices = 16 slices hold the crossbar 16 x 240 = 3840 cycles, reads start at 0, 240, 480, ..., and the
-    last conversions drain 240 + 1 cycles from 15 x 240 + 120 = 3720: the result at 3961."""
+    last slice's conversions, started at 15 x 240 + 120 = 3720, end 120 cycles after the crossbar is free
+    (the drain: min(120, 240) + 1 shift-add): the result at 120 + 15 x 240 + 240 + 1 = 3961."""
     stream, res = run(token_mapping(1, m=2, arch=arch_doc(pe__adc__sample_rate_msps=640.0)))
     (xs, xf, xi), = phase_tasks(stream, res, "mvm")
     (ds, df, _), = phase_tasks(stream, res, "adc drain")
     reads = sorted(o for o, _, n in stream.templates[0].children[xi] if n == "read")
     assert reads == [240 * k for k in range(16)]
-    assert (xf - xs, ds - xs, df - xs) == (3840, 3720, 3961)
+    assert (xf - xs, ds - xs, df - xs) == (3840, 3840, 3961)
+    convs = sorted((o, d) for o, d, n in stream.templates[0].children[xi] if n == "adc")
+    assert convs[-1] == (3720, 120) and len(convs) == 16  # the last conversion's first 120 cycles
 
 
 def test_crossbar_steady_rate_is_the_rollup_peak_isaac_20_48_gops_per_ima():

@@ -10,9 +10,9 @@ Block geometry: 16 weight columns x 4 weight slices x 2 (differential) = 128 phy
 8-bit inputs through 1-bit DACs -> 8 input slices.
 Sample-and-hold overlap (pimsim/cost/crossbar.py): slices follow each other every
 interval = max(read, conversions) = max(120, 120) = 120 cycles; the crossbar is held 8 x 120 = 960
-cycles, and the last slice's conversions (120) and shift-and-add (1) drain on the ADC from
-7 x 120 + 120 = 960 cycles after the start: the block's result is ready 960 + 121 = 1081 cycles after
-the crossbar task starts.
+cycles, and the last slice's conversions (they start 7 x 120 + 120 = 960 cycles after the start) and the
+shift-and-add (1) drain on the ADC: min(120, 120) + 1 = 121 cycles: the block's result is ready
+960 + 121 = 1081 cycles after the crossbar task starts.
 """
 
 from __future__ import annotations
