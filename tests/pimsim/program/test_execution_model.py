@@ -252,3 +252,34 @@ def test_version_1_mappings_are_read_with_their_meaning(tmp_path, capsys):
     doc["operators"][0]["copies_per_query"] = 1
     assert _cli_error(tmp_path, capsys, doc).endswith(
         "operator tok: field copies_per_query needs schema_version 2 (this file says schema_version=1)")
+
+
+def test_vector_parallel_copies_leave_the_outputs_unchanged(tmp_path):
+    """``pimsim infer`` of the token-wise mvm with 1 and with 16 copies (same weights): bit-identical
+    outputs -- the copies hold the same weights, each input vector is read by exactly one of them."""
+    import hashlib
+
+    import numpy as np
+
+    from pimsim.cli import main
+    from pimsim.spec.mapping import write_mapping
+
+    rng = np.random.default_rng(0)
+    npz = tmp_path / "tok.weights.npz"
+    np.savez(npz, w=(rng.standard_normal((128, 16)) / 12).astype(np.float32), b=np.zeros(16, np.float32))
+    x = rng.standard_normal((3, 16, 128)).astype(np.float32)
+    np.savez(tmp_path / "in.npz", x=x)
+    outs = []
+    for copies in (1, 16):
+        doc = token_mapping(copies).model_dump(mode="json")
+        doc["values"] += [{"name": "w", "shape": [128, 16], "bits": 32, "constant": True},
+                          {"name": "b", "shape": [16], "bits": 32, "constant": True}]
+        doc["operators"][0]["inputs"] = ["x", "w", "b"]
+        doc.update(weights_file=npz.name, weights_sha256=hashlib.sha256(npz.read_bytes()).hexdigest())
+        path = tmp_path / f"tok{copies}.json"
+        write_mapping(mapping_from_dict(doc, "tok"), path)
+        assert main(["infer", str(path), "--inputs", str(tmp_path / "in.npz"), "-o", str(tmp_path / "o.npz")]) == 0
+        with np.load(tmp_path / "o.npz") as got:
+            outs.append(got["y"])
+    assert outs[0].shape == (3, 16, 16) and np.abs(outs[0]).max() > 0
+    np.testing.assert_array_equal(outs[0], outs[1])
