@@ -96,13 +96,17 @@ def test_vector_parallel_copies_divide_one_query_latency(copies):
 
 def test_vector_parallel_copies_cost_no_energy_per_inference():
     """Each vector still drives its rows and is converted once, in whichever copy, and the copies share one
-    operand fetch on tile 0, so the energy per inference is the same sum of the same per-slice energies
-    (grouped differently: equal to float rounding, 1e-12 relative)."""
-    one = simulate(token_mapping(1), batch=4).energy_breakdown_pj
-    many = simulate(token_mapping(16), batch=4).energy_breakdown_pj
-    assert set(one) == set(many)
-    for role in one:
+    operand fetch on tile 0, so the dynamic energy per inference is the same sum of the same per-slice energies
+    (grouped differently: equal to float rounding, 1e-12 relative).  The static energy is the chip's static
+    power (no power gating in this arch) over the run, so it shrinks with the makespan the copies shorten:
+    leakage_16 / leakage_1 = makespan_16 / makespan_1 (both products of one power and a time: 1e-12)."""
+    r1, r16 = simulate(token_mapping(1), batch=4), simulate(token_mapping(16), batch=4)
+    one, many = r1.energy_breakdown_pj, r16.energy_breakdown_pj
+    assert set(one) == set(many) and r1.power_gating == r16.power_gating == "none"
+    for role in set(one) - {"leakage"}:
         assert many[role] == pytest.approx(one[role], rel=1e-12, abs=1e-9), role
+    assert r16.makespan_cycles < r1.makespan_cycles
+    assert many["leakage"] / one["leakage"] == pytest.approx(r16.makespan_cycles / r1.makespan_cycles, rel=1e-12)
 
 
 def test_trace_shows_each_copys_work(tmp_path):
