@@ -59,7 +59,7 @@ def main() -> None:
         arch = sample_arch(space, rng)
         tuned = evaluate_subnet(net, arch, (TensorBatches(*train, batch_size=256), val_b), args.finetune)["logloss"]
         raw = evaluate_subnet(net, arch, (TensorBatches(*train, batch_size=256), val_b), 0)["logloss"]
-        _, hist = train_standalone(arch, spec, train_b, val_b, lr=args.standalone_lr, epochs=args.epochs,
+        _, hist, _ = train_standalone(arch, spec, train_b, val_b, lr=args.standalone_lr, epochs=args.epochs,
                                    seed=args.seed)
         rows.append((arch_hash(arch), tuned, raw, hist[-1]["val_logloss"]))
         print(f"{rows[-1][0]}: inherited {tuned:.4f} (no fine-tune {raw:.4f}), standalone {rows[-1][3]:.4f}")

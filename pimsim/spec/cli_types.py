@@ -232,12 +232,15 @@ class Real(_Bounded):
     kind = float
 
 
-def int_list(lo: int, hi: int, why: str = "") -> Callable[[str], tuple[int, ...]]:
-    """Comma-separated integers, each in ``[lo, hi]`` (``"2,4,8"``); an empty string is an empty tuple."""
+def int_list(lo: int, hi: int, why: str = "", allow_empty: bool = True) -> Callable[[str], tuple[int, ...]]:
+    """Comma-separated integers, each in ``[lo, hi]`` (``"2,4,8"``), sorted without repeats; an empty string is an
+    empty tuple, or refused when ``allow_empty`` is false."""
     one = Int(lo, hi, why=why)
 
     def parse(text: str) -> tuple[int, ...]:
         items = [t.strip() for t in text.split(",") if t.strip()]
+        if not items and not allow_empty:
+            raise argparse.ArgumentTypeError(f"{text!r}: needs at least one value")
         return tuple(sorted({one(t) for t in items}))
 
     parse.__name__ = "comma-separated integers"

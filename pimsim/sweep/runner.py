@@ -73,10 +73,38 @@ def row_of(point: SweepPoint, result: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+PROGRESS_LINE_EVERY_S = 30.0
+"""Without a terminal (nohup, Slurm, CI logs), the bar's status is printed as a plain line at most this often,
+from the first interval on."""
+
+
+class _Lines:
+    """tqdm's status as whole lines: on a file or pipe its carriage-return redraws would pile into one line."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text: str) -> None:
+        text = text.strip("\r\n")
+        if text.strip():
+            self.stream.write(text + "\n")
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
 def _progress(total: int, enabled: bool):
+    import sys
+
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="point", desc="sweep", disable=None if enabled else True, smoothing=0.1)
+    if not enabled:
+        return tqdm(total=total, disable=True)
+    if sys.stderr.isatty():
+        return tqdm(total=total, unit="point", desc="sweep", smoothing=0.1)
+    # delay: a sweep shorter than one interval prints nothing (stderr stays for its result or error line)
+    return tqdm(total=total, unit="point", desc="sweep", file=_Lines(sys.stderr), mininterval=PROGRESS_LINE_EVERY_S,
+                delay=PROGRESS_LINE_EVERY_S, ascii=True, ncols=100, disable=False)
 
 
 def run_sweep(sweep: Sweep, out: str | Path, evaluate: Evaluate, *, workers: int | None = None,

@@ -15,7 +15,7 @@ Quantised activation slots per operator are listed in ``SLOTS``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 import torch.nn.functional as F
@@ -57,6 +57,11 @@ class OpInputs:
     d: int
     s: int
 
+    def float(self) -> OpInputs:
+        """The same inputs in float32 (column selections unchanged)."""
+        up = {k: getattr(self, k).float() for k in ("dense", "sparse", "left", "right") if getattr(self, k) is not None}
+        return replace(self, **up)
+
 
 class _Op(nn.Module):
     kind = ""
@@ -64,6 +69,17 @@ class _Op(nn.Module):
     def __init__(self):
         super().__init__()
         self.quant = OpQuant(SLOTS[self.kind])
+
+    def __call__(self, x: OpInputs) -> torch.Tensor:
+        """Under bf16 autocast a quantisation-aware operator runs exactly as in float32: autocast off, inputs upcast
+        (bf16 -> float32 is exact), so its codes and code products are the float32 model's (``train/device.py``)."""
+        if self.quant.precision is None:
+            return super().__call__(x)
+        device = next(t for t in (x.dense, x.sparse, x.left, x.right) if t is not None).device.type
+        if torch.is_autocast_enabled(device):
+            with torch.autocast(device, enabled=False):
+                return super().__call__(x.float())
+        return super().__call__(x)
 
 
 class FC(_Op):
@@ -117,7 +133,7 @@ class DotProduct(_Op):
         ys = self.token_proj.tokens(self.quant.a(x.sparse, "sparse"), k, x.sparse_cols, self.quant)
         t = self.quant.a(torch.cat([xd.unsqueeze(1), ys], dim=1), "t")
         z = torch.bmm(t, t.transpose(1, 2)).flatten(1)
-        rows, cols = torch.tril_indices(k + 1, k + 1, offset=-1)
+        rows, cols = torch.tril_indices(k + 1, k + 1, offset=-1, device=z.device)
         tri = z.index_select(1, rows * (k + 1) + cols)
         return self.out(tri, x.d, (k + 1) * k // 2, self.quant)
 

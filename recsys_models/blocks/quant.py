@@ -4,7 +4,9 @@ Model: q = clamp(round(x / scale), -2^(b-1), 2^(b-1) - 1), y = q * scale (round 
 ONNX QuantizeLinear do). Gradient: straight-through where the rounded code round(x / scale) is in range, zero where it was clamped (the usual STE; Bengio et
 al. 2013, arXiv 1308.3432). Weight scale = max|W| / (2^(b-1) - 1), from the (sliced) weight itself, so each bit width
 gets its own scale. Activation scale = an exponential moving average (momentum 0.9) of the batch max|x|, kept
-separately per bit width (``act_absmax[slot, bits]``) and frozen in eval mode. A recorded range is at least
+separately per bit width (``act_absmax[slot, bits]``) and frozen in eval mode. In data-parallel training the batch
+max|x| is the maximum over all ranks' rows (one all-reduce per slot), so every rank keeps the range one process
+would. A recorded range is at least
 ``_MIN_SCALE`` (an input that was all zeros in training, e.g. a Dot-Product whose tokens all quantise to 0 and then
 feeds a Sum, records the floor), so 0 means only "never run in training mode". A pair never run in training mode
 (e.g. a precision a short supernet run never drew for that operator) uses the batch's own max|x| in eval mode, and
@@ -74,6 +76,17 @@ def weight_scale(weight: torch.Tensor, bits: int) -> torch.Tensor:
     return (torch.linalg.vector_norm(weight.detach(), ord=float("inf")) / qrange(bits)[1]).clamp_min(_MIN_SCALE)
 
 
+def _max_over_ranks(value: torch.Tensor) -> None:
+    """In data-parallel training, the maximum over every rank's rows (what one process would see), in place.
+
+    Every rank runs the same subnet, so every rank reaches the same quantisers in the same order (a valid collective).
+    """
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+        dist.all_reduce(value, op=dist.ReduceOp.MAX)
+
+
 class OpQuant(nn.Module):
     """The quantisers of one operator: its weights and named activation slots, at the precision set per forward.
 
@@ -107,6 +120,7 @@ class OpQuant(nn.Module):
                 # floored: an all-zero input (e.g. a Dot-Product whose tokens all round to code 0) is a recorded
                 # range too, and 0 is reserved for "never calibrated"
                 batch = torch.linalg.vector_norm(x.detach(), ord=float("inf")).clamp_min(_MIN_SCALE)
+                _max_over_ranks(batch)
                 old = self.act_absmax[i, bits]
                 seen = old > _MIN_SCALE  # a floor-only history is replaced by the first non-zero batch, not averaged
                 self.act_absmax[i, bits] = torch.where(seen, EMA_MOMENTUM * old + (1 - EMA_MOMENTUM) * batch, batch)

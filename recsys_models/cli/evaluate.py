@@ -12,10 +12,18 @@ import argparse
 import json
 
 from recsys_models.cli import limits as L
+from recsys_models.cli.run_flags import add_device_argument, add_precision_argument
 
 CONSISTENCY_ROWS = 64
 CONSISTENCY_TOLERANCE = 1e-3
 """Ideal-mode PIM vs float probabilities must agree this closely (ideal mode is ~1e-5) on the first rows."""
+QUANTISED_AGREEING_FRACTION = 0.75
+"""For a model with quantised operators (a searched ``nasrec_subnet``), at least this fraction of the first rows must
+agree within ``CONSISTENCY_TOLERANCE``: the mapped crossbars and PyTorch's fake quantisation round the same values,
+but a float difference on a code boundary flips a code, and one flipped code can move a probability by up to ~0.1
+(the criterion and its measurements are those of ``recsys_models.supernet.onnx_qdq.verify_quantized``; measured on
+a 4/8-bit Small subnet: 84 % of 64 rows within 1e-3, 75 % within 1e-5, largest 0.0998). A mapping of another model,
+or a wrong scale, moves nearly every row."""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -33,6 +41,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--input-bits", type=L.BITS, help="override the mapping's crossbar input bits")
     p.add_argument("--adc-range", choices=("clip", "full"), default="clip", help="ADC model (see docs/accuracy.md)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_device_argument(p)
+    add_precision_argument(p, "the float model's forward precision (bf16: autocast; see docs/models.md)")
 
 
 def _load_rows(args, spec):
@@ -50,7 +60,7 @@ def _load_rows(args, spec):
     return dense, sparse, label
 
 
-def _pim_probs(args, dense, sparse, float_probs):
+def _pim_probs(args, dense, sparse, float_probs, quantised: bool):
     from recsys_models.errors import UserError
     from recsys_models.search.hardware_cost import pim_forward
 
@@ -58,10 +68,17 @@ def _pim_probs(args, dense, sparse, float_probs):
 
     head = slice(0, CONSISTENCY_ROWS)
     ideal = pim_forward(args.pim, dense[head], sparse[head], ideal=True)
-    gap = float(np.abs(ideal - float_probs[head]).max())
-    if gap > CONSISTENCY_TOLERANCE:
-        raise UserError(args.pim, f"ideal-mode outputs differ from the checkpoint's float model by {gap:.3g}: "
-                                  "was the mapping compiled from this checkpoint's export?")
+    diff = np.abs(ideal.reshape(-1) - float_probs[head])
+    if quantised:
+        agreeing = float(np.mean(diff <= CONSISTENCY_TOLERANCE))
+        if agreeing < QUANTISED_AGREEING_FRACTION:
+            raise UserError(args.pim, f"ideal-mode outputs agree with the checkpoint's quantised model within "
+                                      f"{CONSISTENCY_TOLERANCE:g} on only {agreeing:.0%} of the first rows (need "
+                                      f"{QUANTISED_AGREEING_FRACTION:.0%}): was the mapping compiled from this "
+                                      "checkpoint's export?")
+    elif float(diff.max()) > CONSISTENCY_TOLERANCE:
+        raise UserError(args.pim, f"ideal-mode outputs differ from the checkpoint's float model by "
+                                  f"{float(diff.max()):.3g}: was the mapping compiled from this checkpoint's export?")
     overrides = {k: getattr(args, k) for k in ("adc_bits", "weight_bits", "input_bits") if getattr(args, k)}
     return pim_forward(args.pim, dense, sparse, variation_sigma=args.variation_sigma,
                        stuck_at_rate=args.stuck_at_rate, seed=args.seed, adc_range=args.adc_range,
@@ -72,17 +89,22 @@ def main(args: argparse.Namespace) -> int:
     from recsys_models.data.specs import DatasetSpec
     from recsys_models.data.dataset import TensorBatches
     from recsys_models.train.checkpoint import load_checkpoint
+    from recsys_models.train.device import check_precision_on, resolve_device
     from recsys_models.train.loop import predict
     from recsys_models.train.metrics import log_loss, roc_auc
 
-    model, payload = load_checkpoint(args.checkpoint)
+    device = resolve_device(args.device)
+    check_precision_on(device, args.precision)
+    model, payload = load_checkpoint(args.checkpoint, device)
     spec = DatasetSpec.from_dict(payload["dataset"])
     dense, sparse, label = _load_rows(args, spec)
-    y, p_float = predict(model, TensorBatches(dense, sparse, label, batch_size=4096))
+    y, p_float = predict(model, TensorBatches(dense, sparse, label, batch_size=4096, device=device), device=device,
+                         precision=args.precision)
     result = {"rows": int(len(y)), "split": args.split, "dataset": spec.name,
               "float": {"logloss": log_loss(y, p_float), "auc": roc_auc(y, p_float)}}
     if args.pim:
-        p_pim = _pim_probs(args, dense.numpy(), sparse.numpy(), p_float)
+        quantised = payload["model"] == "nasrec_subnet" and bool(payload["config"]["arch"].get("precision"))
+        p_pim = _pim_probs(args, dense.numpy(), sparse.numpy(), p_float, quantised)
         result["pim"] = {"mapping": args.pim, "logloss": log_loss(y, p_pim), "auc": roc_auc(y, p_pim),
                          "max_abs_prob_diff": float(abs(p_pim - p_float).max())}
     print(json.dumps(_finite(result), sort_keys=True, allow_nan=False) if args.json else _table(result))

@@ -7,6 +7,9 @@ imported); the bounds are listed in docs/robustness.md next to the simulator's
 
 from __future__ import annotations
 
+import argparse
+from collections.abc import Callable
+
 from pimsim.spec.cli_types import InputFile, Int, OutputDir, OutputFile, Real, int_list
 from pimsim.spec.limits import MAX_BATCH, MAX_SEED, MAX_VARIATION_SIGMA, MAX_WORKERS, Limit
 from recsys_models import registry
@@ -35,16 +38,26 @@ EMBEDDING_DIM_LIMIT = _limit("embedding dimension (`--embedding-dim`)", 4096,
 THREADS_LIMIT = _limit("torch threads (`--threads`)", 1024, "threads on one machine; beyond the cores they only spin")
 HASH_SIZE_LIMIT = _limit("rows per embedding table (`--hash-size`)", registry.MAX_HASH_SIZE,
                          registry.MAX_HASH_SIZE_WHY)
-STEPS_LIMIT = _limit("training steps (`--steps`, `--finetune-steps`, `--warmup-steps`)", 10_000_000,
+STEPS_LIMIT = _limit("training steps (`--steps`, `--finetune-steps`, `--warmup-steps`, `--val-every`, "
+                     "`--checkpoint-every`)", 10_000_000,
                      "NASRec's supernet trains ~71,600 steps on all of Criteo; 10^7 is 140 times that")
 SEARCH_SIZE_LIMIT = _limit("search sizes (`--budget`, `--population`, `--generations`, `--children`, "
                            "`--sample-size`)", 1_000_000,
                            "NASRec evaluates 128 + 240 x 8 = 2,048 candidates; 10^6 is days of supernet scoring")
-ROWS_LIMIT = _limit("rows evaluated (`--rows`, `--eval-rows`)", 100_000_000,
+ROWS_LIMIT = _limit("rows evaluated (`--rows`, `--eval-rows`, `--val-rows`)", 100_000_000,
                     "Criteo's full training set has 45.8 M rows")
 VERIFY_LIMIT = _limit("designs re-priced exactly (`--verify-top`, `--top`)", 1000,
                       "each is a whole-model compile and simulation (seconds to minutes)")
-CHECKPOINT_EVERY_LIMIT = STEPS_LIMIT
+PATIENCE_LIMIT = _limit("validations without improvement before stopping (`--patience`)", 10_000_000,
+                        "a run validates at most once per step, and runs at most 10^7 steps (`--steps`)")
+VAL_SUBNETS_LIMIT = _limit("subnets averaged per supernet validation (`--val-subnets`)", 1024,
+                           "each is a forward pass over the validation rows; the recipe uses 8")
+CLIP_NORM_LIMIT = _limit("gradient-norm clip (`--clip-norm`)", 1e6,
+                         "a gradient norm above 10^6 means the run has diverged; a larger threshold clips nothing")
+PROGRESS_EVERY_LIMIT = _limit("seconds between progress lines (`--progress-every`)", 86_400,
+                              "one line a day; longer is no progress report")
+LOADER_WORKERS_LIMIT = _limit("data-parsing processes (`--loader-workers`)", 256,
+                              "processes parsing one file on one host; no host has the cores for more")
 
 EPOCHS = _int(EPOCHS_LIMIT)
 BATCH_ROWS = _int(BATCH_ROWS_LIMIT)
@@ -57,6 +70,7 @@ STEPS = _int(STEPS_LIMIT)
 STEPS0 = _int(STEPS_LIMIT, lo=0)
 SEARCH_SIZE = _int(SEARCH_SIZE_LIMIT)
 ROWS = _int(ROWS_LIMIT)
+VAL_ROWS = _int(ROWS_LIMIT)
 VERIFY = _int(VERIFY_LIMIT, lo=0)
 TOP = _int(VERIFY_LIMIT)
 WORKERS = Int(1, MAX_WORKERS.value, why=MAX_WORKERS.why)
@@ -66,7 +80,21 @@ FRACTION = Real(0, 1, why="a fraction")
 BITS = Int(2, 16, why="the functional model's crossbar and ADC numerics hold up to 16 bits")
 BITS_MENU = int_list(1, 16, why="the crossbars and ADCs model up to 16 bits")
 EXPORT_BATCH = Int(1, registry.MAX_EXPORT_BATCH, why=registry.MAX_EXPORT_BATCH_WHY)
-WIDTH_MENU = int_list(1, 65536, why="layer widths; NASRec's largest is 1024")
+WIDTH_MENU = int_list(1, 65536, why="layer widths; NASRec's largest is 1024", allow_empty=False)
+PATIENCE = _int(PATIENCE_LIMIT)
+VAL_SUBNETS = _int(VAL_SUBNETS_LIMIT)
+CLIP_NORM = Real(0, CLIP_NORM_LIMIT.value, lo_open=True, why=CLIP_NORM_LIMIT.why)
+PROGRESS_EVERY = Real(0, PROGRESS_EVERY_LIMIT.value, why=PROGRESS_EVERY_LIMIT.why)
+LOADER_WORKERS = _int(LOADER_WORKERS_LIMIT, lo=0)
+
+
+def DEVICE(text: str) -> str:  # noqa: N802 - an argparse type, named like the others
+    """``--device``: the syntax only (``cpu``, ``cuda``, ``cuda:N``, ``auto``); whether torch sees that GPU is
+    checked when the command starts (``recsys_models.train.device.resolve_device``)."""
+    if not registry.DEVICE_PATTERN.match(text):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected {registry.DEVICE_SYNTAX}")
+    return text
+
 
 DATA = InputFile(directory_ok=True)
 CHECKPOINT = InputFile("checkpoint")
@@ -80,6 +108,6 @@ def out_dir(*files: str) -> OutputDir:
     return OutputDir(files)
 
 
-def out_file(*suffixes: str) -> OutputFile:
-    """An output file with one of ``suffixes``."""
-    return OutputFile(suffixes)
+def out_file(*suffixes: str, derived: Callable[[str], list[str]] | None = None) -> OutputFile:
+    """An output file with one of ``suffixes``; ``derived(value)`` names the files written beside it."""
+    return OutputFile(suffixes, derived)

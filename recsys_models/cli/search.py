@@ -10,6 +10,7 @@ import argparse
 
 from pimsim.spec.cli_types import InputFile, preset_names
 from recsys_models.cli import limits as L
+from recsys_models.cli.run_flags import add_device_argument, add_progress_argument
 from recsys_models.registry import DATASET_NAMES, SPACES
 
 
@@ -49,7 +50,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "are computed once per batch, which is most of a candidate's accuracy cost (default: 64)")
     p.add_argument("--eval-rows", type=L.ROWS, help="validation rows used per candidate (default: all)")
     p.add_argument("--workers", type=L.WORKERS, default=1, help="local worker processes")
-    p.add_argument("--scheduler", metavar="ADDRESS", help="evaluate on a Dask scheduler at tcp://127.0.0.1:PORT")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="evaluate on the workers of a Dask scheduler at tcp://HOST:PORT (any host; the supernet, data "
+                        "and hardware files are sent to the workers; see docs/search.md)")
+    add_device_argument(p)
+    add_progress_argument(p)
     p.add_argument("--top", type=L.TOP, default=3, help="designs to keep in scalar mode")
     p.add_argument("--seed", type=L.SEED, default=0, help="seed of the search and of fine-tuning")
     p.add_argument("--seed-arch", dest="seed_archs", action="append", default=[], metavar="ARCH.json",

@@ -3,7 +3,7 @@
 ``CTRData(...)`` streams one split of a raw file as ``(dense, sparse, label)`` torch batches; it can be
 iterated again for every epoch (each pass re-reads the file, so memory stays bounded by the chunk size
 plus one shuffle buffer). Shuffling is a seeded permutation inside each chunk of ``chunk_rows`` rows
-(a bounded-memory approximation of a global shuffle). ``load_split`` keeps a whole split in memory,
+(a bounded-memory approximation of a global shuffle); batches run across chunk boundaries. ``load_split`` keeps a whole split in memory,
 for the 10k-row samples and for code that wants plain tensors.
 """
 
@@ -35,6 +35,20 @@ def resolve_path(name: str, path) -> Path:
     return path
 
 
+def shard_bounds(n: int, rank: int, world: int) -> tuple[int, int]:
+    """Rows ``[lo, hi)`` of a global batch of ``n`` rows that rank ``rank`` of ``world`` takes (sizes differ by <= 1).
+
+    Concatenating the shards of all ranks in rank order gives the global batch back, so ``world`` processes see
+    exactly the rows one process would (``recsys_models.train.distributed``).
+    """
+    return rank * n // world, (rank + 1) * n // world
+
+
+def _shard(rows, start: int, stop: int, shard):
+    lo, hi = shard_bounds(stop - start, *shard)
+    return tuple(t[start + lo:start + hi] for t in rows)
+
+
 class CTRData:
     """One split of a dataset file as an iterable of torch batches ``(dense, sparse, label)``.
 
@@ -43,51 +57,97 @@ class CTRData:
     name : ``criteo`` | ``avazu`` | ``kdd``
     path : raw file (``.gz`` allowed) or a directory holding it
     split : ``train`` | ``val`` | ``test`` | ``all``
-    batch_size : rows per batch (the last batch may be smaller)
+    batch_size : rows per batch (only the last batch of a pass may be smaller)
     hash_size : cap on embedding-table rows (see :func:`recsys_models.data.specs.dataset_spec`)
     shuffle : permute rows inside each chunk, with ``seed + epoch`` (call :meth:`set_epoch`)
     strict : fail on the first malformed row instead of counting and skipping it
     ratios, split_seed : the deterministic split (see :mod:`recsys_models.data.splits`)
+    workers : parse in this many worker processes (0: in this process). Chunk ``k`` is parsed by worker
+        ``k % workers`` and the chunks are consumed in file order, so batches do not depend on ``workers``.
 
     After a pass, ``stats`` holds the counts of that pass (rows read, malformed rows skipped).
     """
 
     def __init__(self, name: str, path, split: str = "train", batch_size: int = 256,
                  hash_size: int = DEFAULT_HASH_SIZE, shuffle: bool = False, seed: int = 0, strict: bool = False,
-                 ratios=DEFAULT_RATIOS, split_seed: int = DEFAULT_SPLIT_SEED, chunk_rows: int = DEFAULT_CHUNK_ROWS):
+                 ratios=DEFAULT_RATIOS, split_seed: int = DEFAULT_SPLIT_SEED, chunk_rows: int = DEFAULT_CHUNK_ROWS,
+                 workers: int = 0):
         if split not in (*SPLITS, "all"):
             raise ValueError(f"split must be one of {SPLITS + ('all',)}, got {split!r}")
         self.spec = dataset_spec(name, hash_size)
         self.path = resolve_path(name, path)
         self.split, self.batch_size, self.shuffle, self.seed = split, int(batch_size), shuffle, seed
         self.strict, self.ratios, self.split_seed, self.chunk_rows = strict, ratios, split_seed, chunk_rows
+        self.workers = int(workers)
         self.epoch = 0
         self.stats = ParseStats(str(self.path))
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = int(epoch)
 
-    def chunks(self) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """Numpy ``(dense, sparse, label)`` chunks of this split, in file order (no torch needed)."""
-        self.stats = ParseStats(str(self.path))
+    def split_chunks(self, part: int = 0, parts: int = 1) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Numpy ``(dense, sparse, label)`` of this split per chunk of part ``part`` of ``parts`` (may be empty)."""
         want = None if self.split == "all" else SPLITS.index(self.split)
-        for c in iter_chunks(self.spec, self.path, self.chunk_rows, self.strict, self.stats):
+        for c in iter_chunks(self.spec, self.path, self.chunk_rows, self.strict, self.stats, part, parts):
             if want is None:
                 yield c.dense, c.sparse, c.label
                 continue
             keep = assign_splits(c.row_index, self.ratios, self.split_seed) == want
-            if keep.any():
-                yield c.dense[keep], c.sparse[keep], c.label[keep]
+            yield c.dense[keep], c.sparse[keep], c.label[keep]
 
-    def __iter__(self):
+    def chunks(self) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Numpy ``(dense, sparse, label)`` chunks of this split, in file order (no torch needed)."""
+        self.stats = ParseStats(str(self.path))
+        for dense, sparse, label in self.split_chunks():
+            if len(label):
+                yield dense, sparse, label
+
+    def _torch_chunks(self, device):
+        """``(dense, sparse, label)`` torch chunks on ``device`` in file order (parsed by the workers if any)."""
         import torch
 
-        rng = np.random.default_rng([self.seed, self.epoch])
-        for dense, sparse, label in self.chunks():
-            order = rng.permutation(len(label)) if self.shuffle else np.arange(len(label))
-            for s in range(0, len(order), self.batch_size):
-                i = order[s:s + self.batch_size]
-                yield torch.from_numpy(dense[i]), torch.from_numpy(sparse[i]), torch.from_numpy(label[i])
+        self.stats = ParseStats(str(self.path))
+        if self.workers <= 0:
+            for chunk in self.split_chunks():
+                yield tuple(torch.from_numpy(a).to(device, non_blocking=True) for a in chunk)
+            return
+        from recsys_models.data.loader import parallel_chunks
+
+        yield from parallel_chunks(self, device)
+
+    def batches(self, epoch: int | None = None, skip: int = 0, shard: tuple[int, int] = (0, 1), device=None):
+        """The batches of one pass: epoch ``epoch`` (default ``self.epoch``), the first ``skip`` batches left out
+        (a resumed run), each batch cut to rank ``shard[0]`` of ``shard[1]``'s rows (see :func:`shard_bounds`),
+        on ``device`` (whole chunks are copied there, from pinned memory on a GPU, then indexed on the device).
+
+        Every batch has ``batch_size`` rows except the pass's last: the rows a chunk leaves over open the next
+        batch, followed by the next chunk's (shuffled) rows.
+        """
+        import torch
+
+        device = torch.device("cpu") if device is None else torch.device(device)
+        epoch = self.epoch if epoch is None else int(epoch)
+        rng = np.random.default_rng([self.seed, epoch])
+        k, carry = 0, None
+        for chunk in self._torch_chunks(device):
+            n = len(chunk[2])
+            if n == 0:
+                continue
+            if self.shuffle:
+                order = torch.from_numpy(rng.permutation(n)).to(device, non_blocking=True)
+                chunk = tuple(t.index_select(0, order) for t in chunk)
+            rows = chunk if carry is None else tuple(torch.cat([a, b]) for a, b in zip(carry, chunk))
+            full = len(rows[2]) // self.batch_size * self.batch_size
+            for s in range(0, full, self.batch_size):
+                k += 1
+                if k > skip:
+                    yield _shard(rows, s, s + self.batch_size, shard)
+            carry = tuple(t[full:] for t in rows) if full < len(rows[2]) else None
+        if carry is not None and k + 1 > skip:
+            yield _shard(carry, 0, len(carry[2]), shard)
+
+    def __iter__(self):
+        return self.batches()
 
 
 def load_split(name: str, path, split: str = "train", **kwargs):
@@ -106,9 +166,16 @@ def load_split(name: str, path, split: str = "train", **kwargs):
 
 
 class TensorBatches:
-    """In-memory tensors as a re-iterable of batches, with an optional seeded per-epoch shuffle."""
+    """In-memory tensors as a re-iterable of batches, with an optional seeded per-epoch shuffle.
 
-    def __init__(self, dense, sparse, label, batch_size: int = 256, shuffle: bool = False, seed: int = 0):
+    ``device`` moves the tensors there once (the whole split lives on the GPU, so a batch costs one index);
+    the permutation is drawn on the CPU, so the batch order is the same on every device.
+    """
+
+    def __init__(self, dense, sparse, label, batch_size: int = 256, shuffle: bool = False, seed: int = 0,
+                 device=None):
+        if device is not None:
+            dense, sparse, label = (t.to(device) for t in (dense, sparse, label))
         self.tensors, self.batch_size, self.shuffle, self.seed = (dense, sparse, label), batch_size, shuffle, seed
         self.epoch = 0
 
@@ -118,17 +185,26 @@ class TensorBatches:
     def __len__(self) -> int:
         return -(-len(self.tensors[2]) // self.batch_size)
 
-    def __iter__(self):
+    def batches(self, epoch: int | None = None, skip: int = 0, shard: tuple[int, int] = (0, 1), device=None):
+        """As :meth:`CTRData.batches` (``device`` is where the tensors already are: given at construction)."""
         import torch
 
+        epoch = self.epoch if epoch is None else int(epoch)
         n = len(self.tensors[2])
         if self.shuffle:
-            order = torch.randperm(n, generator=torch.Generator().manual_seed(self.seed * 1000 + self.epoch))
+            order = torch.randperm(n, generator=torch.Generator().manual_seed(self.seed * 1000 + epoch))
         else:
             order = torch.arange(n)
-        for s in range(0, n, self.batch_size):
-            i = order[s:s + self.batch_size]
-            yield tuple(t[i] for t in self.tensors)
+        order = order.to(self.tensors[2].device, non_blocking=True)
+        for k, s in enumerate(range(0, n, self.batch_size)):
+            if k < skip:
+                continue
+            lo, hi = shard_bounds(min(self.batch_size, n - s), *shard)
+            i = order[s + lo:s + hi]
+            yield tuple(t.index_select(0, i) for t in self.tensors)
+
+    def __iter__(self):
+        return self.batches()
 
 
 def load_all_splits(name: str, path, **kwargs):

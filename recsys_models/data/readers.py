@@ -1,6 +1,6 @@
 """Streaming parsers of the raw Criteo, Avazu and KDD Cup 2012 files into preprocessed numpy chunks.
 
-Memory is bounded by ``chunk_rows`` (default 65,536 rows, ~20 MB of parsed arrays) whatever the file size;
+Memory is bounded by ``chunk_rows`` (default 65,536 lines, ~20 MB of parsed arrays) whatever the file size;
 ``.gz`` files are decompressed on the fly. Preprocessing follows NASRec (``recsys_search_space.md`` B.5):
 
 - integers -> ``log(max(x, 0) + 1)`` float32; an empty integer field is 0 (NASRec's fill value);
@@ -24,6 +24,7 @@ import array
 import datetime
 import gzip
 import io
+import itertools
 import math
 import zlib
 from collections.abc import Iterator
@@ -260,8 +261,15 @@ def load_kdd_profile(training: Path) -> tuple[np.ndarray, np.ndarray]:
 
 
 def iter_chunks(spec: DatasetSpec, path, chunk_rows: int = DEFAULT_CHUNK_ROWS, strict: bool = False,
-                stats: ParseStats | None = None) -> Iterator[Chunk]:
-    """Parse ``path`` (the dataset ``spec.name``) into chunks of at most ``chunk_rows`` good rows."""
+                stats: ParseStats | None = None, part: int = 0, parts: int = 1) -> Iterator[Chunk]:
+    """Parse ``path`` (the dataset ``spec.name``) in chunks of ``chunk_rows`` consecutive data lines.
+
+    A chunk is a block of raw lines (malformed ones included, then dropped), so its boundaries depend only on the
+    file. With ``parts > 1`` only the chunks ``k`` with ``k % parts == part`` are parsed (the others are skipped
+    without parsing), which lets ``parts`` processes share a file: chunk ``k`` comes from process ``k % parts``.
+    Every chunk of this part is yielded, even one left empty by malformed rows, so the chunk sequence is the same
+    however the file is shared out. ``stats`` counts the lines this part parsed.
+    """
     path = Path(path)
     stats = stats if stats is not None else ParseStats()
     stats.path = str(path)
@@ -272,22 +280,36 @@ def iter_chunks(spec: DatasetSpec, path, chunk_rows: int = DEFAULT_CHUNK_ROWS, s
         if not first:
             raise UserError(path, "file is empty")
         skip = parser.header_lines(first)
-        buf = _Buffer(chunk_rows)
         lines = iter(fh) if skip else _prepend(first, fh)
-        for row, line in enumerate(lines):
+        for k, block in enumerate(_line_blocks(lines, chunk_rows)):
+            if k % parts == part:
+                yield _parse_block(parser, path, block, k * chunk_rows, skip, strict, stats, spec)
+
+
+def _line_blocks(lines, n: int):
+    """Lists of ``n`` consecutive lines (the last may be shorter)."""
+    while True:
+        block = list(itertools.islice(lines, n))
+        if not block:
+            return
+        yield block
+
+
+def _parse_block(parser, path: Path, block: list, first_row: int, skip: int, strict: bool, stats: ParseStats,
+                 spec: DatasetSpec) -> Chunk:
+    buf = _Buffer(spec)
+    for i, line in enumerate(block):
+        row = first_row + i
+        stats.rows_read += 1
+        try:
+            buf.add(row, *parser.parse(line.rstrip("\r\n").split(parser.sep)))
+        except _BadRow as exc:
             line_no = row + 1 + skip
-            stats.rows_read += 1
-            try:
-                buf.add(row, *parser.parse(line.rstrip("\r\n").split(parser.sep)))
-            except _BadRow as exc:
-                if strict or row == 0:
-                    hint = "" if strict else " (wrong file format?)"
-                    raise UserError(path, f"line {line_no}: {exc}{hint}") from None
-                stats.bad(line_no, str(exc))
-            if buf.full():
-                yield buf.take()
-        if len(buf):
-            yield buf.take()
+            if strict or row == 0:
+                hint = "" if strict else " (wrong file format?)"
+                raise UserError(path, f"line {line_no}: {exc}{hint}") from None
+            stats.bad(line_no, str(exc))
+    return buf.take()
 
 
 def _checked_lines(fh, path: Path) -> Iterator[str]:
@@ -309,8 +331,8 @@ def _prepend(first: str, rest):
 
 
 class _Buffer:
-    def __init__(self, capacity: int):
-        self.capacity = capacity
+    def __init__(self, spec: DatasetSpec):
+        self.spec = spec
         self.rows, self.dense, self.sparse, self.label = [], [], [], []
 
     def add(self, row, dense, sparse, label) -> None:
@@ -319,11 +341,11 @@ class _Buffer:
     def __len__(self) -> int:
         return len(self.rows)
 
-    def full(self) -> bool:
-        return len(self.rows) >= self.capacity
-
     def take(self) -> Chunk:
-        chunk = Chunk(np.asarray(self.rows, np.int64), np.asarray(self.dense, np.float32),
-                      np.asarray(self.sparse, np.int64), np.asarray(self.label, np.float32))
+        n_int, n_cat = self.spec.n_int, self.spec.n_cat
+        chunk = Chunk(np.asarray(self.rows, np.int64),
+                      np.asarray(self.dense, np.float32).reshape(len(self.rows), n_int),
+                      np.asarray(self.sparse, np.int64).reshape(len(self.rows), n_cat),
+                      np.asarray(self.label, np.float32))
         self.rows, self.dense, self.sparse, self.label = [], [], [], []
         return chunk

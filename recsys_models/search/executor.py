@@ -8,9 +8,9 @@ cache are loaded once per worker, not per candidate.  Results come back in
 input order whatever the completion order, so a search is deterministic
 however many workers run it.
 
-The Dask executor only connects to a scheduler on this machine
-(``127.0.0.1``/``localhost``): candidates carry no secrets, but the workers
-unpickle code, so the address is checked rather than trusted.
+The Dask executor connects to any Dask scheduler (``--scheduler tcp://HOST:PORT``);
+workers on other machines receive the files they need through Dask and send
+their new cost-cache entries back (see :class:`DaskExecutor`).
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from __future__ import annotations
 import importlib
 import json
 from collections.abc import Sequence
+from pathlib import Path
 from urllib.parse import urlparse
 
 from recsys_models.errors import UserError
 
 _EVALUATORS: dict[str, object] = {}
-LOCAL_HOSTS = ("127.0.0.1", "localhost")
 
 
 def _build(factory: str, spec: dict):
@@ -87,31 +87,126 @@ class ProcessExecutor(InProcessExecutor):
         self.pool.shutdown(cancel_futures=True)
 
 
-def check_local_address(address: str) -> str:
-    """Accept only a scheduler on this machine; errors name the option."""
-    parsed = urlparse(address if "://" in address else f"tcp://{address}")
-    if parsed.hostname not in LOCAL_HOSTS or parsed.port is None:
-        raise UserError("--scheduler", f"{address!r}: expected tcp://127.0.0.1:PORT (a scheduler on this machine)")
-    return f"{parsed.scheme}://{parsed.hostname}:{parsed.port}"
+def check_address(address: str) -> str:
+    """A Dask scheduler address ``[tcp://|tls://]HOST:PORT`` (any host); errors name the option."""
+    text = address if "://" in address else f"tcp://{address}"
+    parsed = urlparse(text)
+    try:
+        port = parsed.port
+    except ValueError:
+        port = None
+    if parsed.scheme not in SCHEMES or not parsed.hostname or port is None or parsed.path not in ("", "/"):
+        raise UserError("--scheduler", f"{address!r}: expected tcp://HOST:PORT or tls://HOST:PORT (a Dask scheduler)")
+    host = f"[{parsed.hostname}]" if ":" in parsed.hostname else parsed.hostname
+    return f"{parsed.scheme}://{host}:{port}"
+
+
+SCHEMES = ("tcp", "tls")
+SHIPPED = ("supernet", "data", "hw_space", "base_arch")
+"""Spec entries naming files the workers need; a Dask run sends their bytes (see :class:`DaskExecutor`)."""
+
+
+def _blobs(spec: dict) -> dict:
+    """``{spec key: [(file name, bytes), ...]}`` of the files a remote worker needs (KDD: its profile too)."""
+    out = {}
+    for key in SHIPPED:
+        value = spec.get(key)
+        if not value or not Path(str(value)).is_file():
+            continue  # unset, or a preset name such as base_arch "default"
+        path = Path(str(value))
+        files = [(path.name, path.read_bytes())]
+        if key == "data" and spec.get("dataset") == "kdd":
+            from recsys_models.data.readers import kdd_profile_path
+
+            profile = kdd_profile_path(path)
+            files.append((profile.name, profile.read_bytes()))
+        out[key] = files
+    return out
+
+
+_MATERIALISED: dict[str, dict] = {}
+
+
+def _materialise(spec: dict, blobs: dict) -> dict:
+    """On a worker: the shipped files written once under its temporary directory (by content digest); the spec with
+    those paths and a worker-local cost cache."""
+    import hashlib
+    import tempfile
+
+    digest = hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()
+                            + b"".join(data for files in blobs.values() for _, data in files)).hexdigest()[:16]
+    if digest not in _MATERIALISED:
+        root = Path(tempfile.gettempdir()) / "recsys-search-worker" / digest
+        local = dict(spec, cache_dir=str(root / "cost_cache"))
+        for key, files in blobs.items():
+            folder = root / key
+            folder.mkdir(parents=True, exist_ok=True)
+            for name, data in files:
+                target = folder / name
+                if not target.exists() or target.stat().st_size != len(data):
+                    tmp = folder / f".{name}.tmp"
+                    tmp.write_bytes(data)
+                    tmp.replace(target)
+            local[key] = str(folder / files[0][0])
+        _MATERIALISED[digest] = local
+    return _MATERIALISED[digest]
+
+
+def evaluate_chunk_shipped(factory: str, spec: dict, candidates: list[dict], blobs: dict) -> tuple[list[dict], dict]:
+    """A Dask task: evaluate ``candidates`` with the shipped files; returns the results and the cost-cache entries
+    this worker added while doing it (the client merges them into its cache)."""
+    local = _materialise(spec, blobs)
+    evaluator = _build(factory, local)
+    cache = getattr(evaluator, "cache", None)
+    before = set(cache.memory) if cache is not None else set()
+    results = [evaluator(c) for c in candidates]
+    added = {k: v for k, v in cache.memory.items() if k not in before} if cache is not None else {}
+    return results, added
 
 
 class DaskExecutor(InProcessExecutor):
-    """Candidates spread over the workers of a Dask scheduler on this machine."""
+    """Candidates spread over the workers of any Dask scheduler (``dask scheduler`` / ``dask worker``).
 
-    def __init__(self, factory: str, spec: dict, address: str):
+    Workers may be on other machines: the supernet checkpoint, the data sample and the hardware files travel to
+    them through Dask (sent once, kept under each worker's temporary directory, keyed by content), candidates and
+    results travel as task arguments and results, and each worker prices into its own cost cache whose new entries
+    come back with the results and are merged into this run's cache (``--cost-cache``/``OUT/cost_cache``). Results
+    come back in candidate order, so a cluster run equals a local one.
+
+    Trust: Dask workers run the code the client sends (pickled functions), as any Dask cluster does. Connect only
+    to a scheduler you control; for networks you do not, configure Dask's TLS (``tls://`` addresses).
+    """
+
+    def __init__(self, factory: str, spec: dict, address: str, connect_timeout_s: float = 10.0):
         from distributed import Client
 
         super().__init__(factory, spec)
+        address = check_address(address)
         try:
-            self.client = Client(check_local_address(address), timeout="10s")
-        except OSError as exc:
+            self.client = Client(address, timeout=f"{connect_timeout_s}s")
+        except (OSError, TimeoutError) as exc:
             raise UserError("--scheduler", f"{address}: cannot connect ({exc})") from None
         self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
+        self.blobs = self.client.scatter([_blobs(spec)], broadcast=True, hash=False)[0]
+        self.cache_dir = spec.get("cache_dir")
 
     def __call__(self, candidates: Sequence[dict]) -> list[dict]:
         parts = _chunks(candidates, self.workers)
-        futures = [self.client.submit(evaluate_chunk, self.factory, self.spec, p, pure=False) for p in parts]
-        return _unchunk(self.client.gather(futures), len(candidates))
+        futures = [self.client.submit(evaluate_chunk_shipped, self.factory, self.spec, p, self.blobs, pure=False)
+                   for p in parts]
+        done = self.client.gather(futures)
+        self._merge({k: v for _, added in done for k, v in added.items()})
+        return _unchunk([results for results, _ in done], len(candidates))
+
+    def _merge(self, entries: dict) -> None:
+        if not entries or not self.cache_dir:
+            return
+        from recsys_models.search.hardware_cost import CostCache
+
+        cache = CostCache(self.cache_dir)
+        for key, metrics in sorted(entries.items()):
+            if cache.get(key) is None:
+                cache.put(key, metrics)
 
     def close(self) -> None:
         self.client.close()

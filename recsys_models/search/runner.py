@@ -16,7 +16,7 @@ from pathlib import Path
 from recsys_models.errors import UserError
 from recsys_models.search import engine, objectives
 from recsys_models.search.engine import EvolutionConfig, Scorer
-from recsys_models.search.executor import check_local_address, make_executor
+from recsys_models.search.executor import check_address, make_executor
 from recsys_models.search.history import HistoryWriter
 
 FACTORY = "recsys_models.search.oracle:make_evaluator"
@@ -52,6 +52,8 @@ class SearchOptions:
     workers: int = 1
     scheduler: str | None = None
     top: int = 3
+    device: str = "cpu"
+    progress_every: float = 30.0
 
 
 def _digest(path: str | None) -> str | None:
@@ -77,12 +79,13 @@ def oracle_spec(opts: SearchOptions, objective: objectives.Objective) -> dict:
         "batch": opts.batch,
         "finetune_steps": opts.finetune_steps,
         "finetune_batches": opts.finetune_batches, "eval_rows": opts.eval_rows, "seed": opts.seed,
+        "device": opts.device,
         "needs_hardware": objective.needs_hardware or bool(opts.hw_space),
         "cache_dir": opts.cost_cache or str(Path(opts.out) / "cost_cache"),
     }
 
 
-NOT_IN_HEADER = ("out", "top", "workers", "scheduler", "cost_cache", "verify_top")
+NOT_IN_HEADER = ("out", "top", "workers", "scheduler", "cost_cache", "verify_top", "device", "progress_every")
 """Options that do not change which candidates are evaluated or their scores: free to differ on resume."""
 
 
@@ -147,18 +150,17 @@ class SearchResult:
         return self.fresh / self.seconds if self.seconds > 0 else float("nan")
 
 
-def _progress_bar(total: int, done: int):
-    from tqdm import tqdm
-    import sys
+def _progress_bar(total: int, every_s: float):
+    """Candidates evaluated (including those read back from the history): a bar, or lines without a terminal."""
+    from recsys_models.train.progress import Progress
 
-    bar = tqdm(total=total, initial=done, unit="cand", disable=not sys.stderr.isatty(), desc="search")
-    return bar
+    return Progress("search", total, "cand", every_s)
 
 
 def run_search(opts: SearchOptions) -> SearchResult:
     objective = objectives.parse_objective(opts.objective)
     if opts.scheduler:
-        check_local_address(opts.scheduler)
+        check_address(opts.scheduler)
     if opts.hw_space:
         from recsys_models.search.hw_space import load_hw_space
 
@@ -175,7 +177,7 @@ def run_search(opts: SearchOptions) -> SearchResult:
     Path(opts.out).mkdir(parents=True, exist_ok=True)
     with HistoryWriter(Path(opts.out) / "history.jsonl", run_header(opts, objective)) as hist:
         executor = make_executor(FACTORY, oracle_spec(opts, objective), opts.workers, opts.scheduler)
-        bar = _progress_bar(total, 0)
+        bar = _progress_bar(total, opts.progress_every)
         try:
             scorer = Scorer(problem, executor, objective.fitness, hist.known_metrics(),
                             lambda e: hist.append(e.key, e.generation, e.candidate, e.metrics), hist.sync)

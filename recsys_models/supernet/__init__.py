@@ -18,7 +18,7 @@ API used by the search (issue 9) and the CLI::
     evaluate_subnet(net, arch, SubnetData(train=..., val=...), finetune_steps=500)
         # -> {"logloss", "auc", "rows"}: inherited weights, logit layer fine-tuned on a copy (net unchanged)
     model = build_standalone(arch, spec, supernet=net)          # SubnetModel; equals net(..., arch) bit for bit
-    model, history = train_standalone(arch, spec, train_batches, val_batches)   # from scratch, LayerNorm off
+    model, history, timing = train_standalone(arch, spec, train_batches, val_batches)  # from scratch, LN off
     export_subnet_onnx(arch, "criteo", "m.onnx", batch=None, model=model)
         # opset 18; each quantised operator's weights and inputs as QuantizeLinear[/Clip]/DequantizeLinear
 

@@ -30,6 +30,19 @@ def resolve_dataset_spec(dataset, hash_size: int | None = None):
     return dataset
 
 
+def generic_dataset_spec(n_int: int, table_sizes):
+    """A ``DatasetSpec`` with only the shapes (``n_int`` dense columns, these tables): what a model needs to build."""
+    from recsys_models.data.specs import DatasetSpec
+
+    sizes = tuple(int(n) for n in table_sizes)
+    return DatasetSpec("custom", tuple(f"dense{i}" for i in range(int(n_int))),
+                       tuple(f"sparse{i}" for i in range(len(sizes))), sizes, max(sizes, default=2))
+
+
+COL_CACHE_SIZE = 16_384
+"""Cached column selections (each a small index tensor); the cache is emptied when full."""
+
+
 class Embeddings(nn.Module):
     """One ``nn.Embedding(rows_i, 16)`` per categorical field; ``forward(sparse [B, n_cat]) -> [B, n_cat, 16]``."""
 
@@ -63,17 +76,42 @@ class Supernet(nn.Module):
             Block(self.space.dense_ops, self.space.sparse_ops, self.layout.block_dims(i + 1), layernorm, True, True)
             for i in range(self.space.num_blocks))
         self.head = ElasticLinear(self.layout.head_max, 1, False)
+        self._col_cache: dict = {}
 
     def features(self, dense: torch.Tensor, sparse: torch.Tensor, samples: list[BlockSample]) -> torch.Tensor:
         """The head's input [B, d + t*16] for one subnet (``samples``: one ``BlockSample`` per block)."""
         dense_in, sparse_in = [dense], [self.embedding(sparse)]
         for i, (block, sample) in enumerate(zip(self.blocks, samples, strict=True)):
-            x = block.inputs(dense_in, sparse_in, sample, self.layout.dense_cols(sample.dense_idx, samples[:i]),
-                             self.layout.sparse_cols(sample.sparse_idx, samples[:i]))
+            dense_cols = self._cols("dense", sample.dense_idx, samples[:i], dense.device)
+            sparse_cols = self._cols("sparse", sample.sparse_idx, samples[:i], dense.device)
+            x = block.inputs(dense_in, sparse_in, sample, dense_cols, sparse_cols)
             d_out, s_out = block(x, sample)
             dense_in.append(d_out)
             sparse_in.append(s_out)
         return torch.cat([dense_in[-1], sparse_in[-1].flatten(1)], dim=1)
+
+    def _cols(self, kind: str, idx, earlier: list[BlockSample], device) -> torch.Tensor:
+        """Column (or token-row) selection of the inputs ``idx`` on ``device``, built on the CPU once and cached.
+
+        A selection depends only on which inputs are read and the widths of the blocks they come from; caching it
+        on the device saves a host-to-device copy (and, for blocking copies, a stream synchronisation) per use.
+        """
+        if kind == "dense":
+            key = (kind, idx, tuple(earlier[j - 1].d for j in idx if j > 0), device)
+        elif kind == "sparse":
+            key = (kind, idx, tuple((earlier[j - 1].s, earlier[j - 1].interact) for j in idx if j > 0), device)
+        else:
+            key = (kind, earlier[-1].d, earlier[-1].s, earlier[-1].interact, device)
+        cols = self._col_cache.get(key)
+        if cols is None:
+            if len(self._col_cache) >= COL_CACHE_SIZE:
+                self._col_cache.clear()
+            if kind == "head":
+                cpu = self.layout.head_cols(earlier[-1])
+            else:
+                cpu = getattr(self.layout, f"{kind}_cols")(idx, earlier)
+            cols = self._col_cache[key] = cpu.to(device, non_blocking=True)
+        return cols
 
     def forward(self, dense: torch.Tensor, sparse: torch.Tensor, arch: Arch | list[BlockSample],
                 head: ElasticLinear | None = None) -> torch.Tensor:
@@ -81,7 +119,7 @@ class Supernet(nn.Module):
         logit layer (used by the fine-tuning of ``evaluate_subnet``)."""
         samples = to_samples(arch)
         feats = self.features(dense, sparse, samples)
-        return (head or self.head)(feats, 1, self.layout.head_cols(samples[-1])).squeeze(1)
+        return (head or self.head)(feats, 1, self._cols("head", None, samples, feats.device)).squeeze(1)
 
 
 def to_samples(arch: Arch | list[BlockSample]) -> list[BlockSample]:

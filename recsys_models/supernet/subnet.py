@@ -41,8 +41,11 @@ def _split(data) -> tuple[object, object]:
 
 @torch.no_grad()
 def _features(supernet: Supernet, samples, batches, limit: int | None = None):
+    from recsys_models.train.loop import _batches
+
     out = []
-    for k, (dense, sparse, label) in enumerate(batches):
+    device = supernet.head.weight.device
+    for k, (dense, sparse, label) in enumerate(_batches(batches, 0, 0, (0, 1), device)):
         if limit is not None and k >= limit:
             break
         out.append((supernet.features(dense, sparse, samples), label))
@@ -67,7 +70,7 @@ def evaluate_subnet(supernet: Supernet, arch: Arch, data, finetune_steps: int = 
     train, val = _split(data)
     supernet.eval()  # frozen body: LayerNorm/quantisation ranges fixed, no range updates
     samples = to_samples(arch)
-    cols = supernet.layout.head_cols(samples[-1])
+    cols = supernet.layout.head_cols(samples[-1]).to(supernet.head.weight.device)
     head = copy.deepcopy(supernet.head)
     if finetune_steps > 0:
         torch.manual_seed(seed)
@@ -86,8 +89,8 @@ def evaluate_subnet(supernet: Supernet, arch: Arch, data, finetune_steps: int = 
     labels, probs = [], []
     with torch.no_grad():
         for feats, label in _features(supernet, samples, val):
-            probs.append(torch.sigmoid(head(feats, 1, cols).squeeze(1)).numpy())
-            labels.append(label.numpy())
+            probs.append(torch.sigmoid(head(feats, 1, cols).squeeze(1)).cpu().numpy())
+            labels.append(label.cpu().numpy())
     if not labels:
         raise ValueError("evaluate_subnet: the validation data yielded no batches")
     y, p = np.concatenate(labels), np.concatenate(probs)
@@ -112,15 +115,17 @@ def build_standalone(arch: Arch, dataset_spec, supernet: Supernet | None = None,
 
 
 def train_standalone(arch: Arch, dataset_spec, train_batches, val_batches=None, lr: float = 0.01, epochs: int = 1,
-                     seed: int = 0, progress: bool = False, layernorm: bool = False):
-    """Train ``arch`` from scratch (NASRec B.4: Adagrad, clip 5.0); returns ``(model, history)``.
+                     seed: int = 0, progress: bool = False, layernorm: bool = False, device=None,
+                     precision: str = "fp32"):
+    """Train ``arch`` from scratch (NASRec B.4: Adagrad, clip 5.0); returns ``(model, history, timing)``.
 
     ``lr`` defaults to 0.01: NASRec's 0.1 (LayerNorm off) diverged on the 8,000-row Criteo sample (val log loss 12.6
     for Criteo-Small; 0.503 at 0.01).
     """
-    from recsys_models.train.loop import TrainConfig, train_model
+    from recsys_models.train.loop import RunOptions, TrainConfig, train_model
 
     model = build_standalone(arch, dataset_spec, layernorm=layernorm, seed=seed)
     cfg = TrainConfig(epochs=epochs, lr=lr, optimizer="adagrad", clip_norm=5.0, seed=seed)
-    history = train_model(model, train_batches, cfg, val_batches=val_batches, progress=progress)
-    return model, history
+    run = RunOptions(device=device, precision=precision)
+    history = train_model(model, train_batches, cfg, val_batches=val_batches, progress=progress, run=run)
+    return model, history, run.timing

@@ -88,7 +88,7 @@ CASES = [
     Case("internal", "mapping.json", ("pimsim", "run", "{d}/nan.json"), "nan.json", "NaN is not a finite number",
          setup="nan_mapping"),
     Case("internal", "mapping.json (overflow)", ("pimsim", "run", "{d}/slow_dram.json", "--json"), "slow_dram.json",
-         "out of range", setup="slow_dram_mapping", subprocess=True),
+         "embedding.dram.latency_ns", setup="slow_dram_mapping", subprocess=True),
     Case("internal", "output path", ("pimcompile", "{d}/tiny.onnx", "-o", "{d}/tiny.onnx/m.json"), "m.json",
          "is a file, not a directory"),
     Case("internal", "output path", ("pimsim", "area", "default", "--plot", "{d}"), "{d}", "is a directory"),
@@ -143,7 +143,7 @@ CASES = [
          "--max-memory-gb", "0.001"), "dlrm.onnx", "more than the 1 MB allowed by --max-memory-gb"),
     # -- absurd value accepted --------------------------------------------------------------------------------
     Case("absurd", "arch.yaml (result overflows)", ("pimsim", "run", "{d}/hot_dram.json", "--json"),
-         "hot_dram.json", "not a finite number", setup="hot_dram_mapping"),
+         "hot_dram.json", "embedding.dram.energy_pj_per_bit", setup="hot_dram_mapping"),
     Case("absurd", "sweep file (points)", ("pimsim", "sweep", "{d}/huge_sweep.yaml", "-o", "{d}/r.csv",
          "--dry-run"), "huge_sweep.yaml", "points: more than 100,000", setup="huge_sweep"),
     Case("absurd", "hardware space (values)", ("recsys", "search", "--space", "small", "--dataset", "criteo",
@@ -203,7 +203,7 @@ CASES = [
     Case("half-written", "command line (--lr inf)", ("recsys", "train", "--model", "lr", "--dataset", "criteo",
          "--data", "{d}/criteo.txt", "--lr", "inf", "-o", "{d}/run"), "--lr", "must be a finite number"),
     Case("half-written", "arch.yaml (I/O bandwidth)", ("pimsim", "run", "{d}/slow_io.json", "--json"),
-         "slow_io.json", "out of range", setup="slow_io_mapping", subprocess=True),
+         "slow_io.json", "chip.io_link.bandwidth_gbps", setup="slow_io_mapping", subprocess=True),
     # -- input overwritten by an output -----------------------------------------------------------------------
     Case("overwritten", "mapping.json", ("pimsim", "run", "{d}/m.json", "--trace", "{d}/m.json"), "--trace",
          "would overwrite the input"),
@@ -287,7 +287,10 @@ def _with_arch(d: Path, name: str, change) -> None:
 
     mapping = json.loads((d / "m.json").read_text())
     change(mapping["arch"])
-    mapping["arch_sha256"] = ArchSpec.model_validate(mapping["arch"]).sha256()
+    try:
+        mapping["arch_sha256"] = ArchSpec.model_validate(mapping["arch"]).sha256()
+    except ValueError:
+        pass  # the schema refuses the value itself: the loader must say so, naming the field
     (d / name).write_text(json.dumps(mapping))
 
 

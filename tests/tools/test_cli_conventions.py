@@ -80,7 +80,8 @@ def test_registry_names_match_the_registries():
     from recsys_models.data.specs import DATASETS
     from recsys_models.space import NASREC_BEST
 
-    assert registry.MODEL_NAMES == tuple(MODELS)
+    assert registry.BASELINE_NAMES == tuple(MODELS)
+    assert registry.MODEL_NAMES == (*MODELS, "nasrec_subnet")
     assert registry.DATASET_NAMES == DATASETS
     assert registry.NASREC_BEST == NASREC_BEST
 
@@ -98,7 +99,7 @@ def test_version(tool):
      "error: pimsim run: unrecognized arguments: --btach (did you mean --batch?) 3 (see pimsim run --help)"),
     ("recsys", ["train", "--model", "dlmr", "--dataset", "criteo", "--data", "x"],
      "error: recsys train: --model 'dlmr' (did you mean dlrm?); choose from dlrm, deepfm, dcnv2, autoint, xdeepfm, "
-     "widedeep, lr (see recsys train --help)"),
+     "widedeep, lr, nasrec_subnet (see recsys train --help)"),
     ("recsys", ["search", "--space", "small", "--dataset", "critea", "-o", "x"],
      "error: recsys search: --dataset 'critea' (did you mean criteo?); choose from criteo, avazu, kdd "
      "(see recsys search --help)"),
@@ -180,7 +181,7 @@ def test_every_option_shows_its_default():
     assert not missing, missing
 
 
-SECONDARY_OUTPUTS = {"--trace", "--plot", "--cost-cache"}
+SECONDARY_OUTPUTS = {"--trace", "--plot", "--cost-cache", "--log-dir"}
 """Outputs written besides the main one, named for what they hold."""
 
 

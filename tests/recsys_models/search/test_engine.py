@@ -10,7 +10,7 @@ import pytest
 from recsys_models.errors import UserError
 from recsys_models.search import engine, objectives
 from recsys_models.search.engine import EvolutionConfig, Scorer, mutations_per_child
-from recsys_models.search.executor import InProcessExecutor, ProcessExecutor, check_local_address
+from recsys_models.search.executor import InProcessExecutor, ProcessExecutor, check_address
 from recsys_models.search.history import HistoryWriter, read_history
 
 from . import toy
@@ -155,10 +155,14 @@ def test_process_pool_matches_in_process():
     assert json.dumps(serial)  # JSON-able, as the history needs
 
 
-def test_scheduler_must_be_local():
-    assert check_local_address("127.0.0.1:8786") == "tcp://127.0.0.1:8786"
-    with pytest.raises(UserError, match="--scheduler"):
-        check_local_address("tcp://10.0.0.5:8786")
+def test_scheduler_address_forms():
+    """Any host (workers may be on other machines); malformed addresses name the option."""
+    assert check_address("127.0.0.1:8786") == "tcp://127.0.0.1:8786"
+    assert check_address("tcp://node7.cluster:8786") == "tcp://node7.cluster:8786"
+    assert check_address("tls://10.0.0.5:8786") == "tls://10.0.0.5:8786"
+    for bad in ("10.0.0.5", "http://10.0.0.5:8786", "tcp://:8786", "tcp://h:port", "tcp://h:1/x"):
+        with pytest.raises(UserError, match="--scheduler"):
+            check_address(bad)
 
 
 def test_dask_executor_on_a_local_cluster():
