@@ -80,8 +80,8 @@ class QueryLowering:
         return parts_of(self.parts, name, self.size_bits)
 
     def bits_of(self, name: str) -> int:
-        """Bits a reader of ``name`` reads: the sum of its parts."""
-        return sum(p.bits for p in self.parts_of(name))
+        """Bits a reader of ``name`` reads: the sum of its parts' reads (a window reads words more than once)."""
+        return sum(p.reads for p in self.parts_of(name))
 
     def deliver(self, name: str, tile: int, op: int) -> list[int]:
         """Tasks after which every part of value ``name`` is in ``tile``'s buffer.  Parts not there yet are sent
