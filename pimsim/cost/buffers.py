@@ -97,18 +97,32 @@ def window_line_buffer_bits(mapping, view) -> int:
 
 
 def resident_sizes(mapping) -> dict[str, int]:
-    """Bits every non-constant value holds in a tile buffer: whole, or -- read only through windows under
-    ``pipeline: element`` -- the largest of its readers' line buffers (module docstring)."""
-    windows = window_readers(mapping)
-    whole_readers = {n for op in mapping.operators if not (op.kind == "view" and op.layout == "window")
-                     for n in op.inputs} | set(mapping.outputs)
-    out = {}
-    for v in mapping.values:
-        if v.constant:
-            continue
-        out[v.name] = v.size_bits
-        if mapping.pipeline == "element" and v.name in windows and v.name not in whole_readers:
-            out[v.name] = min(v.size_bits, max(window_line_buffer_bits(mapping, w) for w in windows[v.name]))
+    """Bits every non-constant value holds in a tile buffer: whole, or -- read only through windows (directly or
+    through aliases such as a conv output's Transpose/Reshape) under ``pipeline: element`` -- the largest of its
+    readers' line buffers (module docstring)."""
+    from pimsim.cost.views import parts_of, resolve_views
+
+    sizes = {v.name: v.size_bits for v in mapping.values}
+    consts = {v.name for v in mapping.values if v.constant}
+    parts = resolve_views(mapping.operators, sizes, consts)
+
+    def stored(name: str) -> set[str]:
+        return {p.value for p in parts_of(parts, name, sizes)}
+
+    windowed = {o for op in mapping.operators if op.kind == "view" and op.layout == "window" for o in op.outputs}
+    line: dict[str, int] = {}
+    whole = {v for n in mapping.outputs for v in stored(n)}
+    for op in mapping.operators:
+        if op.kind == "view" and op.layout == "window":
+            for v in stored(op.inputs[0]):
+                line[v] = max(line.get(v, 0), window_line_buffer_bits(mapping, op))
+        elif op.kind != "view":
+            whole |= {v for n in op.inputs if n not in consts and n not in windowed for v in stored(n)}
+    out = {n: b for n, b in sizes.items() if n not in consts}
+    if mapping.pipeline == "element":
+        for v, bits in line.items():
+            if v not in whole:
+                out[v] = min(out[v], bits)
     return out
 
 
