@@ -19,12 +19,13 @@ if TYPE_CHECKING:
 def compile_graph(onnx_path, arch: "ArchSpec", strategy: str = "optimized", precision_policy=None,
                   batch: int | None = None, verify_each: bool = False, area_budget_mm2: float | None = None,
                   shapes_only: bool = False, dims: "Sequence[str]" = (), sample: "dict[str, np.ndarray] | None" = None,
-                  name: str | None = None, objective: str = "throughput"):
+                  name: str | None = None, objective: str = "throughput", pipeline: str = "layer"):
     """Frontend + passes: the placed IR and the options (with report notes).
 
     ``dims``: ``--dim`` specs (``NAME=N``, ``INPUT[AXIS]=N``); ``sample``: input arrays whose shapes bind every
     symbolic dimension (``--inputs``); ``name``: the model's name in reports and mappings (default: the file's
-    stem).  See ``compiler.frontend.dims``.
+    stem).  See ``compiler.frontend.dims``.  ``pipeline``: ``layer`` or ``element`` (``pimsim.spec.mapping``:
+    when a convolution may start on the rows of its input that exist).
     """
     from dataclasses import replace
 
@@ -38,6 +39,8 @@ def compile_graph(onnx_path, arch: "ArchSpec", strategy: str = "optimized", prec
         raise ValueError(f"strategy must be 'naive' or 'optimized', got {strategy!r}")
     if objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
+    if pipeline not in ("layer", "element"):
+        raise ValueError(f"pipeline must be 'layer' or 'element', got {pipeline!r}")
     policy = precision_policy
     if isinstance(policy, (str, Path)):
         policy = load_policy(str(policy))
@@ -46,7 +49,7 @@ def compile_graph(onnx_path, arch: "ArchSpec", strategy: str = "optimized", prec
 
         policy = policy_from_dict(policy, "<precision policy>")
     opts = CompileOptions(strategy=strategy, policy=policy, verify_each=verify_each, area_budget_mm2=area_budget_mm2,
-                          objective=objective)
+                          objective=objective, pipeline=pipeline)
     graph = load_graph(str(onnx_path), shapes_only=shapes_only, binding=parse_dims(dims, batch, sample))
     if name is not None:
         graph.meta = replace(graph.meta, name=name)
@@ -57,12 +60,14 @@ def compile_onnx_with_weights(onnx_path, arch: "ArchSpec", strategy: str = "opti
                               batch: int | None = None, area_budget_mm2: float | None = None,
                               shapes_only: bool = False, dims: "Sequence[str]" = (),
                               sample: "dict[str, np.ndarray] | None" = None, name: str | None = None,
-                              objective: str = "throughput") -> tuple["Mapping", dict[str, "np.ndarray"]]:
+                              objective: str = "throughput",
+                              pipeline: str = "layer") -> tuple["Mapping", dict[str, "np.ndarray"]]:
     """The mapping and its constant tensors (value name -> array)."""
     from compiler.passes.emit import to_mapping
 
     graph, opts = compile_graph(onnx_path, arch, strategy, precision_policy, batch, area_budget_mm2=area_budget_mm2,
-                                shapes_only=shapes_only, dims=dims, sample=sample, name=name, objective=objective)
+                                shapes_only=shapes_only, dims=dims, sample=sample, name=name, objective=objective,
+                                pipeline=pipeline)
     return to_mapping(graph, arch, opts)
 
 

@@ -98,7 +98,7 @@ def run_cli(args) -> int:
     graph, opts = compile_graph(args.model, arch, args.strategy, args.precision, args.batch,
                                 verify_each=args.debug, area_budget_mm2=args.area_budget_mm2,
                                 shapes_only=args.shapes_only and not args.check, dims=args.dim, sample=sample,
-                                name=args.name, objective=args.optimize)
+                                name=args.name, objective=args.optimize, pipeline=args.pipeline)
     _refuse_unmatched_patterns(graph, opts, args.precision)
     mapping, weights = to_mapping(graph, arch, opts)
     seconds = time.perf_counter() - t0

@@ -384,14 +384,14 @@ class _Schedule:
         elif op.vector_tiles:
             return self._product(op, entry)
         else:
-            in_bits = sum(p.bits for n in op.inputs if n not in self.m.consts for p in self.m.parts_of(n))
+            in_bits = sum(p.reads for n in op.inputs if n not in self.m.consts for p in self.m.parts_of(n))
             t = self.vec(h, self.buf(h, entry, in_bits, False, first=True), op.vector_ops())
         return self.buf(h, t, sum(self.m.bits[n] for n in op.outputs), True)
 
     def _product(self, op, entry: int) -> int:
         """A product of activations shared by several vector units (``pimsim.cost.products``)."""
         acts = [n for n in op.inputs if n not in self.m.consts]
-        bits = [sum(p.bits for p in self.m.parts_of(n)) for n in acts]
+        bits = [sum(p.reads for p in self.m.parts_of(n)) for n in acts]
         done = 0
         for sh in product_shares(op.count, op.m, op.k, op.n, [op.tile] + list(op.vector_tiles), bits[0],
                                  sum(bits[1:]), sum(self.m.bits[n] for n in op.outputs)):

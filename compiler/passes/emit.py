@@ -2,12 +2,16 @@
 
 Every IR node becomes one mapping operator (views included) with its op_type
 and attrs, so the mapping runs under ``pimsim.spec.semantics``.  Shapes are
-per query: the batch axis is removed (and recorded as ``batch_axis``).
+per query: the batch axis is removed (and recorded as ``batch_axis``).  A mapping
+whose resident values do not fit the tile buffers is refused here, by the
+simulator's own decision (``pimsim.cost.buffers.mapping_fit_error``).
 """
 
 from __future__ import annotations
 
 import numpy as np
+from pimsim.cost.buffers import mapping_fit_error
+from pimsim.spec.errors import SpecError
 from pimsim.spec.mapping import MAPPING_SCHEMA_VERSION, Mapping, ModelInfo, ValueInfo
 
 from compiler import __version__
@@ -24,8 +28,11 @@ def to_mapping(graph: OpGraph, arch, opts) -> tuple[Mapping, dict[str, np.ndarra
         model=ModelInfo(path=graph.meta.path, sha256=graph.meta.sha256, name=graph.meta.name, opset=graph.meta.opset),
         arch_sha256=arch.sha256(), arch=arch, strategy=opts.strategy, batch=graph.batch,
         inputs=list(graph.inputs), outputs=list(graph.outputs), values=values,
-        operators=[_operator(graph, n) for n in graph.nodes],
+        operators=[_operator(graph, n) for n in graph.nodes], pipeline=opts.pipeline,
     )
+    problem = mapping_fit_error(mapping)  # the simulator's own capacity decision: what we write, it accepts
+    if problem is not None:
+        raise SpecError(graph.meta.path, problem)
     return mapping, weights
 
 

@@ -8,9 +8,11 @@
   side (PyTorch exports of NASRec's Gating/Sum emit ``F.pad`` by 0 when both inputs already have equal
   width); ``concat`` for Concat; ``range`` for a Split, Slice or constant-index Gather whose every
   per-query output is one contiguous run of its input's storage, when that input is itself one stored,
-  unpermuted value (``_demote_unaddressable``);
+  unpermuted value (``_demote_unaddressable``); ``window`` for ``pim.Im2Col``: a convolution reads its
+  sliding windows from where its input was written (streamed through a line buffer, ISAAC Sec. 3), never a
+  materialised im2col value (which would write and hold ``k^2`` copies of every input word);
 - data rewrites -> ``copy`` (they move bits through the tile buffer): index gathers that are not one run,
-  strided or non-contiguous slices, Expand/Tile broadcasts, non-zero Pads, im2col;
+  strided or non-contiguous slices, Expand/Tile broadcasts, non-zero Pads;
 - everything else -> ``vector`` with per-query element-operation counts by class.
 Counts are per query: totals at the compile batch divided by the batch.
 """
@@ -23,7 +25,7 @@ from compiler.ir.graph import Node, OpGraph
 
 VIEW_OPS = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Transpose"}
 RANGE_OPS = {"Split", "Slice", "Gather"}
-COPY_OPS = {"Concat", "Split", "Slice", "GatherND", "GatherElements", "Expand", "Tile", "pim.Im2Col", "Gather",
+COPY_OPS = {"Concat", "Split", "Slice", "GatherND", "GatherElements", "Expand", "Tile", "Gather",
             "Pad"}
 DYNAMIC_OPS = {"MatMul", "Gemm", "Einsum"}
 # element-operation classes per output element (vector unit pricing classes, pimsim.spec.mapping)
@@ -76,6 +78,8 @@ def classify(graph: OpGraph, n: Node) -> tuple[str, dict]:
         if dims is not None:
             return "dynamic_mvm", dims
         return "vector", {"ops": {"mul": per_query(graph, n.outputs[0])}}
+    if n.op_type == "pim.Im2Col":
+        return "view", {"layout": "window"}
     if n.op_type in VIEW_OPS or (n.op_type == "Pad" and _pads_nothing(graph, n)):
         return "view", {"layout": "alias"}
     if n.op_type == "Concat" and not any(graph.is_const(i) for i in n.inputs):
@@ -129,6 +133,8 @@ def _demote_unaddressable(graph: OpGraph) -> None:
             parts[n.outputs[0]] = (sum(k for k, _ in acts), any(p for _, p in acts))
         elif layout == "alias":
             parts[n.outputs[0]] = (acts[0][0], acts[0][1] or n.op_type == "Transpose")
+        elif layout == "window":
+            parts[n.outputs[0]] = acts[0]
         elif acts[0] == (1, False):
             for o in n.outputs:
                 parts[o] = (1, False)

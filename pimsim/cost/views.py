@@ -16,7 +16,14 @@ where its consumer reads it, and give loads an address and a width; reference
 - ``range`` (Split, Slice, a Gather of one contiguous run): one address range
   of a single, unpermuted stored part.  A range of a concatenation or of a
   permuted (transposed) value is not one range of storage: it cannot be
-  addressed, and the compiler emits such a slice as a ``copy`` instead.
+  addressed, and the compiler emits such a slice as a ``copy`` instead;
+- ``window`` (``pim.Im2Col``, a convolution's sliding windows): the input's
+  parts, each stored word read once per window that covers it (``read_bits``:
+  the view output's size, about ``k^2`` reads per input word for a ``k x k``
+  stride-1 kernel).  Windows are streamed from where the input was written
+  (a line buffer when the mapping pipelines rows, ``pimsim.cost.buffers``):
+  no im2col value is materialised (ISAAC, Shafiee et al. ISCA 2016, Sec. 3:
+  each layer's input buffer holds the rows its kernels still slide over).
 
 A part is ``(value, bits, key)``: the stored value, the bits of it addressed,
 and what moves when a consumer on another tile needs it (the value itself, or
@@ -47,6 +54,12 @@ class Part:
     """What is delivered to another tile: ``value`` for a whole value, else the range view's output name."""
     permuted: bool = False
     """Read in another element order (through a Transpose): no range of it is contiguous."""
+    read_bits: int | None = None
+    """Bits a reader reads from it when not ``bits`` (a ``window`` view reads each word once per window)."""
+
+    @property
+    def reads(self) -> int:
+        return self.bits if self.read_bits is None else self.read_bits
 
 
 def resolve_views(ops, size_bits: dict[str, int], constants) -> dict[str, tuple[Part, ...]]:
@@ -69,9 +82,15 @@ def resolve_views(ops, size_bits: dict[str, int], constants) -> dict[str, tuple[
         layout = getattr(op, "layout", "alias")
         if layout == "concat":
             parts[op.outputs[0]] = tuple(p for n in acts for p in of(n))
+        elif layout == "window":
+            source, out_bits = of(acts[0]), size_bits[op.outputs[0]]
+            total = sum(p.bits for p in source) or 1
+            parts[op.outputs[0]] = tuple(Part(p.value, p.bits, p.key, p.permuted, -(-out_bits * p.bits // total))
+                                         for p in source)
         elif layout == "alias":
             permuted = "Transpose" in op.op_type
-            parts[op.outputs[0]] = tuple(Part(p.value, p.bits, p.key, p.permuted or permuted) for p in of(acts[0]))
+            parts[op.outputs[0]] = tuple(Part(p.value, p.bits, p.key, p.permuted or permuted, p.read_bits)
+                                         for p in of(acts[0]))
         else:
             source = of(acts[0])
             if len(source) != 1:

@@ -19,7 +19,7 @@ values it writes.
 from __future__ import annotations
 
 from pimsim.cost.actions import Costs
-from pimsim.cost.buffers import Resident, allocate_credits
+from pimsim.cost.buffers import Resident, allocate_credits, mapping_fit_error, resident_sizes
 from pimsim.cost.views import ViewError, resolve_views
 from pimsim.program.lower import QueryLowering
 from pimsim.program.resources import ResourceTable
@@ -67,12 +67,11 @@ def lower_mapping(mapping: Mapping, costs: Costs, batch: int, source: str = "map
 
 def check_fit(mapping: Mapping, lw: QueryLowering, source: str) -> list[tuple[int, str, str, int]]:
     """Every buffer resident of one query as (tile, key, stored value, bits); rejects a value larger than a whole
-    buffer."""
-    cap_bits = bytes_to_bits(mapping.arch.tile.buffer.capacity_bytes)
-    user = {}
-    for op in mapping.operators:
-        for name in list(op.inputs) + list(op.outputs):
-            user.setdefault(name, op.name)
+    buffer by the compiler's own decision (``pimsim.cost.buffers.mapping_fit_error``)."""
+    problem = mapping_fit_error(mapping)
+    if problem is not None:
+        raise SpecError(source, problem)
+    sizes = resident_sizes(mapping)
     out = []
     for key, where in lw.avail.items():
         value = lw.key_value.get(key, key)
@@ -80,10 +79,7 @@ def check_fit(mapping: Mapping, lw: QueryLowering, source: str) -> list[tuple[in
         for tile, task in where.items():
             if tile in shared and shared[tile] == task:
                 continue  # a range inside its value's own storage: not a second resident
-            bits = lw.key_bits.get(key, lw.size_bits[key] if key in lw.size_bits else 0)
-            if bits > cap_bits:
-                raise SpecError(source, f"operator {user.get(value, value)}: value {key} ({bits} bits) does not fit "
-                                        f"the buffer of tile {tile} ({cap_bits} bits)")
+            bits = lw.key_bits.get(key, sizes.get(key, 0))
             out.append((tile, key, value, bits))
     return out
 

@@ -21,6 +21,23 @@ Per operator (home tile ``h``), for one query:
 - ``copy``: buffer read + write of the copied bits; ``view``: no task (a join
   marks when its parts are all written, for the report's operator spans).
 
+Row pipelining (``pipeline: element``; ISAAC's inter-layer pipeline, Shafiee
+et al. ISCA 2016 Sec. 3, and MNSIM 2.0's default): a crossbar operator that
+reads its input ``X`` through a ``window`` view (a convolution) does not wait
+for ``X`` to be complete.  Its producer ``P`` writes ``X`` row by row at an
+even rate over its unloaded span ``D_P`` (entry to exit, ``_span_cycles``), and
+the first output row needs the first ``r = (k_0 - 1) d_0 + 1 - pad_top`` of the
+``H`` input rows, so the consumer may start ``ceil(D_P x r / H)`` cycles after
+``P`` started (a start-to-start edge).  Its last output row needs the last
+input row: the consumer finishes no earlier than ``X``'s full arrival plus one
+output row's share of its own span, ``ceil(D_C / H_out)`` (an edge into its
+exit).  Unloaded, a two-convolution chain then takes
+
+    max(r/H x D_1 + D_2,  D_1 + g + D_2 / H_out)   instead of   D_1 + g + D_2,
+
+``g`` the transfer between them.  Other operators (element-wise ones
+included) wait for complete inputs.
+
 Every duration and energy comes from ``pimsim.cost`` (which takes them from
 the component models); the mapper's estimates use the same functions.
 """
@@ -29,6 +46,7 @@ from __future__ import annotations
 
 from pimsim.cost.actions import Costs, ceil_div
 from pimsim.cost.views import Part, parts_of
+from pimsim.engine.events import DEP_START_TO_START
 from pimsim.program.resources import IO_TILE, ResourceTable
 from pimsim.program.template import Template
 from pimsim.spec.mapping import Mapping
@@ -55,6 +73,11 @@ class QueryLowering:
         self.size_bits = {v.name: v.size_bits for v in mapping.values}
         self.key_value: dict[str, str] = {}  # range key -> the stored value it lies in
         self.key_bits: dict[str, int] = {}  # range key -> its bits
+        self.window_view = {o: op for op in mapping.operators if op.kind == "view" and op.layout == "window"
+                            for o in op.outputs}
+        self.producer = {o: i for i, op in enumerate(mapping.operators) if op.kind != "view" for o in op.outputs}
+        self._edges_into: list[list[int]] = []  # task -> ids of edges into it (``_span_cycles``)
+        self._edges_seen = 0
 
     def build(self) -> Template:
         c, t = self.c, self.t
@@ -80,8 +103,8 @@ class QueryLowering:
         return parts_of(self.parts, name, self.size_bits)
 
     def bits_of(self, name: str) -> int:
-        """Bits a reader of ``name`` reads: the sum of its parts."""
-        return sum(p.bits for p in self.parts_of(name))
+        """Bits a reader of ``name`` reads: the sum of its parts' reads (a window reads words more than once)."""
+        return sum(p.reads for p in self.parts_of(name))
 
     def deliver(self, name: str, tile: int, op: int) -> list[int]:
         """Tasks after which every part of value ``name`` is in ``tile``'s buffer.  Parts not there yet are sent
@@ -159,13 +182,16 @@ class QueryLowering:
                     for w in [self.avail.get(p.key) or self.avail[p.value]]]
             t.entry[oi] = t.exit[oi] = t.join(oi, "view", done)
             return
-        arrivals = []
+        arrivals, streamed = [], []
         reads = [n for n in op.inputs if not self.values[n].constant]
+        rows = self._row_streams(op)
         for name in reads:
             for tile in self._needed_tiles(oi, op):
-                arrivals.extend(self.deliver(name, tile, oi))
+                got = self.deliver(name, tile, oi)
+                (streamed if name in rows else arrivals).extend(got)
         entry = t.join(oi, "entry", arrivals)
         t.entry[oi] = entry
+        tails = [self._stream_rows(oi, name, entry, *rows[name]) for name in reads if name in rows]
         if op.kind == "mvm":
             last = self._crossbar_op(oi, op, entry, write=False)
         elif op.kind == "dynamic_mvm" and op.implementation == "crossbar_write":
@@ -181,10 +207,68 @@ class QueryLowering:
             last = t.task(self._buf(op.tile), 2 * self.c.buffer_cycles(bits), oi, "copy", after=[entry],
                           energy={"tile_buffer": self.c.buffer_read_pj(bits) + self.c.buffer_write_pj(bits)})
         t.exit[oi] = t.join(oi, "exit", [last])
+        if tails:  # the last output row waits for the last input row (module docstring)
+            out_rows = tails[0][1]
+            tail = -(-self._span_cycles(entry, last) // out_rows)
+            for arrived in streamed:
+                t.edge(arrived, t.exit[oi], tail)
         for name in reads:
             self._read_by(name, t.exit[oi])
         for name in op.outputs:
             self.avail[name] = {op.tile: t.exit[oi]}
+
+    def _row_streams(self, op) -> dict[str, tuple]:
+        """Inputs a crossbar operator reads row by row under ``pipeline: element``: window-view outputs whose
+        stored input was written by one operator -> (that operator, rows needed first, input rows, output rows)."""
+        if self.m.pipeline != "element" or op.kind != "mvm":
+            return {}
+        out = {}
+        for name in op.inputs:
+            view = self.window_view.get(name)
+            if view is None:
+                continue
+            x = self.values[view.inputs[0]]
+            stored = {p.value for p in self.parts_of(x.name)}  # through aliases (Transpose, Reshape) to storage
+            producer = self.producer.get(next(iter(stored))) if len(stored) == 1 else None
+            kernel = list(view.attrs["kernel_shape"])
+            nd = len(kernel)
+            if producer is None or len(x.shape) < nd + 1:
+                continue
+            dil = (view.attrs.get("dilations") or [1] * nd)[0]
+            strides = (view.attrs.get("strides") or [1] * nd)[0]
+            pads = view.attrs.get("pads") or [0] * 2 * nd
+            h = x.shape[-nd]
+            first = min(h, max(1, (kernel[0] - 1) * dil + 1 - pads[0]))
+            h_out = (h + pads[0] + pads[nd] - dil * (kernel[0] - 1) - 1) // strides + 1
+            out[name] = (producer, first, h, max(1, h_out))
+        return out
+
+    def _stream_rows(self, oi: int, name: str, entry: int, producer: int, first: int, h: int, h_out: int):
+        """Start ``entry`` once ``first`` of the ``h`` input rows exist; returns (producer, output rows)."""
+        p_entry, p_exit = self.t.entry[producer], self.t.exit[producer]
+        lag = -(-self._span_cycles(p_entry, p_exit) * first // h)
+        self.t.edge(p_entry, entry, lag, start_to_start=True)
+        return producer, h_out
+
+    def _span_cycles(self, first: int, last: int) -> int:
+        """Unloaded cycles from task ``first``'s start to task ``last``'s finish, through the tasks between them
+        (one operator's tasks are consecutive ids); edges from outside the range are ignored."""
+        t = self.t
+        into = self._edges_into
+        into.extend([] for _ in range(len(t) - len(into)))
+        for e in range(self._edges_seen, len(t.dst)):  # index the edges added since the last call
+            into[t.dst[e]].append(e)
+        self._edges_seen = len(t.dst)
+        start = {first: 0}
+        finish = {first: t.dur[first]}
+        for x in range(first + 1, last + 1):
+            s = 0
+            for e in into[x]:
+                a = t.src[e]
+                if first <= a < x:
+                    s = max(s, (start[a] if t.kind[e] == DEP_START_TO_START else finish[a]) + t.lag[e])
+            start[x], finish[x] = s, s + t.dur[x]
+        return max(finish[last], 1)
 
     def _buf(self, tile: int) -> int:
         return self.rt.get(("tile_buffer", tile), self.arch.tile.buffer.banks)

@@ -17,7 +17,14 @@ hardware unit:
   executable description of the model: ``layout`` ``alias`` (Reshape,
   Transpose, Squeeze, ... : the consumer reads the input's storage whole),
   ``concat`` (Concat: each part stays where it was written) or ``range`` (Split,
-  Slice, Gather of one contiguous run: one address range of the input).
+  Slice, Gather of one contiguous run: one address range of the input) or
+  ``window`` (``pim.Im2Col``: a convolution's sliding windows, read from where
+  the input was written -- streamed, never materialised; ``pimsim.cost.views``).
+
+``pipeline`` says when a consumer may start: ``layer`` (default) when its
+producers have finished; ``element``: a convolution starts on the rows of its
+input that exist (row-granular inter-layer pipelining, ISAAC Sec. 3) and its
+input is resident only as a line buffer (``pimsim.cost.buffers``).
 
 An ``mvm`` with ``replicas`` copies of its weights spreads one query's ``m``
 input vectors over ``copies_per_query`` of them (vector-parallel replication,
@@ -58,7 +65,8 @@ MAPPING_SCHEMA_VERSION = 2
 meaning -- one copy per query, every view an alias of its one input -- and upgraded to 2 in memory."""
 READABLE_SCHEMA_VERSIONS = (1, 2)
 V2_OPERATOR_FIELDS = ("copies_per_query", "layout", "vector_tiles")
-VIEW_LAYOUTS = ("alias", "concat", "range")
+VIEW_LAYOUTS = ("alias", "concat", "range", "window")
+PIPELINES = ("layer", "element")
 VECTOR_OP_CLASSES = ("add", "mul", "div", "compare", "nonlinear", "copy")
 """Kinds of element operation a vector unit prices (see pimsim.components)."""
 
@@ -189,9 +197,10 @@ class CopyOp(_OpBase):
 
 class ViewOp(_OpBase):
     kind: Literal["view"]
-    layout: Literal["alias", "concat", "range"] = Field(
+    layout: Literal["alias", "concat", "range", "window"] = Field(
         "alias", description="alias: the input's storage whole; concat: the inputs' storage in order; range: one "
-                             "contiguous address range of the input (schema 2)")
+                             "contiguous address range of the input (schema 2); window: a convolution's sliding "
+                             "windows over the input (pim.Im2Col attrs), streamed, not stored")
 
 
 Operator = Annotated[
@@ -214,6 +223,9 @@ class Mapping(_Strict):
     arch: ArchSpec
     strategy: Literal["naive", "optimized"]
     batch: int = Field(1, ge=1, description="batch the operators' attrs were compiled for (per-query counts divide by it)")
+    pipeline: Literal["layer", "element"] = Field(
+        "layer", description="layer: an operator starts when its inputs are complete; element: a convolution "
+                             "starts on the input rows that exist and holds its input as a line buffer")
     inputs: list[str] = Field(description="graph inputs, arriving over the chip I/O link")
     outputs: list[str] = Field(description="graph outputs, leaving over the chip I/O link")
     values: list[ValueInfo]
@@ -390,20 +402,53 @@ def _check_view(op: ViewOp, mapping: Mapping, path: str) -> None:
     acts = [values[n] for n in op.inputs if not values[n].constant]
     outs = [values[n] for n in op.outputs]
     where = f"operator {op.name}: view layout {op.layout!r}"
-    if op.layout in ("alias", "range") and len(acts) != 1:
+    if op.layout in ("alias", "range", "window") and len(acts) != 1:
         raise SpecError(path, f"{where} reads exactly one non-constant input, it has {len(acts)}")
-    if op.layout in ("alias", "concat") and len(outs) != 1:
+    if op.layout in ("alias", "concat", "window") and len(outs) != 1:
         raise SpecError(path, f"{where} has exactly one output, it has {len(outs)}")
     total = sum(v.numel for v in acts)
     if op.layout == "alias" and outs[0].numel != total:
         raise SpecError(path, f"{where}: output {outs[0].name} has {outs[0].numel} elements, its input {total}")
     if op.layout == "concat" and outs[0].numel != total:
         raise SpecError(path, f"{where}: output {outs[0].name} has {outs[0].numel} elements, the inputs {total}")
+    if op.layout == "window":
+        _check_window(op, acts[0], outs[0], where, path)
     if op.layout == "range":
         for v in outs:
             if v.numel > total:
                 raise SpecError(path, f"{where}: output {v.name} ({v.numel} elements) is larger than its input "
                                       f"({total})")
+
+
+def _check_window(op: ViewOp, x: ValueInfo, out: ValueInfo, where: str, path: str) -> None:
+    """A window view's attrs describe its input's windows: the output is exactly the im2col of the input."""
+    kernel = op.attrs.get("kernel_shape")
+    if not isinstance(kernel, list) or not kernel or len(kernel) + 1 > len(x.shape):
+        raise SpecError(path, f"{where}: attrs.kernel_shape must list one size per spatial axis of input {x.name} "
+                              f"(shape {x.shape}: channels, then the spatial axes)")
+    nd = len(kernel)
+    spatial, lead = x.shape[-nd:], _product(x.shape[:-nd])  # lead: channels (times a kept batch axis of 1)
+    strides = op.attrs.get("strides") or [1] * nd
+    dil = op.attrs.get("dilations") or [1] * nd
+    pads = op.attrs.get("pads") or [0] * 2 * nd
+    try:
+        spans = [spatial[i] + pads[i] + pads[i + nd] - dil[i] * (kernel[i] - 1) - 1 for i in range(nd)]
+        windows = 1
+        for i in range(nd):
+            windows *= spans[i] // strides[i] + 1 if spans[i] >= 0 else 0
+    except (IndexError, TypeError, ZeroDivisionError) as exc:
+        raise SpecError(path, f"{where}: attrs do not describe windows over {x.name}: {exc}") from None
+    expected = windows * lead * _product(kernel)
+    if out.numel != expected:
+        raise SpecError(path, f"{where}: output {out.name} has {out.numel} elements, the windows of {x.name} "
+                              f"{expected}")
+
+
+def _product(xs) -> int:
+    n = 1
+    for v in xs:
+        n *= int(v)
+    return n
 
 
 def _check_mvm_cover(op: MvmOp, arch: ArchSpec, path: str) -> None:
