@@ -240,6 +240,11 @@ class AdcSpec(_Strict):
                 raise ValueError(f"model={self.model}: sample_rate_msps is required")
         return self
 
+    @property
+    def lowest_bits(self) -> int:
+        """Fewest bits one conversion may resolve: the table's first point (no extrapolation), 1 for a law."""
+        return self.table[0].bits if self.model == "table" else 1
+
     @model_serializer(mode="wrap")
     def _drop_derived(self, handler):
         """A table ADC's rate is derived at load: left out of dumps, so a variant with other bits re-derives it."""

@@ -294,6 +294,8 @@ def check_mapping(mapping: Mapping, path: str) -> None:
             raise SpecError(path, f"operator {op.name}: tile {op.tile} does not exist (chip has {arch.chip.tiles})")
         for block in getattr(op, "blocks", []):
             _check_block(op.name, block, arch, path, occupied)
+        if op.kind in ("mvm", "dynamic_mvm"):
+            _check_adc_bits(op, arch, path)
         if op.kind == "mvm":
             _check_copies(op, arch, path)
             _check_mvm_cover(op, arch, path)
@@ -301,6 +303,17 @@ def check_mapping(mapping: Mapping, path: str) -> None:
             _check_vector_tiles(op, arch, path)
         elif op.kind == "view":
             _check_view(op, mapping, path)
+
+
+def _check_adc_bits(op, arch, path: str) -> None:
+    """A crossbar operator's ``precision.adc_bits`` must be a resolution its tile's ADC converts at."""
+    bits = op.precision.adc_bits
+    if bits is None:
+        return
+    adc = (arch.kind_arch(arch.tile_kind_of(op.tile)) if arch.heterogeneous else arch).pe.adc
+    if not adc.lowest_bits <= bits <= adc.bits:
+        raise SpecError(path, f"operator {op.name}: precision.adc_bits={bits}: the ADC of tile {op.tile} converts "
+                              f"{adc.lowest_bits}-{adc.bits} bits")
 
 
 def _check_values(mapping: Mapping, path: str) -> None:

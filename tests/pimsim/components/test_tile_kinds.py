@@ -81,5 +81,5 @@ def test_kind_errors_name_the_field():
 def test_simulator_refuses_until_the_execution_model_takes_kinds():
     assert features_not_simulated(_two_kinds())[0] == "chip.tile_kinds"
     assert features_not_simulated(load_arch("default")) == []
-    assert features_not_simulated(load_arch("neurosim_rram")) == ["pe.crossbar.rows_per_read=32",
-                                                                   "pe.adc.model=table"]
+    assert features_not_simulated(load_arch("neurosim_rram")) == []  # partial read, table ADC: executed
+    assert features_not_simulated(load_arch("puma")) == []  # shared ADC banks, table ADC: executed
