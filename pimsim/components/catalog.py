@@ -177,11 +177,10 @@ def instances(arch, kind: str | None = None) -> dict[str, tuple[str, float]]:
 
 def features_not_simulated(arch) -> list[str]:
     """Fields the component models and roll-up price but the event program (``pimsim.program``) does not
-    execute yet; ``pimsim.api.simulate`` refuses them by name rather than ignoring them.
+    execute yet; ``pimsim.api.simulate`` refuses them by name rather than ignoring them.  None today:
 
-    - ``chip.tile_kinds``: tasks are priced with one ComponentSet (per-kind pricing: ``components_for_tile``).
-
-    Partial parallel read (``pe.crossbar.rows_per_read``), shared ADC banks (``pe.adc.shared_by_crossbars``)
-    and table converters are executed (``pimsim.cost.crossbar``).
+    partial parallel read (``pe.crossbar.rows_per_read``), shared ADC banks (``pe.adc.shared_by_crossbars``)
+    and table converters are executed (``pimsim.cost.crossbar``), and tile kinds (``chip.tile_kinds``) are
+    priced tile by tile with their kind's components (``pimsim.cost.actions.Costs.at``).
     """
-    return ["chip.tile_kinds"] if arch.heterogeneous else []
+    return []

@@ -41,19 +41,22 @@ def _need_bits(values: list[Resident], period: int) -> int:
     return sum(v.bits * -(-max(v.lifetime_cycles, 1) // period) for v in values)
 
 
-def allocate_credits(residents: list[Resident], capacity_bits: int) -> dict[tuple[int, Hashable], int]:
-    """(tile, key) -> credits (>= 1) by the live-range rule of the module docstring."""
+def allocate_credits(residents: list[Resident], capacity_bits) -> dict[tuple[int, Hashable], int]:
+    """(tile, key) -> credits (>= 1) by the live-range rule of the module docstring; ``capacity_bits``: one
+    buffer capacity for every tile, or a function of the tile index (tile kinds with their own buffers)."""
+    cap_of = capacity_bits if callable(capacity_bits) else (lambda _tile: capacity_bits)
     by_tile: dict[int, list[Resident]] = defaultdict(list)
     for r in residents:
         by_tile[r.tile].append(r)
     out: dict[tuple[int, Hashable], int] = {}
     for tile, values in by_tile.items():
+        cap = cap_of(tile)
         longest = max(max(v.lifetime_cycles, 1) for v in values)
         lo, hi = 1, longest  # at P = longest every value has one credit: the most any tile can be asked
-        if _need_bits(values, hi) <= capacity_bits:
+        if _need_bits(values, hi) <= cap:
             while lo < hi:  # need(P) does not increase with P: bisect the shortest P that fits
                 mid = (lo + hi) // 2
-                if _need_bits(values, mid) <= capacity_bits:
+                if _need_bits(values, mid) <= cap:
                     hi = mid
                 else:
                     lo = mid + 1

@@ -149,10 +149,11 @@ def adc_bank(arch, crossbar: int) -> int:
 
 def crossbars_on_banks(arch, placements) -> dict[tuple[int, int, int], int]:
     """(tile, pe, bank) -> distinct crossbars among ``placements`` ((tile, pe, crossbar) of one operator's
-    blocks) that the bank converts for: the bank serialisation of those blocks' slices."""
+    blocks) that the bank converts for: the bank serialisation of those blocks' slices (banks of each tile's
+    kind)."""
     seen: dict[tuple[int, int, int], set[int]] = {}
     for tile, pe, xbar in placements:
-        seen.setdefault((tile, pe, adc_bank(arch, xbar)), set()).add(xbar)
+        seen.setdefault((tile, pe, adc_bank(arch.tile_arch(tile), xbar)), set()).add(xbar)
     return {k: len(v) for k, v in seen.items()}
 
 

@@ -65,10 +65,14 @@ def lower_mapping(mapping: Mapping, costs: Costs, batch: int, source: str = "map
     return layout_stream([lw.t for lw in lowerings], batch, table.capacity, gates), table
 
 
+def buffer_bits(arch, tile: int) -> int:
+    """Capacity of tile ``tile``'s buffer (its kind's ``tile.buffer``)."""
+    return bytes_to_bits(arch.tile_arch(tile).tile.buffer.capacity_bytes)
+
+
 def check_fit(mapping: Mapping, lw: QueryLowering, source: str) -> list[tuple[int, str, str, int]]:
     """Every buffer resident of one query as (tile, key, stored value, bits); rejects a value larger than a whole
     buffer."""
-    cap_bits = bytes_to_bits(mapping.arch.tile.buffer.capacity_bytes)
     user = {}
     for op in mapping.operators:
         for name in list(op.inputs) + list(op.outputs):
@@ -81,6 +85,7 @@ def check_fit(mapping: Mapping, lw: QueryLowering, source: str) -> list[tuple[in
             if tile in shared and shared[tile] == task:
                 continue  # a range inside its value's own storage: not a second resident
             bits = lw.key_bits.get(key, lw.size_bits[key] if key in lw.size_bits else 0)
+            cap_bits = buffer_bits(mapping.arch, tile)
             if bits > cap_bits:
                 raise SpecError(source, f"operator {user.get(value, value)}: value {key} ({bits} bits) does not fit "
                                         f"the buffer of tile {tile} ({cap_bits} bits)")
@@ -102,7 +107,7 @@ def credit_gates(mapping: Mapping, lowerings: list[QueryLowering], residents, fi
         for v in values:
             window[v] = max(max(int(finish[r]) for r in release[0]) - start, 1)
     items = [Resident(tile, key, bits, window[value]) for tile, key, value, bits in residents]
-    credits = allocate_credits(items, bytes_to_bits(mapping.arch.tile.buffer.capacity_bytes))
+    credits = allocate_credits(items, lambda tile: buffer_bits(mapping.arch, tile))
     by_value: dict[str, int] = {}
     for (tile, key, value, _), item in zip(residents, items):
         k = credits[tile, key]

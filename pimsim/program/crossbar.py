@@ -33,6 +33,10 @@ vector still drives its rows and is converted once).
 Blocks on tiles other than the home tile send their partial sums there, one
 message per (operator, tile); the home tile's vector unit adds the partial
 sums of all row-blocks (``sum(cols) - n`` adds per input vector).
+
+With several tile kinds each block is timed and priced by its tile's kind
+(``Costs.at``: that kind's crossbar, DAC, ADC, S+H, buffer and bus), so the
+same block costs what its kind's converters cost.
 """
 
 from __future__ import annotations
@@ -43,12 +47,13 @@ from pimsim.cost.crossbar import adc_bank, block_energy_pj, block_slice_timing, 
 def block_timing(lw, op, b, vectors: int, on_bank: int = 1):
     """(slices through block ``b`` this query, its ``SliceTiming``): ``vectors`` input vectors of ``op``, the
     block's ADC bank converting for ``on_bank`` crossbars of the operator."""
-    slices = vectors * input_slices(lw.arch, op.precision.input_bits)
-    return slices, block_slice_timing(lw.c, lw.arch, b.rows, b.physical_cols, op.precision.adc_bits, on_bank)
+    c = lw.c.at(b.tile)
+    slices = vectors * input_slices(c.arch, op.precision.input_bits)
+    return slices, block_slice_timing(c, c.arch, b.rows, b.physical_cols, op.precision.adc_bits, on_bank)
 
 
 def _fetch(lw, oi: int, tile: int, bits: int, entry: int) -> int:
-    c, t = lw.c, lw.t
+    c, t = lw.c.at(tile), lw.t
     fetch = t.task(lw._buf(tile), c.buffer_cycles(bits), oi, "fetch operands", after=[entry],
                    energy={"tile_buffer": c.buffer_read_pj(bits)})
     return t.task(lw.rt.get(("bus", tile)), c.bus_cycles(bits), oi, "bus to PEs", after=[fetch],
@@ -58,7 +63,8 @@ def _fetch(lw, oi: int, tile: int, bits: int, entry: int) -> int:
 def lower_block(lw, oi: int, op, b, vectors: int, after: int, write: bool, on_bank: int = 1) -> int:
     """Add block ``b``'s crossbar work for ``vectors`` input vectors after task ``after``; returns the task id.
     ``on_bank``: crossbars of the operator whose conversions the block's ADC bank serialises."""
-    c, t, arch = lw.c, lw.t, lw.arch
+    c, t = lw.c.at(b.tile), lw.t
+    arch = c.arch
     xbar = lw.rt.get(("crossbar", b.tile, b.pe, b.crossbar))
     prev = after
     if write:
@@ -100,7 +106,7 @@ def lower_crossbar_op(lw, oi: int, op, entry: int, write: bool) -> int:
             if write:
                 w_bits = b.rows * b.cols * (op.precision.weight_bits or op.precision.input_bits)
                 src = _fetch(lw, oi, tile, rows * bits_per_row * vectors + w_bits, entry)
-            on_bank = banks[b.tile, b.pe, adc_bank(lw.arch, b.crossbar)]
+            on_bank = banks[b.tile, b.pe, adc_bank(lw.arch.tile_arch(b.tile), b.crossbar)]
             done_on_tile.setdefault(tile, []).append(lower_block(lw, oi, op, b, vectors, src, write, on_bank))
             psum_bits[tile] = psum_bits.get(tile, 0) + b.cols * vectors * op.precision.output_bits
     finals = []
@@ -114,7 +120,7 @@ def lower_crossbar_op(lw, oi: int, op, entry: int, write: bool) -> int:
     adds = sum(b.cols * vectors for b, vectors in pairs) - op.n * op.m * count
     last = lw.t.join(oi, "blocks done", finals)
     if adds > 0:
-        c = lw.c
+        c = lw.c.at(op.tile)
         last = lw.t.task(lw.rt.get(("vector_unit", op.tile)), c.vector_cycles({"add": adds}), oi,
                          "reduce partial sums", after=[last], energy={"vector_unit": c.vector_pj({"add": adds})})
     return last

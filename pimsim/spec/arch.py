@@ -667,6 +667,10 @@ class ArchSpec(_Strict):
                 return self.model_copy(update={"chip": chip, "pe": k.pe, "tile": k.tile})
         raise KeyError(f"tile kind {kind!r}: kinds are {', '.join(k.name for k in self.chip.tile_kinds)}")
 
+    def tile_arch(self, tile: int) -> "ArchSpec":
+        """The single-kind view (``kind_arch``) of tile index ``tile``'s kind; ``self`` with one kind."""
+        return self.kind_arch(self.tile_kind_of(tile)) if self.heterogeneous else self
+
     @property
     def crossbars_per_chip(self) -> int:
         return sum(k.count * k.tile.pes * k.pe.crossbars for k in self.tile_kinds)

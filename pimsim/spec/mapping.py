@@ -310,10 +310,11 @@ def _check_adc_bits(op, arch, path: str) -> None:
     bits = op.precision.adc_bits
     if bits is None:
         return
-    adc = (arch.kind_arch(arch.tile_kind_of(op.tile)) if arch.heterogeneous else arch).pe.adc
-    if not adc.lowest_bits <= bits <= adc.bits:
-        raise SpecError(path, f"operator {op.name}: precision.adc_bits={bits}: the ADC of tile {op.tile} converts "
-                              f"{adc.lowest_bits}-{adc.bits} bits")
+    for tile in sorted({op.tile} | {b.tile for b in getattr(op, "blocks", [])}):  # each tile's kind's ADC
+        adc = arch.tile_arch(tile).pe.adc
+        if not adc.lowest_bits <= bits <= adc.bits:
+            raise SpecError(path, f"operator {op.name}: precision.adc_bits={bits}: the ADC of tile {tile} converts "
+                                  f"{adc.lowest_bits}-{adc.bits} bits")
 
 
 def _check_values(mapping: Mapping, path: str) -> None:
@@ -347,6 +348,7 @@ def _check_block(op_name: str, b: CrossbarBlock, arch: ArchSpec, path: str, occu
     where = f"operator {op_name}: block on tile {b.tile} pe {b.pe} crossbar {b.crossbar}"
     if b.tile >= arch.chip.tiles:
         raise SpecError(path, f"{where}: tile {b.tile} does not exist (chip has {arch.chip.tiles})")
+    arch = arch.tile_arch(b.tile)  # the block's tile kind: its PEs, crossbars and crossbar size
     if b.pe >= arch.tile.pes:
         raise SpecError(path, f"{where}: pe {b.pe} does not exist (tile has {arch.tile.pes})")
     if b.crossbar >= arch.pe.crossbars:

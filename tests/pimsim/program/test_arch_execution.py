@@ -109,3 +109,44 @@ def test_adc_bits_below_a_table_is_refused():
     doc["operators"][0]["precision"]["adc_bits"] = 3
     with pytest.raises(SpecError, match="precision.adc_bits=3: the ADC of tile 0 converts 4-8 bits"):
         simulate(mapping_from_dict(doc, "test-mapping"))
+
+
+LOW_TABLE = [{"bits": 2, "energy_pj": 0.25, "area_um2": 50.0, "conversion_ns": 0.5, "leakage_mw": 0.0},
+             {"bits": 4, "energy_pj": 0.5, "area_um2": 100.0, "conversion_ns": 1.0, "leakage_mw": 0.0}]
+
+
+def _kinds_mapping(tile, adc_bits):
+    """The one-block token mapping (8 slices of 128 conversions) on ``tile`` of a chip of two kinds: tiles 0-31
+    a 4-bit table ADC (LOW_TABLE), tiles 32-63 the 8-bit table ADC (TABLE)."""
+    from pimsim.spec.arch import arch_from_dict
+
+    arch = arch_doc(pe__adc={"bits": 8, "per_crossbar": 1, "model": "table", "table": TABLE})
+    arch["chip"]["tile_kinds"] = [
+        {"name": "low", "count": 32, "pe": {"adc": {"bits": 4, "model": "table", "table": LOW_TABLE}}},
+        {"name": "high", "count": 32}]
+    doc = token_mapping(1, m=1).model_dump(mode="json")
+    doc["arch"], doc["arch_sha256"] = arch, arch_from_dict(arch, "arch").sha256()
+    op = doc["operators"][0]
+    op["precision"]["adc_bits"], op["tile"] = adc_bits, tile
+    for b in op["blocks"]:
+        b["tile"] = tile
+    return mapping_from_dict(doc, "test-mapping")
+
+
+@pytest.mark.parametrize("tile, adc_bits, cycles, energy_pj", [
+    (0, 4, 154, 0.5),    # low kind, its own table: 128 x 1 ns = 128 ns = 153.6 cycles -> 154; 0.5 pJ each
+    (32, 4, 308, 1.0),   # high kind at 4 bits: 128 x 2 ns = 256 ns = 307.2 -> 308; 1 pJ each
+    (32, 8, 1229, 4.0),  # high kind at 8 bits: 128 x 8 ns = 1024 ns = 1228.8 -> 1229; 4 pJ each
+])
+def test_each_tile_is_priced_by_its_kind(tile, adc_bits, cycles, energy_pj):
+    """The same 4-bit block converts twice as fast and at half the energy on the low kind's 4-bit ADC as on
+    the high kind's 8-bit ADC read at 4 bits (the tables' own points; 1200 MHz, rounded once per step);
+    8 slices of 128 conversions cost 1024 x E pJ."""
+    mapping = _kinds_mapping(tile, adc_bits)
+    assert _conversion_cycles(mapping) == [cycles]
+    assert simulate(mapping).energy_breakdown_pj["adc"] == pytest.approx(1024 * energy_pj, rel=1e-12)
+
+
+def test_an_8_bit_block_on_the_4_bit_kind_is_refused():
+    with pytest.raises(SpecError, match="operator tok: precision.adc_bits=8: the ADC of tile 0 converts 2-4 bits"):
+        _kinds_mapping(0, 8)
