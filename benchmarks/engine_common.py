@@ -29,5 +29,5 @@ def lowered(batch: int):
     from pimsim.spec.mapping import load_mapping
 
     mapping = load_mapping(demo_mapping())
-    stream, _ = lower_mapping(mapping, Costs(build_components(mapping.arch)), batch)
+    stream, _ = lower_mapping(mapping, Costs.of(mapping.arch), batch)
     return mapping, stream

@@ -11,10 +11,10 @@ def crossbar_stats(mapping) -> dict:
     """Crossbars holding weights, tiles used (``pimsim.spec.occupancy``: the definition every report shares) and
     the fraction of the used crossbars' cells holding weights."""
     arch = mapping.arch
-    xbar = arch.pe.crossbar
     used = crossbars_used(mapping)
     cells = sum(b.rows * b.physical_cols for op in mapping.operators for b in getattr(op, "blocks", []))
-    util = cells / (len(used) * xbar.rows * xbar.cols) if used else 0.0
+    sizes = [arch.tile_arch(tile).pe.crossbar for tile, _, _ in used]  # each crossbar's kind's size
+    util = cells / sum(x.rows * x.cols for x in sizes) if used else 0.0
     return {"crossbars_used": len(used), "crossbars_total": arch.crossbars_per_chip,
             "tiles_used": len(tiles_used(mapping)), "tiles_total": arch.chip.tiles, "cell_utilisation": util}
 

@@ -48,7 +48,9 @@ from typing import Callable
 from pimsim.cost.actions import Costs, ceil_div
 from pimsim.cost.area import chip_leakage_mw
 from pimsim.cost.buffers import Resident, allocate_credits
-from pimsim.cost.crossbar import block_energy_pj, block_slice_timing, input_slices, vector_split
+from pimsim.cost.crossbar import (
+    adc_bank, block_energy_pj, block_slice_timing, crossbars_on_banks, input_slices, vector_split,
+)
 from pimsim.cost.products import product_shares
 from pimsim.cost.views import parts_of, resolve_views
 from pimsim.spec.units import cycles_to_ns, energy_pj_from_power
@@ -436,7 +438,9 @@ def _fetch_groups(model: Model, op, group: int) -> list[dict]:
     write = op.kind == "dynamic_mvm"
     per_slice = input_slices(arch, p["input_bits"])
     groups: dict[tuple, dict] = {}
-    for b, vectors in op.group_blocks(group):
+    pairs = op.group_blocks(group)
+    banks = crossbars_on_banks(arch, [(b["tile"], b["pe"], b["crossbar"]) for b, _ in pairs])
+    for b, vectors in pairs:
         fetch = (b["tile"], b["row_start"], b["rows"])
         g = groups.setdefault(fetch if not write else (fetch, len(groups)),
                               {"tile": b["tile"], "copies": {}, "units": {}, "psum_bits": 0, "bits": 0})
@@ -446,7 +450,8 @@ def _fetch_groups(model: Model, op, group: int) -> list[dict]:
                 p.get("weight_bits") or p["input_bits"])
         cols = b["cols"] * b["slice_count"] * b["sign_columns"]
         slices = vectors * per_slice
-        timing = block_slice_timing(c, arch, b["rows"], cols, p.get("adc_bits"))
+        on_bank = banks[b["tile"], b["pe"], adc_bank(arch, b["crossbar"])]
+        timing = block_slice_timing(c, arch, b["rows"], cols, p.get("adc_bits"), on_bank)
         xb = (b["tile"], b["pe"], b["crossbar"])
         lockstep = not write and xb not in model.shared
         ukey = ("lockstep", slices, timing) if lockstep else ("own", xb, len(g["units"]))

@@ -2,11 +2,10 @@
 
 Pure, hand-calculable counting functions (no timing law inside): the
 roll-up uses them for its peak rate (``max(read, conversions)`` per sensing
-step, sample-and-hold overlap).  The execution model's per-slice timing
-(``pimsim.cost.crossbar.slice_timing``) covers the case of one sensing step
-and one crossbar per ADC bank, where ``conversions_per_adc`` is
-``ceil(cols_active / adcs)``; ``pimsim run`` refuses the others by name
-(``pimsim.components.catalog.features_not_simulated``) until it takes them.
+step, sample-and-hold overlap), and the execution model's per-slice timing
+(``pimsim.cost.crossbar.slice_timing``, the simulator's and the mapper's)
+for every block, with ``crossbars_active_on_bank`` the crossbars of the
+block's operator on its ADC bank.
 
 Definitions, for one input slice (``dac_bits`` input bits applied to the
 rows) on one crossbar with ``rows_active`` rows and ``cols_active`` physical

@@ -31,8 +31,26 @@ class Costs:
 
     @staticmethod
     def of(arch) -> "Costs":
-        """The costs of ``arch`` (a validated, hashable ``ArchSpec``), built once per architecture."""
+        """The costs of ``arch`` (a validated, hashable ``ArchSpec``), built once per architecture.
+
+        With several tile kinds (``chip.tile_kinds``) these are the costs of the kind of tile 0: chip-level
+        actions (NoC hops, the I/O link, DRAM) are the same for every kind (the kinds share the router, and
+        the chip section is one), while every PE- and tile-level action must be priced with ``at(tile)``.
+        """
         return _costs_of(arch)
+
+    def at(self, tile: int) -> "Costs":
+        """The costs of tile ``tile``'s kind (``self`` when the chip has one kind), built once per kind; their
+        ``arch`` is the kind's single-kind view (``ArchSpec.kind_arch``), so its ``pe`` and ``tile`` sections
+        are the kind's."""
+        arch = self.arch
+        if arch is None or not arch.heterogeneous:
+            return self
+        kind = arch.tile_kind_of(tile)
+        key = ("kind", kind)
+        if key not in self.memo:
+            self.memo[key] = Costs.of(arch.kind_arch(kind))
+        return self.memo[key]
 
     # -- crossbar and its periphery (per instance action) --------------
     @property
@@ -180,4 +198,5 @@ class Costs:
 
 @lru_cache(maxsize=32)
 def _costs_of(arch) -> Costs:
-    return Costs(build_components(arch), arch=arch)
+    kind = arch.tile_kind_of(0) if arch.heterogeneous else None
+    return Costs(build_components(arch, kind), arch=arch)

@@ -132,7 +132,6 @@ def mapping_fit_error(mapping) -> str | None:
     Every stored value (graph input at the I/O tile 0, operator output at its home tile, and the same bits at
     every tile it is sent to) is checked at its :func:`resident_sizes`; a part of it sent elsewhere is never
     larger."""
-    cap = mapping.arch.tile.buffer.capacity_bytes * 8
     sizes = resident_sizes(mapping)
     stored = [(name, 0, "graph input") for name in mapping.inputs]
     stored += [(name, op.tile, f"operator {op.name}") for op in mapping.operators if op.kind != "view"
@@ -146,7 +145,7 @@ def mapping_fit_error(mapping) -> str | None:
         read = f", read by {reader[name]}" if name in reader else ""
         what = f"value {name} ({owner}{read}{', line buffer' if bits < mapping.value(name).size_bits else ''})"
         try:
-            require_fit(what, bits, tile, cap)
+            require_fit(what, bits, tile, mapping.arch.tile_arch(tile).tile.buffer.capacity_bytes * 8)
         except BufferFitError as exc:
             return str(exc)
     return None
@@ -165,19 +164,22 @@ def _need_bits(values: list[Resident], period: int) -> int:
     return sum(v.bits * -(-max(v.lifetime_cycles, 1) // period) for v in values)
 
 
-def allocate_credits(residents: list[Resident], capacity_bits: int) -> dict[tuple[int, Hashable], int]:
-    """(tile, key) -> credits (>= 1) by the live-range rule of the module docstring."""
+def allocate_credits(residents: list[Resident], capacity_bits) -> dict[tuple[int, Hashable], int]:
+    """(tile, key) -> credits (>= 1) by the live-range rule of the module docstring; ``capacity_bits``: one
+    buffer capacity for every tile, or a function of the tile index (tile kinds with their own buffers)."""
+    cap_of = capacity_bits if callable(capacity_bits) else (lambda _tile: capacity_bits)
     by_tile: dict[int, list[Resident]] = defaultdict(list)
     for r in residents:
         by_tile[r.tile].append(r)
     out: dict[tuple[int, Hashable], int] = {}
     for tile, values in by_tile.items():
+        cap = cap_of(tile)
         longest = max(max(v.lifetime_cycles, 1) for v in values)
         lo, hi = 1, longest  # at P = longest every value has one credit: the most any tile can be asked
-        if _need_bits(values, hi) <= capacity_bits:
+        if _need_bits(values, hi) <= cap:
             while lo < hi:  # need(P) does not increase with P: bisect the shortest P that fits
                 mid = (lo + hi) // 2
-                if _need_bits(values, mid) <= capacity_bits:
+                if _need_bits(values, mid) <= cap:
                     hi = mid
                 else:
                     lo = mid + 1

@@ -65,6 +65,11 @@ def lower_mapping(mapping: Mapping, costs: Costs, batch: int, source: str = "map
     return layout_stream([lw.t for lw in lowerings], batch, table.capacity, gates), table
 
 
+def buffer_bits(arch, tile: int) -> int:
+    """Capacity of tile ``tile``'s buffer (its kind's ``tile.buffer``)."""
+    return bytes_to_bits(arch.tile_arch(tile).tile.buffer.capacity_bytes)
+
+
 def check_fit(mapping: Mapping, lw: QueryLowering, source: str) -> list[tuple[int, str, str, int]]:
     """Every buffer resident of one query as (tile, key, stored value, bits); rejects a value larger than a whole
     buffer by the compiler's own decision (``pimsim.cost.buffers.mapping_fit_error``)."""
@@ -98,7 +103,7 @@ def credit_gates(mapping: Mapping, lowerings: list[QueryLowering], residents, fi
         for v in values:
             window[v] = max(max(int(finish[r]) for r in release[0]) - start, 1)
     items = [Resident(tile, key, bits, window[value]) for tile, key, value, bits in residents]
-    credits = allocate_credits(items, bytes_to_bits(mapping.arch.tile.buffer.capacity_bytes))
+    credits = allocate_credits(items, lambda tile: buffer_bits(mapping.arch, tile))
     by_value: dict[str, int] = {}
     for (tile, key, value, _), item in zip(residents, items):
         k = credits[tile, key]

@@ -10,13 +10,16 @@ blocks fetch their own weights too.  Then per block one crossbar task of
     interval        = max(read, conversions)      # sample-and-hold: read k+1 overlaps conversions of k
     crossbar task   = slices x interval            # the array's occupancy
     adc drain       = min(read, conversions) + shift_add   # then, on ``adc[tile][pe][crossbar]``: the rest
-                                                   # of the last slice's conversions and the last shift-add
+                                                   # of the last step's conversions and the last shift-add
 
 with the conversions at the operator's ``precision.adc_bits`` (issue 6:
 resolution matched to the rows read in parallel; the SAR law of
 ``pimsim.components.converters`` prices time and energy at that resolution).
-The ADCs belong to their crossbar (``adc.per_crossbar``; the drain task holds
-them as one resource) and the PE's shift-and-add units are not a contended
+The ADCs form banks of ``adc.per_crossbar``, one bank per
+``adc.shared_by_crossbars`` crossbars; the conversions of the operator's
+crossbars on one bank are serialised inside each block's timing
+(``pimsim.cost.crossbar``), and the drain task holds the crossbar's share of
+its bank as one resource) and the PE's shift-and-add units are not a contended
 resource (one cycle per block per query); both are busy exactly in the
 sub-phases nested in the trace.
 
@@ -30,43 +33,52 @@ vector still drives its rows and is converted once).
 Blocks on tiles other than the home tile send their partial sums there, one
 message per (operator, tile); the home tile's vector unit adds the partial
 sums of all row-blocks (``sum(cols) - n`` adds per input vector).
+
+With several tile kinds each block is timed and priced by its tile's kind
+(``Costs.at``: that kind's crossbar, DAC, ADC, S+H, buffer and bus), so the
+same block costs what its kind's converters cost.
 """
 
 from __future__ import annotations
 
-from pimsim.cost.crossbar import block_energy_pj, block_slice_timing, input_slices
+from pimsim.cost.crossbar import adc_bank, block_energy_pj, block_slice_timing, crossbars_on_banks, input_slices
 
 
-def block_timing(lw, op, b, vectors: int):
-    """(slices through block ``b`` this query, its ``SliceTiming``): ``vectors`` input vectors of ``op``."""
-    slices = vectors * input_slices(lw.arch, op.precision.input_bits)
-    return slices, block_slice_timing(lw.c, lw.arch, b.rows, b.physical_cols, op.precision.adc_bits)
+def block_timing(lw, op, b, vectors: int, on_bank: int = 1):
+    """(slices through block ``b`` this query, its ``SliceTiming``): ``vectors`` input vectors of ``op``, the
+    block's ADC bank converting for ``on_bank`` crossbars of the operator."""
+    c = lw.c.at(b.tile)
+    slices = vectors * input_slices(c.arch, op.precision.input_bits)
+    return slices, block_slice_timing(c, c.arch, b.rows, b.physical_cols, op.precision.adc_bits, on_bank)
 
 
 def _fetch(lw, oi: int, tile: int, bits: int, entry: int) -> int:
-    c, t = lw.c, lw.t
+    c, t = lw.c.at(tile), lw.t
     fetch = t.task(lw._buf(tile), c.buffer_cycles(bits), oi, "fetch operands", after=[entry],
                    energy={"tile_buffer": c.buffer_read_pj(bits)})
     return t.task(lw.rt.get(("bus", tile)), c.bus_cycles(bits), oi, "bus to PEs", after=[fetch],
                   energy={"bus": c.bus_pj(bits)})
 
 
-def lower_block(lw, oi: int, op, b, vectors: int, after: int, write: bool) -> int:
-    """Add block ``b``'s crossbar work for ``vectors`` input vectors after task ``after``; returns the task id."""
-    c, t, arch = lw.c, lw.t, lw.arch
+def lower_block(lw, oi: int, op, b, vectors: int, after: int, write: bool, on_bank: int = 1) -> int:
+    """Add block ``b``'s crossbar work for ``vectors`` input vectors after task ``after``; returns the task id.
+    ``on_bank``: crossbars of the operator whose conversions the block's ADC bank serialises."""
+    c, t = lw.c.at(b.tile), lw.t
+    arch = c.arch
     xbar = lw.rt.get(("crossbar", b.tile, b.pe, b.crossbar))
     prev = after
     if write:
         prev = t.task(xbar, b.rows * c.write_row_cycles, oi, "write weights", after=[after],
                       energy={"crossbar": b.rows * c.write_row_pj * b.physical_cols / arch.pe.crossbar.cols})
-    n_slices, timing = block_timing(lw, op, b, vectors)
+    n_slices, timing = block_timing(lw, op, b, vectors, on_bank)
     energy = block_energy_pj(c, arch, b.rows, b.physical_cols, n_slices, op.precision.adc_bits)
     name = f"mvm {b.rows}x{b.physical_cols}"
     if getattr(op, "replicas", 1) > 1:
         name += f" copy {b.replica} ({vectors} of {op.m} vectors)"
     x = t.task(xbar, timing.occupancy(n_slices), oi, name, after=[prev], energy=energy)
     t.children[x] = timing.phases(n_slices)
-    # The last slice's conversions finish on the crossbar's ADCs once the array is free (sample-and-hold).
+    # The last step's conversions finish on the crossbar's ADCs once the array is free (sample-and-hold); on
+    # a shared bank the conversions of the operator's other crossbars are already inside ``timing``.
     drain = t.task(lw.rt.get(("adc", b.tile, b.pe, b.crossbar)), timing.drain_cycles, oi, "adc drain", after=[x])
     t.children[drain] = timing.drain_phases()
     return drain
@@ -79,6 +91,7 @@ def lower_crossbar_op(lw, oi: int, op, entry: int, write: bool) -> int:
     those rows; it carries the input vectors of every copy there (``rows x input_bits`` per vector).
     """
     pairs = lw.copy_blocks(oi, op)
+    banks = crossbars_on_banks(lw.arch, [(b.tile, b.pe, b.crossbar) for b, _ in pairs])
     groups: dict[tuple[int, int, int], list] = {}
     for b, vectors in pairs:
         groups.setdefault((b.tile, b.row_start, b.rows), []).append((b, vectors))
@@ -93,7 +106,8 @@ def lower_crossbar_op(lw, oi: int, op, entry: int, write: bool) -> int:
             if write:
                 w_bits = b.rows * b.cols * (op.precision.weight_bits or op.precision.input_bits)
                 src = _fetch(lw, oi, tile, rows * bits_per_row * vectors + w_bits, entry)
-            done_on_tile.setdefault(tile, []).append(lower_block(lw, oi, op, b, vectors, src, write))
+            on_bank = banks[b.tile, b.pe, adc_bank(lw.arch.tile_arch(b.tile), b.crossbar)]
+            done_on_tile.setdefault(tile, []).append(lower_block(lw, oi, op, b, vectors, src, write, on_bank))
             psum_bits[tile] = psum_bits.get(tile, 0) + b.cols * vectors * op.precision.output_bits
     finals = []
     for tile in sorted(done_on_tile):
@@ -106,7 +120,7 @@ def lower_crossbar_op(lw, oi: int, op, entry: int, write: bool) -> int:
     adds = sum(b.cols * vectors for b, vectors in pairs) - op.n * op.m * count
     last = lw.t.join(oi, "blocks done", finals)
     if adds > 0:
-        c = lw.c
+        c = lw.c.at(op.tile)
         last = lw.t.task(lw.rt.get(("vector_unit", op.tile)), c.vector_cycles({"add": adds}), oi,
                          "reduce partial sums", after=[last], energy={"vector_unit": c.vector_pj({"add": adds})})
     return last

@@ -39,7 +39,11 @@ exit).  Unloaded, a two-convolution chain then takes
 included) wait for complete inputs.
 
 Every duration and energy comes from ``pimsim.cost`` (which takes them from
-the component models); the mapper's estimates use the same functions.
+the component models); the mapper's estimates use the same functions.  With
+several tile kinds (``chip.tile_kinds``) every PE- and tile-level action
+(crossbar, ADC, buffer, bus, vector unit, embedding rows) is priced with the
+costs of the kind of the tile it runs on (``Costs.at``); NoC hops and the I/O
+link are chip-level and the same for every kind.
 """
 
 from __future__ import annotations
@@ -152,7 +156,7 @@ class QueryLowering:
                 t.edge(prev, link, c.hop_cycles, start_to_start=True)
             prev = link
         # The destination buffer write is priced on the last link task: every joule sits on a hardware task.
-        t.energy[prev]["tile_buffer"] = c.buffer_write_pj(bits)
+        t.energy[prev]["tile_buffer"] = c.at(dst).buffer_write_pj(bits)
         done = t.join(op, f"{label} arrive")
         t.edge(prev, done, c.hop_cycles)
         return done
@@ -203,9 +207,9 @@ class QueryLowering:
         elif op.kind == "embedding":
             last = self._embedding(oi, op, entry)
         else:  # copy
-            bits = op.bits
-            last = t.task(self._buf(op.tile), 2 * self.c.buffer_cycles(bits), oi, "copy", after=[entry],
-                          energy={"tile_buffer": self.c.buffer_read_pj(bits) + self.c.buffer_write_pj(bits)})
+            bits, c = op.bits, self.c.at(op.tile)
+            last = t.task(self._buf(op.tile), 2 * c.buffer_cycles(bits), oi, "copy", after=[entry],
+                          energy={"tile_buffer": c.buffer_read_pj(bits) + c.buffer_write_pj(bits)})
         t.exit[oi] = t.join(oi, "exit", [last])
         if tails:  # the last output row waits for the last input row (module docstring)
             out_rows = tails[0][1]
@@ -271,7 +275,7 @@ class QueryLowering:
         return max(finish[last], 1)
 
     def _buf(self, tile: int) -> int:
-        return self.rt.get(("tile_buffer", tile), self.arch.tile.buffer.banks)
+        return self.rt.get(("tile_buffer", tile), self.c.at(tile).arch.tile.buffer.banks)
 
     def _in_bits(self, op) -> int:
         return sum(self.bits_of(n) for n in op.inputs if not self.values[n].constant)
@@ -280,7 +284,8 @@ class QueryLowering:
         return sum(self.values[n].size_bits for n in op.outputs)
 
     def _vector(self, oi: int, op, entry: int, ops: dict[str, int]) -> int:
-        c, t, h = self.c, self.t, op.tile
+        t, h = self.t, op.tile
+        c = self.c.at(h)
         rd = t.task(self._buf(h), c.buffer_cycles(self._in_bits(op)), oi, "read operands", after=[entry],
                     energy={"tile_buffer": c.buffer_read_pj(self._in_bits(op))})
         ops = {k: v for k, v in ops.items() if v > 0}
@@ -293,7 +298,7 @@ class QueryLowering:
         (``pimsim.cost.products``): each reads, computes and writes its rows; remote rows come home."""
         from pimsim.cost.products import product_shares
 
-        c, t = self.c, self.t
+        t = self.t
         acts = [n for n in op.inputs if not self.values[n].constant]
         a_bits = self.bits_of(acts[0])
         shares = product_shares(op.count, op.m, op.k, op.n, self._needed_tiles(oi, op), a_bits,
@@ -302,12 +307,13 @@ class QueryLowering:
             return self._vector(oi, op, entry, shares[0].ops)
         done = []
         for sh in shares:
+            c = self.c.at(sh.tile)
             rd = t.task(self._buf(sh.tile), c.buffer_cycles(sh.read_bits), oi, f"read rows on tile {sh.tile}",
                         after=[entry], energy={"tile_buffer": c.buffer_read_pj(sh.read_bits)})
             vec = t.task(self.rt.get(("vector_unit", sh.tile)), c.vector_cycles(sh.ops), oi,
                          f"vector add+mul, {sh.rows} of {op.m} rows", after=[rd],
                          energy={"vector_unit": c.vector_pj(sh.ops)})
-            if sh.tile == op.tile:
+            if sh.tile == op.tile:  # the home tile: ``c`` is its kind's
                 done.append(t.task(self._buf(op.tile), c.buffer_cycles(sh.out_bits), oi, "write rows", after=[vec],
                                    energy={"tile_buffer": c.buffer_write_pj(sh.out_bits)}))
             else:  # the rows go straight from the vector unit to the home tile's buffer
@@ -315,12 +321,12 @@ class QueryLowering:
         return t.join(oi, "rows done", done)
 
     def _write_out(self, oi: int, op, after: int) -> int:
-        bits = self._out_bits(op)
-        return self.t.task(self._buf(op.tile), self.c.buffer_cycles(bits), oi, "write result", after=[after],
-                           energy={"tile_buffer": self.c.buffer_write_pj(bits)})
+        bits, c = self._out_bits(op), self.c.at(op.tile)
+        return self.t.task(self._buf(op.tile), c.buffer_cycles(bits), oi, "write result", after=[after],
+                           energy={"tile_buffer": c.buffer_write_pj(bits)})
 
     def _embedding(self, oi: int, op, entry: int) -> int:
-        c, t = self.c, self.t
+        c, t = self.c.at(op.tile), self.t
         rows = op.tables * op.lookups
         bits = rows * op.dim * op.precision.output_bits
         key = ("embedding_storage", op.tile) if op.storage == "onchip" else ("embedding_storage", "dram")

@@ -306,6 +306,8 @@ def check_mapping(mapping: Mapping, path: str) -> None:
             raise SpecError(path, f"operator {op.name}: tile {op.tile} does not exist (chip has {arch.chip.tiles})")
         for block in getattr(op, "blocks", []):
             _check_block(op.name, block, arch, path, occupied)
+        if op.kind in ("mvm", "dynamic_mvm"):
+            _check_adc_bits(op, arch, path)
         if op.kind == "mvm":
             _check_copies(op, arch, path)
             _check_mvm_cover(op, arch, path)
@@ -313,6 +315,18 @@ def check_mapping(mapping: Mapping, path: str) -> None:
             _check_vector_tiles(op, arch, path)
         elif op.kind == "view":
             _check_view(op, mapping, path)
+
+
+def _check_adc_bits(op, arch, path: str) -> None:
+    """A crossbar operator's ``precision.adc_bits`` must be a resolution its tile's ADC converts at."""
+    bits = op.precision.adc_bits
+    if bits is None:
+        return
+    for tile in sorted({op.tile} | {b.tile for b in getattr(op, "blocks", [])}):  # each tile's kind's ADC
+        adc = arch.tile_arch(tile).pe.adc
+        if not adc.lowest_bits <= bits <= adc.bits:
+            raise SpecError(path, f"operator {op.name}: precision.adc_bits={bits}: the ADC of tile {tile} converts "
+                                  f"{adc.lowest_bits}-{adc.bits} bits")
 
 
 def _check_values(mapping: Mapping, path: str) -> None:
@@ -346,6 +360,7 @@ def _check_block(op_name: str, b: CrossbarBlock, arch: ArchSpec, path: str, occu
     where = f"operator {op_name}: block on tile {b.tile} pe {b.pe} crossbar {b.crossbar}"
     if b.tile >= arch.chip.tiles:
         raise SpecError(path, f"{where}: tile {b.tile} does not exist (chip has {arch.chip.tiles})")
+    arch = arch.tile_arch(b.tile)  # the block's tile kind: its PEs, crossbars and crossbar size
     if b.pe >= arch.tile.pes:
         raise SpecError(path, f"{where}: pe {b.pe} does not exist (tile has {arch.tile.pes})")
     if b.crossbar >= arch.pe.crossbars:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from pimsim.cost.actions import Costs
 from pimsim.cost.crossbar import block_slice_timing, input_slices
 
-from compiler.passes.optimize.adc import needed_adc_bits
+from compiler.passes.optimize.adc import matched_adc_bits
 from compiler.passes.tile import tile_matrix
 
 
@@ -27,7 +27,7 @@ def crossbar_write_blocks(arch, n) -> list[dict]:
 
 def write_path_cycles(arch, n, blocks) -> int:
     c, p, m = Costs.of(arch), n.precision, n.shape_info["m"]
-    adc = min(arch.pe.adc.bits, needed_adc_bits(arch, max(b["rows"] for b in blocks)))
+    adc = matched_adc_bits(arch, max(b["rows"] for b in blocks))
     slices = m * input_slices(arch, p["input_bits"])
     per = [b["rows"] * c.write_row_cycles + block_slice_timing(
         c, arch, b["rows"], b["cols"] * b["slice_count"] * b["sign_columns"], adc).cycles(slices) for b in blocks]

@@ -28,7 +28,7 @@ from tests.pimsim.program.builders import arch_doc, chain_mapping
 
 
 def run(mapping, batch=1):
-    stream, table = lower_mapping(mapping, Costs(build_components(mapping.arch)), batch)
+    stream, table = lower_mapping(mapping, Costs.of(mapping.arch), batch)
     return stream, simulate_program(stream.program)
 
 
