@@ -67,15 +67,14 @@ def estimate_simulation(mapping: Mapping, batch: int, trace_queries: int = 0,
     Lowers a single query (cheap) and scales: the stream of ``batch`` queries holds at most ``batch`` times its
     tasks, edges, durations and lags.  Checks the mapping's upper bounds (``pimsim.spec.mapping_limits``) first.
     """
-    from pimsim.components import build_components
+    from pimsim.cost.actions import Costs
     from pimsim.program.build import lower_mapping
-    from pimsim.program.costs import Costs
     from pimsim.spec.mapping_limits import check_mapping_limits
 
     check_mapping(mapping, source)
     check_mapping_limits(mapping, source)
     try:
-        stream, _ = lower_mapping(mapping, Costs(build_components(mapping.arch)), 1, source)
+        stream, _ = lower_mapping(mapping, Costs.of(mapping.arch), 1, source)
     except OverflowError:
         raise SpecError(source, "a duration or energy of one query overflows 64-bit integers: a latency, count or "
                                 "size in the mapping or its architecture is out of range") from None
@@ -87,12 +86,13 @@ def estimate_simulation(mapping: Mapping, batch: int, trace_queries: int = 0,
     return SimulationEstimate(memory, horizon, 62 - seq_bits)
 
 
-def run_stream(mapping: Mapping, costs, batch: int, source: str):
-    """Lower and simulate ``batch`` queries; returns (stream, table, result)."""
+def run_stream(mapping: Mapping, costs, batch: int, source: str, single_finish=None):
+    """Lower and simulate ``batch`` queries; returns (stream, table, result).  ``single_finish``: finish cycles of
+    the one-query run, which set the stream's buffer credits (simulated when not given)."""
     from pimsim.engine.kernel import simulate_program
     from pimsim.program.build import lower_mapping
 
-    stream, table = lower_mapping(mapping, costs, batch, source)
+    stream, table = lower_mapping(mapping, costs, batch, source, single_finish)
     result = simulate_program(stream.program)
     unrun = int((result["finish_cycles"] < 0).sum())
     if unrun:
@@ -109,9 +109,8 @@ def simulate(mapping: Mapping, batch: int = 1, trace_path=None, trace_queries: i
     SpecError
         If the mapping does not fit its architecture (naming operator and tile).
     """
-    from pimsim.components import build_components
     from pimsim.components.rollup import area_rollup
-    from pimsim.program.costs import Costs
+    from pimsim.cost.actions import Costs
     from pimsim.report import summary
     from pimsim.report.compare import occupied_area_mm2
     from pimsim.spec.occupancy import tiles_used
@@ -123,16 +122,17 @@ def simulate(mapping: Mapping, batch: int = 1, trace_path=None, trace_queries: i
     check_mapping(mapping, source)
     arch = mapping.arch
     _refuse_unsimulated(arch, source)
-    comps = build_components(arch)
-    costs = Costs(comps)
-    stream, table, result = run_stream(mapping, costs, batch, source)
-    single = (stream, result) if batch == 1 else run_stream(mapping, costs, 1, source)[::2]
+    costs = Costs.of(arch)
+    one = run_stream(mapping, costs, 1, source)
+    stream, table, result = one if batch == 1 else run_stream(mapping, costs, batch, source,
+                                                              one[2]["finish_cycles"])
+    single = (one[0], one[2])
     makespan = int(result["finish_cycles"].max(initial=0))
     completions = completion_cycles(stream.query_offset, result["finish_cycles"])
     rollup = area_rollup(arch)
     makespan_ns = cycles_to_ns(makespan, arch.clock_mhz)
     active = summary.tile_active_ns(stream, table, result, arch.clock_mhz) if arch.chip.power_gating == "idle" else None
-    static = summary.static_energy(arch, rollup, makespan_ns, summary.tiles_used(mapping), active)
+    static = summary.static_energy(arch, rollup, makespan_ns, tiles_used(mapping), active)
     leak_mw = static.average_power_mw
     energy = summary.dynamic_energy_pj(stream)
     energy["leakage"] = static.total_pj
@@ -217,9 +217,11 @@ def simulate_duration(mapping: Mapping, duration_cycles: int, max_batch: int, so
 
 
 def _replica_period(mapping: Mapping) -> int:
+    """The stream's period (``lower_mapping``: lcm of the operators' copy groups), unbounded by a batch."""
+    from pimsim.program.build import copy_groups
     from pimsim.program.stream import replica_period
 
-    return replica_period([getattr(op, "replicas", 1) for op in mapping.operators], 1 << 62)
+    return replica_period(copy_groups(mapping), 1 << 62)
 
 
 def _refuse_unsimulated(arch, source: str) -> None:

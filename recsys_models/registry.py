@@ -17,6 +17,10 @@ DATASET_NAMES = ("criteo", "avazu", "kdd")
 NASREC_BEST = ("criteo_full", "criteo_small", "avazu_full", "avazu_small", "kdd_full", "kdd_small")
 """``recsys_models.space.NASREC_BEST``: the six published architectures, accepted by ``--arch`` by name."""
 SPACES = ("full", "small")
+DEFAULT_WEIGHT_BITS = (2, 4, 8)
+"""The weight bit-width menu of the precision search (``recsys_models.space.choices``), here for the CLI defaults."""
+DEFAULT_ACT_BITS = (4, 6, 8)
+"""The activation bit-width menu (issue 24: 4/6/8; docs/accuracy.md, "Quantisation recipe")."""
 
 MAX_HASH_SIZE = 100_000_000
 MAX_HASH_SIZE_WHY = ("rows per embedding table: Criteo's largest table has 10,131,227 rows; 10^8 rows of 16 float32 "

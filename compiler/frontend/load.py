@@ -38,13 +38,14 @@ from compiler.frontend.dims import DimBinding, parse_dims, resolve
 from compiler.frontend.fold_bn import fold_batch_norms
 from compiler.frontend.limits import Unsupported, check_dtype
 from compiler.frontend.registry import lower_node
+from compiler.frontend.validate import external_data, is_external, validate_model
 from compiler.ir.graph import ModelMeta, OpGraph
 
 MIN_OPSET, MAX_OPSET = 11, 28
 
 
 def read_model(path: str):
-    """Parse and check the file; one-line errors for every kind of bad file."""
+    """Parse and validate the file (``compiler.frontend.validate``); one-line errors for every kind of bad file."""
     import onnx
 
     p = Path(path)
@@ -58,33 +59,8 @@ def read_model(path: str):
         raise SpecError(path, f"not an ONNX model (cannot parse: {type(exc).__name__}); truncated or wrong file?") from None
     if len(model.graph.node) == 0 and len(model.graph.output) == 0:
         raise SpecError(path, "not an ONNX model (no graph: empty, truncated or wrong file)")
-    try:
-        onnx.checker.check_model(_without_external_data(model))
-    except Exception as exc:  # noqa: BLE001 - onnx.checker.ValidationError and friends
-        raise SpecError(path, f"fails onnx.checker: {str(exc).splitlines()[0]}") from None
+    validate_model(model, path)
     return model
-
-
-def _without_external_data(model):
-    """A copy for onnx.checker where externally stored initializers become typed graph inputs.
-
-    The checker would otherwise insist on reading the data files, which may be absent or huge.
-    """
-    import onnx
-
-    external = [i for i in model.graph.initializer if i.data_location == onnx.TensorProto.EXTERNAL]
-    if not external:
-        return model
-    copy = onnx.ModelProto()
-    copy.CopyFrom(model)
-    names = {i.name for i in external}
-    kept = [i for i in copy.graph.initializer if i.name not in names]
-    del copy.graph.initializer[:]
-    copy.graph.initializer.extend(kept)
-    declared = {i.name for i in copy.graph.input}
-    copy.graph.input.extend(onnx.helper.make_tensor_value_info(i.name, i.data_type, list(i.dims))
-                            for i in external if i.name not in declared)
-    return copy
 
 
 def model_opset(model, path: str) -> int:
@@ -214,16 +190,14 @@ def _check_external_data(graph, path: str, require_present: bool = False) -> Non
     file is an error unless ``require_present`` is False (``pimcompile --shapes-only``: price a multi-GB
     model whose tables live elsewhere; whatever reads the data later reports it missing).
     """
-    import onnx
-
     base = Path(path).resolve().parent
     for init in graph.initializer:
-        if init.data_location != onnx.TensorProto.EXTERNAL:
+        if not is_external(init):
             continue
-        info = {e.key: e.value for e in init.external_data}
-        target = (base / info.get("location", "")).resolve()
+        ext = external_data(init, path)
+        target = (base / ext.location).resolve()
         if base not in target.parents:
-            raise SpecError(path, f"initializer {init.name}: external data {info.get('location')!r} is outside "
+            raise SpecError(path, f"initializer {init.name}: external data {ext.location!r} is outside "
                                   "the model's directory (refused)")
         if not target.exists():
             if require_present:
@@ -232,8 +206,7 @@ def _check_external_data(graph, path: str, require_present: bool = False) -> Non
             continue
         if not target.is_file():
             raise SpecError(path, f"initializer {init.name}: external data {target.name} is not a file")
-        itemsize = np.dtype(onnx.helper.tensor_dtype_to_np_dtype(init.data_type)).itemsize
-        need = int(info.get("offset", 0)) + int(info.get("length", int(np.prod(init.dims, dtype=object)) * itemsize))
+        need = ext.offset + ext.length
         have = target.stat().st_size
         if have < need:
             raise SpecError(path, f"initializer {init.name}: external data file {target.name} has {have} bytes, "

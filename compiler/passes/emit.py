@@ -2,13 +2,17 @@
 
 Every IR node becomes one mapping operator (views included) with its op_type
 and attrs, so the mapping runs under ``pimsim.spec.semantics``.  Shapes are
-per query: the batch axis is removed (and recorded as ``batch_axis``).
+per query: the batch axis is removed (and recorded as ``batch_axis``).  A mapping
+whose resident values do not fit the tile buffers is refused here, by the
+simulator's own decision (``pimsim.cost.buffers.mapping_fit_error``).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from pimsim.spec.mapping import Mapping, ModelInfo, ValueInfo
+from pimsim.cost.buffers import mapping_fit_error
+from pimsim.spec.errors import SpecError
+from pimsim.spec.mapping import MAPPING_SCHEMA_VERSION, Mapping, ModelInfo, ValueInfo
 
 from compiler import __version__
 from compiler.ir.graph import Node, OpGraph
@@ -20,12 +24,15 @@ def to_mapping(graph: OpGraph, arch, opts) -> tuple[Mapping, dict[str, np.ndarra
     weights = {n: graph.values[n].data for n in names
                if graph.values[n].constant and graph.values[n].data is not None}
     mapping = Mapping(
-        schema_version=1, tool=f"pimcompile {__version__}",
+        schema_version=MAPPING_SCHEMA_VERSION, tool=f"pimcompile {__version__}",
         model=ModelInfo(path=graph.meta.path, sha256=graph.meta.sha256, name=graph.meta.name, opset=graph.meta.opset),
         arch_sha256=arch.sha256(), arch=arch, strategy=opts.strategy, batch=graph.batch,
         inputs=list(graph.inputs), outputs=list(graph.outputs), values=values,
-        operators=[_operator(graph, n) for n in graph.nodes],
+        operators=[_operator(graph, n) for n in graph.nodes], pipeline=opts.pipeline,
     )
+    problem = mapping_fit_error(mapping)  # the simulator's own capacity decision: what we write, it accepts
+    if problem is not None:
+        raise SpecError(graph.meta.path, problem)
     return mapping, weights
 
 
@@ -64,10 +71,12 @@ def _operator(graph: OpGraph, n: Node) -> dict:
           "precision": n.precision, "tile": n.tile, "kind": n.kind}
     info = n.shape_info
     if n.kind == "mvm":
-        op.update(m=info["m"], k=info["k"], n=info["n"], blocks=n.blocks, replicas=info.get("replicas", 1))
+        op.update(m=info["m"], k=info["k"], n=info["n"], blocks=n.blocks, replicas=info.get("replicas", 1),
+                  copies_per_query=info.get("copies_per_query", 1))
     elif n.kind == "dynamic_mvm":
         op.update(count=info["count"], m=info["m"], k=info["k"], n=info["n"],
-                  implementation=info.get("implementation", "vector"), blocks=n.blocks)
+                  implementation=info.get("implementation", "vector"), blocks=n.blocks,
+                  vector_tiles=info.get("vector_tiles", []))
     elif n.kind == "embedding":
         op.update(tables=info["tables"], rows=info["rows"], dim=info["dim"], lookups=info["lookups"],
                   storage=info["storage"])
@@ -75,4 +84,6 @@ def _operator(graph: OpGraph, n: Node) -> dict:
         op.update(ops=info["ops"])
     elif n.kind == "copy":
         op.update(bits=info["bits_elements"] * max(graph.values[o].bits or 32 for o in n.outputs if o))
+    elif n.kind == "view":
+        op.update(layout=info["layout"])
     return op

@@ -24,6 +24,8 @@ class CompileOptions:
     strategy: str = "optimized"  # "naive" = the issue-6 baseline
     policy: object | None = None  # compiler.precision_policy.PrecisionPolicy
     area_budget_mm2: float | None = None  # optimized: tiles allowed (compiler.passes.optimize); None = whole chip
+    objective: str = "throughput"  # optimized: what the pick among candidates optimises (optimize.OBJECTIVES)
+    pipeline: str = "layer"  # mapping.pipeline: "element" streams convolutions row by row (pimsim.spec.mapping)
     verify_each: bool = False
     notes: dict = field(default_factory=dict)  # facts for the report (crossbars used, spills)
 
@@ -39,7 +41,20 @@ PASSES = (
 )
 
 
+def refuse_tile_kinds(arch, source: str) -> None:
+    """The passes tile, pack and place for one kind of tile (``arch.pe``, ``arch.tile``): an architecture with
+    several (``chip.tile_kinds``) is refused by name rather than mapped with one kind's figures.  The simulator
+    executes such mappings (hand-built ones: tests/pimsim/program/test_arch_execution.py)."""
+    if arch.heterogeneous:
+        from pimsim.spec.errors import SpecError
+
+        names = ", ".join(k.name for k in arch.tile_kinds)
+        raise SpecError(source, f"chip.tile_kinds ({names}): the compiler does not place operators by tile kind "
+                                "yet (one kind per architecture)")
+
+
 def run_passes(graph: OpGraph, arch, opts: CompileOptions) -> OpGraph:
+    refuse_tile_kinds(arch, f"arch {arch.name}")
     if opts.verify_each:
         verify(graph, "frontend")
     for name, fn in PASSES:

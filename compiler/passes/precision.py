@@ -2,7 +2,11 @@
 
 Sources, in priority order (``--strategy optimized``):
 1. QDQ pairs in the model: a weight that was DequantizeLinear'd from int8
-   keeps 8 bits; an activation that went through Q/DQ is read at that width;
+   keeps 8 bits; an activation that went through Q/DQ is read at that width,
+   also through operators that only move or relabel its elements
+   (``QDQ_VIEWS``: Transpose, Reshape, Flatten, Concat, ...), since those
+   carry the same codes (a Concat's output has the widest part's width, and
+   none if one part is float);
 2. the ``--precision POLICY.yaml`` (``compiler.precision_policy``): a default
    and per-operator overrides matched by node name (glob);
 3. the architecture's defaults (``arch.precision``).
@@ -25,6 +29,12 @@ from compiler.ir.graph import Node, OpGraph
 from compiler.precision_policy import PrecisionPolicy
 
 
+# operators whose output elements are a selection or rearrangement of their data inputs' elements: a quantised
+# input stays on the same grid (Squeeze/Unsqueeze/Reshape/Slice also take shape or index constants, never data)
+QDQ_VIEWS = frozenset({"Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Concat", "Slice",
+                       "Split"})
+
+
 def assign_precision(graph: OpGraph, arch, opts) -> OpGraph:
     policy: PrecisionPolicy | None = opts.policy if opts.strategy == "optimized" else None
     use_qdq = opts.strategy == "optimized"
@@ -33,12 +43,13 @@ def assign_precision(graph: OpGraph, arch, opts) -> OpGraph:
         default_w, default_a = policy.default.get("weight_bits", default_w), policy.default.get("input_bits", default_a)
     for name in graph.inputs:
         _set_bits(graph.values[name], default_a)
+    qdq_bits = _QdqBits(graph)
     for n in graph.nodes:
         rule = policy.for_node(n.name, n.source_nodes) if policy is not None else {}
         w_bits = rule.get("weight_bits", default_w)
         a_bits = rule.get("input_bits", default_a)
         if use_qdq:
-            w_bits, a_bits = _from_qdq(graph, n, w_bits, a_bits)
+            w_bits, a_bits = _from_qdq(graph, n, w_bits, a_bits, qdq_bits)
         n.precision = _node_precision(graph, n, arch, w_bits, a_bits, rule.get("output_bits", a_bits))
         for name in n.inputs:
             v = graph.values.get(name) if name else None
@@ -54,13 +65,37 @@ def _weight_slot(n: Node) -> int:
     return 1 if n.kind == "mvm" else 0
 
 
-def _from_qdq(graph: OpGraph, n: Node, w_bits: int, a_bits: int) -> tuple[int, int]:
+def _from_qdq(graph: OpGraph, n: Node, w_bits: int, a_bits: int, qdq_bits: "_QdqBits") -> tuple[int, int]:
     if n.kind in ("mvm", "embedding"):
         q = graph.values[n.inputs[_weight_slot(n)]].quant_bits
         w_bits = q if q else w_bits
-    acts = [graph.values[i] for i in n.inputs if i and not graph.values[i].constant]
-    q_in = [v.quant_bits for v in acts if v.quant_bits]
+    q_in = [qdq_bits(i) for i in n.inputs if i and not graph.values[i].constant]
+    q_in = [q for q in q_in if q]
     return w_bits, (max(q_in) if q_in else a_bits)
+
+
+class _QdqBits:
+    """The QDQ bit width of an activation: its own, or that of the quantised tensor a chain of ``QDQ_VIEWS``
+    rearranged into it (memoised; the graph is a DAG in topological order, so the walk ends)."""
+
+    def __init__(self, graph: OpGraph):
+        self.graph, self.producers, self.memo = graph, graph.producers(), {}
+
+    def __call__(self, name: str) -> int | None:
+        if name not in self.memo:
+            self.memo[name] = self._lookup(name)
+        return self.memo[name]
+
+    def _lookup(self, name: str) -> int | None:
+        v = self.graph.values[name]
+        if v.quant_bits:
+            return v.quant_bits
+        src = self.producers.get(name)
+        if src is None or src.op_type not in QDQ_VIEWS or not np.issubdtype(np.dtype(v.dtype), np.floating):
+            return None
+        data = [i for i in (src.inputs if src.op_type == "Concat" else src.inputs[:1]) if i]
+        parts = [self(i) for i in data]
+        return max(parts) if parts and all(parts) else None
 
 
 def _node_precision(graph: OpGraph, n: Node, arch, w_bits: int, a_bits: int, out_bits: int) -> dict:

@@ -177,24 +177,10 @@ def instances(arch, kind: str | None = None) -> dict[str, tuple[str, float]]:
 
 def features_not_simulated(arch) -> list[str]:
     """Fields the component models and roll-up price but the event program (``pimsim.program``) does not
-    execute yet; ``pimsim.api.simulate`` refuses them by name rather than ignoring them.
+    execute yet; ``pimsim.api.simulate`` refuses them by name rather than ignoring them.  None today:
 
-    - ``chip.tile_kinds``: tasks are priced with one ComponentSet (per-kind pricing: ``components_for_tile``);
-    - ``pe.crossbar.rows_per_read`` below rows and ``pe.adc.shared_by_crossbars`` above 1: the per-slice
-      timing must take ``pimsim.components.slicing`` counts;
-    - ``pe.adc.model: table``: reduced-resolution conversions are priced through the ADC laws only
-      (``AdcModel.energy_pj_at`` / ``conversion_ns_at`` are the replacement).
+    partial parallel read (``pe.crossbar.rows_per_read``), shared ADC banks (``pe.adc.shared_by_crossbars``)
+    and table converters are executed (``pimsim.cost.crossbar``), and tile kinds (``chip.tile_kinds``) are
+    priced tile by tile with their kind's components (``pimsim.cost.actions.Costs.at``).
     """
-    out = []
-    if arch.heterogeneous:
-        out.append("chip.tile_kinds")
-    for k in arch.tile_kinds:
-        pe = k.pe
-        where = "pe" if not arch.heterogeneous else f"chip.tile_kinds[{k.name}].pe"
-        if pe.crossbar.rows_read_at_once < pe.crossbar.rows:
-            out.append(f"{where}.crossbar.rows_per_read={pe.crossbar.rows_per_read}")
-        if pe.adc.shared_by_crossbars > 1:
-            out.append(f"{where}.adc.shared_by_crossbars={pe.adc.shared_by_crossbars}")
-        if pe.adc.model == "table":
-            out.append(f"{where}.adc.model=table")
-    return out
+    return []

@@ -23,8 +23,9 @@ from pimsim.spec.arch import ArchSpec
 IO_TILE = 0
 """Tile whose router holds the chip I/O port (inputs arrive, outputs leave)."""
 
-RESOURCE_CLASSES = ("crossbar", "tile_buffer", "bus", "vector_unit", "noc_link", "io_link", "embedding_storage")
-"""Resource classes that tasks occupy (``adc`` and ``shift_add`` are sub-phases of crossbar tasks)."""
+RESOURCE_CLASSES = ("crossbar", "adc", "tile_buffer", "bus", "vector_unit", "noc_link", "io_link", "embedding_storage")
+"""Resource classes that tasks occupy (a crossbar's ``adc`` holds the drain of its last slice's conversions;
+``adc`` and ``shift_add`` busy time is reported from the sub-phases of crossbar and drain tasks)."""
 
 
 @dataclass
@@ -63,8 +64,8 @@ def instances_on_chip(arch: ArchSpec) -> dict[str, int]:
     mesh_links = 2 * ((arch.chip.mesh_cols - 1) * arch.mesh_rows + arch.chip.mesh_cols * (arch.mesh_rows - 1))
     return {
         "crossbar": arch.crossbars_per_chip,
-        "shift_add": arch.chip.tiles * arch.tile.pes * arch.pe.shift_add_units,
-        "tile_buffer": arch.chip.tiles * arch.tile.buffer.banks,
+        "shift_add": sum(k.count * k.tile.pes * k.pe.shift_add_units for k in arch.tile_kinds),
+        "tile_buffer": sum(k.count * k.tile.buffer.banks for k in arch.tile_kinds),
         "bus": arch.chip.tiles,
         "vector_unit": arch.chip.tiles,
         "noc_link": max(mesh_links, 1),

@@ -2,43 +2,52 @@
 
 Each task records the resource it occupies, its duration in cycles, its
 energy split by component (pJ), the operator it belongs to and a short phase
-name for traces.  A crossbar task's per-input-slice sub-phases (read, ADC
-conversions, the final shift-and-add) are kept as one compact record per task,
-:class:`SlicePhases` (four integers), not as one entry per slice: a convolution's
-crossbar task covers ``m x slices`` of them (issue 18: storing them as tuples
-took gigabytes).  ``children(task)`` expands them, in the trace writer only, for
-the traced queries.
+name for traces.  The per-input-slice sub-phases of a crossbar task (reads and
+ADC conversions) and of its ADC drain task (the rest of the last conversions,
+the shift-and-add) are kept as one compact record per task,
+:class:`SlicePhases` (the block's memoised ``SliceTiming`` and a slice count),
+not as one entry per slice: a convolution's crossbar task covers
+``m x slices`` of them (issue 18: storing them as tuples took gigabytes).
+``children(task)`` expands them with ``SliceTiming.phases`` /
+``drain_phases``, in the trace writer only, for the traced queries.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pimsim.cost.crossbar import SliceTiming
 from pimsim.engine.events import DEP_FINISH_TO_START, DEP_START_TO_START, NO_RESOURCE
 
 
 @dataclass(frozen=True)
 class SlicePhases:
-    """The sub-phases of one crossbar task: ``steps`` x (``read_cycles`` of DAC drive + read + sample-and-hold,
-    then ``conv_cycles`` of ADC conversions), then ``shift_add_cycles``."""
+    """The sub-phases of one crossbar task (``slices`` > 0 slices of ``timing`` in a row) or of its ADC drain
+    task (``slices`` = 0), as ``pimsim.cost.crossbar.SliceTiming`` lays them out."""
 
-    steps: int
-    read_cycles: int
-    conv_cycles: int
-    shift_add_cycles: int
+    timing: SliceTiming
+    slices: int
+
+    @property
+    def is_drain(self) -> bool:
+        return self.slices == 0
 
     @property
     def adc_cycles(self) -> int:
-        return self.steps * self.conv_cycles
+        """Cycles of ADC conversion inside this task: the drain holds the last sensing step's remaining
+        ``drain - shift_add`` cycles, the crossbar task the rest of ``slices x steps x convert_cycles``."""
+        t = self.timing
+        rest = t.drain_cycles - t.shift_add_cycles
+        return rest if self.is_drain else self.slices * t.steps * t.convert_cycles - rest
+
+    @property
+    def shift_add_cycles(self) -> int:
+        """The run's one shift-and-add (the one that retires its last slice) sits in the drain."""
+        return self.timing.shift_add_cycles if self.is_drain else 0
 
     def expand(self) -> list[tuple[int, int, str]]:
-        """(offset_cycles, dur_cycles, name) of every sub-phase, in time order (reads before conversions)."""
-        step = self.read_cycles + self.conv_cycles
-        kids = [(k * step, self.read_cycles, "read") for k in range(self.steps)]
-        kids += [(k * step + self.read_cycles, self.conv_cycles, "adc") for k in range(self.steps) if self.conv_cycles > 0]
-        if self.shift_add_cycles > 0:
-            kids.append((self.steps * step, self.shift_add_cycles, "shift-add"))
-        return sorted(kids)
+        """(offset_cycles, dur_cycles, name) of every sub-phase, in time order."""
+        return self.timing.drain_phases() if self.is_drain else self.timing.phases(self.slices)
 
 
 @dataclass
@@ -55,7 +64,10 @@ class Template:
     kind: list[int] = field(default_factory=list)
     entry: dict[int, int] = field(default_factory=dict)
     exit: dict[int, int] = field(default_factory=dict)
+    io_in: dict[str, int] = field(default_factory=dict)
     io_out: dict[str, int] = field(default_factory=dict)
+    readers: dict[str, list[int]] = field(default_factory=dict)
+    """Stored value -> tasks after which this query no longer needs it (its readers' exits, output link)."""
 
     def task(self, res: int, dur: int, op: int, phase: str, after=(), energy: dict[str, float] | None = None,
              lag: int = 0) -> int:

@@ -8,8 +8,8 @@ output leaving the chip).  With completions sorted, ``c_0 <= c_1 <= ... <= c_{N-
 - **steady-state throughput** (``throughput_steady_inferences_per_s``): the rate between completions once the
   pipeline is full.  The fill is the first completion: when query 0 leaves, every stage of the pipeline has
   worked on it, and the queries behind it occupy the stages it left.  Counted: the ``k`` completions after it,
-  ``k`` the largest multiple of the replica period ``P`` (queries per cycle through the operators' weight
-  copies: the stream repeats with period ``P``) not above ``N - 1``, or ``N - 1`` when ``N - 1 < P``::
+  ``k`` the largest multiple of the replica period ``P`` (the lcm of the operators' copy groups, which
+  serve alternate queries: the stream repeats with period ``P``) not above ``N - 1``, or ``N - 1`` when ``N - 1 < P``::
 
       steady rate = k / (c_k - c_0)        (per cycle; x clock for per second)
 

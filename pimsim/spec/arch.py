@@ -240,6 +240,11 @@ class AdcSpec(_Strict):
                 raise ValueError(f"model={self.model}: sample_rate_msps is required")
         return self
 
+    @property
+    def lowest_bits(self) -> int:
+        """Fewest bits one conversion may resolve: the table's first point (no extrapolation), 1 for a law."""
+        return self.table[0].bits if self.model == "table" else 1
+
     @model_serializer(mode="wrap")
     def _drop_derived(self, handler):
         """A table ADC's rate is derived at load: left out of dumps, so a variant with other bits re-derives it."""
@@ -661,6 +666,10 @@ class ArchSpec(_Strict):
                 chip = self.chip.model_copy(update={"tile_kinds": None})
                 return self.model_copy(update={"chip": chip, "pe": k.pe, "tile": k.tile})
         raise KeyError(f"tile kind {kind!r}: kinds are {', '.join(k.name for k in self.chip.tile_kinds)}")
+
+    def tile_arch(self, tile: int) -> "ArchSpec":
+        """The single-kind view (``kind_arch``) of tile index ``tile``'s kind; ``self`` with one kind."""
+        return self.kind_arch(self.tile_kind_of(tile)) if self.heterogeneous else self
 
     @property
     def crossbars_per_chip(self) -> int:

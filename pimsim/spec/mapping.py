@@ -11,9 +11,27 @@ hardware unit:
   attention), on the tile's vector unit or on crossbars written at run time;
 - ``embedding``: table lookups (with pooling) from on-chip ReRAM or DRAM;
 - ``vector``: element-wise, reduction and nonlinear work on a tile's vector unit;
-- ``copy``: data movement that costs buffer traffic (concatenation copies);
-- ``view``: reshapes and other re-labellings that cost nothing but are kept so
-  the mapping stays a complete, executable description of the model.
+- ``copy``: data movement that truly rewrites the data in the tile buffer
+  (index gathers, broadcasts, non-contiguous slices, im2col);
+- ``view``: addressing on stored values, kept so the mapping stays a complete,
+  executable description of the model: ``layout`` ``alias`` (Reshape,
+  Transpose, Squeeze, ... : the consumer reads the input's storage whole),
+  ``concat`` (Concat: each part stays where it was written) or ``range`` (Split,
+  Slice, Gather of one contiguous run: one address range of the input) or
+  ``window`` (``pim.Im2Col``: a convolution's sliding windows, read from where
+  the input was written -- streamed, never materialised; ``pimsim.cost.views``).
+
+``pipeline`` says when a consumer may start: ``layer`` (default) when its
+producers have finished; ``element``: a convolution starts on the rows of its
+input that exist (row-granular inter-layer pipelining, ISAAC Sec. 3) and its
+input is resident only as a line buffer (``pimsim.cost.buffers``).
+
+An ``mvm`` with ``replicas`` copies of its weights spreads one query's ``m``
+input vectors over ``copies_per_query`` of them (vector-parallel replication,
+schema version 2); the copies form ``replicas / copies_per_query`` groups and
+query ``q`` uses group ``q mod groups``.  A ``dynamic_mvm`` on the vector unit
+may likewise spread its ``m`` rows over the vector units of its home tile and
+its ``vector_tiles``.
 
 Every operator keeps its ONNX ``op_type`` and the attributes (``attrs``) its
 semantics need; ``pimsim.spec.semantics`` defines what each op_type computes
@@ -42,7 +60,13 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, f
 from pimsim.spec.arch import ArchSpec, validation_message
 from pimsim.spec.errors import SpecError
 
-MAPPING_SCHEMA_VERSION = 1
+MAPPING_SCHEMA_VERSION = 2
+"""Version written by this tool.  Version 1 (no ``copies_per_query``, no view ``layout``) is still read, with its
+meaning -- one copy per query, every view an alias of its one input -- and upgraded to 2 in memory."""
+READABLE_SCHEMA_VERSIONS = (1, 2)
+V2_OPERATOR_FIELDS = ("copies_per_query", "layout", "vector_tiles")
+VIEW_LAYOUTS = ("alias", "concat", "range", "window")
+PIPELINES = ("layer", "element")
 VECTOR_OP_CLASSES = ("add", "mul", "div", "compare", "nonlinear", "copy")
 """Kinds of element operation a vector unit prices (see pimsim.components)."""
 
@@ -118,8 +142,15 @@ class MvmOp(_OpBase):
     m: int = Field(ge=1, description="input vectors per query (1 for a Gemm on [B,K])")
     k: int = Field(ge=1, description="weight rows = input features")
     n: int = Field(ge=1, description="weight columns = output features")
-    replicas: int = Field(1, ge=1)
+    replicas: int = Field(1, ge=1, description="copies of the weights (blocks carry their copy in ``replica``)")
+    copies_per_query: int = Field(
+        1, ge=1, description="copies one query's m input vectors are spread over (schema 2; divides replicas)")
     blocks: list[CrossbarBlock] = Field(min_length=1)
+
+    @property
+    def groups(self) -> int:
+        """Copy groups that serve alternate queries (query q uses group q mod groups)."""
+        return self.replicas // self.copies_per_query
 
 
 class DynamicMvmOp(_OpBase):
@@ -130,6 +161,9 @@ class DynamicMvmOp(_OpBase):
     n: int = Field(ge=1)
     implementation: Literal["vector", "crossbar_write"]
     blocks: list[CrossbarBlock] = Field(default_factory=list, description="crossbars written at run time")
+    vector_tiles: list[Annotated[int, Field(ge=0)]] = Field(
+        default_factory=list, description="implementation vector: other tiles whose vector units share the m rows "
+                                          "with the home tile (schema 2)")
 
 
 class EmbeddingOp(_OpBase):
@@ -163,6 +197,10 @@ class CopyOp(_OpBase):
 
 class ViewOp(_OpBase):
     kind: Literal["view"]
+    layout: Literal["alias", "concat", "range", "window"] = Field(
+        "alias", description="alias: the input's storage whole; concat: the inputs' storage in order; range: one "
+                             "contiguous address range of the input (schema 2); window: a convolution's sliding "
+                             "windows over the input (pim.Im2Col attrs), streamed, not stored")
 
 
 Operator = Annotated[
@@ -178,13 +216,16 @@ class ModelInfo(_Strict):
 
 
 class Mapping(_Strict):
-    schema_version: Literal[1]
+    schema_version: Literal[1, 2]
     tool: str = Field(description="compiler name and version")
     model: ModelInfo
     arch_sha256: str
     arch: ArchSpec
     strategy: Literal["naive", "optimized"]
     batch: int = Field(1, ge=1, description="batch the operators' attrs were compiled for (per-query counts divide by it)")
+    pipeline: Literal["layer", "element"] = Field(
+        "layer", description="layer: an operator starts when its inputs are complete; element: a convolution "
+                             "starts on the input rows that exist and holds its input as a line buffer")
     inputs: list[str] = Field(description="graph inputs, arriving over the chip I/O link")
     outputs: list[str] = Field(description="graph outputs, leaving over the chip I/O link")
     values: list[ValueInfo]
@@ -207,14 +248,28 @@ def mapping_from_dict(data, path: str) -> Mapping:
     if not isinstance(data, dict):
         raise SpecError(path, "expected a JSON object at the top level")
     version = data.get("schema_version")
-    if version != MAPPING_SCHEMA_VERSION:
-        raise SpecError(path, f"schema_version={version}: unsupported (this tool reads {MAPPING_SCHEMA_VERSION})")
+    if version not in READABLE_SCHEMA_VERSIONS:
+        raise SpecError(path, f"schema_version={version}: unsupported (this tool reads "
+                              f"{', '.join(map(str, READABLE_SCHEMA_VERSIONS))})")
+    if version == 1:  # read with its old meaning, which version 2's defaults express
+        _check_v1_fields(data, path)
+        data = {**data, "schema_version": MAPPING_SCHEMA_VERSION}
     try:
         mapping = Mapping.model_validate(data)
     except ValidationError as exc:
         raise SpecError(path, validation_message(exc, data)) from None
     check_mapping(mapping, path)
     return mapping
+
+
+def _check_v1_fields(data: dict, path: str) -> None:
+    """A version-1 file read with its old meaning may not use fields version 2 introduced."""
+    for op in data.get("operators") or []:
+        if isinstance(op, dict):
+            for key in V2_OPERATOR_FIELDS:
+                if key in op:
+                    raise SpecError(path, f"operator {op.get('name', '?')}: field {key} needs schema_version 2 "
+                                          "(this file says schema_version=1)")
 
 
 def load_mapping(path: str | Path) -> Mapping:
@@ -251,8 +306,27 @@ def check_mapping(mapping: Mapping, path: str) -> None:
             raise SpecError(path, f"operator {op.name}: tile {op.tile} does not exist (chip has {arch.chip.tiles})")
         for block in getattr(op, "blocks", []):
             _check_block(op.name, block, arch, path, occupied)
+        if op.kind in ("mvm", "dynamic_mvm"):
+            _check_adc_bits(op, arch, path)
         if op.kind == "mvm":
+            _check_copies(op, arch, path)
             _check_mvm_cover(op, arch, path)
+        elif op.kind == "dynamic_mvm":
+            _check_vector_tiles(op, arch, path)
+        elif op.kind == "view":
+            _check_view(op, mapping, path)
+
+
+def _check_adc_bits(op, arch, path: str) -> None:
+    """A crossbar operator's ``precision.adc_bits`` must be a resolution its tile's ADC converts at."""
+    bits = op.precision.adc_bits
+    if bits is None:
+        return
+    for tile in sorted({op.tile} | {b.tile for b in getattr(op, "blocks", [])}):  # each tile's kind's ADC
+        adc = arch.tile_arch(tile).pe.adc
+        if not adc.lowest_bits <= bits <= adc.bits:
+            raise SpecError(path, f"operator {op.name}: precision.adc_bits={bits}: the ADC of tile {tile} converts "
+                                  f"{adc.lowest_bits}-{adc.bits} bits")
 
 
 def _check_values(mapping: Mapping, path: str) -> None:
@@ -286,6 +360,7 @@ def _check_block(op_name: str, b: CrossbarBlock, arch: ArchSpec, path: str, occu
     where = f"operator {op_name}: block on tile {b.tile} pe {b.pe} crossbar {b.crossbar}"
     if b.tile >= arch.chip.tiles:
         raise SpecError(path, f"{where}: tile {b.tile} does not exist (chip has {arch.chip.tiles})")
+    arch = arch.tile_arch(b.tile)  # the block's tile kind: its PEs, crossbars and crossbar size
     if b.pe >= arch.tile.pes:
         raise SpecError(path, f"{where}: pe {b.pe} does not exist (tile has {arch.tile.pes})")
     if b.crossbar >= arch.pe.crossbars:
@@ -303,6 +378,92 @@ def _check_block(op_name: str, b: CrossbarBlock, arch: ArchSpec, path: str, occu
         if rect[0] < r1 and r0 < rect[1] and rect[2] < c1 and c0 < rect[3]:
             raise SpecError(path, f"{where}: overlaps cells already used by operator {other_name}")
     occupied.setdefault(key, []).append((op_name, *rect))
+
+
+def _check_copies(op: MvmOp, arch: ArchSpec, path: str) -> None:
+    """Copies fit the chip, form whole groups, and every copy of a group gets input vectors."""
+    if op.replicas > arch.crossbars_per_chip:
+        raise SpecError(path, f"operator {op.name}: replicas={op.replicas} copies need at least {op.replicas} "
+                              f"crossbars, the chip has {arch.crossbars_per_chip}")
+    if op.copies_per_query > op.m:
+        raise SpecError(path, f"operator {op.name}: copies_per_query={op.copies_per_query} spreads m={op.m} input "
+                              f"vectors: {op.copies_per_query - op.m} copies would have no vector")
+    if op.replicas % op.copies_per_query:
+        raise SpecError(path, f"operator {op.name}: replicas={op.replicas} is not a multiple of "
+                              f"copies_per_query={op.copies_per_query} (copies form whole groups)")
+
+
+def _check_vector_tiles(op: DynamicMvmOp, arch: ArchSpec, path: str) -> None:
+    """Extra vector units: only for the vector implementation, existing, distinct, each with rows to work on."""
+    tiles = [op.tile] + list(op.vector_tiles)
+    if not op.vector_tiles:
+        return
+    if op.implementation != "vector":
+        raise SpecError(path, f"operator {op.name}: vector_tiles needs implementation vector, not {op.implementation}")
+    for t in op.vector_tiles:
+        if t >= arch.chip.tiles:
+            raise SpecError(path, f"operator {op.name}: vector tile {t} does not exist (chip has {arch.chip.tiles})")
+    if len(set(tiles)) != len(tiles):
+        raise SpecError(path, f"operator {op.name}: vector_tiles {op.vector_tiles} repeat a tile or the home tile "
+                              f"{op.tile}")
+    if len(tiles) > op.m:
+        raise SpecError(path, f"operator {op.name}: {len(tiles)} vector units share m={op.m} rows: "
+                              f"{len(tiles) - op.m} would have no row")
+
+
+def _check_view(op: ViewOp, mapping: Mapping, path: str) -> None:
+    """The layout's arithmetic: an alias and a range read one input, a concatenation is its inputs in order."""
+    values = mapping._values_by_name()
+    acts = [values[n] for n in op.inputs if not values[n].constant]
+    outs = [values[n] for n in op.outputs]
+    where = f"operator {op.name}: view layout {op.layout!r}"
+    if op.layout in ("alias", "range", "window") and len(acts) != 1:
+        raise SpecError(path, f"{where} reads exactly one non-constant input, it has {len(acts)}")
+    if op.layout in ("alias", "concat", "window") and len(outs) != 1:
+        raise SpecError(path, f"{where} has exactly one output, it has {len(outs)}")
+    total = sum(v.numel for v in acts)
+    if op.layout == "alias" and outs[0].numel != total:
+        raise SpecError(path, f"{where}: output {outs[0].name} has {outs[0].numel} elements, its input {total}")
+    if op.layout == "concat" and outs[0].numel != total:
+        raise SpecError(path, f"{where}: output {outs[0].name} has {outs[0].numel} elements, the inputs {total}")
+    if op.layout == "window":
+        _check_window(op, acts[0], outs[0], where, path)
+    if op.layout == "range":
+        for v in outs:
+            if v.numel > total:
+                raise SpecError(path, f"{where}: output {v.name} ({v.numel} elements) is larger than its input "
+                                      f"({total})")
+
+
+def _check_window(op: ViewOp, x: ValueInfo, out: ValueInfo, where: str, path: str) -> None:
+    """A window view's attrs describe its input's windows: the output is exactly the im2col of the input."""
+    kernel = op.attrs.get("kernel_shape")
+    if not isinstance(kernel, list) or not kernel or len(kernel) + 1 > len(x.shape):
+        raise SpecError(path, f"{where}: attrs.kernel_shape must list one size per spatial axis of input {x.name} "
+                              f"(shape {x.shape}: channels, then the spatial axes)")
+    nd = len(kernel)
+    spatial, lead = x.shape[-nd:], _product(x.shape[:-nd])  # lead: channels (times a kept batch axis of 1)
+    strides = op.attrs.get("strides") or [1] * nd
+    dil = op.attrs.get("dilations") or [1] * nd
+    pads = op.attrs.get("pads") or [0] * 2 * nd
+    try:
+        spans = [spatial[i] + pads[i] + pads[i + nd] - dil[i] * (kernel[i] - 1) - 1 for i in range(nd)]
+        windows = 1
+        for i in range(nd):
+            windows *= spans[i] // strides[i] + 1 if spans[i] >= 0 else 0
+    except (IndexError, TypeError, ZeroDivisionError) as exc:
+        raise SpecError(path, f"{where}: attrs do not describe windows over {x.name}: {exc}") from None
+    expected = windows * lead * _product(kernel)
+    if out.numel != expected:
+        raise SpecError(path, f"{where}: output {out.name} has {out.numel} elements, the windows of {x.name} "
+                              f"{expected}")
+
+
+def _product(xs) -> int:
+    n = 1
+    for v in xs:
+        n *= int(v)
+    return n
 
 
 def _check_mvm_cover(op: MvmOp, arch: ArchSpec, path: str) -> None:

@@ -64,16 +64,12 @@ class ElasticLinear(nn.Module):
             # x @ Q(W^T): the exporter folds W^T into an initializer, so the QDQ pair feeds the MatMul directly
             # (Q(W)^T would put a Transpose between DequantizeLinear and MatMul, hiding the precision)
             wt = w.t()
-            y = torch.matmul(x, quant.w(wt) if quant is not None else wt) + b
+            y = torch.matmul(x, quant.w(wt, out_axis=1) if quant is not None else wt) + b
         if self.layernorm:
             ln_w = self.ln_weight if out == self.out_max else self.ln_weight[:out]
             ln_b = self.ln_bias if out == self.out_max else self.ln_bias[:out]
             y = F.layer_norm(y, (out,), ln_w, ln_b)
         return y
-
-    def tokens(self, x: torch.Tensor, out: int | None = None, cols: Cols = None, quant=None) -> torch.Tensor:
-        """Linear over the token axis of ``x`` [B, N, E] -> [B, out, E] (NASRec's ``ElasticLinear3D``)."""
-        return self.forward(x.transpose(1, 2), out, cols, quant).transpose(1, 2)
 
     @torch.no_grad()
     def load_slice(self, src: ElasticLinear, cols: Cols = None) -> None:

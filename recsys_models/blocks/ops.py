@@ -108,7 +108,9 @@ class EFC(_Op):
         self.lin = ElasticLinear(nmax, smax, ln)
 
     def forward(self, x: OpInputs) -> torch.Tensor:
-        y = self.lin(self.quant.a(x.sparse, "in").transpose(1, 2), x.s, x.sparse_cols, self.quant)
+        # quantised after the transpose (the same codes): the QDQ pair then feeds the MatMul directly, where
+        # pimcompile reads an operator's input bits
+        y = self.lin(self.quant.a(x.sparse.transpose(1, 2), "in"), x.s, x.sparse_cols, self.quant)
         return F.relu(y).transpose(1, 2)
 
     def load_slice(self, src: EFC, x: OpInputs) -> None:
@@ -130,7 +132,8 @@ class DotProduct(_Op):
     def forward(self, x: OpInputs) -> torch.Tensor:
         k = dot_tokens(x.d)
         xd = self.dense_proj(self.quant.a(x.dense, "dense"), None, x.dense_cols, self.quant)
-        ys = self.token_proj.tokens(self.quant.a(x.sparse, "sparse"), k, x.sparse_cols, self.quant)
+        ys = self.token_proj(self.quant.a(x.sparse.transpose(1, 2), "sparse"), k, x.sparse_cols, self.quant)
+        ys = ys.transpose(1, 2)  # token linear with the QDQ pair next to the MatMul, as in EFC
         t = self.quant.a(torch.cat([xd.unsqueeze(1), ys], dim=1), "t")
         z = torch.bmm(t, t.transpose(1, 2)).flatten(1)
         rows, cols = torch.tril_indices(k + 1, k + 1, offset=-1, device=z.device)
@@ -221,7 +224,7 @@ class Attention(_Op):
         return self.attn_out(out, quant=self.quant)
 
     def forward(self, x: OpInputs) -> torch.Tensor:
-        h = self.tokens(self.quant.a(x.sparse, "in").transpose(1, 2), x.s, x.sparse_cols, self.quant).transpose(1, 2)
+        h = self.tokens(self.quant.a(x.sparse.transpose(1, 2), "in"), x.s, x.sparse_cols, self.quant).transpose(1, 2)
         h = self.norm1(h + self._self_attention(h))
         ffn = self.ffn2(F.relu(self.ffn1(h, quant=self.quant)), quant=self.quant)
         return self.norm2(h + ffn)

@@ -13,6 +13,7 @@ import argparse
 from pimsim.spec.cli_types import InputFile, Int, int_list
 from pimsim.spec.limits import MAX_SEED
 from recsys_models import registry
+from recsys_models.registry import DEFAULT_ACT_BITS, DEFAULT_WEIGHT_BITS
 
 MAX_SAMPLES = 10_000_000
 MAX_SAMPLES_WHY = ("architectures are printed as they are drawn (about 2 kB of JSON each for NASRec-Full); 10^7 of "
@@ -26,8 +27,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sample", type=Int(1, MAX_SAMPLES, why=MAX_SAMPLES_WHY), metavar="N",
                    help="print N random architectures (JSON lines, streamed)")
     p.add_argument("--check", metavar="ARCH.json", type=InputFile("nasrec-arch"), help="validate an architecture file")
-    p.add_argument("--weight-bits", default="2,4,8", type=BITS, help="weight bit-width menu")
-    p.add_argument("--act-bits", default="4,8", type=BITS, help="activation bit-width menu")
+    p.add_argument("--weight-bits", default=",".join(map(str, DEFAULT_WEIGHT_BITS)), type=BITS,
+                   help="weight bit-width menu")
+    p.add_argument("--act-bits", default=",".join(map(str, DEFAULT_ACT_BITS)), type=BITS,
+                   help="activation bit-width menu")
     p.add_argument("--seed", type=Int(0, MAX_SEED.value, why=MAX_SEED.why), default=0, help="sampling seed")
 
 

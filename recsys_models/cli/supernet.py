@@ -16,7 +16,10 @@ from pathlib import Path
 
 from recsys_models.cli import limits as L
 from recsys_models.cli.run_flags import add_device_argument, add_precision_argument, add_run_arguments
-from recsys_models.registry import DATASET_NAMES, SPACES
+from recsys_models.registry import DATASET_NAMES, DEFAULT_ACT_BITS, DEFAULT_WEIGHT_BITS, SPACES
+
+_DEFAULT_WEIGHT_MENU = ",".join(map(str, DEFAULT_WEIGHT_BITS))
+_DEFAULT_ACT_MENU = ",".join(map(str, DEFAULT_ACT_BITS))
 
 
 def companion(output, suffix: str) -> Path:
@@ -52,9 +55,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     t.add_argument("--warmup-steps", type=L.STEPS0, default=None,
                    help="steps over which the full-supernet draw probability falls from 1 to 0 (default: all "
                         "--steps; NASRec: 15000 of 71626 on Criteo)")
-    t.add_argument("--weight-bits", default="2,4,8", type=L.BITS_MENU,
+    t.add_argument("--weight-bits", default=_DEFAULT_WEIGHT_MENU, type=L.BITS_MENU,
                    help="weight bit-width menu ('' = no precision choices; give both menus or neither)")
-    t.add_argument("--act-bits", default="4,8", type=L.BITS_MENU, help="activation bit-width menu")
+    t.add_argument("--act-bits", default=_DEFAULT_ACT_MENU, type=L.BITS_MENU, help="activation bit-width menu")
     t.add_argument("--dense-widths", default="16,32,64,128", type=L.WIDTH_MENU,
                    help="dense width menu (NASRec: 16,32,64,128,256,512,768,1024)")
     t.add_argument("--sparse-widths", default="16,32", type=L.WIDTH_MENU, help="sparse width menu (NASRec: 16,32,48,64)")

@@ -91,12 +91,10 @@ def codes_from(model, quantizers, fetched: dict[str, np.ndarray], stats: CodeSta
 def _reconciled(q, where: str, queue: list, stats: CodeStats, tolerance: float, x, slot: str):
     import torch
 
-    from recsys_models.blocks.quant import qrange
-
     if q.precision is None:
         return x
     scale = q.act_scale(x, slot)
-    qmin, qmax = qrange(q.precision.act_bits)
+    qmin, qmax = q.code_range(slot)  # signed, or unsigned for a calibrated non-negative slot
     ours = torch.round(x / scale).clamp(qmin, qmax)
     stats.codes += ours.numel()
     if not queue:

@@ -37,3 +37,12 @@ def arch():
     from pimsim.spec.arch import load_arch
 
     return load_arch("default")
+
+
+@pytest.fixture(scope="session")
+def batched_arch():
+    from pimsim.spec.arch import arch_from_dict
+
+    from tests.compiler.helpers import batched_arch_dict
+
+    return arch_from_dict(batched_arch_dict(), "default with 256 KiB tile buffers")

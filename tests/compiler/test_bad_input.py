@@ -131,7 +131,9 @@ def test_bad_precision_policy(tmp_path, capsys, policy_text, message):
 
 def test_float_gather_indices_are_a_type_error(tmp_path, capsys):
     """ONNX Gather takes int32/int64 indices (Tind); float indices would be truncated silently, so they are bad input.
-    The same table with int64 indices compiles."""
+    The same table with int64 indices compiles.  The expected line is strict shape inference's type check
+    (``onnx.defs.get_schema("Gather", 20).type_constraints``: Tind in tensor(int32), tensor(int64)), restated by
+    ``compiler.frontend.validate`` with the value's name."""
     table = np.arange(12, dtype=F).reshape(4, 3)
     n = helper.make_node("Gather", ["table", "idx"], ["y"], name="lookup")
     for dtype, ok in ((F, False), (np.int64, True)):
@@ -142,6 +144,26 @@ def test_float_gather_indices_are_a_type_error(tmp_path, capsys):
         if ok:
             assert code == 0, err
         else:
-            assert code == 2 and err == (f"error: {path}: node lookup (Gather): indices 'idx' are float32; "
-                                         "ONNX requires int32 or int64")
+            assert code == 2 and err == (f"error: {path}: node lookup (Gather): fails the ONNX type check: input "
+                                         "'idx' (indices) is tensor(float); Gather-13 allows Tind in tensor(int32), "
+                                         "tensor(int64)")
             assert not out.exists()
+
+
+def test_tile_kinds_are_refused_until_placement_by_kind(tmp_path, capsys):
+    """The passes tile and place for one kind: an arch with two kinds is a one-line error naming the field."""
+    import yaml
+
+    from pimsim.spec.arch import load_arch
+
+    doc = load_arch("default").model_dump(mode="json")
+    doc["chip"]["tile_kinds"] = [{"name": "low", "count": 32, "pe": {"adc": {"bits": 4}}},
+                                 {"name": "high", "count": 32}]
+    arch = tmp_path / "kinds.yaml"
+    arch.write_text(yaml.safe_dump(doc))
+    out = tmp_path / "out.json"
+    code, err = run(capsys, str(relu_model(tmp_path / "m.onnx", shape=(2, 3))), "--arch", str(arch), "-o", str(out))
+    assert code == 2 and err.count("\n") == 0
+    assert err == (f"error: {arch}: chip.tile_kinds (low, high): the compiler does not place operators by tile "
+                   "kind yet (one kind per architecture)")
+    assert not out.exists()

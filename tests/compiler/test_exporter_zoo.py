@@ -22,8 +22,10 @@ import warnings
 from pathlib import Path
 
 import pytest
+import yaml
 
 from compiler.cli import main
+from tests.compiler.helpers import batched_arch_dict
 
 MODELS = ("dlrm", "deepfm", "dcnv2", "autoint", "xdeepfm", "nasrec")
 VARIANTS = [(e, b, x) for e in ("torchscript13", "torchscript17", "dynamo18") for b in ("dynamic", "static")
@@ -118,10 +120,12 @@ def _export_all(model: str, wrapped, args, root: Path, paths: dict) -> None:
 
 @pytest.mark.parametrize("model", MODELS)
 @pytest.mark.parametrize("exporter, batch, data", VARIANTS, ids=["-".join(v) for v in VARIANTS])
-def test_export_compiles_and_matches_onnxruntime(zoo, capsys, model, exporter, batch, data):
+def test_export_compiles_and_matches_onnxruntime(zoo, capsys, model, exporter, batch, data, tmp_path):
     path = zoo(model, exporter, batch, data)
     assert (path.parent / "model.onnx.data").exists() == (data == "external")
-    code = main([str(path), "--check", "--strategy", "naive"])
+    arch = tmp_path / "batched.yaml"  # a static export holds STATIC_BATCH queries per value (conftest)
+    arch.write_text(yaml.safe_dump(batched_arch_dict()))
+    code = main([str(path), "--check", "--strategy", "naive", "--arch", str(arch)])
     out, err = capsys.readouterr()
     assert code == 0, out + err
     expected_batch = STATIC_BATCH if batch == "static" else 1

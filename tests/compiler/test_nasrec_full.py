@@ -79,15 +79,15 @@ def test_export_covers_every_nasrec_operator(nasrec_exports):
 
 @pytest.mark.parametrize("key", [(n, q) for n, _, q in EXPORTS],
                          ids=[f"{n}{'_int8' if q else ''}" for n, _, q in EXPORTS])
-def test_naive_compile_matches_onnxruntime_everywhere(nasrec_exports, key, tmp_path, arch):
+def test_naive_compile_matches_onnxruntime_everywhere(nasrec_exports, key, tmp_path, batched_arch):
     """Every float intermediate of the naive mapping (IR interpreter) equals onnxruntime's within --check's
     tolerance (1e-5 x max(1, |value|)), at batch 3 (symbolic batch fixed by the compiler)."""
     from compiler.api import compile_graph
     from compiler.passes.emit import to_mapping
 
     path = _with_all_intermediates(nasrec_exports[key], tmp_path / "all.onnx")
-    graph, opts = compile_graph(str(path), arch, "naive", batch=3)
-    mapping, weights = to_mapping(graph, arch, opts)
+    graph, opts = compile_graph(str(path), batched_arch, "naive", batch=3)
+    mapping, weights = to_mapping(graph, batched_arch, opts)
     feeds = random_feeds(graph, seed=0)
     ours = run_ops(mapping.operators, {**weights, **feeds}, list(mapping.outputs))
     ref = onnxruntime_outputs(str(path), feeds, list(mapping.outputs))

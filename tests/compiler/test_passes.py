@@ -142,3 +142,39 @@ def test_ir_interpreter_equals_mapping_execution(project_models, arch):
     ir_out = run_graph(graph, feeds)
     map_out = run_ops(mapping.operators, {**weights, **feeds}, mapping.outputs)
     assert all(np.array_equal(ir_out[k], map_out[k]) for k in mapping.outputs)
+
+
+def _qdq(name: str, x: str, lo: int, hi: int) -> list:
+    """Brevitas' QCDQ form: int8 QuantizeLinear, Clip to [lo, hi] (its bit width), DequantizeLinear."""
+    return [helper.make_node("QuantizeLinear", [x, "s", "zp"], [f"{name}.q"], name=f"{name}.Q"),
+            helper.make_node("Clip", [f"{name}.q", f"{name}.lo", f"{name}.hi"], [f"{name}.c"], name=f"{name}.Clip"),
+            helper.make_node("DequantizeLinear", [f"{name}.c", "s", "zp"], [name], name=f"{name}.DQ")]
+
+
+def test_activation_qdq_is_seen_through_transpose_reshape_and_concat(tmp_path, arch):
+    """An EFC-like token MatMul whose input was quantised (4 bits: Clip to [-8, 7], 16 levels) before a Transpose
+    is mapped at 4 input bits; a Concat of a 4-bit and a 6-bit ([-32, 31]) tensor, each through a Reshape, at the
+    wider 6; a Concat with a float part at the architecture's default (8 bits, test_values_carry_bits), as is every
+    crossbar input under ``--strategy naive``. Before the QDQ view walk, the first two were mapped at 8 bits."""
+    rng = np.random.default_rng(0)
+    nodes = [*_qdq("xd", "x", -8, 7), *_qdq("zd", "z", -32, 31),
+             helper.make_node("Transpose", ["xd"], ["xt"], perm=[0, 2, 1], name="efc.T"),
+             helper.make_node("MatMul", ["xt", "w_tok"], ["y_tok"], name="efc.MatMul"),
+             helper.make_node("Reshape", ["xd", "flat"], ["xf"], name="flat.Reshape"),
+             helper.make_node("Flatten", ["zd"], ["zf"], name="z.Flatten"),
+             helper.make_node("Concat", ["xf", "zf"], ["xz"], axis=1, name="cat.Concat"),
+             helper.make_node("Gemm", ["xz", "w_cat"], ["y_cat"], name="cat.Gemm"),
+             helper.make_node("Concat", ["xf", "z"], ["xzf"], axis=1, name="mixed.Concat"),
+             helper.make_node("Gemm", ["xzf", "w_cat"], ["y_mixed"], name="mixed.Gemm")]
+    inits = [("s", np.float32(0.1)), ("zp", np.int8(0)), ("flat", np.array([0, -1], np.int64)),
+             ("w_tok", rng.standard_normal((3, 4)).astype(F)), ("w_cat", rng.standard_normal((21, 2)).astype(F)),
+             *((f"{t}.{e}", np.int8(v)) for t, lo, hi in (("xd", -8, 7), ("zd", -32, 31))
+               for e, v in (("lo", lo), ("hi", hi)))]
+    path = make_model(tmp_path / "views.onnx", nodes, [("x", F, ["B", 3, 5]), ("z", F, ["B", 6])],
+                      [("y_tok", F, ["B", 5, 4]), ("y_cat", F, ["B", 2]), ("y_mixed", F, ["B", 2])], inits)
+    for strategy, expected in (("optimized", {"efc": 4, "cat": 6, "mixed": 8}),
+                               ("naive", {"efc": 8, "cat": 8, "mixed": 8})):
+        mapping = compile_onnx(path, arch, strategy=strategy)
+        got = {src: next(op.precision.input_bits for op in mapping.operators
+                         if op.kind == "mvm" and op.source_nodes[0].startswith(f"{src}.")) for src in expected}
+        assert got == expected, strategy

@@ -67,8 +67,6 @@ ROWS = {
     "wrong-name": "error that names the wrong thing",
 }
 
-FRONTEND = "frontend branch: ONNX validation belongs to compiler/frontend (issue 20, 'invalid ONNX compiled')"
-
 CASES = [
     # -- "internal error" instead of a message naming the problem --------------------------------------------
     Case("internal", "CTR data (.gz)", ("recsys", "train", "--model", "lr", "--dataset", "criteo", "--data",
@@ -171,19 +169,23 @@ CASES = [
          "nan.pt", "NaN or infinite", setup="ckpt_nan"),
     Case("silent", "NASRec arch JSON (duplicate-free, wrong kind)", ("recsys", "space", "--space", "small",
          "--check", "{d}/m.json"), "m.json", "this is a mapping.json"),
-    # -- invalid ONNX compiled into a mapping (frontend branch) -----------------------------------------------
+    # -- invalid ONNX compiled into a mapping (compiler.frontend.validate) -------------------------------------
     Case("invalid-onnx", "ONNX (Gemm alpha=NaN)", ("pimcompile", "{d}/alpha_nan.onnx", "-o", "{d}/x.json"),
-         "alpha_nan.onnx", setup="onnx_alpha_nan", xfail=FRONTEND),
+         "alpha_nan.onnx", "node y (Gemm): attribute alpha is nan", setup="onnx_alpha_nan"),
     Case("invalid-onnx", "ONNX (NaN Constant)", ("pimcompile", "{d}/const_nan.onnx", "-o", "{d}/x.json"),
-         "const_nan.onnx", setup="onnx_const_nan", xfail=FRONTEND),
+         "const_nan.onnx", "node c (Constant): attribute value holds 8 NaN", setup="onnx_const_nan"),
     Case("invalid-onnx", "ONNX (Flatten axis)", ("pimcompile", "{d}/flatten.onnx", "-o", "{d}/x.json"),
-         "flatten.onnx", setup="onnx_flatten_axis", xfail=FRONTEND),
+         "flatten.onnx", "node y (Flatten): fails ONNX shape inference: Invalid value(5) for attribute 'axis'",
+         setup="onnx_flatten_axis"),
     Case("invalid-onnx", "ONNX (Split sizes)", ("pimcompile", "{d}/split.onnx", "-o", "{d}/x.json"),
-         "split.onnx", setup="onnx_split_sizes", xfail=FRONTEND),
+         "split.onnx", "node y (Split): fails ONNX shape inference: Mismatch between the sum of 'split' (6)",
+         setup="onnx_split_sizes"),
     Case("invalid-onnx", "ONNX (bool Relu)", ("pimcompile", "{d}/bool_relu.onnx", "-o", "{d}/x.json"),
-         "bool_relu.onnx", setup="onnx_bool_relu", xfail=FRONTEND),
+         "bool_relu.onnx", "node y (Relu): fails the ONNX type check: input 'x' (X) is tensor(bool)",
+         setup="onnx_bool_relu"),
     Case("invalid-onnx", "ONNX (negative external offset)", ("pimcompile", "{d}/neg_offset.onnx", "-o",
-         "{d}/x.json"), "neg_offset.onnx", setup="onnx_negative_offset", xfail=FRONTEND),
+         "{d}/x.json"), "neg_offset.onnx", "initializer W: external data offset='-64': must be a non-negative",
+         setup="onnx_negative_offset"),
     # -- nonsense options accepted with exit 0 ----------------------------------------------------------------
     Case("nonsense-option", "command line", ("recsys", "search", "--space", "small", "--dataset", "criteo",
          "--budget", "-3", "-o", "{d}/s"), "--budget", "must be at least 1"),

@@ -22,7 +22,8 @@ INDEX_TYPES = {"Gather": ("int32", "int64"), "GatherND": ("int64",), "GatherElem
 
 
 def _check_indices(b, node) -> None:
-    # onnx.checker does not type-check a graph it cannot infer; float indices would be truncated silently
+    # compiler.frontend.validate type-checks every node ONNX shape inference can type; this catches the rest
+    # (indices computed by an op without an ONNX schema): float indices would be truncated silently
     dtype = b.graph.values[node.input[1]].dtype if node.input[1] in b.graph.values else None
     allowed = INDEX_TYPES[node.op_type]
     if dtype is not None and dtype not in allowed:

@@ -1,7 +1,7 @@
 """Heterogeneous tiles (``chip.tile_kinds``): spec, per-kind component sets, roll-up = sum of kinds.
 
-Placement by precision and per-kind pricing in the simulator come in the later phase of issue 17; here the
-component-level contract they will call is checked, and the simulator's refusal until then.
+Here the component-level contract is checked; the simulator's per-kind pricing is tested in
+tests/pimsim/program/test_arch_execution.py.
 """
 
 from __future__ import annotations
@@ -78,8 +78,8 @@ def test_kind_errors_name_the_field():
         _two_kinds([KINDS[0], dict(KINDS[1], name="low")])
 
 
-def test_simulator_refuses_until_the_execution_model_takes_kinds():
-    assert features_not_simulated(_two_kinds())[0] == "chip.tile_kinds"
+def test_simulator_executes_every_arch_feature():
+    assert features_not_simulated(_two_kinds()) == []  # priced tile by tile (tests/pimsim/program)
     assert features_not_simulated(load_arch("default")) == []
-    assert features_not_simulated(load_arch("neurosim_rram")) == ["pe.crossbar.rows_per_read=32",
-                                                                   "pe.adc.model=table"]
+    assert features_not_simulated(load_arch("neurosim_rram")) == []  # partial read, table ADC: executed
+    assert features_not_simulated(load_arch("puma")) == []  # shared ADC banks, table ADC: executed

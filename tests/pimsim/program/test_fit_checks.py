@@ -21,7 +21,8 @@ def _tampered(mapping: Mapping, op_changes: dict | None = None, block_changes: d
 def test_buffer_smaller_than_one_operand():
     """64-byte buffers (512 bits) cannot hold the 128 x 8 = 1024-bit input of fc0 on tile 0."""
     m = chain_mapping([(0, (0, 0, 0))], arch=arch_doc(tile__buffer__capacity_bytes=64))
-    with pytest.raises(SpecError, match=r"operator fc0: value v0 \(1024 bits\) does not fit the buffer of tile 0"):
+    with pytest.raises(SpecError, match=r"value v0 \(graph input, read by fc0\) needs 1024 bits \(128 B\) of "
+                                        r"buffer on tile 0, which holds 512 bits"):
         simulate(m)
 
 

@@ -29,12 +29,15 @@ def test_space_sizes_match_reference_counts():
     assert log10_space_size(get_space("small"), False) == pytest.approx(math.log10(4.9e39), abs=0.01)
 
 
-def test_precision_adds_log10_36_per_block():
-    """(3 weight x 2 activation menus)^2 operators = 36 choices per block, 7 blocks: + 7 log10(36) = 10.89,
-    putting Full at 10^54.8, consistent with AutoRAC's 'over 10^54'."""
+def test_precision_adds_log10_81_per_block():
+    """(3 weight x 3 activation menus)^2 operators = 81 choices per block, 7 blocks: + 7 log10(81) = 13.36,
+    putting Full at 10^57.3 (AutoRAC: 'over 10^54'); with the earlier {4, 8} activation menu, 36 choices and
+    10^54.8."""
     full = get_space("full")
-    assert log10_space_size(full, True) - log10_space_size(full, False) == pytest.approx(7 * math.log10(36))
-    assert 54 < log10_space_size(full, True) < 55
+    assert log10_space_size(full, True) - log10_space_size(full, False) == pytest.approx(7 * math.log10(81))
+    assert 57 < log10_space_size(full, True) < 58
+    narrow = get_space("full", act_bits=(4, 8))
+    assert log10_space_size(narrow, True) - log10_space_size(narrow, False) == pytest.approx(7 * math.log10(36))
 
 
 def test_tiny_space_count_by_hand():
@@ -68,7 +71,7 @@ def test_random_archs_roundtrip_and_hash():
     for a in archs:
         assert arch_from_json(arch_to_json(a), space) == a
         assert all(1 <= len(b.dense_idx) <= 4 and 1 <= len(b.sparse_idx) <= 4 for b in a.blocks)
-        assert all(b.dense_precision.weight_bits in (2, 4, 8) and b.sparse_precision.act_bits in (4, 8)
+        assert all(b.dense_precision.weight_bits in (2, 4, 8) and b.sparse_precision.act_bits in (4, 6, 8)
                    for b in a.blocks)
     assert len({arch_hash(a) for a in archs}) == 50
     again = [sample_arch(space, np.random.default_rng(0)) for _ in range(1)]

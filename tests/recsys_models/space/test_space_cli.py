@@ -11,8 +11,8 @@ from recsys_models.space import arch_to_json, nasrec_best
 def test_count_prints_both_sizes(capsys):
     assert main(["space", "--space", "full", "--count"]) == 0
     out = capsys.readouterr().out
-    # 43.91 and 54.80: see test_space.py (reference A.6 and the 36-choices-per-block extension)
-    assert "without precision: 43.91" in out and "with precision" in out and "54.80" in out
+    # 43.91 and 57.27 = 43.91 + 7 log10(81): see test_space.py (reference A.6 and the 81-choices-per-block extension)
+    assert "without precision: 43.91" in out and "with precision" in out and "57.27" in out
 
 
 def test_check_reports_the_bad_item(tmp_path, capsys):

@@ -20,6 +20,7 @@ torch = pytest.importorskip("torch")
 from recsys_models.blocks.quant import _MIN_SCALE, OpQuant  # noqa: E402
 from recsys_models.space import OpPrecision, get_space, sample_arch  # noqa: E402
 
+MENU = (4, 8)  # the activation menu the seeds below were found with (the default is {4, 6, 8} since issue 24)
 HASH_SIZE = 64  # tiny tables: the export and the check stay ~1-3 s per subnet
 # (space, dataset, sample_arch seed, fixed batch or None): seeds 6/29 are the reported failures; the others add
 # Sum and Gating in the Full space (criteo 3) and both Small-space operators (FC, Dot-Product). Small seed 6 at
@@ -54,7 +55,7 @@ def test_random_subnet_exports_and_matches_pytorch(space, dataset, seed, batch, 
     from recsys_models.supernet.model import SubnetModel, resolve_dataset_spec
     from recsys_models.supernet.onnx_qdq import calibrate_missing_ranges, count_qdq, verify_quantized
 
-    arch = sample_arch(get_space(space), np.random.default_rng(seed))
+    arch = sample_arch(get_space(space, act_bits=MENU), np.random.default_rng(seed))
     assert arch.quantized
     spec = resolve_dataset_spec(dataset, HASH_SIZE)
     torch.manual_seed(0)
@@ -77,7 +78,7 @@ def test_verify_fails_on_a_wrong_activation_scale(tmp_path):
     from recsys_models.supernet.model import SubnetModel, resolve_dataset_spec
     from recsys_models.supernet.onnx_qdq import verify_quantized
 
-    arch = sample_arch(get_space("small"), np.random.default_rng(1))
+    arch = sample_arch(get_space("small", act_bits=MENU), np.random.default_rng(1))
     spec = resolve_dataset_spec("avazu", HASH_SIZE)
     torch.manual_seed(0)
     model = SubnetModel(arch, spec)
