@@ -31,6 +31,7 @@ from pimsim.spec.errors import SpecError
 from recsys_models.errors import UserError
 
 REPORT_METRICS = ("latency_ns", "throughput_inferences_per_s", "energy_per_inference_pj", "power_mw", "area_mm2")
+ENERGY_PARTS = ("energy_dynamic_per_inference_pj", "energy_static_per_inference_pj")
 """Keys copied from ``pimsim``'s report into a candidate's metrics."""
 
 
@@ -75,6 +76,10 @@ def _report_metrics(report: Any, mapping: Any) -> dict[str, float]:
     if missing:
         raise RuntimeError(f"pimsim report lacks {missing}; cannot price the design")
     out = {k: float(data[k]) for k in REPORT_METRICS}
+    for part in ENERGY_PARTS:  # static + dynamic = energy_per_inference_pj (pimsim.report)
+        if part not in data:
+            raise RuntimeError(f"pimsim report lacks {part}; cannot price the design")
+        out[part] = float(data[part])
     out["inferences_per_s_per_w"] = inferences_per_s_per_w(out["throughput_inferences_per_s"], out["power_mw"])
     out["crossbars"] = float(_mapping_crossbars(mapping))
     out["flops"] = float(mapping_macs(mapping))
@@ -86,6 +91,13 @@ def inferences_per_s_per_w(throughput_per_s: float, power_mw: float) -> float:
     from pimsim.spec.units import inferences_per_s_per_w as definition
 
     return definition(throughput_per_s, power_mw)
+
+
+def pareto_mask(vectors: Any) -> Any:
+    """Non-dominated rows (all minimised): ``pimsim.sweep.pareto.pareto_mask``, the project's one Pareto filter."""
+    from pimsim.sweep.pareto import pareto_mask as mask
+
+    return mask(vectors)
 
 
 def _mapping_crossbars(mapping: Any) -> int:
@@ -294,10 +306,12 @@ def composed_metrics(latency_cycles: float, period_cycles: float, dynamic_pj: fl
     from pimsim.spec.units import cycles_to_ns, energy_pj_from_power, per_s_from_ns, power_mw_from_energy
 
     makespan_ns = cycles_to_ns(latency_cycles + (batch - 1) * period_cycles, chip["clock_mhz"])
-    energy = dynamic_pj + energy_pj_from_power(chip["leakage_mw"], makespan_ns) / batch
+    static_pj = energy_pj_from_power(chip["leakage_mw"], makespan_ns) / batch
+    energy = dynamic_pj + static_pj
     out = {"latency_ns": cycles_to_ns(latency_cycles, chip["clock_mhz"]),
            "throughput_inferences_per_s": batch * per_s_from_ns(makespan_ns),
            "energy_per_inference_pj": energy,
+           "energy_dynamic_per_inference_pj": dynamic_pj, "energy_static_per_inference_pj": static_pj,
            "power_mw": power_mw_from_energy(energy * batch, makespan_ns),
            "area_mm2": chip["area_mm2"]}
     out["inferences_per_s_per_w"] = inferences_per_s_per_w(out["throughput_inferences_per_s"], out["power_mw"])

@@ -30,7 +30,7 @@ def best_designs(evaluated: list[Evaluated], objective: objectives.Objective, to
 
     With ``dataset``, candidates that compute the same model as a better one (they differ only in dead blocks and
     have the same PIM configuration, ``units.model_digest``) are left out, so the designs are distinct models."""
-    evaluated = [e for e in evaluated if "infeasible" not in e.metrics]
+    evaluated = [e for e in evaluated if objective.feasible(e.metrics)]
     if objective.mode == "pareto":
         idx = objectives.non_dominated([objective.vector(e.metrics) for e in evaluated])
         return _distinct(sorted((evaluated[i] for i in idx), key=lambda e: (e.metrics["log_loss"], e.key)), dataset)
@@ -78,13 +78,8 @@ def best_table(designs: list[Evaluated]) -> str:
 
 
 def _front(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    """Points not dominated in (x, y), both smaller-is-better, sorted by x."""
-    front, best_y = [], float("inf")
-    for x, y in sorted(points):
-        if y < best_y:
-            front.append((x, y))
-            best_y = y
-    return front
+    """Points not dominated in (x, y), both smaller-is-better, sorted by x (one copy of each)."""
+    return sorted({points[i] for i in objectives.non_dominated(points)})
 
 
 def pareto_plot(evaluated: list[Evaluated], chosen: list[Evaluated], path: str | Path,
