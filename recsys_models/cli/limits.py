@@ -104,7 +104,7 @@ DATA = InputFile(directory_ok=True)
 CHECKPOINT = InputFile("checkpoint")
 MAPPING = InputFile("mapping")
 NASREC_ARCH = InputFile("nasrec-arch", presets=registry.NASREC_BEST, preset_noun="NASRec architecture")
-HW_SPACE = InputFile("hw-space")
+HW_SPACE = InputFile("hw-space", also=("sweep",))  # a sweep file's design space is accepted
 
 
 def out_dir(*files: str) -> OutputDir:

@@ -66,6 +66,28 @@ def arch_from_doc(doc: dict, where: str):
         raise UserError(exc.path, exc.message) from None
 
 
+def load_design_space(path: str) -> tuple[Any, dict, list[tuple[str, list[dict]]]]:
+    """A design-space (or sweep) file: ``pimsim.sweep.space.load_design_space`` (the parsed file and the base arch
+    document with ``fixed:`` applied) and its axes as ``(name, [{param: value}, ...])``."""
+    from pimsim.sweep.space import axis_steps
+    from pimsim.sweep.space import load_design_space as load
+
+    try:
+        spec, base = load(path)
+    except SpecError as exc:
+        raise UserError(exc.path, exc.message) from None
+    return spec, base, axis_steps(spec)
+
+
+def set_arch_params(doc: dict, values: dict[str, Any]) -> None:
+    """Set dotted parameters (scalars, or sections/lists that replace the base's) in an arch document, as
+    ``pimsim sweep`` does (``pimsim.sweep.space.set_param``)."""
+    from pimsim.sweep.space import set_param
+
+    for name, value in values.items():
+        set_param(doc, name, value)
+
+
 def arch_digest(doc: dict) -> str:
     return hashlib.sha256(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:16]
 
