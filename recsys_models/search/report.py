@@ -64,6 +64,11 @@ def _fmt(v) -> str:
     return str(v)
 
 
+def _hw_value(value) -> str:
+    """A hardware parameter in a table cell: sections and lists (I/O link, tile kinds) as compact JSON."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":")) if isinstance(value, (dict, list)) else str(value)
+
+
 def best_table(designs: list[Evaluated]) -> str:
     """Markdown table of the chosen designs (units in the column names)."""
     cols = [c for c in TABLE_COLUMNS if any(c in d.metrics for d in designs)]
@@ -71,7 +76,7 @@ def best_table(designs: list[Evaluated]) -> str:
     rule = "|" + "---|" * (4 + len(cols))
     rows = []
     for i, d in enumerate(designs):
-        hw = ", ".join(f"{k.split('.')[-1]}={v}" for k, v in d.candidate.get("hw", {}).items()) or "base"
+        hw = ", ".join(f"{k.split('.')[-1]}={_hw_value(v)}" for k, v in d.candidate.get("hw", {}).items()) or "base"
         vals = " | ".join(_fmt(d.metrics.get(c)) for c in cols)
         rows.append(f"| {i + 1} | {d.key} | {d.fitness:.4f} | {hw} | {vals} |")
     return "\n".join([head, rule, *rows]) + "\n"
