@@ -25,7 +25,7 @@ def lowered(batch: int):
     """The demo mapping lowered for ``batch`` queries: (mapping, stream program)."""
     from pimsim.components import build_components
     from pimsim.program.build import lower_mapping
-    from pimsim.program.costs import Costs
+    from pimsim.cost.actions import Costs
     from pimsim.spec.mapping import load_mapping
 
     mapping = load_mapping(demo_mapping())

@@ -48,7 +48,7 @@ simulate_program(build_program([0], [1], [0], [1], [], []))
 lap("first kernel call: numba init + cache load")
 from pimsim.components import build_components
 from pimsim.program.build import lower_mapping
-from pimsim.program.costs import Costs
+from pimsim.cost.actions import Costs
 stream, _ = lower_mapping(mapping, Costs(build_components(mapping.arch)), int(sys.argv[2]))
 lap(f"lower the mapping, batch {sys.argv[2]}")
 simulate_program(stream.program)

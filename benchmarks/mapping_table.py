@@ -4,12 +4,14 @@
     .venv/bin/python benchmarks/mapping_table.py --models dlrm autoint --out build/mapping
 
 Per model: ``recsys export`` (NASRec: ``recsys supernet export --arch
-recsys_models/configs/nasrec/criteo_full.json``), then three mappings on the
-same architecture -- naive, optimized (whole chip), optimized under an
-area budget equal to the naive mapping's occupied area (iso-area), and
-optimized under the smallest budget (bisected in whole tiles) at which it is
-still not slower than naive in latency and throughput (min-area) -- each
-simulated for ``--batch`` queries.  Writes ``<out>/mapping_results.json``,
+recsys_models/configs/nasrec/criteo_small.json`` or ``criteo_full.json``, the
+published architectures), then four mappings on the same architecture --
+naive, optimized (whole chip), optimized under an area budget equal to the
+naive mapping's occupied area (iso-area), and optimized under the smallest
+budget (bisected in whole tiles) at which it is still not slower than naive
+in latency and throughput (min-area; ``--no-min-area`` skips it) -- each
+simulated for ``--batch`` queries; the optimized row also names the
+bottleneck (busiest resource and its busy fraction) and the compile time.  Writes ``<out>/mapping_results.json``,
 ``<out>/mapping_table.md`` (pasted into docs/mapping.md) and the plot
 ``docs/img/mapping_speedup.png``.  Ratios follow ``pimsim.report.compare``
 (> 1: optimized better).  Every mapping is also kept under ``--out`` so each
@@ -25,25 +27,29 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-VENV = REPO / ".venv/bin"
-MODELS = ("dlrm", "dcnv2", "deepfm", "autoint", "nasrec_criteo")
-NASREC_ARCH = "recsys_models/configs/nasrec/criteo_full.json"
+MODELS = ("dlrm", "dcnv2", "deepfm", "autoint", "xdeepfm", "nasrec_criteo_small", "nasrec_criteo_full")
+NASREC_ARCHS = {"nasrec_criteo_small": "recsys_models/configs/nasrec/criteo_small.json",
+                "nasrec_criteo_full": "recsys_models/configs/nasrec/criteo_full.json"}
 
 
 def export(name: str, out: Path) -> Path:
     path = out / f"{name}.onnx"
     if not path.exists():
-        cmd = ([str(VENV / "recsys"), "supernet", "export", "--arch", str(REPO / NASREC_ARCH), "-o", str(path)]
-               if name == "nasrec_criteo" else [str(VENV / "recsys"), "export", name, "-o", str(path)])
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        recsys = [sys.executable, "-c", "import sys; from recsys_models.cli import main; sys.exit(main())"]
+        cmd = (recsys + ["supernet", "export", "--arch", str(REPO / NASREC_ARCHS[name]), "-o", str(path)]
+               if name in NASREC_ARCHS else recsys + ["export", name, "-o", str(path)])
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, cwd=REPO)
     return path
 
 
-def measure(name: str, onnx: Path, arch, batch: int, out: Path) -> dict:
+def measure(name: str, onnx: Path, arch, batch: int, out: Path, min_area: bool = True) -> dict:
+    import time
+
     from compiler.api import compile_onnx, write_compiled
-    from compiler.cost.area import chip_area_mm2
     from pimsim.api import simulate
-    from pimsim.report.compare import ratios, side_from_simulation, tiles_used
+    from pimsim.cost.area import chip_area_mm2
+    from pimsim.report.compare import ratios, side_from_simulation
+    from pimsim.spec.occupancy import tiles_used
 
     sides, row = {}, {"model": name}
     naive = compile_onnx(onnx, arch, strategy="naive")
@@ -51,18 +57,25 @@ def measure(name: str, onnx: Path, arch, batch: int, out: Path) -> dict:
     variants = (("naive", naive, None), ("optimized", None, None), ("optimized_iso_area", None, budget))
     for label, mapping, area in variants:
         if mapping is None:
+            t0 = time.perf_counter()
             mapping = compile_onnx(onnx, arch, area_budget_mm2=area)
+            row[f"{label}_compile_s"] = time.perf_counter() - t0
         write_compiled(mapping, out / f"{name}.{label}.json")
-        sides[label] = side_from_simulation(label, mapping, simulate(mapping, batch=batch))
+        report = simulate(mapping, batch=batch)
+        sides[label] = side_from_simulation(label, mapping, report)
         row[label] = sides[label].to_json_dict()
-    tiles, mapping = _smallest_not_slower(onnx, arch, batch, sides["naive"], len(tiles_used(naive)))
-    write_compiled(mapping, out / f"{name}.optimized_min_area.json")
-    sides["optimized_min_area"] = side_from_simulation("optimized_min_area", mapping, simulate(mapping, batch=batch))
-    row["optimized_min_area"] = sides["optimized_min_area"].to_json_dict()
+        row[f"{label}_bottleneck"] = list(report.busiest[0])
+    labels = [("optimized", "ratios"), ("optimized_iso_area", "ratios_iso_area")]
+    if min_area:
+        tiles, mapping = _smallest_not_slower(onnx, arch, batch, sides["naive"], len(tiles_used(naive)))
+        write_compiled(mapping, out / f"{name}.optimized_min_area.json")
+        sides["optimized_min_area"] = side_from_simulation("optimized_min_area", mapping,
+                                                           simulate(mapping, batch=batch))
+        row["optimized_min_area"] = sides["optimized_min_area"].to_json_dict()
+        row["min_area_budget_mm2"] = chip_area_mm2(arch, tiles) + 1e-6
+        labels.append(("optimized_min_area", "ratios_min_area"))
     row["iso_area_budget_mm2"] = budget
-    row["min_area_budget_mm2"] = chip_area_mm2(arch, tiles) + 1e-6
-    for label, key in (("optimized", "ratios"), ("optimized_iso_area", "ratios_iso_area"),
-                       ("optimized_min_area", "ratios_min_area")):
+    for label, key in labels:
         row[key] = ratios(sides["naive"], sides[label])
     return row
 
@@ -76,7 +89,7 @@ def _smallest_not_slower(onnx, arch, batch: int, naive, naive_tiles: int):
     """Bisect the fewest tiles whose optimized mapping is not slower than naive (latency and throughput,
     within ``TIE``)."""
     from compiler.api import compile_onnx
-    from compiler.cost.area import chip_area_mm2
+    from pimsim.cost.area import chip_area_mm2
     from pimsim.api import simulate
     from pimsim.spec.errors import SpecError
 
@@ -112,6 +125,8 @@ def markdown(rows: list[dict], batch: int) -> str:
     for r in rows:
         for label, rkey in (("naive", None), ("optimized", "ratios"), ("optimized_iso_area", "ratios_iso_area"),
                             ("optimized_min_area", "ratios_min_area")):
+            if label not in r:
+                continue
             s = r[label]
             cells = [r["model"], label.replace("_", " "), f"{s['latency_ns'] / 1e3:.2f}",
                      f"{s['throughput_inferences_per_s']:,.0f}", str(s["tiles_used"]), f"{s['occupied_area_mm2']:.2f}",
@@ -120,7 +135,14 @@ def markdown(rows: list[dict], batch: int) -> str:
             cells += [f"{q[k]:.2f}x" if q else "1" for k in ("latency_speedup", "throughput_speedup", "area_ratio",
                                                               "energy_ratio", "power_efficiency_ratio")]
             lines.append("| " + " | ".join(cells) + " |")
-    lines.append(f"\nSimulated with `pimsim` on the `default` architecture, {batch} queries per stream.")
+    lines.append(f"\nSimulated with `pimsim` on the `default` architecture, {batch} queries per stream "
+                 "(throughput = batch / makespan, pipeline fill included).")
+    lines += ["", "| model | naive bottleneck (busy) | optimized bottleneck (busy) | optimized compile (s) |",
+              "|---|---|---|---:|"]
+    for r in rows:
+        nb, ob = r["naive_bottleneck"], r["optimized_bottleneck"]
+        lines.append(f"| {r['model']} | {nb[0]} ({100 * nb[2]:.0f} %) | {ob[0]} ({100 * ob[2]:.0f} %) | "
+                     f"{r['optimized_compile_s']:.2f} |")
     return "\n".join(lines)
 
 
@@ -131,9 +153,10 @@ def plot(rows: list[dict], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     keys = ("latency_speedup", "throughput_speedup", "area_ratio", "power_efficiency_ratio")
-    fig, axes = plt.subplots(1, 3, figsize=(15, 3.8), sharey=True)
-    panels = (("ratios", "optimized (whole chip)"), ("ratios_iso_area", "optimized (iso-area)"),
-              ("ratios_min_area", "optimized (min area, not slower)"))
+    panels = [(k, t) for k, t in (("ratios", "optimized (whole chip)"), ("ratios_iso_area", "optimized (iso-area)"),
+                                  ("ratios_min_area", "optimized (min area, not slower)")) if k in rows[0]]
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.8), sharey=True, squeeze=False)
+    axes = axes[0]
     for ax, (rkey, title) in zip(axes, panels):
         width = 0.8 / len(keys)
         for k, key in enumerate(keys):
@@ -154,6 +177,7 @@ def main(argv=None) -> int:
     p.add_argument("--out", default="build/mapping")
     p.add_argument("--plot", default=str(REPO / "docs/img/mapping_speedup.png"))
     p.add_argument("--table-only", action="store_true", help="re-render the table and plot from <out>/mapping_results.json")
+    p.add_argument("--no-min-area", action="store_true", help="skip the min-area bisection (many compiles)")
     args = p.parse_args(argv)
     if args.table_only:
         rows = json.loads((Path(args.out) / "mapping_results.json").read_text())
@@ -168,7 +192,7 @@ def main(argv=None) -> int:
     arch = load_arch("default")
     rows = []
     for name in tqdm(args.models, disable=not sys.stderr.isatty()):
-        rows.append(measure(name, export(name, out), arch, args.batch, out))
+        rows.append(measure(name, export(name, out), arch, args.batch, out, not args.no_min_area))
     (out / "mapping_results.json").write_text(json.dumps(rows, indent=1, sort_keys=True))
     table = markdown(rows, args.batch)
     (out / "mapping_table.md").write_text(table + "\n")

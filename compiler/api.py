@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 def compile_graph(onnx_path, arch: "ArchSpec", strategy: str = "optimized", precision_policy=None,
                   batch: int | None = None, verify_each: bool = False, area_budget_mm2: float | None = None,
                   shapes_only: bool = False, dims: "Sequence[str]" = (), sample: "dict[str, np.ndarray] | None" = None,
-                  name: str | None = None):
+                  name: str | None = None, objective: str = "throughput"):
     """Frontend + passes: the placed IR and the options (with report notes).
 
     ``dims``: ``--dim`` specs (``NAME=N``, ``INPUT[AXIS]=N``); ``sample``: input arrays whose shapes bind every
@@ -30,11 +30,14 @@ def compile_graph(onnx_path, arch: "ArchSpec", strategy: str = "optimized", prec
 
     from compiler.frontend.dims import parse_dims
     from compiler.frontend.load import load_graph
+    from compiler.passes.optimize import OBJECTIVES
     from compiler.passes.pipeline import CompileOptions, run_passes
     from compiler.precision_policy import PrecisionPolicy, load_policy
 
     if strategy not in ("naive", "optimized"):
         raise ValueError(f"strategy must be 'naive' or 'optimized', got {strategy!r}")
+    if objective not in OBJECTIVES:
+        raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
     policy = precision_policy
     if isinstance(policy, (str, Path)):
         policy = load_policy(str(policy))
@@ -42,7 +45,8 @@ def compile_graph(onnx_path, arch: "ArchSpec", strategy: str = "optimized", prec
         from compiler.precision_policy import policy_from_dict
 
         policy = policy_from_dict(policy, "<precision policy>")
-    opts = CompileOptions(strategy=strategy, policy=policy, verify_each=verify_each, area_budget_mm2=area_budget_mm2)
+    opts = CompileOptions(strategy=strategy, policy=policy, verify_each=verify_each, area_budget_mm2=area_budget_mm2,
+                          objective=objective)
     graph = load_graph(str(onnx_path), shapes_only=shapes_only, binding=parse_dims(dims, batch, sample))
     if name is not None:
         graph.meta = replace(graph.meta, name=name)
@@ -52,20 +56,20 @@ def compile_graph(onnx_path, arch: "ArchSpec", strategy: str = "optimized", prec
 def compile_onnx_with_weights(onnx_path, arch: "ArchSpec", strategy: str = "optimized", precision_policy=None,
                               batch: int | None = None, area_budget_mm2: float | None = None,
                               shapes_only: bool = False, dims: "Sequence[str]" = (),
-                              sample: "dict[str, np.ndarray] | None" = None,
-                              name: str | None = None) -> tuple["Mapping", dict[str, "np.ndarray"]]:
+                              sample: "dict[str, np.ndarray] | None" = None, name: str | None = None,
+                              objective: str = "throughput") -> tuple["Mapping", dict[str, "np.ndarray"]]:
     """The mapping and its constant tensors (value name -> array)."""
     from compiler.passes.emit import to_mapping
 
     graph, opts = compile_graph(onnx_path, arch, strategy, precision_policy, batch, area_budget_mm2=area_budget_mm2,
-                                shapes_only=shapes_only, dims=dims, sample=sample, name=name)
+                                shapes_only=shapes_only, dims=dims, sample=sample, name=name, objective=objective)
     return to_mapping(graph, arch, opts)
 
 
 def compile_onnx(onnx_path, arch: "ArchSpec", strategy: str = "optimized", precision_policy=None,
                  batch: int | None = None, weights: bool = True, area_budget_mm2: float | None = None,
                  shapes_only: bool = False, dims: "Sequence[str]" = (), sample: "dict[str, np.ndarray] | None" = None,
-                 name: str | None = None) -> "Mapping":
+                 name: str | None = None, objective: str = "throughput") -> "Mapping":
     """Compile an ONNX model for ``arch``.
 
     Parameters
@@ -78,14 +82,16 @@ def compile_onnx(onnx_path, arch: "ArchSpec", strategy: str = "optimized", preci
     weights : keep the constant tensors on the result (``mapping_weights(m)``) for
         :func:`write_compiled`; False drops them (cheaper for cost-only callers)
     area_budget_mm2 : optimized only: chip area the mapping may occupy (tiles, estimated by
-        ``compiler.cost.area``); None = the whole chip
+        ``pimsim.cost.area``); None = the whole chip
     shapes_only : accept absent external-data files (price a model from its shapes alone)
     dims : ``--dim`` specs binding symbolic dimensions (``"batch_size=8"``, ``"indices_0[0]=40"``)
     sample : input arrays (``--inputs``) whose shapes bind every symbolic dimension
     name : the model's name in reports and mappings (default: the ONNX file's stem)
+    objective : optimized only: "throughput" (default; the fastest stream within 5 % of the least energy),
+        "latency", "energy" or "edp" -- what picks among candidate placements (``compiler.passes.optimize``)
     """
     mapping, data = compile_onnx_with_weights(onnx_path, arch, strategy, precision_policy, batch, area_budget_mm2,
-                                              shapes_only, dims, sample, name)
+                                              shapes_only, dims, sample, name, objective)
     if weights:
         _WEIGHTS[id(mapping)] = (mapping, data)
         while len(_WEIGHTS) > _KEEP_WEIGHTS:  # a sweep compiles thousands: keep only the latest few

@@ -43,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--area-budget-mm2", type=Real(0, limits.MAX_AREA_MM2.value, lo_open=True,
                                                   why=limits.MAX_AREA_MM2.why),
                    metavar="MM2", help="area allowed for replication")
+    p.add_argument("--optimize", choices=("throughput", "latency", "energy", "edp"), default="throughput",
+                   help="optimized: what picks among candidate placements (default: throughput within 5 %% of the "
+                        "least energy)")
     p.add_argument("--report", action="store_true", help="print where each operator went")
     p.add_argument("--check", action="store_true", help="compare the IR interpreter with onnxruntime")
     p.add_argument("--shapes-only", action="store_true",

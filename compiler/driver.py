@@ -98,7 +98,7 @@ def run_cli(args) -> int:
     graph, opts = compile_graph(args.model, arch, args.strategy, args.precision, args.batch,
                                 verify_each=args.debug, area_budget_mm2=args.area_budget_mm2,
                                 shapes_only=args.shapes_only and not args.check, dims=args.dim, sample=sample,
-                                name=args.name)
+                                name=args.name, objective=args.optimize)
     _refuse_unmatched_patterns(graph, opts, args.precision)
     mapping, weights = to_mapping(graph, arch, opts)
     seconds = time.perf_counter() - t0
@@ -116,6 +116,8 @@ def run_cli(args) -> int:
         notes.append("--precision is ignored by --strategy naive (the baseline uses the architecture's precision)")
     if args.strategy == "naive" and args.area_budget_mm2 is not None:
         notes.append("--area-budget-mm2 is ignored by --strategy naive (one copy per operator on its own tiles)")
+    if args.strategy == "naive" and args.optimize != "throughput":
+        notes.append("--optimize is ignored by --strategy naive (the baseline has no candidates to choose from)")
     for note in notes:
         print(f"note: {note}")
     if args.report:

@@ -26,7 +26,8 @@ def format_report(mapping) -> str:
              f"strategy {mapping.strategy}",
              "operators by class: " + ", ".join(f"{k} {kinds[k]}" for k in sorted(kinds)),
              f"crossbars used: {stats['crossbars_used']} of {stats['crossbars_total']}; "
-             f"tiles used (holding an operator or weights): {stats['tiles_used']} of {stats['tiles_total']}; "
+             f"tiles used (holding an operator, weights or a shared product): {stats['tiles_used']} of "
+             f"{stats['tiles_total']}; "
              f"crossbar cell utilisation: {100 * stats['cell_utilisation']:.1f} %",
              "", f"{'operator':40s} {'op_type':18s} {'class':12s} {'tile':>4s}  where / size"]
     for op in mapping.operators:
@@ -39,14 +40,17 @@ def _where(op) -> str:
     if op.kind == "mvm":
         tiles = sorted({b.tile for b in op.blocks})
         span = f"tile {tiles[0]}" if len(tiles) == 1 else f"tiles {tiles[0]}-{tiles[-1]}"
+        copies = (f", {op.replicas} copies ({op.copies_per_query} per query, {op.groups} groups)"
+                  if op.replicas > 1 else "")
         return (f"{op.k}x{op.n} w{p.weight_bits}/a{p.input_bits} bits, m={op.m}: {len(op.blocks)} crossbars on "
-                f"{span}")
+                f"{span}{copies}")
     if op.kind == "dynamic_mvm":
-        return f"{op.count} x [{op.m}x{op.k}]@[{op.k}x{op.n}] on the {op.implementation} unit"
+        shared = f", rows shared with tiles {list(op.vector_tiles)}" if op.vector_tiles else ""
+        return f"{op.count} x [{op.m}x{op.k}]@[{op.k}x{op.n}] on the {op.implementation} unit{shared}"
     if op.kind == "embedding":
         return f"table {op.rows}x{op.dim}, {op.lookups} lookups/query, in {op.storage}"
     if op.kind == "vector":
         return ", ".join(f"{k} {v}" for k, v in op.ops.items()) + " element ops/query"
     if op.kind == "copy":
         return f"{op.bits} bits through the buffer"
-    return "view (free)"
+    return f"view ({op.layout}: addressing, free)"

@@ -57,15 +57,14 @@ def estimate_simulation(mapping: Mapping, batch: int, trace_queries: int = 0,
     Lowers a single query (cheap) and scales: the stream of ``batch`` queries holds at most ``batch`` times its
     tasks, edges, durations and lags.  Checks the mapping's upper bounds (``pimsim.spec.mapping_limits``) first.
     """
-    from pimsim.components import build_components
+    from pimsim.cost.actions import Costs
     from pimsim.program.build import lower_mapping
-    from pimsim.program.costs import Costs
     from pimsim.spec.mapping_limits import check_mapping_limits
 
     check_mapping(mapping, source)
     check_mapping_limits(mapping, source)
     try:
-        stream, _ = lower_mapping(mapping, Costs(build_components(mapping.arch)), 1, source)
+        stream, _ = lower_mapping(mapping, Costs.of(mapping.arch), 1, source)
     except OverflowError:
         raise SpecError(source, "a duration or energy of one query overflows 64-bit integers: a latency, count or "
                                 "size in the mapping or its architecture is out of range") from None
@@ -77,12 +76,13 @@ def estimate_simulation(mapping: Mapping, batch: int, trace_queries: int = 0,
     return SimulationEstimate(memory, horizon, 62 - seq_bits)
 
 
-def run_stream(mapping: Mapping, costs, batch: int, source: str):
-    """Lower and simulate ``batch`` queries; returns (stream, table, result)."""
+def run_stream(mapping: Mapping, costs, batch: int, source: str, single_finish=None):
+    """Lower and simulate ``batch`` queries; returns (stream, table, result).  ``single_finish``: finish cycles of
+    the one-query run, which set the stream's buffer credits (simulated when not given)."""
     from pimsim.engine.kernel import simulate_program
     from pimsim.program.build import lower_mapping
 
-    stream, table = lower_mapping(mapping, costs, batch, source)
+    stream, table = lower_mapping(mapping, costs, batch, source, single_finish)
     result = simulate_program(stream.program)
     unrun = int((result["finish_cycles"] < 0).sum())
     if unrun:
@@ -99,9 +99,8 @@ def simulate(mapping: Mapping, batch: int = 1, trace_path=None, trace_queries: i
     SpecError
         If the mapping does not fit its architecture (naming operator and tile).
     """
-    from pimsim.components import build_components
     from pimsim.components.rollup import area_rollup
-    from pimsim.program.costs import Costs
+    from pimsim.cost.actions import Costs
     from pimsim.report import summary
     from pimsim.report.compare import occupied_area_mm2
     from pimsim.spec.occupancy import tiles_used
@@ -113,15 +112,16 @@ def simulate(mapping: Mapping, batch: int = 1, trace_path=None, trace_queries: i
     check_mapping(mapping, source)
     arch = mapping.arch
     _refuse_unsimulated(arch, source)
-    comps = build_components(arch)
-    costs = Costs(comps)
-    stream, table, result = run_stream(mapping, costs, batch, source)
-    single = (stream, result) if batch == 1 else run_stream(mapping, costs, 1, source)[::2]
+    costs = Costs.of(arch)
+    one = run_stream(mapping, costs, 1, source)
+    stream, table, result = one if batch == 1 else run_stream(mapping, costs, batch, source,
+                                                              one[2]["finish_cycles"])
+    single = (one[0], one[2])
     makespan = int(result["finish_cycles"].max(initial=0))
     rollup = area_rollup(arch)
     makespan_ns = cycles_to_ns(makespan, arch.clock_mhz)
     active = summary.tile_active_ns(stream, table, result, arch.clock_mhz) if arch.chip.power_gating == "idle" else None
-    static = summary.static_energy(arch, rollup, makespan_ns, summary.tiles_used(mapping), active)
+    static = summary.static_energy(arch, rollup, makespan_ns, tiles_used(mapping), active)
     leak_mw = static.average_power_mw
     energy = summary.dynamic_energy_pj(stream)
     energy["leakage"] = static.total_pj

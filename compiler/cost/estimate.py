@@ -1,66 +1,113 @@
-"""The mapper's analytical performance estimate: one query's latency and the stream's bottleneck.
+"""The mapper's estimate of a placed mapping: one query's latency and energy, a stream's makespan, the busiest unit.
 
-Latency: list scheduling of one query in schedule order, each operator
-starting when its inputs have arrived (NoC cut-through: hops x hop latency +
-flits) and its unit is free; per operator the same task structure the
-simulator lowers (``pimsim/program/lower.py``): operand fetch from the tile
-buffer and bus transfer per (tile, row range), one crossbar task per block
-(``m x input slices x (read + ADC conversions) + 1`` cycles), partial sums sent
-home, vector-unit reduction, result write.  Shared units modelled within one
-query: each crossbar, each tile's bus, vector unit and buffer banks, the
-DRAM channel and the chip I/O link (one server each, banks: ``buffer.banks``).
+The simulator's task structure (``pimsim/program/lower.py``), priced by the
+same functions (``pimsim.cost``), list-scheduled at operator granularity
+instead of simulated task by task:
 
-Throughput: pipelined queries are limited by the busiest unit, so the period
-per query is the largest per-query busy time of any unit (a crossbar block of
-an operator with ``r`` replicas serves every ``r``-th query), and a stream of
-``B`` queries takes ``latency + (B - 1) x period``.  Not modelled: NoC link
-contention, buffer-credit stalls (the simulator models both), so the estimate
-is optimistic where those bind.
+- graph inputs cross the chip I/O link into tile 0; values (view outputs part
+  by part, ``pimsim.cost.views``) reach the tiles that read them over the NoC,
+  cut-through on XY routes (each link held ``ceil(bits / flit)`` cycles, the
+  head one hop behind per link);
+- a crossbar operator, per (tile, row range) of the blocks of the copies its
+  query uses: operand fetch from the buffer banks and a bus broadcast; per
+  block the crossbar held ``slices x interval`` and the result ready
+  ``pimsim.cost.crossbar.SliceTiming.cycles`` after its start (sample-and-hold
+  overlap); partial sums home over the NoC and a vector-unit reduction;
+- vector operators (buffer read, vector unit, buffer write), embedding lookups
+  (DRAM delay then the channel for the transfer), copies (buffer read and
+  write); views cost nothing;
+- shared units: each crossbar (blocks of one operator copy that share a fetch,
+  a duration and crossbars nobody else uses run in lock-step and are one unit),
+  each tile's buffer banks, bus and vector unit, each mesh link, the DRAM
+  channel or on-chip table memory, the I/O link in each direction.  A task
+  takes the earliest gap on its unit at or after it is ready.
 
-Inputs are duck-typed operator views (``ops.OpView``) built from the IR or
-from a written mapping, so the optimiser and the test share one estimator.
+A stream of ``B`` queries is the same schedule with query ``q`` using copy
+group ``q mod groups`` of each operator, operators taken in order of
+readiness, and buffer credits by the simulator's live-range rule
+(``pimsim.cost.buffers``, lifetimes from the one-query schedule): a producer
+may start query ``q`` after the readers of its values finished query
+``q - credits``.  Energy per query is the sum of the one-query tasks' energies
+(the simulator's event energies for the same tasks) plus the chip's leakage
+over the stream's time per query.  Still operator-granular: the tasks inside
+one operator are placed back to back, not interleaved with other queries'.
+
+Inputs are duck-typed operator views (``compiler.cost.ops.OpView``) built from
+the IR or from a written mapping, so the optimiser and the tests share one
+estimator.
 """
 
 from __future__ import annotations
 
 import bisect
+import heapq
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Callable
 
-from compiler.cost.ops import OpView
-from compiler.cost.timing import ArchTiming, ceil_div, xy_links
+from pimsim.cost.actions import Costs, ceil_div
+from pimsim.cost.area import chip_leakage_mw
+from pimsim.cost.buffers import Resident, allocate_credits
+from pimsim.cost.crossbar import block_energy_pj, block_slice_timing, input_slices, vector_split
+from pimsim.cost.products import product_shares
+from pimsim.cost.views import parts_of, resolve_views
+from pimsim.spec.units import cycles_to_ns, energy_pj_from_power
 
 IO_TILE = 0
 
 
 @dataclass(frozen=True)
 class Estimate:
-    """``latency_cycles``: one query alone.  ``period_cycles``/``bottleneck``: the busiest unit's per-query
-    time (a lower bound on the stream's period).  ``makespan_cycles(batch)``: the stream schedule of
-    ``compiler.cost.stream`` (replicas, shared units, buffer credits), computed on first request."""
+    """``latency_cycles``: one query alone.  ``period_cycles``/``bottleneck``: the busiest unit's per-query time
+    (a lower bound on the stream's period).  ``dynamic_energy_pj``: one query's task energies.
+    ``makespan_cycles(batch)``: the stream schedule (copy groups, shared units, buffer credits), computed on
+    first request."""
 
     latency_cycles: int
     period_cycles: float
     bottleneck: str
-    crossbars_used: int
-    tiles_used: int
+    dynamic_energy_pj: float
+    leakage_mw: float
+    clock_mhz: float
     stream: Callable[[int], int] | None = field(default=None, compare=False, repr=False)
+    unit_busy: dict = field(default_factory=dict, compare=False, repr=False)
+    """Per-query busy cycles of every unit (per server, copy groups averaged): ``period_cycles`` is the max."""
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     def makespan_cycles(self, batch: int) -> float:
+        return self._run(batch)[0]
+
+    def steady_makespan_cycles(self, batch: int, window: int) -> float:
+        """``batch`` queries' makespan extrapolated from a ``window``-query schedule: its makespan plus
+        ``batch - window`` times its late slope (the last half of its queries' completions), which is the
+        steady state once the pipeline is full -- cheaper than scheduling ``batch`` queries."""
+        makespan, ends = self._run(window)
+        if batch <= window or window < 4:
+            return makespan if batch == window else self.makespan_cycles(batch)
+        half = window // 2
+        slope = (ends[window - 1] - ends[window - 1 - half]) / half
+        # a queue that is still growing at the window's end (a saturated unit) is caught by the busiest
+        # unit's per-query time, which no stream can beat
+        return max(makespan + (batch - window) * slope, self.latency_cycles + (batch - 1) * self.period_cycles)
+
+    def _run(self, batch: int) -> tuple[float, list[int]]:
         if batch == 1 or self.stream is None:
-            return self.latency_cycles + (batch - 1) * self.period_cycles
+            return self.latency_cycles + (batch - 1) * self.period_cycles, []
         if batch not in self._cache:
             self._cache[batch] = self.stream(batch)
         return self._cache[batch]
 
-    def throughput_per_s(self, clock_mhz: float, batch: int) -> float:
-        return batch / self.makespan_cycles(batch) * clock_mhz * 1.0e6
+    def throughput_per_s(self, batch: int) -> float:
+        return batch / self.makespan_cycles(batch) * self.clock_mhz * 1.0e6
+
+    def energy_per_inference_pj(self, batch: int) -> float:
+        """Dynamic energy plus the chip's leakage over the stream's time per query."""
+        ns = cycles_to_ns(self.makespan_cycles(batch) / batch, self.clock_mhz)
+        return self.dynamic_energy_pj + energy_pj_from_power(self.leakage_mw, ns)
 
 
 class _Units:
-    """Busy intervals of the units one query occupies (k servers each).
+    """Busy intervals of the units (k servers each), each interval tagged with the query that holds it.
 
     A task takes the earliest gap at or after its ready time on any server, so
     an operator later in schedule order but ready earlier is not queued behind
@@ -68,39 +115,61 @@ class _Units:
     """
 
     def __init__(self):
-        self.busy: dict[tuple, list[list[tuple[int, int]]]] = {}
+        self.busy: dict[tuple, list[list[tuple[int, int, int]]]] = {}
+        self.total: dict[tuple, int] = defaultdict(int)
+        self.log: list[tuple[tuple, list, tuple[int, int, int]]] = []  # placements since ``begin`` (for ``undo``)
+        self.serial = 0  # the current attempt (``begin``): intervals carry it, so a node never waits on itself
+        self.last: tuple[list, int] = ([], 0)  # (lane, start) of the last placement
 
     def run(self, key: tuple, ready: int, dur: int, servers: int = 1) -> int:
+        """Place a ``dur``-cycle task ready at ``ready`` on ``key``; returns its finish."""
         lanes = self.busy.get(key)
         if lanes is None:
             lanes = self.busy[key] = [[] for _ in range(servers)]
-        if len(lanes) == 1:  # the common case, and appending when the task goes last (time order)
-            lane = lanes[0]
-            start = _first_gap(lane, ready, dur)
-            if dur > 0:
-                if not lane or lane[-1][0] < start:
-                    lane.append((start, start + dur))
-                else:
-                    bisect.insort(lane, (start, start + dur))
-            return start + dur
-        best = None
-        for lane in lanes:
-            start = _first_gap(lane, ready, dur)
-            if best is None or start < best[0]:
-                best = (start, lane)
-        start, lane = best
+        if len(lanes) == 1:  # the common case
+            lane, start = lanes[0], _first_gap(lanes[0], ready, dur)
+        else:
+            start, i = min((_first_gap(ln, ready, dur), i) for i, ln in enumerate(lanes))
+            lane = lanes[i]
         if dur > 0:
-            bisect.insort(lane, (start, start + dur))
+            item = (start, start + dur, self.serial)
+            if not lane or lane[-1][0] < start:  # appending when the task goes last (time order)
+                lane.append(item)
+            else:
+                bisect.insort(lane, item)
+            self.total[key] += dur
+            self.log.append((key, lane, item))
+        self.last = (lane, start)
         return start + dur
 
+    def held_by_others(self, lane: list, t0: int, t1: int) -> bool:
+        """Whether a task placed by another attempt holds ``lane`` somewhere in [t0, t1)."""
+        k = max(bisect.bisect_left(lane, (t0,)) - 1, 0)
+        while k < len(lane) and lane[k][0] < t1:
+            if lane[k][1] > t0 and lane[k][2] != self.serial:
+                return True
+            k += 1
+        return False
 
-def _first_gap(lane: list[tuple[int, int]], ready: int, dur: int) -> int:
+    def begin(self) -> None:
+        self.log.clear()
+        self.serial += 1
+
+    def undo(self) -> None:
+        """Remove every placement since ``begin``."""
+        for key, lane, item in reversed(self.log):
+            lane.pop(bisect.bisect_left(lane, item))
+            self.total[key] -= item[1] - item[0]
+        self.log.clear()
+
+
+def _first_gap(lane: list[tuple[int, int, int]], ready: int, dur: int) -> int:
     """Earliest start >= ready of a ``dur``-long gap in a sorted list of disjoint busy intervals."""
     if not lane or lane[-1][1] <= ready:
         return ready
     t = ready
-    for k in range(max(bisect.bisect_left(lane, (ready, ready)) - 1, 0), len(lane)):
-        a, b = lane[k]
+    for k in range(max(bisect.bisect_left(lane, (ready,)) - 1, 0), len(lane)):
+        a, b = lane[k][0], lane[k][1]
         if b <= t:
             continue
         if a >= t + dur:
@@ -109,240 +178,483 @@ def _first_gap(lane: list[tuple[int, int]], ready: int, dur: int) -> int:
     return t
 
 
-def estimate(ops: list[OpView], value_bits: dict[str, int], inputs: list[str], outputs: list[str],
-             arch) -> Estimate:
-    """Latency and bottleneck period of a mapping given as operator views (see module docstring)."""
-    from compiler.cost.stream import stream_makespan
+class Model:
+    """A placed mapping as the estimator sees it: operators, value sizes, view parts, who reads what."""
 
-    tm = ArchTiming(arch)
-    _mark_shared_crossbars(ops)
-    lat, avail = _latency(ops, value_bits, inputs, outputs, tm)
-    slots = _slots(ops, avail, value_bits, arch)
-    busy = _busy_per_query(ops, value_bits, inputs, tm)
-    key = max(busy, key=busy.get) if busy else ("none",)
-    xbars = {(b["tile"], b["pe"], b["crossbar"]) for op in ops for b in op.blocks}
-    tiles = {op.tile for op in ops if op.kind in ("mvm", "dynamic_mvm")} | {t for t, _, _ in xbars}
-    return Estimate(lat, float(busy.get(key, 0.0)), "/".join(str(k) for k in key), len(xbars), len(tiles),
-                    stream=lambda b: stream_makespan(ops, value_bits, inputs, outputs, arch, b, slots))
+    def __init__(self, ops, value_bits: dict[str, int], inputs, outputs, arch):
+        self.ops, self.bits, self.arch = ops, value_bits, arch
+        self.inputs, self.outputs = list(inputs), list(outputs)
+        self.costs = Costs.of(arch)
+        self.consts = ops[0].constants if ops else frozenset()
+        self.parts = resolve_views(ops, value_bits, self.consts)
+        n_ops, n_in = len(ops), len(self.inputs)
+        self.n_nodes = n_ops + n_in + len(self.outputs)
+        producer = {v: i for i, op in enumerate(ops) if op.kind != "view" for v in op.outputs}
+        producer.update({v: n_ops + j for j, v in enumerate(self.inputs)})
+        self.stored_by = producer  # stored value -> producing node
+        self.reads: list[list[str]] = [[] for _ in range(self.n_nodes)]
+        for i, op in enumerate(ops):
+            if op.kind != "view":
+                self.reads[i] = [n for n in op.inputs if n not in self.consts]
+        for o, name in enumerate(self.outputs):
+            self.reads[n_ops + n_in + o] = [name]
+        self.deps = [sorted({producer[p.value] for name in self.reads[x] for p in self.parts_of(name)})
+                     for x in range(self.n_nodes)]
+        self.dependents: list[list[int]] = [[] for _ in range(self.n_nodes)]
+        self.readers: dict[int, list[int]] = defaultdict(list)  # producing node -> nodes reading its values
+        for x, deps in enumerate(self.deps):
+            for d in deps:
+                self.dependents[d].append(x)
+                self.readers[d].append(x)
+        self.written = {x: [v for v in (ops[x].outputs if x < n_ops else [self.inputs[x - n_ops]])]
+                        for x in range(n_ops + n_in) if x >= n_ops or ops[x].kind != "view"}
+        self._mark_shared_crossbars()
 
+    def parts_of(self, name: str):
+        return parts_of(self.parts, name, self.bits)
 
-def _mark_shared_crossbars(ops) -> None:
-    """Crossbars holding blocks of more than one operator or copy (packing, replicas sharing a crossbar)."""
-    owners: dict[tuple, set] = defaultdict(set)
-    for op in ops:
-        for b in op.blocks:
-            owners[(b["tile"], b["pe"], b["crossbar"])].add((op.name, b.get("replica", 0)))
-    shared = {("xbar",) + k for k, v in owners.items() if len(v) > 1}
-    for op in ops:
-        op.shared_crossbars = shared
-        op._groups = None
+    def kind(self, x: int) -> str:
+        n_ops, n_in = len(self.ops), len(self.inputs)
+        return "op" if x < n_ops else "input" if x < n_ops + n_in else "output"
 
-
-def _latency(ops, value_bits, inputs, outputs, tm: ArchTiming) -> tuple[int, dict]:
-    """One query's latency, and where each value is resident (value -> {tile: time})."""
-    units = _Units()
-    avail: dict[str, dict[int, int]] = {}
-    for name in inputs:
-        avail[name] = {IO_TILE: units.run(("io", "in"), 0, tm.io_cycles(value_bits[name]))}
-
-    def deliver(name: str, tile: int) -> int:
-        where = avail[name]
-        if tile not in where:
-            src = next(iter(where))
-            where[tile] = transfer(tm, units, src, tile, value_bits[name], where[src])
-        return where[tile]
-
-    for i in _ready_order(ops, avail):
-        op = ops[i]
-        tiles = sorted({b["tile"] for b in op.current_blocks()}) if op.on_crossbars else [op.tile]
-        entry = max([deliver(n, t) for n in op.inputs if n in avail for t in tiles], default=0)
-        done = _op_finish(op, entry, value_bits, tm, units)
-        for name in op.outputs:
-            avail[name] = {op.tile: done}
-    end = 0
-    for name in outputs:
-        end = max(end, units.run(("io", "out"), deliver(name, IO_TILE), tm.io_cycles(value_bits[name])))
-    return end, avail
-
-
-def _ready_order(ops, avail):
-    """Operator indices in order of readiness (the units serve tasks as they become ready, not in
-    schedule order): a generator that yields the earliest-ready operator whose producers are done;
-    ``avail`` is read after each yield, so producers' finish times are known."""
-    import heapq
-
-    producer = {name: i for i, op in enumerate(ops) for name in op.outputs}
-    users: dict[int, list[int]] = defaultdict(list)
-    waiting = []
-    for i, op in enumerate(ops):
-        deps = {producer[n] for n in op.inputs if n in producer}
-        waiting.append(len(deps))
-        for d in deps:
-            users[d].append(i)
-    heap = [(0, i) for i, w in enumerate(waiting) if w == 0]
-    heapq.heapify(heap)
-    while heap:
-        _, i = heapq.heappop(heap)
-        yield i
-        for u in users[i]:
-            waiting[u] -= 1
-            if waiting[u] == 0:
-                ready = max(min(avail[n].values()) for n in ops[u].inputs if n in avail)
-                heapq.heappush(heap, (ready, u))
-
-
-def _slots(ops, avail, value_bits, arch) -> list[int]:
-    """Buffer credits (``pimsim/program/stream.py``): queries' worth of resident values each operator's
-    home buffer holds, ``capacity bits // bits resident on that tile per query`` (at least 1)."""
-    cap = arch.tile.buffer.capacity_bytes * 8
-    foot: dict[int, int] = defaultdict(int)
-    for name, where in avail.items():
-        for tile in where:
-            foot[tile] += value_bits[name]
-    return [max(1, cap // max(foot.get(op.tile, 0), 1)) for op in ops]
-
-
-def _op_finish(op: OpView, entry: int, value_bits, tm: ArchTiming, units: _Units) -> int:
-    banks = tm.arch.tile.buffer.banks
-    io = op.__dict__.get("_io_bits")
-    if io is None or io[0] is not value_bits:  # asked once per query by the stream estimate
-        io = op._io_bits = (value_bits, sum(value_bits[n] for n in op.inputs if n in value_bits
-                                            and n not in op.constants), sum(value_bits[n] for n in op.outputs))
-    _, in_bits, out_bits = io
-    h = op.tile
-    if op.kind == "view":
-        return entry
-    if op.kind == "copy":
-        return units.run(("buf", h), entry, 2 * tm.buffer_cycles(op.bits), banks)
-    if op.on_crossbars:
-        t = _crossbar_finish(op, entry, tm, units)
-    elif op.kind == "embedding":
-        bits = op.tables * op.lookups * op.dim * op.precision["output_bits"]
-        key = ("emb", h) if op.storage == "onchip" else ("emb", "dram")
-        delay, hold = tm.embedding_access(op.storage, bits)
-        t = units.run(key, entry + delay, hold)
-        adds = op.tables * (op.lookups - 1) * op.dim
-        if adds > 0:
-            t = units.run(("vec", h), t, tm.vector_cycles({"add": adds}))
-    else:
-        t = units.run(("buf", h), entry, tm.buffer_cycles(in_bits), banks)
-        t = units.run(("vec", h), t, tm.vector_cycles(op.vector_ops()))
-    return units.run(("buf", h), t, tm.buffer_cycles(out_bits), banks)
-
-
-def _crossbar_finish(op: OpView, entry: int, tm: ArchTiming, units: _Units) -> int:
-    banks = tm.arch.tile.buffer.banks
-    finals: dict[int, int] = defaultdict(int)
-    psum: dict[int, int] = defaultdict(int)
-    fetched: dict[tuple, int] = {}  # one operand fetch per (tile, row range), broadcast on the bus
-    for g in _block_groups(op, tm):
-        if g["write"] or g["fetch"] not in fetched:
-            t = units.run(("buf", g["tile"]), entry, tm.buffer_cycles(g["bits"]), banks)
-            fetched[g["fetch"]] = units.run(("bus", g["tile"]), t, tm.bus_cycles(g["bits"]))
-        t = fetched[g["fetch"]]
-        if g["write_cycles"]:
-            t = units.run(g["unit"], t, g["write_cycles"])
-        t = units.run(g["unit"], t, g["cycles"])
-        finals[g["tile"]] = max(finals[g["tile"]], t)
-        psum[g["tile"]] += g["psum_bits"]
-    done = max([t if tile == op.tile else transfer(tm, units, tile, op.tile, psum[tile], t)
-                for tile, t in sorted(finals.items())], default=entry)
-    adds = sum(b["cols"] for b in op.current_blocks()) * op.m - op.n * op.m * op.count
-    return units.run(("vec", op.tile), done, tm.vector_cycles({"add": adds})) if adds > 0 else done
-
-
-def _block_groups(op: OpView, tm: ArchTiming) -> list[dict]:
-    """The operator's crossbar work for one query, cached on the view.  Blocks that share an operand
-    fetch, have the same duration and sit on crossbars no other block uses run in lock-step, so they
-    are one unit here (exact for the schedule, and far fewer units for spread operators)."""
-    cached = getattr(op, "_groups", None)
-    if cached is not None:
-        return cached
-    p, write = op.precision, op.kind == "dynamic_mvm"
-    groups: dict[tuple, dict] = {}
-    for b in op.current_blocks():
-        bits = b["rows"] * p["input_bits"] * op.m
-        if write:
-            bits += b["rows"] * b["cols"] * (p.get("weight_bits") or p["input_bits"])
-        cycles = tm.block_cycles(op.m, p["input_bits"], physical_cols(b), p.get("adc_bits"))
-        wcyc = b["rows"] * tm.write_row_cycles if write else 0
-        xb = ("xbar", b["tile"], b["pe"], b["crossbar"])
-        fetch = (b["tile"], b["row_start"], b["rows"])
-        lockstep = not write and xb not in op.shared_crossbars
-        key = ("lockstep", op.name, fetch, cycles) if lockstep else ("own", len(groups))
-        g = groups.setdefault(key, {"tile": b["tile"], "fetch": fetch, "bits": bits, "write": write,
-                                    "unit": (("xgroup", op.name) + key[2:]) if lockstep else xb,
-                                    "cycles": cycles, "write_cycles": wcyc, "psum_bits": 0})
-        g["psum_bits"] += b["cols"] * op.m * p["output_bits"]
-    op._groups = list(groups.values())
-    return op._groups
-
-
-def transfer(tm: ArchTiming, units: _Units, src: int, dst: int, bits: int, ready: int) -> int:
-    """Cut-through message: each link held ceil(bits / flit) cycles, the head one hop behind per link."""
-    flits = ceil_div(bits, tm.arch.tile.router.flit_bits)
-    hop = tm.arch.tile.router.hop_latency_cycles
-    links = xy_links(tm.arch, src, dst)
-    if not links:
-        return ready
-    t = ready - hop
-    for link in links:
-        t = units.run(("noc",) + link, t + hop, flits) - flits
-    return t + flits + hop
-
-
-def physical_cols(b: dict) -> int:
-    return b["cols"] * b["slice_count"] * b["sign_columns"]
-
-
-def _busy_per_query(ops, value_bits, inputs, tm: ArchTiming) -> dict[tuple, float]:
-    """Per-query busy cycles of each unit in steady state (replicas share the load)."""
-    busy: dict[tuple, float] = defaultdict(float)
-    busy[("io", "in")] = sum(tm.io_cycles(value_bits[n]) for n in inputs)
-    for op in ops:
-        if op.on_crossbars:
-            p, r = op.precision, op.replicas
+    def _mark_shared_crossbars(self) -> None:
+        """Crossbars holding blocks of more than one operator or copy (packing, copies sharing a crossbar)."""
+        owners: dict[tuple, set] = defaultdict(set)
+        for op in self.ops:
             for b in op.blocks:
-                cyc = tm.block_cycles(op.m, p["input_bits"], physical_cols(b), p.get("adc_bits"))
-                if op.kind == "dynamic_mvm":
-                    cyc += b["rows"] * tm.write_row_cycles
-                busy[("xbar", b["tile"], b["pe"], b["crossbar"])] += cyc / r
+                owners[(b["tile"], b["pe"], b["crossbar"])].add((op.name, b.get("replica", 0)))
+        self.shared = {k for k, v in owners.items() if len(v) > 1}
+
+
+class _Wait(Exception):
+    """A node's first task must wait for unit ``key``: it queues there and is tried again at ``time`` or later."""
+
+    def __init__(self, key: tuple, time: int):
+        self.key, self.time = key, time
+
+
+class _Schedule:
+    """One run of the list scheduler over ``batch`` queries (module docstring)."""
+
+    def __init__(self, model: Model, batch: int, credits: dict[int, int] | None, record: bool):
+        self.m, self.c, self.arch = model, model.costs, model.arch
+        self.units = _Units()
+        self.batch, self.credits, self.record = batch, credits or {}, record
+        self.energy_pj = 0.0
+        self.avail = [dict() for _ in range(batch)]
+        self.key_value: dict[str, str] = {}
+        self.start: dict[int, int] = {}  # (query 0) node -> start of its producer task
+        self.now, self.added, self.began, self.rank = 0, [], 0, (0, 0, 0)
+        self.queues: dict[tuple, list] = {}  # unit -> heap of (query, ready, node) waiting for it
+
+    def attempt(self, q: int, x: int, ready: int, now: int) -> int | _Wait:
+        """Place node ``x`` of query ``q``, ready at ``ready``, at time ``now``: its finish, or a :class:`_Wait`
+        when one of its first tasks cannot start now -- the unit is held past ``now`` by another node, or
+        an older node queues for it -- and then nothing is placed."""
+        self.units.begin()
+        self.now, self.added, energy, self.rank = now, [], self.energy_pj, (q, ready, x)
+        try:
+            t = self.run_node(q, x, ready)
+        except _Wait as wait:
+            self.units.undo()
+            for d, k in reversed(self.added):
+                del d[k]
+            self.energy_pj = energy
+            return wait
+        if q == 0 and self.m.kind(x) != "output":
+            self.start.setdefault(x, self.began)
+        return t
+
+    def first(self, key: tuple, ready: int, dur: int, servers: int = 1) -> int:
+        """``units.run`` for a task that starts an operator's (or message's) work: if it has to wait past both
+        its ready time and ``now`` behind another node's task, the node is retried when the unit is free
+        (``attempt``), after the nodes that become ready meanwhile: the simulator queues it, and serves the
+        oldest query first."""
+        queue = self.queues.get(key)
+        if queue and queue[0] < self.rank:  # an older node waits for this unit: it goes first
+            raise _Wait(key, max(ready, self.now))
+        end = self.units.run(key, ready, dur, servers)
+        lane, start = self.units.last
+        t0 = max(ready, self.now)
+        if start > t0 and self.units.held_by_others(lane, t0, start):
+            raise _Wait(key, start)
+        return end
+
+    def _set(self, d: dict, k, v) -> None:
+        if k not in d:
+            self.added.append((d, k))
+        d[k] = v
+
+    # -- data movement -------------------------------------------------------------------------------------
+    def deliver(self, q: int, name: str, tile: int) -> int:
+        """When every part of ``name`` is in ``tile``'s buffer: missing parts come from the tile they were
+        written to, one message per source tile (as the simulator)."""
+        avail, t, missing = self.avail[q], 0, {}
+        for p in self.m.parts_of(name):
+            where = avail.get(p.key)
+            if where is None:  # a range: addressable wherever its value was written, from the same moment
+                where = dict(avail[p.value])
+                self._set(avail, p.key, where)
+                self.key_value[p.key] = p.value
+            if tile in where:
+                t = max(t, where[tile])
+            else:
+                missing.setdefault(next(iter(where)), []).append(p)
+        for src, parts in missing.items():
+            ready = max(avail[p.key][src] for p in parts)
+            arrived = self.transfer(src, tile, sum(p.bits for p in parts), ready)
+            for p in parts:
+                self._set(avail[p.key], tile, arrived)
+            t = max(t, arrived)
+        return t
+
+    def transfer(self, src: int, dst: int, bits: int, ready: int) -> int:
+        """Cut-through message: each link held ceil(bits / flit) cycles, the head one hop behind per link."""
+        links = self.arch.xy_route(src, dst)
+        if not links:
+            return ready
+        flits, hop = ceil_div(bits, self.arch.tile.router.flit_bits), self.c.hop_cycles
+        if self.record:
+            self.energy_pj += len(links) * self.c.hop_pj(flits) + self.c.buffer_write_pj(bits)
+        t = self.first(("noc",) + links[0], ready, flits) - flits
+        for link in links[1:]:
+            t = self.first(("noc",) + link, t + hop, flits) - flits
+        return t + flits + hop
+
+    def buf(self, tile: int, ready: int, bits: int, write: bool, first: bool = False) -> int:
+        if self.record:
+            self.energy_pj += self.c.buffer_write_pj(bits) if write else self.c.buffer_read_pj(bits)
+        return self.first(("buf", tile), ready, self.c.buffer_cycles(bits), self.arch.tile.buffer.banks)
+
+    def vec(self, tile: int, ready: int, ops: dict[str, int]) -> int:
+        ops = {k: v for k, v in ops.items() if v > 0}
+        if self.record:
+            self.energy_pj += self.c.vector_pj(ops)
+        return self.first(("vec", tile), ready, self.c.vector_cycles(ops))
+
+    # -- nodes ---------------------------------------------------------------------------------------------
+    def run_node(self, q: int, x: int, ready: int) -> int:
+        kind = self.m.kind(x)
+        if kind == "input":
+            name = self.m.inputs[x - len(self.m.ops)]
+            bits = self.m.bits[name]
+            if self.record:
+                self.energy_pj += self.c.io_pj(bits)
+            dur = self.c.io_cycles(bits)
+            end = self.first(("io", "in"), ready, dur)
+            self._set(self.avail[q], name, {IO_TILE: end})
+            self.began = end - dur
+            return end
+        if kind == "output":
+            name = self.m.outputs[x - len(self.m.ops) - len(self.m.inputs)]
+            bits = sum(p.bits for p in self.m.parts_of(name))
+            if self.record:
+                self.energy_pj += self.c.io_pj(bits)
+            return self.first(("io", "out"), max(ready, self.deliver(q, name, IO_TILE)), self.c.io_cycles(bits))
+        op = self.m.ops[x]
+        group = q % op.groups
+        tiles = (sorted({b["tile"] for b, _ in op.group_blocks(group)}) if op.on_crossbars
+                 else [op.tile] + list(op.vector_tiles))
+        entry = max([ready] + [self.deliver(q, n, t) for n in self.m.reads[x] for t in tiles])
+        self.began = entry
+        done = self._operator(op, group, entry)
+        for name in op.outputs:
+            self._set(self.avail[q], name, {op.tile: done})
+        return done
+
+    def _operator(self, op, group: int, entry: int) -> int:
+        h = op.tile
+        if op.kind == "copy":
+            if self.record:
+                self.energy_pj += self.c.buffer_read_pj(op.bits) + self.c.buffer_write_pj(op.bits)
+            return self.first(("buf", h), entry, 2 * self.c.buffer_cycles(op.bits), self.arch.tile.buffer.banks)
+        if op.on_crossbars:
+            t = self._crossbar(op, group, entry)
         elif op.kind == "embedding":
-            bits = op.tables * op.lookups * op.dim * op.precision["output_bits"]
-            busy[("emb", op.tile if op.storage == "onchip" else "dram")] += tm.embedding_access(op.storage, bits)[1]
-        elif op.kind in ("vector", "dynamic_mvm"):
-            busy[("vec", op.tile)] += tm.vector_cycles(op.vector_ops())
-    for link, flits in noc_link_flits(ops, value_bits, inputs, tm.arch).items():
-        busy[("noc",) + link] += flits
-    return dict(busy)
+            rows = op.tables * op.lookups
+            bits = rows * op.dim * op.precision["output_bits"]
+            if self.record:
+                self.energy_pj += self.c.embedding_pj(op.storage, rows, bits)
+            delay, hold = self.c.embedding_access(op.storage, rows, bits)
+            key = ("emb", h) if op.storage == "onchip" else ("emb", "dram")
+            t = self.first(key, entry + delay, hold)
+            adds = op.tables * (op.lookups - 1) * op.dim
+            if adds > 0:
+                t = self.vec(h, t, {"add": adds})
+        elif op.vector_tiles:
+            return self._product(op, entry)
+        else:
+            in_bits = sum(p.bits for n in op.inputs if n not in self.m.consts for p in self.m.parts_of(n))
+            t = self.vec(h, self.buf(h, entry, in_bits, False, first=True), op.vector_ops())
+        return self.buf(h, t, sum(self.m.bits[n] for n in op.outputs), True)
+
+    def _product(self, op, entry: int) -> int:
+        """A product of activations shared by several vector units (``pimsim.cost.products``)."""
+        acts = [n for n in op.inputs if n not in self.m.consts]
+        bits = [sum(p.bits for p in self.m.parts_of(n)) for n in acts]
+        done = 0
+        for sh in product_shares(op.count, op.m, op.k, op.n, [op.tile] + list(op.vector_tiles), bits[0],
+                                 sum(bits[1:]), sum(self.m.bits[n] for n in op.outputs)):
+            t = self.vec(sh.tile, self.buf(sh.tile, entry, sh.read_bits, False, first=True), sh.ops)
+            t = (self.buf(op.tile, t, sh.out_bits, True) if sh.tile == op.tile
+                 else self.transfer(sh.tile, op.tile, sh.out_bits, t))
+            done = max(done, t)
+        return done
+
+    def _crossbar(self, op, group: int, entry: int) -> int:
+        finals: dict[int, int] = defaultdict(int)
+        psum: dict[int, int] = defaultdict(int)
+        for g in _fetch_groups(self.m, op, group):
+            t = self.buf(g["tile"], entry, g["bits"], False, first=True)
+            if self.record:
+                self.energy_pj += self.c.bus_pj(g["bits"])
+            t = self.first(("bus", g["tile"]), t, self.c.bus_cycles(g["bits"]))
+            for u in g["units"]:
+                ready = t
+                if u["write_cycles"]:
+                    ready = self.first(u["unit"], ready, u["write_cycles"])
+                start = self.first(u["unit"], ready, u["occupancy"]) - u["occupancy"]
+                finals[g["tile"]] = max(finals[g["tile"]], start + u["cycles"])
+                if self.record:
+                    self.energy_pj += u["energy_pj"]
+            psum[g["tile"]] += g["psum_bits"]
+        done = max([t if tile == op.tile else self.transfer(tile, op.tile, psum[tile], t)
+                    for tile, t in sorted(finals.items())], default=entry)
+        adds = sum(b["cols"] * v for b, v in op.group_blocks(group)) - op.n * op.m * op.count
+        return self.vec(op.tile, done, {"add": adds}) if adds > 0 else done
 
 
-def noc_link_flits(ops, value_bits, inputs, arch) -> dict[tuple[int, int], float]:
-    """Flits each mesh link carries per query (averaged over replicas): operands to every tile with blocks,
-    partial sums to the home tile, as the simulator routes them (XY, one message per value and tile)."""
-    flit = arch.tile.router.flit_bits
-    load: dict[tuple[int, int], float] = defaultdict(float)
-    home = {n: IO_TILE for n in inputs}
+def _fetch_groups(model: Model, op, group: int) -> list[dict]:
+    """The operator's crossbar work for one query of copy group ``group``, cached on the view: per (tile, row
+    range) one fetch of every copy's vectors, and the blocks as units.  Blocks that share the fetch and a
+    duration and sit on crossbars no other block uses run in lock-step, so they are one unit here (exact for
+    the schedule, and far fewer units for spread and copied operators)."""
+    key = ("fetch", group)
+    if key in op.memo:
+        return op.memo[key]
+    c, arch, p = model.costs, model.arch, op.precision
+    write = op.kind == "dynamic_mvm"
+    per_slice = input_slices(arch, p["input_bits"])
+    groups: dict[tuple, dict] = {}
+    for b, vectors in op.group_blocks(group):
+        fetch = (b["tile"], b["row_start"], b["rows"])
+        g = groups.setdefault(fetch if not write else (fetch, len(groups)),
+                              {"tile": b["tile"], "copies": {}, "units": {}, "psum_bits": 0, "bits": 0})
+        g["copies"][b.get("replica", 0)] = vectors
+        if write:
+            g["bits"] = b["rows"] * p["input_bits"] * vectors + b["rows"] * b["cols"] * (
+                p.get("weight_bits") or p["input_bits"])
+        cols = b["cols"] * b["slice_count"] * b["sign_columns"]
+        slices = vectors * per_slice
+        timing = block_slice_timing(c, arch, b["rows"], cols, p.get("adc_bits"))
+        xb = (b["tile"], b["pe"], b["crossbar"])
+        lockstep = not write and xb not in model.shared
+        ukey = ("lockstep", slices, timing) if lockstep else ("own", xb, len(g["units"]))
+        energy = sum(block_energy_pj(c, arch, b["rows"], cols, slices, p.get("adc_bits")).values())
+        if write:  # programming the rows first (pimsim/program/crossbar.py lower_block)
+            energy += b["rows"] * c.write_row_pj * cols / arch.pe.crossbar.cols
+        u = g["units"].setdefault(ukey, {"unit": ("xgroup", op.name, group, fetch) + ukey[1:] if lockstep
+                                         else ("xbar",) + xb, "occupancy": timing.occupancy(slices),
+                                         "cycles": timing.cycles(slices), "energy_pj": 0.0,
+                                         "write_cycles": b["rows"] * c.write_row_cycles if write else 0})
+        u["energy_pj"] += energy
+        g["psum_bits"] += b["cols"] * vectors * p["output_bits"]
+    out = []
+    for fetch, g in groups.items():
+        rows = (fetch[0] if write else fetch)[2]
+        if not write:
+            g["bits"] = rows * p["input_bits"] * sum(g["copies"].values())
+        out.append({"tile": g["tile"], "bits": g["bits"], "units": list(g["units"].values()),
+                    "psum_bits": g["psum_bits"]})
+    op.memo[key] = out
+    return out
+
+
+def _simulate(model: Model, batch: int, credits: dict[int, int] | None, record: bool) -> tuple[int, _Schedule, dict]:
+    """List-schedule ``batch`` queries; returns (makespan, the schedule, finish per (query, node))."""
+    s = _Schedule(model, batch, credits, record)
+    n = model.n_nodes
+    finish: dict[tuple[int, int], int] = {}
+    waiting: dict[tuple[int, int], int] = {}
+    ready_at: dict[tuple[int, int], int] = defaultdict(int)
+    left: dict[tuple[int, int], int] = {}
+    heap = []
+    gated = {x: k for x, k in s.credits.items() if k < batch}
+
+    def arm(q: int, x: int, t: int) -> None:
+        ready_at[q, x] = max(ready_at[q, x], t)
+        waiting[q, x] -= 1
+        if waiting[q, x] == 0:
+            heapq.heappush(heap, (ready_at[q, x], q, ready_at[q, x], x))
+
+    for q in range(batch):
+        for x in range(n):
+            if x < len(model.ops) and model.ops[x].kind == "view":
+                continue
+            waiting[q, x] = len(model.deps[x]) + (1 if x in gated and q >= gated[x] else 0) + 1
+            arm(q, x, 0)
+    end = 0
+    wake_ids: dict[tuple, int] = {}
+    wake_keys: list[tuple] = []
+    pending: dict[tuple, int] = {}  # unit -> time of its scheduled wake (every unit with waiters has one)
+    wake = batch  # a wake sorts after every node ready at the same time
+
+    def schedule_wake(key: tuple, t: int) -> None:
+        if key not in wake_ids:
+            wake_ids[key] = len(wake_keys)
+            wake_keys.append(key)
+        if pending.get(key, t + 1) > t:
+            pending[key] = t
+            heapq.heappush(heap, (t, wake, 0, wake_ids[key]))
+
+    while heap:
+        now, q, arrived, x = heapq.heappop(heap)
+        woken = None
+        if q == wake:  # a unit's wake: its best waiter tries again
+            woken = wake_keys[x]
+            if pending.get(woken) != now:
+                continue  # superseded by an earlier wake
+            del pending[woken]
+            q, arrived, x = heapq.heappop(s.queues[woken])
+        got = s.attempt(q, x, arrived, now)
+        if isinstance(got, _Wait):  # queues at the unit; tried again when it may be free
+            heapq.heappush(s.queues.setdefault(got.key, []), (q, arrived, x))
+            schedule_wake(got.key, got.time)
+        if woken is not None and s.queues[woken] and woken not in pending:
+            schedule_wake(woken, now)  # the next waiter tries at once (and learns when the unit is free)
+        if isinstance(got, _Wait):
+            continue
+        t = got
+        finish[q, x] = t
+        end = max(end, t)
+        for y in model.dependents[x]:
+            arm(q, y, t)
+        for d in model.deps[x]:
+            left[q, d] = left.get((q, d), len(model.readers[d])) - 1
+            if left[q, d] == 0:
+                _release(model, gated, q, d, max(finish[q, r] for r in model.readers[d]), arm, batch)
+        if not model.readers.get(x) and x in model.written:
+            _release(model, gated, q, x, t, arm, batch)
+    return end, s, finish
+
+
+def _release(model, gated, q: int, x: int, t: int, arm, batch: int) -> None:
+    """Query ``q``'s hold on ``x``'s values ended at ``t``: its credit returns to query ``q + credits``."""
+    k = gated.get(x)
+    if k is not None and q + k < batch:
+        arm(q + k, x, t)
+
+
+def estimate(ops, value_bits: dict[str, int], inputs, outputs, arch) -> Estimate:
+    """Latency, energy and stream estimate of a mapping given as operator views (module docstring)."""
+    model = Model(ops, value_bits, inputs, outputs, arch)
+    latency, one, finish = _simulate(model, 1, None, record=True)
+    credits = _credits(model, one, finish)
+    busy = _busy_per_query(model, one)
+    key = max(busy, key=busy.get) if busy else ("none",)
+    return Estimate(latency, float(busy.get(key, 0.0)), "/".join(str(k) for k in key), one.energy_pj,
+                    chip_leakage_mw(arch), arch.clock_mhz,
+                    stream=lambda b: _stream(model, b, credits), unit_busy=busy)
+
+
+def _stream(model: Model, batch: int, credits) -> tuple[int, list[int]]:
+    """(makespan, each query's completion in query order) of ``batch`` queries."""
+    end, _, finish = _simulate(model, batch, credits, record=False)
+    ends = [0] * batch
+    for (q, _), t in finish.items():
+        ends[q] = max(ends[q], t)
+    return end, sorted(ends)
+
+
+def _credits(model: Model, one: _Schedule, finish) -> dict[int, int]:
+    """Credits per producing node by the simulator's live-range rule (``pimsim/program/build.py``)."""
+    window = {}
+    for x, values in model.written.items():
+        readers = model.readers.get(x)
+        end = max(finish[0, r] for r in readers) if readers else finish[0, x]
+        for v in values:
+            window[v] = max(end - one.start.get(x, 0), 1)
+    items, owner = [], []
+    for key, where in one.avail[0].items():
+        value = one.key_value.get(key, key)
+        if value not in window:
+            continue
+        shared = one.avail[0][value] if value != key else {}
+        bits = model.bits[key] if key == value else next(p.bits for p in model.parts[key])
+        for tile, t in where.items():
+            if shared.get(tile) == t and key != value:
+                continue
+            items.append(Resident(tile, key, bits, window[value]))
+            owner.append(model.stored_by[value])
+    got = allocate_credits(items, model.arch.tile.buffer.capacity_bytes * 8)
+    credits: dict[int, int] = {}
+    for item, x in zip(items, owner):
+        k = got[item.tile, item.key]
+        credits[x] = min(credits.get(x, k), k)
+    return credits
+
+
+def _busy_per_query(model: Model, one: _Schedule) -> dict[tuple, float]:
+    """Per-query busy cycles of each unit in steady state: a copy group's crossbars serve every
+    ``groups``-th query; the other units are busy as in the one-query schedule."""
+    groups = {op.name: op.groups for op in model.ops}
+    out = {}
+    for key, total in one.units.total.items():
+        share = groups.get(key[1], 1) if key[0] == "xgroup" else 1
+        servers = model.arch.tile.buffer.banks if key[0] == "buf" else 1
+        out[key] = total / share / servers
+    for op in model.ops:  # crossbars of groups query 0 did not use carry the same load
+        if op.groups > 1 and op.on_crossbars:
+            for b, _ in op.group_blocks(0):
+                k = ("xbar", b["tile"], b["pe"], b["crossbar"])
+                if k in out:
+                    out[k] = out[k] / op.groups
+    for key in [k for k in out if k[0] == "noc"]:  # query 0's links; the groups' average replaces them
+        del out[key]
+    out.update(_noc_load_per_query(model))
+    return out
+
+
+def _noc_load_per_query(model: Model) -> dict[tuple, float]:
+    """Cycles each mesh link is held per query, averaged over the copy groups: each value part sent once to
+    each tile that reads it (in the fraction of queries whose group reads it there), partial sums and shared
+    products' rows sent home, graph outputs sent to the I/O tile."""
+    arch, flit = model.arch, model.arch.tile.router.flit_bits
+    home = {v: (IO_TILE if x >= len(model.ops) else model.ops[x].tile) for v, x in model.stored_by.items()}
+    load: dict[tuple, float] = defaultdict(float)
+    wanted: dict[tuple, float] = defaultdict(float)  # (part key, source, destination, bits) -> query share
 
     def send(src: int, dst: int, bits: int, weight: float) -> None:
-        for link in xy_links(arch, src, dst):
-            load[link] += weight * ceil_div(bits, flit)
+        for link in arch.xy_route(src, dst):
+            load[("noc",) + link] += weight * ceil_div(bits, flit)
 
-    for op in ops:
-        acts = [n for n in op.inputs if n in home]
-        for r in range(op.replicas if op.on_crossbars else 1):
-            blocks = [b for b in op.blocks if b.get("replica", 0) == r] if op.on_crossbars else []
-            tiles = sorted({b["tile"] for b in blocks}) or [op.tile]
-            for name in acts:
-                for t in tiles:
-                    if t != home[name]:
-                        send(home[name], t, value_bits[name], 1.0 / op.replicas)
+    def receive(names, tiles, weight: float) -> None:
+        for tile in tiles:
+            for name in names:
+                for p in model.parts_of(name):
+                    if home[p.value] != tile:
+                        wanted[p.key, home[p.value], tile, p.bits] += weight
+
+    for x, op in enumerate(model.ops):
+        if op.kind == "view":
+            continue
+        for g in range(op.groups):
+            pairs = op.group_blocks(g) if op.on_crossbars else []
+            tiles = sorted({b["tile"] for b, _ in pairs}) or [op.tile] + list(op.vector_tiles)
+            receive(model.reads[x], tiles, 1.0 / op.groups)
             psum: dict[int, int] = defaultdict(int)
-            for b in blocks:
-                psum[b["tile"]] += b["cols"] * op.m * op.precision["output_bits"]
+            for b, v in pairs:
+                psum[b["tile"]] += b["cols"] * v * op.precision["output_bits"]
             for t, bits in psum.items():
                 if t != op.tile:
-                    send(t, op.tile, bits, 1.0 / op.replicas)
-        for name in op.outputs:
-            home[name] = op.tile
-    return load
+                    send(t, op.tile, bits, 1.0 / op.groups)
+        if op.vector_tiles:
+            out_bits = sum(model.bits[n] for n in op.outputs)
+            for sh_tile, rows in zip([op.tile] + list(op.vector_tiles),
+                                     vector_split(op.m, 1 + len(op.vector_tiles))):
+                if sh_tile != op.tile:
+                    send(sh_tile, op.tile, ceil_div(out_bits * rows, op.m), 1.0)
+    receive(model.outputs, [IO_TILE], 1.0)
+    for (_, src, dst, bits), share in wanted.items():
+        send(src, dst, bits, min(share, 1.0))
+    return dict(load)

@@ -1,13 +1,16 @@
 """Operator views the estimator reads: built from the compiler's IR or from a written mapping.
 
 Both sources describe the same things (kind, home tile, per-query sizes,
-precision, crossbar blocks with their replica), so one estimator serves the
-optimiser (on the IR, before emitting) and the agreement test (on the mapping).
+precision, crossbar blocks with their copy, copies per query, view layouts),
+so one estimator serves the optimiser (on the IR, before emitting) and the
+agreement test (on the mapping).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from pimsim.cost.crossbar import vector_split
 
 
 @dataclass
@@ -18,12 +21,14 @@ class OpView:
     outputs: list[str]
     tile: int
     precision: dict
+    op_type: str = ""
     constants: frozenset = frozenset()
     m: int = 1
     k: int = 1
     n: int = 1
     count: int = 1
     replicas: int = 1
+    copies_per_query: int = 1
     blocks: list[dict] = field(default_factory=list)
     implementation: str = "vector"
     ops: dict = field(default_factory=dict)
@@ -32,20 +37,29 @@ class OpView:
     lookups: int = 1
     dim: int = 1
     storage: str = "dram"
-    shared_crossbars: frozenset | set = frozenset()  # set by the estimator: crossbars of several operators
+    layout: str = "alias"
+    vector_tiles: list = field(default_factory=list)
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def on_crossbars(self) -> bool:
         return self.kind == "mvm" or (self.kind == "dynamic_mvm" and self.implementation == "crossbar_write")
 
-    def current_blocks(self) -> list[dict]:
-        """Blocks of replica 0: the copy one query uses (kept while ``blocks`` is the same list: the
-        stream estimate asks once per query)."""
-        cached = self.__dict__.get("_current")
-        if cached is None or cached[0] is not self.blocks or cached[1] != len(self.blocks):
-            cached = self._current = (self.blocks, len(self.blocks),
-                                      [b for b in self.blocks if b.get("replica", 0) == 0])
-        return cached[2]
+    @property
+    def groups(self) -> int:
+        """Copy groups serving alternate queries (query q uses group q mod groups)."""
+        return self.replicas // self.copies_per_query if self.kind == "mvm" else 1
+
+    def group_blocks(self, group: int) -> list[tuple[dict, int]]:
+        """(block, input vectors it reads per query) of the copies in ``group`` (the simulator's
+        ``QueryLowering.copy_blocks``)."""
+        key = ("group", group)
+        if key not in self.memo:
+            per = self.copies_per_query if self.kind == "mvm" else 1
+            first, vectors = group * per, vector_split(self.m, per)
+            self.memo[key] = [(b, vectors[b.get("replica", 0) - first]) for b in self.blocks
+                              if first <= b.get("replica", 0) < first + per]
+        return self.memo[key]
 
     def vector_ops(self) -> dict[str, int]:
         if self.kind == "dynamic_mvm":
@@ -61,7 +75,7 @@ def views_from_mapping(mapping) -> tuple[list[OpView], dict[str, int]]:
     for op in mapping.operators:
         d = op.model_dump()
         d["blocks"] = [dict(b) for b in d.get("blocks", [])]
-        keep = {k: d[k] for k in OpView.__dataclass_fields__ if k in d and k != "constants"}
+        keep = {k: d[k] for k in OpView.__dataclass_fields__ if k in d and k not in ("constants", "memo")}
         keep["precision"] = {k: v for k, v in d["precision"].items() if v is not None}
         views.append(OpView(constants=consts, **keep))
     return views, bits
@@ -75,9 +89,11 @@ def views_from_graph(graph) -> tuple[list[OpView], dict[str, int]]:
     for n in graph.nodes:
         info = n.shape_info or {}
         v = OpView(name=n.name, kind=n.kind, inputs=[i for i in n.inputs if i], outputs=[o for o in n.outputs if o],
-                   tile=n.tile or 0, precision=dict(n.precision or {}), constants=consts,
+                   tile=n.tile or 0, precision=dict(n.precision or {}), op_type=n.op_type, constants=consts,
                    blocks=list(n.blocks or []), replicas=int(info.get("replicas", 1)),
-                   implementation=info.get("implementation", "vector"))
+                   copies_per_query=int(info.get("copies_per_query", 1)),
+                   implementation=info.get("implementation", "vector"), layout=info.get("layout", "alias"),
+                   vector_tiles=list(info.get("vector_tiles", [])))
         if n.kind in ("mvm", "dynamic_mvm"):
             v.m, v.k, v.n, v.count = info["m"], info["k"], info["n"], info.get("count", 1)
         elif n.kind == "embedding":

@@ -155,6 +155,8 @@ class Builder:
             return None
         name, v = batched[0]
         axis, in_rank, out_rank = v.batch_axis, len(v.shape), out.ndim
+        if node.op_type == "pim.EmbeddingBag":  # out[bag] pools bag's ids: the bags (offsets) are the output's axis 0
+            return 0 if out_rank and out.shape[0] == self.graph.batch else None
         if node.op_type == "Transpose":
             perm = node.attrs.get("perm") or list(reversed(range(in_rank)))
             return list(perm).index(axis)

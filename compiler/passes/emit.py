@@ -8,7 +8,7 @@ per query: the batch axis is removed (and recorded as ``batch_axis``).
 from __future__ import annotations
 
 import numpy as np
-from pimsim.spec.mapping import Mapping, ModelInfo, ValueInfo
+from pimsim.spec.mapping import MAPPING_SCHEMA_VERSION, Mapping, ModelInfo, ValueInfo
 
 from compiler import __version__
 from compiler.ir.graph import Node, OpGraph
@@ -20,7 +20,7 @@ def to_mapping(graph: OpGraph, arch, opts) -> tuple[Mapping, dict[str, np.ndarra
     weights = {n: graph.values[n].data for n in names
                if graph.values[n].constant and graph.values[n].data is not None}
     mapping = Mapping(
-        schema_version=1, tool=f"pimcompile {__version__}",
+        schema_version=MAPPING_SCHEMA_VERSION, tool=f"pimcompile {__version__}",
         model=ModelInfo(path=graph.meta.path, sha256=graph.meta.sha256, name=graph.meta.name, opset=graph.meta.opset),
         arch_sha256=arch.sha256(), arch=arch, strategy=opts.strategy, batch=graph.batch,
         inputs=list(graph.inputs), outputs=list(graph.outputs), values=values,
@@ -64,10 +64,12 @@ def _operator(graph: OpGraph, n: Node) -> dict:
           "precision": n.precision, "tile": n.tile, "kind": n.kind}
     info = n.shape_info
     if n.kind == "mvm":
-        op.update(m=info["m"], k=info["k"], n=info["n"], blocks=n.blocks, replicas=info.get("replicas", 1))
+        op.update(m=info["m"], k=info["k"], n=info["n"], blocks=n.blocks, replicas=info.get("replicas", 1),
+                  copies_per_query=info.get("copies_per_query", 1))
     elif n.kind == "dynamic_mvm":
         op.update(count=info["count"], m=info["m"], k=info["k"], n=info["n"],
-                  implementation=info.get("implementation", "vector"), blocks=n.blocks)
+                  implementation=info.get("implementation", "vector"), blocks=n.blocks,
+                  vector_tiles=info.get("vector_tiles", []))
     elif n.kind == "embedding":
         op.update(tables=info["tables"], rows=info["rows"], dim=info["dim"], lookups=info["lookups"],
                   storage=info["storage"])
@@ -75,4 +77,6 @@ def _operator(graph: OpGraph, n: Node) -> dict:
         op.update(ops=info["ops"])
     elif n.kind == "copy":
         op.update(bits=info["bits_elements"] * max(graph.values[o].bits or 32 for o in n.outputs if o))
+    elif n.kind == "view":
+        op.update(layout=info["layout"])
     return op

@@ -3,10 +3,14 @@
 - ``pim.LinearMVM`` (a product with a constant weight) -> ``mvm`` on crossbars;
 - products of two activations (MatMul, Gemm, contracting Einsum) -> ``dynamic_mvm``;
 - lookups in a constant 2-D table (Gather axis 0, pim.EmbeddingBag) -> ``embedding``;
-- selections, concatenation, splits, slices, real transposes, im2col -> ``copy``
-  (they move bits through the tile buffer);
-- reshapes, Transposes that only move size-1 axes and Pads of zero width on every side -> ``view`` (free;
-  PyTorch exports of NASRec's Gating/Sum emit ``F.pad`` by 0 when both inputs already have equal width);
+- addressing -> ``view`` (``pimsim.cost.views``: no time, no energy; data move only across tiles):
+  ``alias`` for Reshape, Flatten, Squeeze, Unsqueeze, Identity, Transpose and Pads of zero width on every
+  side (PyTorch exports of NASRec's Gating/Sum emit ``F.pad`` by 0 when both inputs already have equal
+  width); ``concat`` for Concat; ``range`` for a Split, Slice or constant-index Gather whose every
+  per-query output is one contiguous run of its input's storage, when that input is itself one stored,
+  unpermuted value (``_demote_unaddressable``);
+- data rewrites -> ``copy`` (they move bits through the tile buffer): index gathers that are not one run,
+  strided or non-contiguous slices, Expand/Tile broadcasts, non-zero Pads, im2col;
 - everything else -> ``vector`` with per-query element-operation counts by class.
 Counts are per query: totals at the compile batch divided by the batch.
 """
@@ -17,9 +21,10 @@ import numpy as np
 
 from compiler.ir.graph import Node, OpGraph
 
-VIEW_OPS = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity"}
+VIEW_OPS = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Transpose"}
+RANGE_OPS = {"Split", "Slice", "Gather"}
 COPY_OPS = {"Concat", "Split", "Slice", "GatherND", "GatherElements", "Expand", "Tile", "pim.Im2Col", "Gather",
-            "Transpose", "Pad"}
+            "Pad"}
 DYNAMIC_OPS = {"MatMul", "Gemm", "Einsum"}
 # element-operation classes per output element (vector unit pricing classes, pimsim.spec.mapping)
 PER_OUTPUT = {
@@ -51,6 +56,7 @@ PER_INPUT = {
 def partition(graph: OpGraph, arch, opts) -> OpGraph:
     for n in graph.nodes:
         n.kind, n.shape_info = classify(graph, n)
+    _demote_unaddressable(graph)
     return graph
 
 
@@ -70,23 +76,69 @@ def classify(graph: OpGraph, n: Node) -> tuple[str, dict]:
         if dims is not None:
             return "dynamic_mvm", dims
         return "vector", {"ops": {"mul": per_query(graph, n.outputs[0])}}
-    if (n.op_type in VIEW_OPS or (n.op_type == "Transpose" and _moves_only_unit_axes(graph, n))
-            or (n.op_type == "Pad" and _pads_nothing(graph, n))):
-        return "view", {}
+    if n.op_type in VIEW_OPS or (n.op_type == "Pad" and _pads_nothing(graph, n)):
+        return "view", {"layout": "alias"}
+    if n.op_type == "Concat" and not any(graph.is_const(i) for i in n.inputs):
+        return "view", {"layout": "concat"}  # a constant part would first have to be written: a copy
+    if n.op_type in RANGE_OPS and _one_run_each(graph, n):
+        return "view", {"layout": "range"}
     if n.op_type in COPY_OPS:
-        return "copy", {"bits_elements": sum(per_query(graph, o) for o in n.outputs if o)}
+        return "copy", _copy_info(graph, n)
     return "vector", {"ops": vector_ops(graph, n)}
+
+
+def _copy_info(graph: OpGraph, n: Node) -> dict:
+    return {"bits_elements": sum(per_query(graph, o) for o in n.outputs if o)}
+
+
+def _one_run_each(graph: OpGraph, n: Node) -> bool:
+    """Whether each per-query output of a Split/Slice/Gather is one contiguous run of its input's per-query
+    storage: the operator applied to the element addresses of one query (its reference semantics on an
+    index tensor) must give consecutive addresses.  Run-time indices or bounds are never one known run."""
+    x = graph.values[n.inputs[0]]
+    if graph.is_const(n.inputs[0]) or x.batch_axis is None or any(
+            name and not graph.is_const(name) for name in n.inputs[1:]):
+        return False
+    shape = list(x.shape)
+    per = shape[:x.batch_axis] + shape[x.batch_axis + 1:]
+    addresses = np.arange(int(np.prod(per, dtype=np.int64)), dtype=np.int64).reshape(per)
+    full = np.expand_dims(addresses, x.batch_axis).repeat(shape[x.batch_axis], axis=x.batch_axis)
+    from pimsim.spec.semantics import run_op
+
+    outs = run_op(n.op_type, [full] + [graph.values[i].data if i else None for i in n.inputs[1:]], n.attrs)
+    for name, out in zip([o for o in n.outputs], outs):
+        v = graph.values[name]
+        if v.batch_axis is None:
+            return False
+        flat = np.take(np.asarray(out), 0, axis=v.batch_axis).reshape(-1)
+        if flat.size == 0 or (flat.size > 1 and not np.all(np.diff(flat) == 1)):
+            return False
+    return True
+
+
+def _demote_unaddressable(graph: OpGraph) -> None:
+    """A range of a concatenation or of a transposed value is not one address range of storage
+    (``pimsim.cost.views``): such a Split/Slice/Gather becomes a ``copy``, whose output is stored anew."""
+    parts: dict[str, tuple[int, bool]] = {}  # view output -> (stored parts, permuted)
+    for n in graph.nodes:
+        if n.kind != "view":
+            continue
+        acts = [parts.get(i, (1, False)) for i in n.inputs if i and not graph.is_const(i)]
+        layout = n.shape_info["layout"]
+        if layout == "concat":
+            parts[n.outputs[0]] = (sum(k for k, _ in acts), any(p for _, p in acts))
+        elif layout == "alias":
+            parts[n.outputs[0]] = (acts[0][0], acts[0][1] or n.op_type == "Transpose")
+        elif acts[0] == (1, False):
+            for o in n.outputs:
+                parts[o] = (1, False)
+        else:
+            n.kind, n.shape_info = "copy", _copy_info(graph, n)
 
 
 def _is_table(graph: OpGraph, n: Node) -> bool:
     table = graph.values[n.inputs[0]]
     return table.constant and len(table.shape) == 2 and n.attrs.get("axis", 0) == 0
-
-
-def _moves_only_unit_axes(graph: OpGraph, n: Node) -> bool:
-    shape = graph.values[n.inputs[0]].shape
-    moved = [a for i, a in enumerate(n.attrs["perm"]) if shape[a] != 1]
-    return moved == sorted(moved)
 
 
 def _pads_nothing(graph: OpGraph, n: Node) -> bool:

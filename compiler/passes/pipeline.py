@@ -24,6 +24,7 @@ class CompileOptions:
     strategy: str = "optimized"  # "naive" = the issue-6 baseline
     policy: object | None = None  # compiler.precision_policy.PrecisionPolicy
     area_budget_mm2: float | None = None  # optimized: tiles allowed (compiler.passes.optimize); None = whole chip
+    objective: str = "throughput"  # optimized: what the pick among candidates optimises (optimize.OBJECTIVES)
     verify_each: bool = False
     notes: dict = field(default_factory=dict)  # facts for the report (crossbars used, spills)
 

@@ -183,7 +183,7 @@ class AdcLaw:
         self._check(bits)
         if self.model == "table":
             return self._table_at(bits, "conversion_ns")
-        return 1.0e3 / self.rate_msps * (bits + 1) / (self.rated_bits + 1)
+        return 1.0e3 / self.rate_msps * ((bits + 1) / (self.rated_bits + 1))  # exactly 1000 / rate at B
 
     def area_um2(self) -> float:
         """Area of one ADC of the rated resolution, um^2."""

@@ -181,9 +181,10 @@ def features_not_simulated(arch) -> list[str]:
 
     - ``chip.tile_kinds``: tasks are priced with one ComponentSet (per-kind pricing: ``components_for_tile``);
     - ``pe.crossbar.rows_per_read`` below rows and ``pe.adc.shared_by_crossbars`` above 1: the per-slice
-      timing must take ``pimsim.components.slicing`` counts;
-    - ``pe.adc.model: table``: reduced-resolution conversions are priced through the ADC laws only
-      (``AdcModel.energy_pj_at`` / ``conversion_ns_at`` are the replacement).
+      timing (``pimsim.cost.crossbar.slice_timing``: one sensing step, one crossbar per ADC bank) must take
+      ``pimsim.components.slicing`` counts;
+    - ``pe.adc.model: table``: ``pimsim.cost`` prices every conversion through ``AdcModel.conversion_ns_at`` /
+      ``energy_pj_at``, which read the table, but no event-level test covers a table ADC yet.
     """
     out = []
     if arch.heterogeneous:

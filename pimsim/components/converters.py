@@ -23,6 +23,22 @@ steps per slice; ef, af, lf = energy, area, leakage node factors from 32 nm):
                     S+H  T / S                             (one sample per column per step)
                     ADC  T / conversions_per_adc           (``pimsim.components.slicing``)
 
+Conversion time and energy versus resolution (``AdcModel.conversion_ns_at``,
+``energy_pj_at``): one law for the chip's ADC and for an operator that
+resolves fewer bits on it (``precision.adc_bits``), the simulator and the
+mapper alike, implemented once in ``pimsim.components.adc_laws.AdcLaw``.  A
+SAR ADC samples in one step and then decides one bit per step, so a b-bit
+conversion takes (b + 1) steps (NeuroSim ``SarADC::CalculateLatency``:
+``(log2(levelOutput) + 1)`` cycles per conversion, neurosim/DNN_NeuroSim_V1.4
+``Inference_pytorch/NeuroSIM/SarADC.cpp``).  ``pe.adc.sample_rate_msps`` is
+the rate at the architecture's ``pe.adc.bits`` = B, which fixes the step time:
+
+    t_conv(b) = (b + 1) / (B + 1) * 1000 / sample_rate_msps     ns,  1 <= b <= B   (laws)
+    E_conv(b) = 0.9 x law(b, rate, node)                        (the dynamic share, ``adc_laws``)
+
+A ``table`` ADC takes both from its table (geometric interpolation).  A
+conversion of more bits than the ADC has is an error (it cannot resolve them).
+
 Assumptions: a DAC drives its row, and an S+H holds its column, for a whole
 sensing step, so their energy is power x read time and their latency is
 inside the crossbar read (0 extra cycles).  Columns share an ADC through an
@@ -58,18 +74,20 @@ class AdcModel(ComponentModel):
     shared_by_crossbars: int
     law: AdcLaw
 
-    def cycles_for_conversions(self, n: int) -> int:
-        """Clock cycles for ``n`` back-to-back conversions of one ADC (rounded up once, not per conversion)."""
+    def cycles_for_conversions(self, n: int, bits: int | None = None) -> int:
+        """Clock cycles for ``n`` back-to-back conversions of one ADC at ``bits`` (None: its own resolution),
+        rounded up once, not per conversion."""
         if n < 0:
             raise ValueError("number of conversions must be >= 0")
-        return ns_to_cycles(n * self.conversion_ns, self.clock_mhz) if n else 0
+        per = self.conversion_ns if bits is None else self.conversion_ns_at(bits)
+        return ns_to_cycles(n * per, self.clock_mhz) if n else 0
 
     def conversion_ns_at(self, bits: int) -> float:
-        """Time of one conversion at ``bits`` (<= the ADC's own), ns: the table's, or the SAR law's."""
+        """Time of one conversion at ``bits`` (<= the ADC's own), ns: the table's, or the SAR (b+1)-step law's."""
         return self.law.conversion_ns(bits)
 
     def energy_pj_at(self, bits: int) -> float:
-        """Dynamic energy of one conversion at ``bits`` (<= the ADC's own), pJ."""
+        """Dynamic energy of one conversion at ``bits`` (<= the ADC's own), pJ: the law's or the table's."""
         return self.law.energy_pj(bits)
 
 
@@ -133,7 +151,7 @@ def build_adc(arch) -> AdcModel:
     a = arch.pe.adc
     law = AdcLaw.from_spec(a, arch.technology.node_nm)
     name, source = law.describe()
-    conversion_ns = 1.0e3 / a.sample_rate_msps
+    conversion_ns = law.conversion_ns(a.bits)  # 1000 / sample_rate_msps: the law's anchor, the table's own point
     work = peak_slice_work(arch.pe)
     return AdcModel(
         role="adc",

@@ -51,6 +51,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pimsim.components import isaac_table as T
+from pimsim.components.adc_laws import AdcLaw
 from pimsim.components.base import ComponentModel
 from pimsim.components.scaling import area_factor
 from pimsim.components.slicing import peak_slice_work
@@ -90,7 +91,8 @@ def slice_interval_ns(arch) -> float:
     128 x 0.78125 ns) = 100 ns.
     """
     w = peak_slice_work(arch.pe)
-    per_step_ns = w.conversions_per_adc / w.sensing_steps * 1.0e3 / arch.pe.adc.sample_rate_msps
+    conversion_ns = AdcLaw.from_spec(arch.pe.adc, arch.technology.node_nm).conversion_ns(arch.pe.adc.bits)
+    per_step_ns = w.conversions_per_adc / w.sensing_steps * conversion_ns
     return w.sensing_steps * max(arch.pe.crossbar.read_latency_ns, per_step_ns)
 
 

@@ -143,11 +143,12 @@ def _renamed(model: BufferModel, name: str, source: str) -> BufferModel:
 
 def build_embedding_storage(arch) -> StreamModel:
     if arch.embedding.location == "dram":
-        return _dram(arch)
+        return build_dram(arch)
     return _onchip_reram(arch)
 
 
-def _dram(arch) -> StreamModel:
+def build_dram(arch) -> StreamModel:
+    """The off-chip DRAM of ``embedding.dram`` (also for tables an on-chip architecture spills there)."""
     d = arch.embedding.dram
     return StreamModel(
         role="embedding_storage", model_name=f"offchip_dram({d.bandwidth_gbps:g} Gb/s, {d.energy_pj_per_bit:g} pJ/b)",

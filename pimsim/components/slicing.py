@@ -1,9 +1,12 @@
 """Work of one input slice on a crossbar: sensing steps, conversions, and ADC-bank serialisation.
 
 Pure, hand-calculable counting functions (no timing law inside): the
-execution model's per-slice timing (``max(read, conversions)`` with
-sample-and-hold overlap) multiplies them by the crossbar read time and the
-ADC's ``conversion_ns_at(bits)``; the roll-up uses them for its peak rate.
+roll-up uses them for its peak rate (``max(read, conversions)`` per sensing
+step, sample-and-hold overlap).  The execution model's per-slice timing
+(``pimsim.cost.crossbar.slice_timing``) covers the case of one sensing step
+and one crossbar per ADC bank, where ``conversions_per_adc`` is
+``ceil(cols_active / adcs)``; ``pimsim run`` refuses the others by name
+(``pimsim.components.catalog.features_not_simulated``) until it takes them.
 
 Definitions, for one input slice (``dac_bits`` input bits applied to the
 rows) on one crossbar with ``rows_active`` rows and ``cols_active`` physical

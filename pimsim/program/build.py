@@ -1,71 +1,120 @@
 """Mapping -> engine program for a stream of ``batch`` queries, after checking the mapping fits.
 
 Fit checks (beyond ``pimsim.spec.mapping.check_mapping``, which already
-rejects blocks on missing tiles, PEs or crossbars and overlapping cells):
-every value resident in a tile buffer (an operator's inputs where it runs,
-its outputs at its home tile) must fit that buffer on its own.  Errors name
-the operator and the tile.
+rejects blocks on missing tiles, PEs or crossbars, overlapping cells and
+inconsistent copies): every view must be addressable (``pimsim.cost.views``)
+and every value resident in a tile buffer (an operator's inputs where it
+runs, its outputs at its home tile) must fit that buffer on its own.  Errors
+name the operator and the tile.
+
+Buffer credits (live ranges, ``pimsim.cost.buffers``): one query is lowered
+and simulated alone; a credit reserves a value's space from the moment its
+producer (an operator, or a graph input's I/O-link transfer) starts until the
+last reader of the value finished, so that window in the one-query run is the
+value's lifetime, the same for every tile it is resident on (home tile and
+tiles it is sent to).  Each producer is gated by the fewest credits among the
+values it writes.
 """
 
 from __future__ import annotations
 
-from pimsim.program.costs import Costs
+from pimsim.cost.actions import Costs
+from pimsim.cost.buffers import Resident, allocate_credits
+from pimsim.cost.views import ViewError, resolve_views
 from pimsim.program.lower import QueryLowering
 from pimsim.program.resources import ResourceTable
-from pimsim.program.stream import StreamProgram, layout_stream, replica_period
+from pimsim.program.stream import CreditGate, StreamProgram, layout_stream, replica_period
 from pimsim.spec.errors import SpecError
 from pimsim.spec.mapping import Mapping
 from pimsim.spec.units import bytes_to_bits
 
 
-def lower_mapping(mapping: Mapping, costs: Costs, batch: int, source: str = "mapping") -> tuple[StreamProgram,
-                                                                                                 ResourceTable]:
-    """Lower ``mapping`` for ``batch`` queries; raises SpecError (naming operator and tile) if it does not fit."""
+def view_parts(mapping: Mapping, source: str) -> dict:
+    """The stored values every view addresses; a view that cannot be addressed is a SpecError naming it."""
+    consts = {v.name for v in mapping.values if v.constant}
+    try:
+        return resolve_views(mapping.operators, {v.name: v.size_bits for v in mapping.values}, consts)
+    except ViewError as exc:
+        raise SpecError(source, str(exc)) from None
+
+
+def lower_mapping(mapping: Mapping, costs: Costs, batch: int, source: str = "mapping",
+                  single_finish=None) -> tuple[StreamProgram, ResourceTable]:
+    """Lower ``mapping`` for ``batch`` queries; raises SpecError (naming operator and tile) if it does not fit.
+
+    ``single_finish``: finish cycles of the one-query program (``batch=1``), if already simulated; the buffer
+    credits of a stream come from it (simulated here when not given).
+    """
+    parts = view_parts(mapping, source)
     table = ResourceTable()
-    replicas = [getattr(op, "replicas", 1) for op in mapping.operators]
-    period = replica_period(replicas, batch)
+    groups = [op.groups if op.kind == "mvm" else 1 for op in mapping.operators]
+    period = replica_period(groups, batch)
     lowerings = []
     for k in range(period):
-        lw = QueryLowering(mapping, costs, table, {oi: k % r for oi, r in enumerate(replicas)})
+        lw = QueryLowering(mapping, costs, table, {oi: k % g for oi, g in enumerate(groups)}, parts)
         lw.build()
         lowerings.append(lw)
-    slots = buffer_slots(mapping, lowerings[0], source)
-    consumers = _consumers(mapping)
-    producer = {name: oi for oi, op in enumerate(mapping.operators) for name in op.outputs}
-    out_tasks = []
-    for lw in lowerings:
-        per_op: dict[int, list[int]] = {}
-        for name, tid in lw.t.io_out.items():
-            if name in producer:
-                per_op.setdefault(producer[name], []).append(tid)
-        out_tasks.append(per_op)
-    stream = layout_stream([lw.t for lw in lowerings], batch, table.capacity, slots, consumers, out_tasks)
-    return stream, table
+    residents = check_fit(mapping, lowerings[0], source)
+    gates = ()
+    if batch > 1:
+        if single_finish is None:
+            from pimsim.engine.kernel import simulate_program
+
+            single_finish = simulate_program(layout_stream([lowerings[0].t], 1, table.capacity).program)["finish_cycles"]
+        gates = credit_gates(mapping, lowerings, residents, single_finish)
+    return layout_stream([lw.t for lw in lowerings], batch, table.capacity, gates), table
 
 
-def _consumers(mapping: Mapping) -> dict[int, list[int]]:
-    producer = {name: oi for oi, op in enumerate(mapping.operators) for name in op.outputs}
-    out: dict[int, list[int]] = {}
-    for ci, op in enumerate(mapping.operators):
-        for name in op.inputs:
-            if name in producer and ci not in out.setdefault(producer[name], []):
-                out[producer[name]].append(ci)
+def check_fit(mapping: Mapping, lw: QueryLowering, source: str) -> list[tuple[int, str, str, int]]:
+    """Every buffer resident of one query as (tile, key, stored value, bits); rejects a value larger than a whole
+    buffer."""
+    cap_bits = bytes_to_bits(mapping.arch.tile.buffer.capacity_bytes)
+    user = {}
+    for op in mapping.operators:
+        for name in list(op.inputs) + list(op.outputs):
+            user.setdefault(name, op.name)
+    out = []
+    for key, where in lw.avail.items():
+        value = lw.key_value.get(key, key)
+        shared = lw.avail[value] if value != key else {}
+        for tile, task in where.items():
+            if tile in shared and shared[tile] == task:
+                continue  # a range inside its value's own storage: not a second resident
+            bits = lw.key_bits.get(key, lw.size_bits[key] if key in lw.size_bits else 0)
+            if bits > cap_bits:
+                raise SpecError(source, f"operator {user.get(value, value)}: value {key} ({bits} bits) does not fit "
+                                        f"the buffer of tile {tile} ({cap_bits} bits)")
+            out.append((tile, key, value, bits))
     return out
 
 
-def buffer_slots(mapping: Mapping, lw: QueryLowering, source: str) -> dict[int, int]:
-    """Queries' worth of resident values each operator's home buffer holds (>= 1); rejects oversize operands."""
-    cap_bits = bytes_to_bits(mapping.arch.tile.buffer.capacity_bytes)
-    user = {}
-    for oi, op in enumerate(mapping.operators):
-        for name in list(op.inputs) + list(op.outputs):
-            user.setdefault(name, op.name)
-    footprint: dict[int, int] = {}
-    for name, where in lw.avail.items():
-        v = lw.values[name]
-        for tile in where:
-            if v.size_bits > cap_bits:
-                raise SpecError(source, f"operator {user.get(name, name)}: value {name} ({v.size_bits} bits) does "
-                                        f"not fit the buffer of tile {tile} ({cap_bits} bits)")
-            footprint[tile] = footprint.get(tile, 0) + v.size_bits
-    return {oi: max(1, cap_bits // max(footprint.get(op.tile, 0), 1)) for oi, op in enumerate(mapping.operators)}
+def credit_gates(mapping: Mapping, lowerings: list[QueryLowering], residents, finish) -> list[CreditGate]:
+    """Credit gates of every producer from the one-query finish times (module docstring)."""
+    tpl = lowerings[0].t
+    producers = [(op.name, list(op.outputs), [lw.t.entry[oi] for lw in lowerings],
+                  [_release(lw, op.outputs, lw.t.exit[oi]) for lw in lowerings])
+                 for oi, op in enumerate(mapping.operators) if op.kind != "view"]
+    producers += [(name, [name], [lw.t.io_in[name] for lw in lowerings],
+                   [_release(lw, [name], lw.t.io_in[name]) for lw in lowerings]) for name in mapping.inputs]
+    window = {}
+    for _, values, entry, release in producers:
+        start = int(finish[entry[0]]) - tpl.dur[entry[0]]
+        for v in values:
+            window[v] = max(max(int(finish[r]) for r in release[0]) - start, 1)
+    items = [Resident(tile, key, bits, window[value]) for tile, key, value, bits in residents]
+    credits = allocate_credits(items, bytes_to_bits(mapping.arch.tile.buffer.capacity_bytes))
+    by_value: dict[str, int] = {}
+    for (tile, key, value, _), item in zip(residents, items):
+        k = credits[tile, key]
+        by_value[value] = min(by_value.get(value, k), k)
+    gates = []
+    for name, values, entry, release in producers:
+        written = [by_value[v] for v in values if v in by_value]
+        if written:
+            gates.append(CreditGate(name, min(written), tuple(entry), tuple(release)))
+    return gates
+
+
+def _release(lw: QueryLowering, values, fallback: int) -> tuple[int, ...]:
+    tasks = [r for v in values for r in lw.t.readers.get(v, [])]
+    return tuple(tasks) or (fallback,)

@@ -3,26 +3,29 @@
 Per (tile, row range) of the operator's blocks: one operand fetch from the
 tile buffer and one bus transfer, broadcast to every PE holding a block with
 those rows (the bus is shared; ISAAC's eDRAM-to-IMA bus).  Run-time-written
-blocks fetch their own weights too.  Then per block one crossbar task::
+blocks fetch their own weights too.  Then per block one crossbar task of
+``vectors x ceil(input_bits / dac_bits)`` slices, timed and priced by
+``pimsim.cost.crossbar`` (shared with the mapper)::
 
-    slices = ceil(input_bits / dac_bits)
-    conversions = ceil(physical_cols / adcs_per_crossbar)     # columns interleaved over the ADCs
-    per_slice = dac_cycles + read_cycles + sample_hold_cycles + adc_cycles(conversions)
-    crossbar_cycles = m * slices * per_slice + shift_add_cycles
+    interval        = max(read, conversions)      # sample-and-hold: read k+1 overlaps conversions of k
+    crossbar task   = slices x interval            # the array's occupancy
+    adc drain       = min(read, conversions) + shift_add   # then, on ``adc[tile][pe][crossbar]``: the rest
+                                                   # of the last slice's conversions and the last shift-add
 
-``adc_bits`` is the operator's ``precision.adc_bits`` (issue 6: resolution matched
-to the rows read in parallel); below the ADC's own resolution a conversion takes
-``adc_bits / pe.adc.bits`` of the full time and costs the ADC law's energy at
-``adc_bits`` (``Costs.adc_cycles_at`` / ``adc_pj_at``).
+with the conversions at the operator's ``precision.adc_bits`` (issue 6:
+resolution matched to the rows read in parallel; the SAR law of
+``pimsim.components.converters`` prices time and energy at that resolution).
+The ADCs belong to their crossbar (``adc.per_crossbar``; the drain task holds
+them as one resource) and the PE's shift-and-add units are not a contended
+resource (one cycle per block per query); both are busy exactly in the
+sub-phases nested in the trace.
 
-The shift-and-add consumes each conversion as it leaves the ADC, so only the
-last one adds latency (the final ``shift_add_cycles`` phase of the task).
-Assumptions: inside one block the next input slice is driven only after the
-ADCs finished the previous one (one sample-and-hold stage), so read and
-conversion do not overlap within a query; other blocks and queries overlap
-freely.  The ADCs belong to their crossbar (``adc.per_crossbar``) and the
-PE's shift-and-add units are not a contended resource (one cycle per block
-per query); both are busy exactly in the sub-phases nested in the trace.
+Vector-parallel copies (``copies_per_query`` s > 1; PIMCOMP's weight
+replication for its low-latency element pipeline, reference 1.10): the query's
+``m`` input vectors are split over the s copies of its group
+(``pimsim.cost.crossbar.vector_split``: ``ceil(m / s)`` for the slowest), each
+copy's blocks reading only its vectors; energy per vector is unchanged (each
+vector still drives its rows and is converted once).
 
 Blocks on tiles other than the home tile send their partial sums there, one
 message per (operator, tile); the home tile's vector unit adds the partial
@@ -31,16 +34,13 @@ sums of all row-blocks (``sum(cols) - n`` adds per input vector).
 
 from __future__ import annotations
 
-from pimsim.program.costs import ceil_div
+from pimsim.cost.crossbar import block_energy_pj, block_slice_timing, input_slices
 
 
-def crossbar_phases(lw, op, b) -> tuple[int, int, int, int]:
-    """(vectors x slices, read cycles per slice, conversion cycles per slice, physical columns)."""
-    c, arch = lw.c, lw.arch
-    slices = ceil_div(op.precision.input_bits, arch.pe.dac.bits)
-    conversions = ceil_div(b.physical_cols, arch.pe.adc.per_crossbar)
-    read = c.dac_cycles + c.read_cycles + c.sample_hold_cycles
-    return op.m * slices, read, c.adc_cycles_at(conversions, op.precision.adc_bits), b.physical_cols
+def block_timing(lw, op, b, vectors: int):
+    """(slices through block ``b`` this query, its ``SliceTiming``): ``vectors`` input vectors of ``op``."""
+    slices = vectors * input_slices(lw.arch, op.precision.input_bits)
+    return slices, block_slice_timing(lw.c, lw.arch, b.rows, b.physical_cols, op.precision.adc_bits)
 
 
 def _fetch(lw, oi: int, tile: int, bits: int, entry: int) -> int:
@@ -51,53 +51,50 @@ def _fetch(lw, oi: int, tile: int, bits: int, entry: int) -> int:
                   energy={"bus": c.bus_pj(bits)})
 
 
-def lower_block(lw, oi: int, op, b, after: int, write: bool) -> int:
-    """Add block ``b``'s crossbar work after task ``after``; returns the crossbar task id."""
+def lower_block(lw, oi: int, op, b, vectors: int, after: int, write: bool) -> int:
+    """Add block ``b``'s crossbar work for ``vectors`` input vectors after task ``after``; returns the task id."""
     c, t, arch = lw.c, lw.t, lw.arch
     xbar = lw.rt.get(("crossbar", b.tile, b.pe, b.crossbar))
     prev = after
     if write:
         prev = t.task(xbar, b.rows * c.write_row_cycles, oi, "write weights", after=[after],
                       energy={"crossbar": b.rows * c.write_row_pj * b.physical_cols / arch.pe.crossbar.cols})
-    n_slices, read, conv, cols = crossbar_phases(lw, op, b)
-    frac = b.rows * cols / (arch.pe.crossbar.rows * arch.pe.crossbar.cols)
-    energy = {
-        "dac": n_slices * b.rows * c.dac_pj,
-        "crossbar": n_slices * frac * c.read_pj,
-        "sample_hold": n_slices * cols * c.sample_hold_pj,
-        "adc": n_slices * cols * c.adc_pj_at(op.precision.adc_bits, arch.pe.adc.model, arch.technology.node_nm),
-        "pe_input_register": c.input_register_pj(n_slices),
-        "shift_add": n_slices * cols * c.shift_add_pj,
-        "pe_output_register": c.output_register_pj(n_slices * cols),
-    }
-    step = read + conv
-    x = t.task(xbar, n_slices * step + c.shift_add_cycles, oi, f"mvm {b.rows}x{cols}", after=[prev], energy=energy)
-    kids = [(k * step, read, "read") for k in range(n_slices)]
-    kids += [(k * step + read, conv, "adc") for k in range(n_slices) if conv > 0]
-    if c.shift_add_cycles > 0:
-        kids.append((n_slices * step, c.shift_add_cycles, "shift-add"))
-    t.children[x] = sorted(kids)
-    return x
+    n_slices, timing = block_timing(lw, op, b, vectors)
+    energy = block_energy_pj(c, arch, b.rows, b.physical_cols, n_slices, op.precision.adc_bits)
+    name = f"mvm {b.rows}x{b.physical_cols}"
+    if getattr(op, "replicas", 1) > 1:
+        name += f" copy {b.replica} ({vectors} of {op.m} vectors)"
+    x = t.task(xbar, timing.occupancy(n_slices), oi, name, after=[prev], energy=energy)
+    t.children[x] = timing.phases(n_slices)
+    # The last slice's conversions finish on the crossbar's ADCs once the array is free (sample-and-hold).
+    drain = t.task(lw.rt.get(("adc", b.tile, b.pe, b.crossbar)), timing.drain_cycles, oi, "adc drain", after=[x])
+    t.children[drain] = timing.drain_phases()
+    return drain
 
 
 def lower_crossbar_op(lw, oi: int, op, entry: int, write: bool) -> int:
-    """All blocks of the query's replica, partial-sum messages and the reduction; returns the last task."""
-    blocks = lw._blocks(oi, op)
+    """All blocks of the query's copies, partial-sum messages and the reduction; returns the last task.
+
+    One operand fetch per (tile, row range) is broadcast on the tile's bus to every PE holding a block with
+    those rows; it carries the input vectors of every copy there (``rows x input_bits`` per vector).
+    """
+    pairs = lw.copy_blocks(oi, op)
     groups: dict[tuple[int, int, int], list] = {}
-    for b in blocks:
-        groups.setdefault((b.tile, b.row_start, b.rows), []).append(b)
-    in_bits_per_row = op.precision.input_bits * op.m
+    for b, vectors in pairs:
+        groups.setdefault((b.tile, b.row_start, b.rows), []).append((b, vectors))
+    bits_per_row = op.precision.input_bits
     done_on_tile: dict[int, list[int]] = {}
     psum_bits: dict[int, int] = {}
     for (tile, _, rows), members in groups.items():
-        shared = None if write else _fetch(lw, oi, tile, rows * in_bits_per_row, entry)
-        for b in members:
+        copies = {b.replica: vectors for b, vectors in members}
+        shared = None if write else _fetch(lw, oi, tile, rows * bits_per_row * sum(copies.values()), entry)
+        for b, vectors in members:
             src = shared
             if write:
                 w_bits = b.rows * b.cols * (op.precision.weight_bits or op.precision.input_bits)
-                src = _fetch(lw, oi, tile, rows * in_bits_per_row + w_bits, entry)
-            done_on_tile.setdefault(tile, []).append(lower_block(lw, oi, op, b, src, write))
-            psum_bits[tile] = psum_bits.get(tile, 0) + b.cols * op.m * op.precision.output_bits
+                src = _fetch(lw, oi, tile, rows * bits_per_row * vectors + w_bits, entry)
+            done_on_tile.setdefault(tile, []).append(lower_block(lw, oi, op, b, vectors, src, write))
+            psum_bits[tile] = psum_bits.get(tile, 0) + b.cols * vectors * op.precision.output_bits
     finals = []
     for tile in sorted(done_on_tile):
         if tile == op.tile:
@@ -106,7 +103,7 @@ def lower_crossbar_op(lw, oi: int, op, entry: int, write: bool) -> int:
             ready = lw.t.join(oi, f"blocks on tile {tile} done", done_on_tile[tile])
             finals.append(lw.noc_transfer(tile, op.tile, psum_bits[tile], ready, oi, "partial sums"))
     count = op.count if op.kind == "dynamic_mvm" else 1
-    adds = sum(b.cols for b in blocks) * op.m - op.n * op.m * count
+    adds = sum(b.cols * vectors for b, vectors in pairs) - op.n * op.m * count
     last = lw.t.join(oi, "blocks done", finals)
     if adds > 0:
         c = lw.c

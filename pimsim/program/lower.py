@@ -3,49 +3,58 @@
 Per operator (home tile ``h``), for one query:
 
 - inputs not yet on a tile that needs them are sent over the NoC
-  (``ArchSpec.xy_route``); graph inputs first cross the chip
+  (``ArchSpec.xy_route``), part by part (``pimsim.cost.views``: a view's
+  output is the stored values it addresses); graph inputs first cross the chip
   I/O link into tile 0;
 - ``mvm`` (and ``dynamic_mvm`` on crossbars written at run time), per crossbar
-  block: operand fetch from the tile buffer, bus transfer to the PE, then one
-  crossbar task: for each input vector and each of ``ceil(input_bits /
-  dac_bits)`` input slices, DAC drive + crossbar read + sample-and-hold, then
-  the ADC conversions serialised over the columns sharing an ADC
-  (``ceil(physical_cols / adcs_per_crossbar)``, columns interleaved over the
-  ADCs); then the shift-and-add that retires the last conversion (earlier ones
-  overlap the conversions); partial sums of blocks on other tiles travel to
-  ``h``; the vector unit at ``h`` adds the partial sums of the row-blocks and
-  weight-slice groups; the result is written to ``h``'s buffer;
+  block of the copies the query uses: operand fetch from the tile buffer, bus
+  transfer to the PEs, then one crossbar task for the block's input vectors
+  (``lower_block``: slices with sample-and-hold overlap, ``pimsim.cost.crossbar``);
+  partial sums of blocks on other tiles travel to ``h``; the vector unit at
+  ``h`` adds the partial sums of the row-blocks and weight-slice groups; the
+  result is written to ``h``'s buffer;
 - ``vector`` / ``dynamic_mvm`` on the vector unit: buffer read of the inputs,
   element operations on the vector unit (``ceil(count / lanes)`` passes per
   op class), buffer write of the outputs;
 - ``embedding``: row reads from embedding storage (on-chip or DRAM), pooling
   adds on the vector unit, buffer write;
-- ``copy``: buffer read + write of the copied bits; ``view``: nothing.
+- ``copy``: buffer read + write of the copied bits; ``view``: no task (a join
+  marks when its parts are all written, for the report's operator spans).
 
-Every duration and energy comes from ``pimsim.program.costs.Costs`` (which
-takes them from the component models).
+Every duration and energy comes from ``pimsim.cost`` (which takes them from
+the component models); the mapper's estimates use the same functions.
 """
 
 from __future__ import annotations
 
-from pimsim.program.costs import Costs, ceil_div
+from pimsim.cost.actions import Costs, ceil_div
+from pimsim.cost.views import Part, parts_of
 from pimsim.program.resources import IO_TILE, ResourceTable
 from pimsim.program.template import Template
 from pimsim.spec.mapping import Mapping
 
 
 class QueryLowering:
-    """Builds the template of one query; ``replica[op_index]`` picks the weight copy it uses."""
+    """Builds the template of one query; ``group[op_index]`` picks the group of weight copies it uses.
 
-    def __init__(self, mapping: Mapping, costs: Costs, table: ResourceTable, replica: dict[int, int]):
+    ``parts`` resolves view outputs to the stored values they address (``pimsim.cost.views.resolve_views``).
+    ``avail[key][tile]``: the task after which ``key`` (a stored value, or a range of one) is in ``tile``'s
+    buffer; ``t.readers[value]``: the tasks after which query's readers of a stored value are done.
+    """
+
+    def __init__(self, mapping: Mapping, costs: Costs, table: ResourceTable, group: dict[int, int], parts: dict):
         self.m = mapping
         self.arch = mapping.arch
         self.c = costs
         self.rt = table
-        self.replica = replica
+        self.group = group
+        self.parts = parts
         self.t = Template()
         self.avail: dict[str, dict[int, int]] = {}
         self.values = {v.name: v for v in mapping.values}
+        self.size_bits = {v.name: v.size_bits for v in mapping.values}
+        self.key_value: dict[str, str] = {}  # range key -> the stored value it lies in
+        self.key_bits: dict[str, int] = {}  # range key -> its bits
 
     def build(self) -> Template:
         c, t = self.c, self.t
@@ -54,25 +63,53 @@ class QueryLowering:
             tid = t.task(self.rt.get(("io_link", "in")), c.io_cycles(bits), -1, f"input {name}",
                          energy={"io_link": c.io_pj(bits)})
             self.avail[name] = {IO_TILE: tid}
+            t.io_in[name] = tid
         for oi, op in enumerate(self.m.operators):
             self._operator(oi, op)
         for name in self.m.outputs:
             arrived = self.deliver(name, IO_TILE, -1)
-            bits = self.values[name].size_bits
-            t.io_out[name] = t.task(self.rt.get(("io_link", "out")), c.io_cycles(bits), -1, f"output {name}",
-                                    after=[arrived], energy={"io_link": c.io_pj(bits)})
+            bits = self.bits_of(name)
+            out = t.task(self.rt.get(("io_link", "out")), c.io_cycles(bits), -1, f"output {name}",
+                         after=arrived, energy={"io_link": c.io_pj(bits)})
+            t.io_out[name] = out
+            self._read_by(name, out)
         return t
 
     # -- data movement -------------------------------------------------
-    def deliver(self, name: str, tile: int, op: int) -> int:
-        """Task after which value ``name`` is in ``tile``'s buffer (sent from its producer's tile if needed)."""
-        where = self.avail[name]
-        if tile in where:
-            return where[tile]
-        src = next(iter(where))  # the producer's tile (or the I/O tile): inserted first
-        done = self.noc_transfer(src, tile, self.values[name].size_bits, where[src], op, f"send {name}")
-        where[tile] = done
+    def parts_of(self, name: str) -> tuple[Part, ...]:
+        return parts_of(self.parts, name, self.size_bits)
+
+    def bits_of(self, name: str) -> int:
+        """Bits a reader of ``name`` reads: the sum of its parts."""
+        return sum(p.bits for p in self.parts_of(name))
+
+    def deliver(self, name: str, tile: int, op: int) -> list[int]:
+        """Tasks after which every part of value ``name`` is in ``tile``'s buffer.  Parts not there yet are sent
+        from the tile they were written to, one message per source tile (a gather of their address ranges)."""
+        done, missing = [], {}
+        for p in self.parts_of(name):
+            where = self.avail.get(p.key)
+            if where is None:  # a range: addressable wherever its value was written, from the same moment
+                where = self.avail[p.key] = dict(self.avail[p.value])
+                self.key_value[p.key], self.key_bits[p.key] = p.value, p.bits
+            if tile in where:
+                done.append(where[tile])
+            else:
+                src = next(iter(where))  # the producer's tile (or the I/O tile): inserted first
+                missing.setdefault(src, []).append(p)
+        for src, parts in missing.items():
+            after = self.t.join(op, f"parts on tile {src}", [self.avail[p.key][src] for p in parts])
+            label = parts[0].key if len(parts) == 1 else f"{len(parts)} parts of {name}"
+            arrived = self.noc_transfer(src, tile, sum(p.bits for p in parts), after, op, f"send {label}")
+            for p in parts:
+                self.avail[p.key][tile] = arrived
+            done.append(arrived)
         return done
+
+    def _read_by(self, name: str, task: int) -> None:
+        """Record that ``task`` finishing releases this query's hold on the values ``name`` addresses."""
+        for p in self.parts_of(name):
+            self.t.readers.setdefault(p.value, []).append(task)
 
     def noc_transfer(self, src: int, dst: int, bits: int, after: int, op: int, label: str) -> int:
         """Cut-through transfer: each link is held ``ceil(bits / flit_bits)`` cycles; the head advances one
@@ -102,21 +139,31 @@ class QueryLowering:
         """Tiles whose buffers must hold the operator's inputs: every tile with one of its blocks, or home."""
         on_crossbars = op.kind == "mvm" or (op.kind == "dynamic_mvm" and op.implementation == "crossbar_write")
         if on_crossbars and op.blocks:
-            return sorted({b.tile for b in self._blocks(oi, op)})
-        return [op.tile]
+            return sorted({b.tile for b, _ in self.copy_blocks(oi, op)})
+        return [op.tile] + list(getattr(op, "vector_tiles", []))
 
-    def _blocks(self, oi: int, op):
-        r = self.replica.get(oi, 0)
-        return [b for b in op.blocks if b.replica == r]
+    def copy_blocks(self, oi: int, op) -> list[tuple]:
+        """(block, input vectors it reads this query) of the copies this query's group holds (vector split:
+        ``pimsim.cost.crossbar.vector_split``)."""
+        from pimsim.cost.crossbar import vector_split
+
+        per = getattr(op, "copies_per_query", 1)
+        first = self.group.get(oi, 0) * per
+        vectors = vector_split(op.m, per)
+        return [(b, vectors[b.replica - first]) for b in op.blocks if first <= b.replica < first + per]
 
     def _operator(self, oi: int, op) -> None:
         t = self.t
+        if op.kind == "view":  # addressing only: a join marks when every part is written, for operator spans
+            done = [w[next(iter(w))] for p in self.parts_of(op.outputs[0])
+                    for w in [self.avail.get(p.key) or self.avail[p.value]]]
+            t.entry[oi] = t.exit[oi] = t.join(oi, "view", done)
+            return
         arrivals = []
-        for name in op.inputs:
-            if self.values[name].constant:
-                continue
+        reads = [n for n in op.inputs if not self.values[n].constant]
+        for name in reads:
             for tile in self._needed_tiles(oi, op):
-                arrivals.append(self.deliver(name, tile, oi))
+                arrivals.extend(self.deliver(name, tile, oi))
         entry = t.join(oi, "entry", arrivals)
         t.entry[oi] = entry
         if op.kind == "mvm":
@@ -124,20 +171,18 @@ class QueryLowering:
         elif op.kind == "dynamic_mvm" and op.implementation == "crossbar_write":
             last = self._crossbar_op(oi, op, entry, write=True)
         elif op.kind == "dynamic_mvm":
-            ops = {"mul": op.count * op.m * op.k * op.n, "add": op.count * op.m * (op.k - 1) * op.n}
-            last = self._vector(oi, op, entry, ops)
+            last = self._product(oi, op, entry)
         elif op.kind == "vector":
             last = self._vector(oi, op, entry, dict(op.ops))
         elif op.kind == "embedding":
             last = self._embedding(oi, op, entry)
-        elif op.kind == "copy":
+        else:  # copy
             bits = op.bits
             last = t.task(self._buf(op.tile), 2 * self.c.buffer_cycles(bits), oi, "copy", after=[entry],
                           energy={"tile_buffer": self.c.buffer_read_pj(bits) + self.c.buffer_write_pj(bits)})
-        else:  # view: costs nothing; its exit is its entry
-            t.exit[oi] = entry
-        if oi not in t.exit:
-            t.exit[oi] = t.join(oi, "exit", [last])
+        t.exit[oi] = t.join(oi, "exit", [last])
+        for name in reads:
+            self._read_by(name, t.exit[oi])
         for name in op.outputs:
             self.avail[name] = {op.tile: t.exit[oi]}
 
@@ -145,7 +190,7 @@ class QueryLowering:
         return self.rt.get(("tile_buffer", tile), self.arch.tile.buffer.banks)
 
     def _in_bits(self, op) -> int:
-        return sum(self.values[n].size_bits for n in op.inputs if not self.values[n].constant)
+        return sum(self.bits_of(n) for n in op.inputs if not self.values[n].constant)
 
     def _out_bits(self, op) -> int:
         return sum(self.values[n].size_bits for n in op.outputs)
@@ -158,6 +203,32 @@ class QueryLowering:
         vec = t.task(self.rt.get(("vector_unit", h)), c.vector_cycles(ops), oi, "vector " + "+".join(sorted(ops)),
                      after=[rd], energy={"vector_unit": c.vector_pj(ops)})
         return self._write_out(oi, op, vec)
+
+    def _product(self, oi: int, op, entry: int) -> int:
+        """A product of activations on the vector units of the home tile and ``vector_tiles``
+        (``pimsim.cost.products``): each reads, computes and writes its rows; remote rows come home."""
+        from pimsim.cost.products import product_shares
+
+        c, t = self.c, self.t
+        acts = [n for n in op.inputs if not self.values[n].constant]
+        a_bits = self.bits_of(acts[0])
+        shares = product_shares(op.count, op.m, op.k, op.n, self._needed_tiles(oi, op), a_bits,
+                                self._in_bits(op) - a_bits, self._out_bits(op))
+        if len(shares) == 1:
+            return self._vector(oi, op, entry, shares[0].ops)
+        done = []
+        for sh in shares:
+            rd = t.task(self._buf(sh.tile), c.buffer_cycles(sh.read_bits), oi, f"read rows on tile {sh.tile}",
+                        after=[entry], energy={"tile_buffer": c.buffer_read_pj(sh.read_bits)})
+            vec = t.task(self.rt.get(("vector_unit", sh.tile)), c.vector_cycles(sh.ops), oi,
+                         f"vector add+mul, {sh.rows} of {op.m} rows", after=[rd],
+                         energy={"vector_unit": c.vector_pj(sh.ops)})
+            if sh.tile == op.tile:
+                done.append(t.task(self._buf(op.tile), c.buffer_cycles(sh.out_bits), oi, "write rows", after=[vec],
+                                   energy={"tile_buffer": c.buffer_write_pj(sh.out_bits)}))
+            else:  # the rows go straight from the vector unit to the home tile's buffer
+                done.append(self.noc_transfer(sh.tile, op.tile, sh.out_bits, vec, oi, "rows home"))
+        return t.join(oi, "rows done", done)
 
     def _write_out(self, oi: int, op, after: int) -> int:
         bits = self._out_bits(op)

@@ -6,11 +6,12 @@ the tasks of all queries are laid out with NumPy, not per task in Python.
 
 Pipelining: queries are independent except for shared resources (FIFO by
 query index: a task's queueing priority is its query number) and buffer
-space.  Buffer limit (credit flow control): an operator's output for query
-``q`` occupies its home tile's buffer until every consumer of it finished;
-the tile buffer holds ``slots = capacity_bits // per-query footprint_bits``
-queries' worth of resident values, so operator ``o`` may start query ``q``
-only after all consumers of ``o`` finished query ``q - slots``.
+space.  Buffer limit (credit flow control, :class:`CreditGate`): a stored value
+of query ``q`` occupies tile buffers until every reader of it finished; with
+``k`` credits its producer (an operator's entry, or a graph input's link
+transfer) may start query ``q`` only after the readers of query ``q - k``
+finished.  ``k`` comes from value lifetimes (``pimsim.cost.buffers``, chosen in
+``pimsim.program.build``).
 """
 
 from __future__ import annotations
@@ -39,7 +40,17 @@ class StreamProgram:
     energy_pj: np.ndarray
     templates: list[Template]
     query_offset: np.ndarray
-    slots: dict[int, int]
+    gates: tuple
+
+
+@dataclass(frozen=True)
+class CreditGate:
+    """``entry[p]`` of query ``q`` (template ``p``'s local task) waits for ``release[p]`` of query ``q - credits``."""
+
+    name: str
+    credits: int
+    entry: tuple[int, ...]
+    release: tuple[tuple[int, ...], ...]
 
 
 def replica_period(replicas: list[int], batch: int) -> int:
@@ -51,17 +62,7 @@ def replica_period(replicas: list[int], batch: int) -> int:
     return period
 
 
-def _release_tasks(tpl: Template, consumers: dict[int, list[int]], out_tasks: dict[int, list[int]]) -> dict:
-    """Local tasks whose finish frees each operator's output buffer space."""
-    rel = {}
-    for oi in tpl.entry:
-        tasks = [tpl.exit[c] for c in consumers.get(oi, [])] + out_tasks.get(oi, [])
-        rel[oi] = tasks or [tpl.exit[oi]]
-    return rel
-
-
-def layout_stream(templates: list[Template], batch: int, res_cap: list[int], slots: dict[int, int],
-                  consumers: dict[int, list[int]], out_tasks: list[dict[int, list[int]]]) -> StreamProgram:
+def layout_stream(templates: list[Template], batch: int, res_cap: list[int], gates=()) -> StreamProgram:
     period = len(templates)
     sizes = np.array([len(t) for t in templates], np.int64)
     q_pattern = np.arange(batch) % period
@@ -91,29 +92,27 @@ def layout_stream(templates: list[Template], batch: int, res_cap: list[int], slo
         dst.append((base + np.asarray(tpl.dst, np.int64)[None, :]).ravel())
         lag.append(np.tile(np.asarray(tpl.lag, np.int64), qs.size))
         kind.append(np.tile(np.asarray(tpl.kind, np.int8), qs.size))
-    cs, cd = _credit_edges(templates, q_pattern, q_off, slots, consumers, out_tasks)
+    cs, cd = _credit_edges(q_pattern, q_off, gates)
     src.append(cs)
     dst.append(cd)
     lag.append(np.zeros(cs.size, np.int64))
     kind.append(np.zeros(cs.size, np.int8))
     prog = build_program(res, dur, query, res_cap, np.concatenate(src), np.concatenate(dst),
                          np.concatenate(lag), np.concatenate(kind))
-    return StreamProgram(prog, query, pattern, local, energy, templates, q_off, slots)
+    return StreamProgram(prog, query, pattern, local, energy, templates, q_off, tuple(gates))
 
 
-def _credit_edges(templates, q_pattern, q_off, slots, consumers, out_tasks):
+def _credit_edges(q_pattern, q_off, gates):
     batch = q_pattern.size
-    rel = [_release_tasks(t, consumers, o) for t, o in zip(templates, out_tasks)]
     src, dst = [], []
-    for oi, d in sorted(slots.items()):
-        if d >= batch:
+    for g in gates:
+        if g.credits >= batch:
             continue
-        qs = np.arange(d, batch)
-        prev = qs - d
-        entry_local = np.array([t.entry[oi] for t in templates], np.int64)[q_pattern[qs]]
-        n_rel = len(rel[0][oi])
-        for j in range(n_rel):
-            rel_local = np.array([r[oi][j] for r in rel], np.int64)[q_pattern[prev]]
+        qs = np.arange(g.credits, batch)
+        prev = qs - g.credits
+        entry_local = np.asarray(g.entry, np.int64)[q_pattern[qs]]
+        for j in range(len(g.release[0])):
+            rel_local = np.array([r[j] for r in g.release], np.int64)[q_pattern[prev]]
             src.append(q_off[prev] + rel_local)
             dst.append(q_off[qs] + entry_local)
     if not src:

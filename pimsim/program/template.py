@@ -28,7 +28,10 @@ class Template:
     kind: list[int] = field(default_factory=list)
     entry: dict[int, int] = field(default_factory=dict)
     exit: dict[int, int] = field(default_factory=dict)
+    io_in: dict[str, int] = field(default_factory=dict)
     io_out: dict[str, int] = field(default_factory=dict)
+    readers: dict[str, list[int]] = field(default_factory=dict)
+    """Stored value -> tasks after which this query no longer needs it (its readers' exits, output link)."""
 
     def task(self, res: int, dur: int, op: int, phase: str, after=(), energy: dict[str, float] | None = None,
              lag: int = 0) -> int:

@@ -41,7 +41,7 @@ class Report:
     static_breakdown_pj : dict
         Component role -> static pJ over the whole run (sums to ``energy_breakdown_pj['leakage']``).
     tiles_used, tiles_total : int
-        Tiles holding an operator or weights (``pimsim.spec.occupancy``), and the chip's tiles.
+        Tiles holding an operator, weights or a shared product (``pimsim.spec.occupancy``), and the chip's tiles.
     occupied_area_mm2 : float
         Chip-level parts plus the used tiles (``pimsim.report.compare.occupied_area_mm2``).
     operators : list of (name, start_cycles, finish_cycles)

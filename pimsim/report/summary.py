@@ -14,7 +14,7 @@ component models, counts and kinds from ``pimsim.components.rollup``):
   rest) and every tile's router share: powered for the whole makespan;
 - a tile's other roles (its PEs included), tile t: effective powered time
       none:          T
-      unused_tiles:  T if t holds an operator or crossbar block, else r x T
+      unused_tiles:  T if t is used (``pimsim.spec.occupancy.tiles_used``), else r x T
       idle:          on_t + r x (T - on_t) for a used tile, r x T otherwise
   with T the makespan, r = ``GATED_LEAKAGE_FRACTION`` (0.1: a gated domain
   still leaks a tenth) and on_t the span from the first task on tile t to
@@ -60,9 +60,10 @@ CHILD_CLASSES = {"adc": "adc", "shift-add": "shift_add"}
 def busy_by_class(stream, table) -> dict[str, int]:
     """Resource class -> busy server-cycles.
 
-    ``adc`` and ``shift_add`` come from the sub-phases of crossbar tasks: all
-    ADCs of a crossbar convert together, so one crossbar-cycle of conversion
-    is ``adc.per_crossbar`` ADC-cycles and utilization divides by
+    ``adc`` and ``shift_add`` come from the sub-phases of crossbar tasks and of
+    their ADC drain tasks (counted once, as phases): all ADCs of a crossbar
+    convert together, so one crossbar-cycle of conversion is
+    ``adc.per_crossbar`` ADC-cycles and utilization divides by
     ``crossbars_per_chip`` (the factor cancels); the shift-and-add phase
     occupies one PE shift-and-add unit.
     """
@@ -72,7 +73,8 @@ def busy_by_class(stream, table) -> dict[str, int]:
     out: dict[str, int] = {cls: 0 for cls in CHILD_CLASSES.values()}
     for rid, busy in enumerate(per_res):
         cls = table.keys[rid][0]
-        out[cls] = out.get(cls, 0) + int(busy)
+        if cls not in CHILD_CLASSES.values():  # the ADC drain tasks: counted by their phases below
+            out[cls] = out.get(cls, 0) + int(busy)
     for tpl, count in zip(stream.templates, queries_per_template(stream)):
         for kids in tpl.children.values():
             for _, dur, name in kids:
@@ -108,13 +110,6 @@ def chip_leakage_mw(comps, rollup) -> float:
 
 def leakage_energy_pj(leakage_mw: float, makespan_cycles: int, clock_mhz: float) -> float:
     return energy_pj_from_power(leakage_mw, cycles_to_ns(makespan_cycles, clock_mhz))
-
-
-def tiles_used(mapping) -> set[int]:
-    """Tiles holding any operator (its home) or any crossbar block of the mapping."""
-    used = {op.tile for op in mapping.operators}
-    used |= {b.tile for op in mapping.operators for b in getattr(op, "blocks", [])}
-    return used
 
 
 def tile_active_ns(stream, table, result, clock_mhz: float) -> dict[int, float]:

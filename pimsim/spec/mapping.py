@@ -11,9 +11,20 @@ hardware unit:
   attention), on the tile's vector unit or on crossbars written at run time;
 - ``embedding``: table lookups (with pooling) from on-chip ReRAM or DRAM;
 - ``vector``: element-wise, reduction and nonlinear work on a tile's vector unit;
-- ``copy``: data movement that costs buffer traffic (concatenation copies);
-- ``view``: reshapes and other re-labellings that cost nothing but are kept so
-  the mapping stays a complete, executable description of the model.
+- ``copy``: data movement that truly rewrites the data in the tile buffer
+  (index gathers, broadcasts, non-contiguous slices, im2col);
+- ``view``: addressing on stored values, kept so the mapping stays a complete,
+  executable description of the model: ``layout`` ``alias`` (Reshape,
+  Transpose, Squeeze, ... : the consumer reads the input's storage whole),
+  ``concat`` (Concat: each part stays where it was written) or ``range`` (Split,
+  Slice, Gather of one contiguous run: one address range of the input).
+
+An ``mvm`` with ``replicas`` copies of its weights spreads one query's ``m``
+input vectors over ``copies_per_query`` of them (vector-parallel replication,
+schema version 2); the copies form ``replicas / copies_per_query`` groups and
+query ``q`` uses group ``q mod groups``.  A ``dynamic_mvm`` on the vector unit
+may likewise spread its ``m`` rows over the vector units of its home tile and
+its ``vector_tiles``.
 
 Every operator keeps its ONNX ``op_type`` and the attributes (``attrs``) its
 semantics need; ``pimsim.spec.semantics`` defines what each op_type computes
@@ -42,7 +53,12 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, f
 from pimsim.spec.arch import ArchSpec, validation_message
 from pimsim.spec.errors import SpecError
 
-MAPPING_SCHEMA_VERSION = 1
+MAPPING_SCHEMA_VERSION = 2
+"""Version written by this tool.  Version 1 (no ``copies_per_query``, no view ``layout``) is still read, with its
+meaning -- one copy per query, every view an alias of its one input -- and upgraded to 2 in memory."""
+READABLE_SCHEMA_VERSIONS = (1, 2)
+V2_OPERATOR_FIELDS = ("copies_per_query", "layout", "vector_tiles")
+VIEW_LAYOUTS = ("alias", "concat", "range")
 VECTOR_OP_CLASSES = ("add", "mul", "div", "compare", "nonlinear", "copy")
 """Kinds of element operation a vector unit prices (see pimsim.components)."""
 
@@ -118,8 +134,15 @@ class MvmOp(_OpBase):
     m: int = Field(ge=1, description="input vectors per query (1 for a Gemm on [B,K])")
     k: int = Field(ge=1, description="weight rows = input features")
     n: int = Field(ge=1, description="weight columns = output features")
-    replicas: int = Field(1, ge=1)
+    replicas: int = Field(1, ge=1, description="copies of the weights (blocks carry their copy in ``replica``)")
+    copies_per_query: int = Field(
+        1, ge=1, description="copies one query's m input vectors are spread over (schema 2; divides replicas)")
     blocks: list[CrossbarBlock] = Field(min_length=1)
+
+    @property
+    def groups(self) -> int:
+        """Copy groups that serve alternate queries (query q uses group q mod groups)."""
+        return self.replicas // self.copies_per_query
 
 
 class DynamicMvmOp(_OpBase):
@@ -130,6 +153,9 @@ class DynamicMvmOp(_OpBase):
     n: int = Field(ge=1)
     implementation: Literal["vector", "crossbar_write"]
     blocks: list[CrossbarBlock] = Field(default_factory=list, description="crossbars written at run time")
+    vector_tiles: list[Annotated[int, Field(ge=0)]] = Field(
+        default_factory=list, description="implementation vector: other tiles whose vector units share the m rows "
+                                          "with the home tile (schema 2)")
 
 
 class EmbeddingOp(_OpBase):
@@ -163,6 +189,9 @@ class CopyOp(_OpBase):
 
 class ViewOp(_OpBase):
     kind: Literal["view"]
+    layout: Literal["alias", "concat", "range"] = Field(
+        "alias", description="alias: the input's storage whole; concat: the inputs' storage in order; range: one "
+                             "contiguous address range of the input (schema 2)")
 
 
 Operator = Annotated[
@@ -178,7 +207,7 @@ class ModelInfo(_Strict):
 
 
 class Mapping(_Strict):
-    schema_version: Literal[1]
+    schema_version: Literal[1, 2]
     tool: str = Field(description="compiler name and version")
     model: ModelInfo
     arch_sha256: str
@@ -207,14 +236,28 @@ def mapping_from_dict(data, path: str) -> Mapping:
     if not isinstance(data, dict):
         raise SpecError(path, "expected a JSON object at the top level")
     version = data.get("schema_version")
-    if version != MAPPING_SCHEMA_VERSION:
-        raise SpecError(path, f"schema_version={version}: unsupported (this tool reads {MAPPING_SCHEMA_VERSION})")
+    if version not in READABLE_SCHEMA_VERSIONS:
+        raise SpecError(path, f"schema_version={version}: unsupported (this tool reads "
+                              f"{', '.join(map(str, READABLE_SCHEMA_VERSIONS))})")
+    if version == 1:  # read with its old meaning, which version 2's defaults express
+        _check_v1_fields(data, path)
+        data = {**data, "schema_version": MAPPING_SCHEMA_VERSION}
     try:
         mapping = Mapping.model_validate(data)
     except ValidationError as exc:
         raise SpecError(path, validation_message(exc, data)) from None
     check_mapping(mapping, path)
     return mapping
+
+
+def _check_v1_fields(data: dict, path: str) -> None:
+    """A version-1 file read with its old meaning may not use fields version 2 introduced."""
+    for op in data.get("operators") or []:
+        if isinstance(op, dict):
+            for key in V2_OPERATOR_FIELDS:
+                if key in op:
+                    raise SpecError(path, f"operator {op.get('name', '?')}: field {key} needs schema_version 2 "
+                                          "(this file says schema_version=1)")
 
 
 def load_mapping(path: str | Path) -> Mapping:
@@ -252,7 +295,12 @@ def check_mapping(mapping: Mapping, path: str) -> None:
         for block in getattr(op, "blocks", []):
             _check_block(op.name, block, arch, path, occupied)
         if op.kind == "mvm":
+            _check_copies(op, arch, path)
             _check_mvm_cover(op, arch, path)
+        elif op.kind == "dynamic_mvm":
+            _check_vector_tiles(op, arch, path)
+        elif op.kind == "view":
+            _check_view(op, mapping, path)
 
 
 def _check_values(mapping: Mapping, path: str) -> None:
@@ -303,6 +351,59 @@ def _check_block(op_name: str, b: CrossbarBlock, arch: ArchSpec, path: str, occu
         if rect[0] < r1 and r0 < rect[1] and rect[2] < c1 and c0 < rect[3]:
             raise SpecError(path, f"{where}: overlaps cells already used by operator {other_name}")
     occupied.setdefault(key, []).append((op_name, *rect))
+
+
+def _check_copies(op: MvmOp, arch: ArchSpec, path: str) -> None:
+    """Copies fit the chip, form whole groups, and every copy of a group gets input vectors."""
+    if op.replicas > arch.crossbars_per_chip:
+        raise SpecError(path, f"operator {op.name}: replicas={op.replicas} copies need at least {op.replicas} "
+                              f"crossbars, the chip has {arch.crossbars_per_chip}")
+    if op.copies_per_query > op.m:
+        raise SpecError(path, f"operator {op.name}: copies_per_query={op.copies_per_query} spreads m={op.m} input "
+                              f"vectors: {op.copies_per_query - op.m} copies would have no vector")
+    if op.replicas % op.copies_per_query:
+        raise SpecError(path, f"operator {op.name}: replicas={op.replicas} is not a multiple of "
+                              f"copies_per_query={op.copies_per_query} (copies form whole groups)")
+
+
+def _check_vector_tiles(op: DynamicMvmOp, arch: ArchSpec, path: str) -> None:
+    """Extra vector units: only for the vector implementation, existing, distinct, each with rows to work on."""
+    tiles = [op.tile] + list(op.vector_tiles)
+    if not op.vector_tiles:
+        return
+    if op.implementation != "vector":
+        raise SpecError(path, f"operator {op.name}: vector_tiles needs implementation vector, not {op.implementation}")
+    for t in op.vector_tiles:
+        if t >= arch.chip.tiles:
+            raise SpecError(path, f"operator {op.name}: vector tile {t} does not exist (chip has {arch.chip.tiles})")
+    if len(set(tiles)) != len(tiles):
+        raise SpecError(path, f"operator {op.name}: vector_tiles {op.vector_tiles} repeat a tile or the home tile "
+                              f"{op.tile}")
+    if len(tiles) > op.m:
+        raise SpecError(path, f"operator {op.name}: {len(tiles)} vector units share m={op.m} rows: "
+                              f"{len(tiles) - op.m} would have no row")
+
+
+def _check_view(op: ViewOp, mapping: Mapping, path: str) -> None:
+    """The layout's arithmetic: an alias and a range read one input, a concatenation is its inputs in order."""
+    values = mapping._values_by_name()
+    acts = [values[n] for n in op.inputs if not values[n].constant]
+    outs = [values[n] for n in op.outputs]
+    where = f"operator {op.name}: view layout {op.layout!r}"
+    if op.layout in ("alias", "range") and len(acts) != 1:
+        raise SpecError(path, f"{where} reads exactly one non-constant input, it has {len(acts)}")
+    if op.layout in ("alias", "concat") and len(outs) != 1:
+        raise SpecError(path, f"{where} has exactly one output, it has {len(outs)}")
+    total = sum(v.numel for v in acts)
+    if op.layout == "alias" and outs[0].numel != total:
+        raise SpecError(path, f"{where}: output {outs[0].name} has {outs[0].numel} elements, its input {total}")
+    if op.layout == "concat" and outs[0].numel != total:
+        raise SpecError(path, f"{where}: output {outs[0].name} has {outs[0].numel} elements, the inputs {total}")
+    if op.layout == "range":
+        for v in outs:
+            if v.numel > total:
+                raise SpecError(path, f"{where}: output {v.name} ({v.numel} elements) is larger than its input "
+                                      f"({total})")
 
 
 def _check_mvm_cover(op: MvmOp, arch: ArchSpec, path: str) -> None:

@@ -46,6 +46,9 @@ def test_single_hot_batch_on_axis_1(dlrm_exports, capsys, tmp_path, opset):
     values = {v.name: v for v in load_mapping(mapping).values}
     assert values["offsets"].batch_axis == 1 and values["offsets"].shape == [3]
     assert values["dense_x"].batch_axis == 0 and values["dense_x"].shape == [13]
+    # an EmbeddingBag pools one bag per offset: its [bags, 4] output has the batch on axis 0 (per query 4
+    # values), so the Concat view of the bottom MLP's 4 and the three bags' 4 is 16 = 4 + 3 x 4
+    assert values["/emb_l.0/Loop_output_0"].batch_axis == 0 and values["/emb_l.0/Loop_output_0"].shape == [4]
 
 
 @pytest.mark.parametrize("opset", [11, 13, 17])

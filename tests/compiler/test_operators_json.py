@@ -36,9 +36,8 @@ def test_maxpool_2x2_stride_2_by_hand(maxpool_mapping):
     lanes, 8-bit words: 192 x 0.03 pJ x energy_factor(45 -> 32 nm), and ceil(192 / 32) = 6 vector cycles between
     the buffer read of the 256 inputs and the buffer write of the 64 outputs."""
     from pimsim.api import simulate
-    from pimsim.components import build_components
     from pimsim.components.scaling import energy_factor
-    from pimsim.program.costs import Costs
+    from pimsim.cost.actions import Costs
 
     mapping, _ = maxpool_mapping
     (op,) = mapping.operators
@@ -48,7 +47,7 @@ def test_maxpool_2x2_stride_2_by_hand(maxpool_mapping):
     report = simulate(mapping, batch=1)
     (rec,) = report.operator_records
     assert rec.energy_pj["vector_unit"] == pytest.approx(192 * 0.03 * energy_factor(45, 32), rel=1e-12)
-    costs = Costs(build_components(arch))
+    costs = Costs.of(arch)
     values = {v.name: v for v in mapping.values}
     buffer = costs.buffer_cycles(values["x"].size_bits) + costs.buffer_cycles(values["y"].size_bits)
     assert rec.busy_cycles == buffer + 6

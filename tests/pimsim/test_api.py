@@ -30,17 +30,18 @@ def test_text_report(tmp_path, capsys):
     """One 128x16 mvm on tile 0, whole query by hand (cycles at 1200 MHz):
     input 1024 bits over the 51.2 Gb/s I/O link (42.67 bits/cycle): 1 + ceil(1024 / 42.67) = 25;
     buffer fetch ceil(1024 / 256) = 4 accesses x 5 cycles (3.95 ns bank cycle) = 20; bus ceil(1024 / 384) = 3;
-    crossbar 8 x (120 + 120) = 1920 + shift-add 1; result write 1 access = 5; output 128 bits: 1 + 3 = 4.
-    Total 25 + 20 + 3 + 1920 + 1 + 5 + 4 = 1978; fc0 spans 25 .. 1974."""
+    crossbar held 8 slices x max(120, 120) = 960, then the last conversions drain 120 + shift-add 1 (the block
+    is done 960 + 121 = 1081 after it starts; tests/pimsim/program/test_validation.py); result write 1 access
+    = 5; output 128 bits: 1 + 3 = 4.  Total 25 + 20 + 3 + 1081 + 5 + 4 = 1138; fc0 spans 25 .. 1134."""
     path = tmp_path / "m.json"
     write_mapping(chain_mapping([(0, (0, 0, 0))]), path)
     assert main(["run", str(path)]) == 0
     text = capsys.readouterr().out
-    assert "latency (one query)    1978 cycles" in text
-    assert "fc0                                      25 .. 1974" in text and "utilization" in text
-    # The crossbar is busy 1921 of 1978 cycles: 97.118 %, the busiest resource.
+    assert "latency (one query)    1138 cycles" in text
+    assert "fc0                                      25 .. 1134" in text and "utilization" in text
+    # The crossbar is busy 960 of 1138 cycles: 84.359 %, the busiest resource.
     busiest = text.split("busiest resources")[1].splitlines()[1].split()
-    assert busiest[:2] == ["crossbar[0][0][0]", "1921"] and busiest[-2] == "97.118"
+    assert busiest[:2] == ["crossbar[0][0][0]", "960"] and busiest[-2] == "84.359"
 
 
 def test_bad_mapping_is_one_line_error(tmp_path, capsys):

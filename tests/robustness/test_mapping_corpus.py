@@ -79,7 +79,7 @@ def _graph_cases(base: dict) -> list[tuple[str, dict]]:
         ("arch:sha_edited", with_value(base, ("arch_sha256",), "0" * 64)),
         ("arch:embedded_arch_edited", with_value(base, ("arch", "pe", "crossbars"), 16)),
         ("arch:embedded_arch_invalid", with_value(base, ("arch", "pe", "crossbar", "rows"), 100)),
-        ("version:2", with_value(base, ("schema_version",), 2)),
+        ("version:3", with_value(base, ("schema_version",), 3)),  # 1 and 2 are read (docs/formats.md)
         ("kind:unknown", with_value(base, ("operators", fc, "kind"), "quantum")),
         ("strategy:unknown", with_value(base, ("strategy",), "greedy")),
         ("batch:zero", with_value(base, ("batch",), 0)),

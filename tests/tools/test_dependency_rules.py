@@ -3,7 +3,10 @@
 - pimsim's library imports neither sibling; only pimsim/cli/ may reach the compiler, and
   ``pimsim infer --data`` (pimsim/cli/infer.py) the CTR readers of ``recsys_models.data`` (numpy only).
 - pimsim.spec imports neither numba nor torch; onnx only in semantics.py, deferred (see ONNX_IN_SPEC).
-- compiler imports only pimsim.spec from pimsim, and never torch or recsys_models.
+- compiler imports from pimsim only pimsim.spec and the numba-free cost models (pimsim.cost and the
+  component models under pimsim.components, which pimsim.cost prices with), never the engine, the
+  program lowering or the reports; and never torch or recsys_models.
+- the cost models import no numba, also indirectly (checked by importing them in a fresh interpreter).
 - recsys_models imports compiler/pimsim only in recsys_models/search/hardware_cost.py, except that its
   command line (recsys_models/cli/) shares the command-line conventions of the three tools: the
   numba- and torch-free ``pimsim.spec`` modules listed in CLI_SUPPORT.
@@ -91,9 +94,41 @@ def test_semantics_defers_onnx():
                 or (isinstance(n, ast.ImportFrom) and n.module and _top(n.module) == "onnx")]
 
 
-def test_compiler_imports_only_pimsim_spec():
+COMPILER_MAY_IMPORT = ("pimsim.spec", "pimsim.cost", "pimsim.components")
+"""The parts of pimsim the compiler may use: formats and the numba-free cost models (issue 16)."""
+
+
+def _allowed_for_compiler(name: str) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in COMPILER_MAY_IMPORT)
+
+
+def test_compiler_imports_only_spec_and_cost_models():
     bad = [f"{rel(f)} imports {n}" for f in files("compiler") for n in imports_of(f)
-           if (_top(n) == "pimsim" and not n.startswith("pimsim.spec")) or _top(n) in {"recsys_models", "torch", "numba"}]
+           if (_top(n) == "pimsim" and not _allowed_for_compiler(n)) or _top(n) in {"recsys_models", "torch", "numba"}]
+    assert not bad, bad
+
+
+def test_compiler_does_import_the_shared_cost_model():
+    """Guard against a vacuous rule: the mapper prices with pimsim.cost (no second copy of the model)."""
+    used = {n for f in files("compiler") for n in imports_of(f)}
+    assert {"pimsim.cost.actions", "pimsim.cost.crossbar", "pimsim.cost.area"} <= used
+    assert not (REPO / "compiler/cost/timing.py").exists() and not (REPO / "compiler/cost/energy.py").exists()
+
+
+def test_cost_models_stay_numba_free():
+    """pimsim.cost and pimsim.components, and what they import, load without numba (the compiler's world)."""
+    code = ("import sys\n"
+            "import pimsim.cost.actions, pimsim.cost.crossbar, pimsim.cost.views, pimsim.cost.buffers, "
+            "pimsim.cost.area, pimsim.cost.products, pimsim.components.rollup\n"
+            "print(sorted(k for k in ('numba', 'torch', 'pimsim.engine', 'pimsim.program') if k in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_cost_models_import_no_simulator_parts():
+    bad = [f"{rel(f)} imports {n}" for f in files("pimsim/cost") + files("pimsim/components") for n in imports_of(f)
+           if _top(n) in {"numba", "torch", "compiler", "recsys_models"}
+           or n.startswith(("pimsim.engine", "pimsim.program", "pimsim.report", "pimsim.api", "pimsim.sweep"))]
     assert not bad, bad
 
 

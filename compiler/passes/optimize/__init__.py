@@ -1,42 +1,117 @@
-"""``--strategy optimized`` placement: the issue-6 optimisations, in order.
+"""``--strategy optimized`` placement: the issue-6 and issue-16 optimisations, in order.
 
 1. dynamic products: vector unit or crossbars written at run time, whichever
    is faster (``dynamic_choice``);
 2. ADC resolution matched to the rows each operator reads in parallel (``adc``);
-3. budget: ``--area-budget-mm2`` -> tiles (``compiler.cost.area``; default the
-   whole chip); one copy of the model that does not fit is packed several
-   blocks per crossbar (``pack``), and if even that does not fit it is an error;
-4. column spreading and replication of crossbar operators, greedily, while
-   they pay off and fit (``balance``);
+3. budget: ``--area-budget-mm2`` -> tiles (``pimsim.cost.area``, the roll-up;
+   default the whole chip); one copy of the model that does not fit is packed
+   several blocks per crossbar (``pack``), and if even that does not fit it is
+   an error;
+4. column spreading, vector-parallel copies and copy groups of crossbar
+   operators, greedily, while they pay off and fit (``balance``), for several
+   settings (``CANDIDATES``);
 5. NoC-aware placement on own tiles, or dense along a mesh walk when tiles
    are short (``noc_place``).
-Precision (QDQ > policy > arch defaults) is set earlier by
-``compiler.passes.precision``.  Runs in place of ``compiler.passes.place``
-for ``optimized``; embedding storage is decided by that module's rule.
+Every candidate placement, and the baseline (naive placement with this
+strategy's precision, ADC and dynamic choices), is priced by the mapper's
+estimate (``compiler.cost.estimate``: one-query latency, a ``SCORE_BATCH``-query
+stream, energy per inference) and the pick follows ``--optimize``
+(``choose``).  Precision (QDQ > policy > arch defaults) is set earlier by
+``compiler.passes.precision``.  Runs in place of ``compiler.passes.place`` for
+``optimized``; embedding storage is decided by that module's rule.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from pimsim.cost.actions import Costs, ceil_div
+from pimsim.cost.area import chip_area_mm2, fixed_area_mm2, tile_area_mm2, tiles_within
 from pimsim.spec.errors import SpecError
 
-from compiler.cost.area import chip_area_mm2, fixed_area_mm2, tile_area_mm2, tiles_within
-from compiler.cost.timing import ArchTiming, ceil_div
 from compiler.passes.optimize.adc import match_adc_bits
 from compiler.passes.optimize.balance import OBJECTIVE_BATCH, Plan, balance, expand_blocks
 from compiler.passes.optimize.dynamic_choice import choose_dynamic
-from compiler.passes.optimize.noc_place import place_dense, place_own_tiles
+from compiler.passes.optimize.noc_place import place_dense, place_extra_copies, place_own_tiles
 from compiler.passes.optimize.pack import physical_cols, shelf_pack
+from compiler.passes.optimize.vector_split import MAX_UNITS, product_cycles, split_products, splittable
+
+OBJECTIVES = ("throughput", "latency", "energy", "edp")
+"""``--optimize``: what the pick among candidate placements maximises or minimises (``choose``)."""
+
+ISO_ENERGY = 0.05
+"""``throughput`` picks the fastest stream among the candidates that cost at most 5 % more energy per inference
+than the most frugal one, or whose energy-delay product per inference (energy x stream time) is no worse
+than the frugal one's: replication is energy-free but column spreading drives every row once more per
+extra crossbar and shared products send operands over the NoC, so a small speed-up bought with much more
+energy is refused, while a large one that pays for its energy is kept."""
 
 
-CANDIDATES = ((0, False), (1, True), (4, True), (None, True))
-"""(tiles one operator copy may span, column spreading allowed), tried in turn; the candidate with the
-least estimated time x energy for ``SCORE_BATCH`` queries wins (``compiler.cost``): spreading cuts
-latency but drives every row once more per extra crossbar (DAC energy), replication is energy-free."""
+@dataclass(frozen=True)
+class Setting:
+    """One greedy run: tiles one operator copy may span (None: any), spreading, vector-parallel copies, the
+    stream length ``batch`` of its objective (1: one query's latency), and the objectives it is tried for."""
+
+    label: str
+    cap: int | None
+    spread: bool
+    copies: bool
+    batch: int = OBJECTIVE_BATCH
+    objectives: tuple = OBJECTIVES
+
+
+CANDIDATES = (
+    Setting("copies, no spreading", 0, False, True),
+    Setting("copies, spreading <= 1 tile per copy", 1, True, True),
+    Setting("copies, spreading <= 4 tiles per copy", 4, True, True, objectives=("latency", "edp")),
+    Setting("copies for one query's latency", None, True, True, batch=1, objectives=("latency", "edp")),
+    Setting("groups only (query-level replication)", 0, False, False, objectives=("energy",)),
+)
+"""The greedy settings tried, besides the baseline (and for ``ANCHORED_OBJECTIVES`` the baseline with copies on
+free tiles).  Measured on the test models (docs/mapping.md), the two first win for throughput; the others
+are tried only for the objectives they can serve, which keeps compiles under 2 s."""
+
+ANCHORED_OBJECTIVES = ("latency", "edp")
+"""Objectives that also try the baseline placement kept as it is with copies on its free tiles (``_anchored``):
+it never won for throughput on the test models, and each candidate costs a stream estimate."""
+
+
+@dataclass(frozen=True)
+class Score:
+    label: str
+    latency_cycles: int
+    stream_cycles: float
+    energy_pj: float
+
+    def key(self, objective: str) -> tuple:
+        if objective == "latency":
+            return (self.latency_cycles, self.stream_cycles, self.energy_pj)
+        if objective == "energy":
+            return (self.energy_pj, self.stream_cycles, self.latency_cycles)
+        if objective == "edp":
+            return (self.energy_pj * self.latency_cycles, self.stream_cycles, self.latency_cycles)
+        return (self.stream_cycles, self.latency_cycles, self.energy_pj)
+
+
+def choose(scores: list[Score], objective: str, guard: Score | None) -> Score:
+    """The pick among candidates.  Except for ``energy``, only candidates not slower than the baseline (in
+    latency and in stream time) qualify, so optimized is never slower than its own baseline; ``throughput``
+    then keeps those within ``ISO_ENERGY`` of the least energy or not worse in energy-delay, and takes the
+    fastest stream."""
+    pool = [s for s in scores if guard is None or objective == "energy"
+            or (s.latency_cycles <= guard.latency_cycles and s.stream_cycles <= guard.stream_cycles)]
+    pool = pool or [guard]
+    if objective == "throughput":
+        frugal = min(pool, key=lambda s: (s.energy_pj, s.stream_cycles))
+        pool = [s for s in pool if s.energy_pj <= (1 + ISO_ENERGY) * frugal.energy_pj
+                or s.energy_pj * s.stream_cycles <= frugal.energy_pj * frugal.stream_cycles]
+    return min(pool, key=lambda s: s.key(objective))
 
 
 def optimize(graph, arch, opts):
     from compiler.passes.place import _place_embeddings
 
+    objective = getattr(opts, "objective", "throughput")
     _check_policy_names(graph, opts)
     _place_embeddings(graph, arch, opts)  # storage decides the DRAM floor below
     budget = _budget_tiles(arch, opts)
@@ -46,29 +121,36 @@ def optimize(graph, arch, opts):
     floor = _floor(graph, arch)
     cache: dict = {}  # placement signature -> estimate: candidates often end in the same placement
     guard = _baseline(graph, arch, base, budget, cache)  # None when the baseline does not fit the budget
-    best = guard
-    for cap, spread in CANDIDATES:
+    found = {} if guard is None else {"baseline": guard}
+    if guard is not None:
+        floor = max(floor, _unit_floor(graph, arch, cache))
+    if guard is not None and objective in ANCHORED_OBJECTIVES:
+        anchored = _anchored(graph, arch, guard[2], budget, floor, cache)
+        if anchored is not None:
+            found.setdefault(_signature(graph), anchored)
+    for setting in (c for c in CANDIDATES if objective in c.objectives):
         _reset(graph, base)
-        notes = _attempt(graph, arch, opts, budget, floor, cap if spread else None, spread, cache)
-        lat, cycles, pj = _score(graph, arch, cache)
-        # never slower than the baseline placement (in latency or stream time); then least time x energy
-        ok = guard is None or (lat <= guard[0] and cycles <= guard[1])
-        if ok and (best is None or cycles * pj < best[1] * best[2] * (1 - 1e-6)):
-            best = (lat, cycles, pj, (cap, spread), notes, _snapshot(graph))
-    lat, cycles, pj, choice, notes, chosen = best
+        notes = _attempt(graph, arch, opts, budget, floor, setting, cache)
+        score = Score(setting.label, *_score(graph, arch, cache))
+        found.setdefault(_signature(graph), (score, notes, _snapshot(graph)))
+    scores = [v[0] for v in found.values()]
+    best = choose(scores, objective, guard[0] if guard else None)
+    score, notes, chosen = next(v for v in found.values() if v[0] is best)
     for n in graph.nodes:
         n.tile, n.blocks, n.shape_info = chosen[n.name]
     opts.notes.update(notes)
-    what = ("baseline placement (one copy per operator on its own tiles)" if choice is None else
-            f"spreading {'on, <= ' + str(choice[0]) + ' tiles per copy' if choice[1] else 'off'}")
-    opts.notes["estimate"] = (f"latency {lat} cycles, {cycles:.0f} cycles for {SCORE_BATCH} queries, "
-                              f"{pj:.4g} pJ/query energy proxy ({what})")
+    opts.notes["objective"] = objective
+    opts.notes["candidates"] = [(s.label, s.latency_cycles, s.stream_cycles, s.energy_pj) for s in scores]
+    opts.notes["estimate"] = (f"latency {score.latency_cycles} cycles, {score.stream_cycles:.0f} cycles for "
+                              f"{OBJECTIVE_BATCH} queries, {score.energy_pj / 1e3:.4g} nJ per inference "
+                              f"({score.label})")
     return graph
 
 
 SCORE_BATCH = 16
-"""Queries in the stream schedule that scores candidates (``compiler.cost.stream``; 16 keeps compiles to
-seconds; the pipeline has reached its steady state by then on the test models)."""
+"""Queries in the stream schedule that scores candidates (``compiler.cost.estimate``): the makespan of
+``OBJECTIVE_BATCH`` queries is extrapolated from its late slope (the pipeline has filled by then on the
+test models; scheduling 64 queries would make compiles 4x slower)."""
 
 
 def _reset(graph, base) -> None:
@@ -76,15 +158,23 @@ def _reset(graph, base) -> None:
         if n.name in base:
             n.blocks = [dict(b) for b in base[n.name]]
         n.shape_info.pop("replicas", None)
+        n.shape_info.pop("copies_per_query", None)
+        n.shape_info.pop("vector_tiles", None)
 
 
 def _snapshot(graph) -> dict:
     return {n.name: (n.tile, [dict(b) for b in n.blocks], dict(n.shape_info)) for n in graph.nodes}
 
 
-def _baseline(graph, arch, base, budget: int, cache: dict) -> tuple | None:
+def _signature(graph) -> tuple:
+    return tuple((n.tile, n.shape_info.get("replicas", 1), n.shape_info.get("copies_per_query", 1),
+                  n.shape_info.get("implementation"), tuple(n.shape_info.get("vector_tiles", ())),
+                  tuple(tuple(b.items()) for b in n.blocks)) for n in graph.nodes)
+
+
+def _baseline(graph, arch, base, budget: int, cache: dict):
     """The naive placement (with this strategy's precision, ADC bits and dynamic choices): the guard,
-    if it fits the budget's tiles and the chip."""
+    if it fits the budget's tiles and the chip.  Returns (score, notes, snapshot) or None."""
     from types import SimpleNamespace
 
     from compiler.passes.place import place
@@ -96,36 +186,73 @@ def _baseline(graph, arch, base, budget: int, cache: dict) -> tuple | None:
         return None
     if len({n.tile for n in graph.nodes} | {b["tile"] for n in graph.nodes for b in n.blocks}) > budget:
         return None
-    lat, cycles, pj = _score(graph, arch, cache)
-    return (lat, cycles, pj, None, {"placement": "baseline: one copy per operator on its own tiles"},
-            _snapshot(graph))
+    score = Score("baseline: one copy per operator on its own tiles", *_score(graph, arch, cache))
+    return (score, {"placement": score.label}, _snapshot(graph))
 
 
-def _attempt(graph, arch, opts, budget: int, floor: float, cap, spread: bool, cache: dict) -> dict:
+def _anchored(graph, arch, baseline: dict, budget: int, floor: float, cache: dict):
+    """The baseline placement kept block for block, plus copies and groups (no spreading) on the tiles it
+    leaves free, nearest each operator's home: the first copy's path is the baseline's, so a query is never
+    slower for want of a hop.  Returns (score, notes, snapshot), or None when no copy fits."""
+    from compiler.cost.ops import views_from_graph
+
+    for n in graph.nodes:
+        n.tile, n.blocks, n.shape_info = baseline[n.name][0], [dict(b) for b in baseline[n.name][1]], dict(
+            baseline[n.name][2])
+    per_tile = arch.tile.pes * arch.pe.crossbars
+    taken = {n.tile for n in graph.nodes} | {b["tile"] for n in graph.nodes for b in n.blocks}
+    free = [t for t in range(arch.chip.tiles) if t not in taken][:max(budget - len(taken), 0)]
+    plans = [Plan(n, [dict(b) for b in n.blocks], allow_spread=False) for n in graph.nodes if n.kind == "mvm"]
+    own = sum(ceil_div(len(p.base), per_tile) for p in plans)
+    balance(plans, arch, own + len(free), own_tiles=True, floor=floor)
+    placed = place_extra_copies(graph, {p.node.name: expand_blocks(p) for p in plans if p.replicas > 1}, arch, free)
+    if not placed:
+        return None
+    notes = {"vector_split": _split(graph, arch, plans, floor)}
+    _sync_replicas(plans)
+    _, bits = views_from_graph(graph)
+    notes.update(placement=f"baseline placement, extra copies on {placed} free tiles",
+                 replicated={p.node.name: (p.copies, p.groups) for p in plans if p.replicas > 1}, spread={})
+    score = Score("baseline placement + copies on free tiles", *_score(graph, arch, cache))
+    return (score, notes, _snapshot(graph))
+
+
+def _attempt(graph, arch, opts, budget: int, floor: float, setting: Setting, cache: dict) -> dict:
     from compiler.cost.ops import views_from_graph
 
     per_tile = arch.tile.pes * arch.pe.crossbars
     xnodes = [n for n in graph.nodes if n.blocks]
     fixed = [n for n in xnodes if n.kind != "mvm"]  # run-time-written products: one copy, unspread
-    plans = [Plan(n, [dict(b) for b in n.blocks], allow_spread=spread) for n in xnodes if n.kind == "mvm"]
+    plans = [Plan(n, [dict(b) for b in n.blocks], allow_spread=setting.spread, allow_copies=setting.copies)
+             for n in xnodes if n.kind == "mvm"]
+    cap = setting.cap if setting.spread else None
     _, bits = views_from_graph(graph)
     notes = {}
     if sum(ceil_div(len(n.blocks), per_tile) for n in xnodes) < budget:
         spare = budget - 1 - sum(ceil_div(len(n.blocks), per_tile) for n in fixed)  # - 1: tile 0 kept for I/O
-        balance(plans, arch, spare, own_tiles=True, floor=floor, max_tiles_per_copy=cap)
+        balance(plans, arch, spare, own_tiles=True, floor=floor, max_tiles_per_copy=cap, batch=setting.batch)
         fixed_groups = {n.name: [{**b, "replica": 0} for b in n.blocks] for n in fixed}
         used = _place_plans(graph, arch, plans, fixed_groups, budget, bits)
-        used = _trim_replicas(graph, arch, plans, fixed_groups, budget, bits, used, cache)
+        _split(graph, arch, plans, floor)
+        used = _trim_groups(graph, arch, plans, fixed_groups, budget, bits, used, floor, cache)
+        notes["vector_split"] = _split(graph, arch, plans, floor)  # homes may have moved with the trim
         notes["placement"] = f"own tiles per operator, NoC-aware ({used} tiles)"
     else:
-        used = _dense(graph, arch, notes, opts, plans, fixed, budget, floor, cap)
-    for p in plans:
-        p.node.shape_info["replicas"] = p.replicas
-    notes["replicated"] = {p.node.name: p.replicas for p in plans if p.replicas > 1}
+        used = _dense(graph, arch, notes, opts, plans, fixed, budget, floor, cap, setting.batch)
+        notes["vector_split"] = _split(graph, arch, plans, floor)
+    _sync_replicas(plans)
+    notes["replicated"] = {p.node.name: (p.copies, p.groups) for p in plans if p.replicas > 1}
     notes["spread"] = {p.node.name: p.spread for p in plans if p.spread > 1}
     notes["crossbars_mvm"] = sum(len(n.blocks) for n in xnodes)
     notes["tiles_used"] = used
     return notes
+
+
+def _split(graph, arch, plans, floor: float) -> dict[str, list[int]]:
+    """Products on the vector unit spread over vector units until they reach the crossbars' period."""
+    costs = Costs.of(arch)
+    target = max([floor] + [p.period_cycles(costs, arch) for p in plans])
+    return split_products(graph, arch, target)
 
 
 def _place_plans(graph, arch, plans, fixed_groups, budget, bits) -> int:
@@ -134,40 +261,36 @@ def _place_plans(graph, arch, plans, fixed_groups, budget, bits) -> int:
     return place_own_tiles(graph, groups, arch, budget, bits)
 
 
-def _trim_replicas(graph, arch, plans, fixed_groups, budget, bits, used: int, cache: dict) -> int:
-    """Drop copies the placed mapping cannot use: when the estimated period is set by something else
-    (buffer credits, NoC, DRAM), an operator needs only ceil(block time / period) copies.  Kept only if
-    the estimate stays within 1 %."""
-    _sync_replicas(plans)  # the estimate reads each node's replica count: price the copies placed
-    before = _estimate(graph, arch, cache)[0]
-    tm, old = ArchTiming(arch), [p.replicas for p in plans]
+def _trim_groups(graph, arch, plans, fixed_groups, budget, bits, used: int, floor: float, cache: dict) -> int:
+    """Drop copy groups the placed mapping cannot use: when the estimated one-query period bound is set by
+    something else (NoC, DRAM, a vector unit), an operator needs only ceil(occupancy / period) groups.  The
+    trimmed placement is what the candidate's score then measures."""
+    _sync_replicas(plans)  # the estimate reads each node's copy counts: price the copies placed
+    period = _estimate(graph, arch, cache)[0].period_cycles  # the one-query pass only (no stream)
+    costs, old = Costs.of(arch), [p.groups for p in plans]
     for p in plans:
-        p.replicas = min(p.replicas, max(1, ceil_div(p.block_cycles(tm), max(int(before.period_cycles), 1))))
-    if [p.replicas for p in plans] == old:
+        busy = p.period_cycles(costs, arch) * p.groups
+        p.groups = min(p.groups, max(1, ceil_div(int(busy), max(int(period), 1))))
+    if [p.groups for p in plans] == old:
         return used
-    trimmed = _place_plans(graph, arch, plans, fixed_groups, budget, bits)
+    used = _place_plans(graph, arch, plans, fixed_groups, budget, bits)
     _sync_replicas(plans)
-    if _estimate(graph, arch, cache)[0].makespan_cycles(SCORE_BATCH) <= 1.01 * before.makespan_cycles(SCORE_BATCH):
-        return trimmed
-    for p, r in zip(plans, old):
-        p.replicas = r
-    _sync_replicas(plans)
-    return _place_plans(graph, arch, plans, fixed_groups, budget, bits)
+    return used
 
 
 def _sync_replicas(plans) -> None:
     for p in plans:
         p.node.shape_info["replicas"] = p.replicas
+        p.node.shape_info["copies_per_query"] = p.copies
 
 
 def _estimate(graph, arch, cache: dict):
     """(``compiler.cost.estimate`` of the graph as placed now, operator views, value bits), memoised on
-    the placement (home tiles, replicas, blocks): the estimate is a pure function of it."""
+    the placement (home tiles, copies, blocks): the estimate is a pure function of it."""
     from compiler.cost.estimate import estimate
     from compiler.cost.ops import views_from_graph
 
-    key = tuple((n.tile, n.shape_info.get("replicas", 1), n.shape_info.get("implementation"),
-                 tuple(tuple(b.items()) for b in n.blocks)) for n in graph.nodes)
+    key = _signature(graph)
     if key not in cache:
         ops, bits = views_from_graph(graph)
         cache[key] = (estimate(ops, bits, list(graph.inputs), list(graph.outputs), arch), ops, bits)
@@ -175,21 +298,20 @@ def _estimate(graph, arch, cache: dict):
 
 
 def _score(graph, arch, cache: dict) -> tuple[int, float, float]:
-    """(estimated latency, cycles for SCORE_BATCH queries, energy proxy pJ per query)."""
-    from compiler.cost.energy import energy_proxy_pj
+    """(estimated latency, cycles for OBJECTIVE_BATCH queries extrapolated from a SCORE_BATCH-query schedule,
+    energy per inference pJ at that stream)."""
+    est = _estimate(graph, arch, cache)[0]
+    return (est.latency_cycles, est.steady_makespan_cycles(OBJECTIVE_BATCH, SCORE_BATCH),
+            est.energy_per_inference_pj(SCORE_BATCH))
 
-    est, ops, bits = _estimate(graph, arch, cache)
-    return (est.latency_cycles, est.makespan_cycles(SCORE_BATCH),
-            energy_proxy_pj(ops, bits, list(graph.inputs), list(graph.outputs), arch))
 
-
-def _dense(graph, arch, notes, opts, plans, fixed, budget: int, floor: float, cap) -> int:
+def _dense(graph, arch, notes, opts, plans, fixed, budget: int, floor: float, cap, batch: int) -> int:
     capacity = budget * arch.tile.pes * arch.pe.crossbars
     base = sum(len(p.base) for p in plans) + sum(len(n.blocks) for n in fixed)
     items = [(n.name, {**b, "replica": 0}) for n in fixed for b in n.blocks]
     if base <= capacity:
         balance(plans, arch, capacity - sum(len(n.blocks) for n in fixed), own_tiles=False, floor=floor,
-                max_tiles_per_copy=cap)
+                max_tiles_per_copy=cap, batch=batch)
         bins = [[it] for it in items] + [[(p.node.name, b)] for p in plans for b in expand_blocks(p)]
         notes["placement"] = "dense along the mesh walk (too few tiles for one per operator)"
     else:
@@ -236,33 +358,56 @@ def _too_small(arch, opts, blocks: int, bins: int, budget: int) -> None:
     per_tile = arch.tile.pes * arch.pe.crossbars
     need = ceil_div(bins, per_tile)
     where = "--area-budget-mm2" if opts.area_budget_mm2 is not None else arch.name
+    # beyond the chip's tiles: the whole chip plus more tiles like its last one
+    extra = max(0, need - arch.chip.tiles)
+    area = chip_area_mm2(arch, min(need, arch.chip.tiles)) + extra * tile_area_mm2(arch, arch.chip.tiles - 1)
     raise SpecError(where, f"too small for one copy of the model: its {blocks} weight blocks need {bins} crossbars "
-                           f"even packed ({need} tiles, about {chip_area_mm2(arch, need):.2f} mm2) but the budget "
+                           f"even packed ({need} tiles, about {area:.2f} mm2) but the budget "
                            f"holds {budget} tiles ({budget * per_tile} crossbars)")
 
 
+def _unit_floor(graph, arch, cache: dict) -> float:
+    """The busiest unit replication does not relieve (a buffer, bus, mesh link, the DRAM channel or the I/O
+    link) in the placement as it is now (the baseline): crossbars replicated beyond it are idle.  Vector
+    units are left to ``_floor`` (a product on one can be shared by several, ``vector_split``)."""
+    busy = _estimate(graph, arch, cache)[0].unit_busy
+    return max((v for k, v in busy.items() if k[0] not in ("xbar", "xgroup", "vec")), default=0.0)
+
+
 def _floor(graph, arch) -> float:
-    """Per-query busy time of units replication cannot relieve: DRAM, chip input link, one vector op."""
+    """Per-query busy time of units replication cannot relieve: DRAM, chip input link, one vector op (a product
+    of activations at its most shared, ``vector_split``)."""
     from compiler.cost.ops import views_from_graph
 
-    tm = ArchTiming(arch)
+    c = Costs.of(arch)
     ops, bits = views_from_graph(graph)
-    dram = sum(tm.embedding_cycles("dram", o.tables * o.lookups * o.dim * o.precision["output_bits"])
+    dram = sum(c.embedding_access("dram", o.tables * o.lookups, o.tables * o.lookups * o.dim
+                                  * o.precision["output_bits"])[1]
                for o in ops if o.kind == "embedding" and o.storage == "dram")
-    io = sum(tm.io_cycles(bits[i]) for i in graph.inputs)
-    vec = max([tm.vector_cycles(o.vector_ops()) for o in ops if o.kind in ("vector", "dynamic_mvm")
-               and not o.blocks], default=0)
-    return float(max(dram, io, vec))
+    io = sum(c.io_cycles(bits[i]) for i in graph.inputs)
+    vec = max([c.vector_cycles(o.vector_ops()) for o in ops if o.kind == "vector"], default=0)
+    products = max([ceil_div(product_cycles(c, n), min(n.shape_info["m"], MAX_UNITS)) for n in graph.nodes
+                    if splittable(n)], default=0)  # products can share vector units (vector_split)
+    return float(max(dram, io, vec, products))
 
 
 def summary_lines(notes: dict) -> list[str]:
     """``pimcompile --report`` lines for the choices this pass made (empty for naive)."""
     if "estimate" not in notes:
         return []
-    lines = ["", f"optimized: {notes.get('placement', '')}; {notes['estimate']}"]
-    for key, label in (("replicated", "replicas"), ("spread", "column spread")):
-        if notes.get(key):
-            lines.append(f"  {label}: " + ", ".join(f"{k} x{v}" for k, v in notes[key].items()))
+    lines = ["", f"optimized for {notes.get('objective', 'throughput')}: {notes.get('placement', '')}; "
+                 f"{notes['estimate']}",
+             f"  candidates (estimated latency, {OBJECTIVE_BATCH}-query stream, energy per inference):"]
+    for label, lat, cycles, pj in notes.get("candidates", []):
+        lines.append(f"    {label}: {lat} cycles, {cycles:.0f} cycles, {pj / 1e3:.4g} nJ")
+    if notes.get("replicated"):
+        lines.append("  copies (per query x groups): " + ", ".join(
+            f"{k} {c}x{g}" for k, (c, g) in notes["replicated"].items()))
+    if notes.get("spread"):
+        lines.append("  column spread: " + ", ".join(f"{k} x{v}" for k, v in notes["spread"].items()))
+    if notes.get("vector_split"):
+        lines.append("  products on several vector units: " + ", ".join(
+            f"{k} tiles {v}" for k, v in notes["vector_split"].items()))
     lowered = notes.get("adc_lowered_ops", 0)
     lines.append(f"  ADC resolution lowered (rows read at once) on {lowered} operator(s)")
     dyn = notes.get("dynamic_implementation") or {}

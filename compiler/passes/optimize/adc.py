@@ -6,9 +6,10 @@ A crossbar column sums ``rows`` products of a ``dac_bits`` input slice and a
 (ISAAC section 5: the ADC resolution follows from rows, DAC and cell bits).
 An operator whose blocks read fewer rows than the crossbar has (small ``k``,
 or the last row block) needs fewer bits; it gets ``min(needed, pe.adc.bits)``,
-so it is never less exact than the architecture's ADC.  The simulator charges
-a SAR conversion ``adc_bits / pe.adc.bits`` of the full time and the ADC law's
-energy at ``adc_bits`` (``pimsim/program/costs.py``).
+so it is never less exact than the architecture's ADC.  Mapper and simulator
+charge a conversion ``(adc_bits + 1) / (pe.adc.bits + 1)`` of the full time
+(SAR: one sampling step plus one step per bit) and the ADC law's energy at
+``adc_bits`` (``pimsim.components.converters.AdcModel``).
 """
 
 from __future__ import annotations

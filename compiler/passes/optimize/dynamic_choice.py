@@ -6,13 +6,15 @@ operand (``count`` matrices of ``k x n``, at the input width) is programmed
 into crossbars, ``write_latency_ns_per_row`` per row, then the first operand's
 ``m`` vectors are read through them like a static ``mvm``; the blocks of one
 product run in parallel.  The cheaper latency wins (estimates of
-``compiler.cost.timing``); writing also wears cells and costs write energy,
+``pimsim.cost``, shared with the simulator); writing also wears cells and costs write energy,
 which is why ties keep the vector unit.
 """
 
 from __future__ import annotations
 
-from compiler.cost.timing import ArchTiming
+from pimsim.cost.actions import Costs
+from pimsim.cost.crossbar import block_slice_timing, input_slices
+
 from compiler.passes.optimize.adc import needed_adc_bits
 from compiler.passes.tile import tile_matrix
 
@@ -24,19 +26,19 @@ def crossbar_write_blocks(arch, n) -> list[dict]:
 
 
 def write_path_cycles(arch, n, blocks) -> int:
-    tm, p, m = ArchTiming(arch), n.precision, n.shape_info["m"]
+    c, p, m = Costs.of(arch), n.precision, n.shape_info["m"]
     adc = min(arch.pe.adc.bits, needed_adc_bits(arch, max(b["rows"] for b in blocks)))
-    per = [b["rows"] * tm.write_row_cycles
-           + tm.block_cycles(m, p["input_bits"], b["cols"] * b["slice_count"] * b["sign_columns"], adc)
-           for b in blocks]
+    slices = m * input_slices(arch, p["input_bits"])
+    per = [b["rows"] * c.write_row_cycles + block_slice_timing(
+        c, arch, b["rows"], b["cols"] * b["slice_count"] * b["sign_columns"], adc).cycles(slices) for b in blocks]
     info = n.shape_info
     adds = sum(b["cols"] for b in blocks) * m - info["n"] * m * info["count"]
-    return max(per) + tm.vector_cycles({"add": adds})
+    return max(per) + c.vector_cycles({"add": adds})
 
 
 def vector_path_cycles(arch, n) -> int:
     i = n.shape_info
-    return ArchTiming(arch).vector_cycles({"mul": i["count"] * i["m"] * i["k"] * i["n"],
+    return Costs.of(arch).vector_cycles({"mul": i["count"] * i["m"] * i["k"] * i["n"],
                                            "add": i["count"] * i["m"] * (i["k"] - 1) * i["n"]})
 
 

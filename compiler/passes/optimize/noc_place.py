@@ -18,7 +18,8 @@ producer (as in ``compiler.passes.place``).
 
 from __future__ import annotations
 
-from compiler.cost.timing import ArchTiming, ceil_div
+from pimsim.cost.actions import ceil_div
+from pimsim.cost.views import parts_of, resolve_views
 
 IO_TILE = 0
 
@@ -37,18 +38,23 @@ def _slot(arch, tile: int, index: int) -> dict[str, int]:
 
 def place_own_tiles(graph, groups: dict[str, list[dict]], arch, budget_tiles: int, bits: dict[str, int]) -> int:
     """Place each node's blocks (``groups[name]``) on its own tiles; returns tiles used."""
-    tm, per_tile = ArchTiming(arch), arch.tile.pes * arch.pe.crossbars
+    per_tile = arch.tile.pes * arch.pe.crossbars
+
+    def hops(a: int, b: int) -> int:
+        (ax, ay), (bx, by) = arch.tile_xy(a), arch.tile_xy(b)
+        return abs(ax - bx) + abs(ay - by)
+
     free, home, used = set(range(arch.chip.tiles)), {}, 0
-    if sum(ceil_div(len(g), per_tile) for g in groups.values()) < budget_tiles:
-        free.discard(IO_TILE)  # keep the I/O tile's buffer for inputs and embeddings (buffer credits)
+    parts = graph_view_parts(graph, bits)
     for n in graph.nodes:
-        src = [(home.get(i, 0), bits.get(i, 0)) for i in n.inputs if i and not graph.values[i].constant]
+        src = [(home.get(p.value, IO_TILE), p.bits) for i in n.inputs if i and not graph.values[i].constant
+               for p in parts_of(parts, i, bits)]
         if n.name in groups:
             need = ceil_div(len(groups[n.name]), per_tile)
             if used + need > budget_tiles or need > len(free):
                 raise ValueError(f"{n.name}: no free tiles left")
-            anchor = min(free, key=lambda t: (sum(b * tm.hops(s, t) for s, b in src), tm.hops(0, t), t))
-            tiles = sorted(free, key=lambda t: (tm.hops(anchor, t), t))[:need]
+            anchor = min(free, key=lambda t: (sum(b * hops(s, t) for s, b in src), hops(0, t), t))
+            tiles = sorted(free, key=lambda t: (hops(anchor, t), t))[:need]
             free -= set(tiles)
             used += need
             for i, b in enumerate(groups[n.name]):
@@ -60,6 +66,42 @@ def place_own_tiles(graph, groups: dict[str, list[dict]], arch, budget_tiles: in
         for o in n.outputs:
             home[o] = n.tile
     return used
+
+
+def place_extra_copies(graph, groups: dict[str, list[dict]], arch, free: list[int]) -> int:
+    """Keep every operator's copy 0 where it is (its blocks carry their place) and put its other copies, on
+    tiles of their own, on the ``free`` tiles nearest its home tile; returns the tiles taken (0 when they do
+    not fit, and then nothing changes)."""
+    per_tile = arch.tile.pes * arch.pe.crossbars
+    left, plan = set(free), {}
+    for n in graph.nodes:
+        if n.name not in groups:
+            continue
+        first = {(b["row_start"], b["col_start"], b["slice_start"]): b for b in n.blocks}
+        extra = [b for b in groups[n.name] if b["replica"] > 0]
+        need = ceil_div(len(extra), per_tile)
+        if need > len(left):
+            return 0
+        hx, hy = arch.tile_xy(n.tile)
+        tiles = sorted(left, key=lambda t: (abs(arch.tile_xy(t)[0] - hx) + abs(arch.tile_xy(t)[1] - hy), t))[:need]
+        left -= set(tiles)
+        blocks = [{**b, **{k: first[(b["row_start"], b["col_start"], b["slice_start"])][k]
+                           for k in ("tile", "pe", "crossbar")}} for b in groups[n.name] if b["replica"] == 0]
+        blocks += [{**b, **_slot(arch, tiles[i // per_tile], i % per_tile)} for i, b in enumerate(extra)]
+        plan[n.name] = blocks
+    for n in graph.nodes:
+        if n.name in plan:
+            n.blocks = plan[n.name]
+    return len(free) - len(left)
+
+
+def graph_view_parts(graph, bits: dict[str, int]) -> dict:
+    """``pimsim.cost.views.resolve_views`` over the IR: the stored values each view output addresses."""
+    from types import SimpleNamespace
+
+    nodes = [SimpleNamespace(name=n.name, kind=n.kind, op_type=n.op_type, inputs=[i for i in n.inputs if i],
+                             outputs=n.outputs, layout=n.shape_info.get("layout", "alias")) for n in graph.nodes]
+    return resolve_views(nodes, bits, {k for k, v in graph.values.items() if v.constant})
 
 
 def place_dense(graph, bins: list[list[tuple[str, dict]]], arch) -> int:

@@ -1,4 +1,8 @@
-"""Issue 6 acceptance: the mapper's estimates agree with the simulator; optimized is never slower than naive."""
+"""Issues 6 and 16: the mapper's estimates agree with the simulator; optimized is never slower than naive.
+
+Measured agreement (benchmarks/mapper_agreement.py, docs/mapping.md): within 5 % on every model and
+strategy; the bound is the issue's 10 %.
+"""
 
 from __future__ import annotations
 
@@ -20,11 +24,14 @@ def _estimate(mapping):
 @pytest.mark.parametrize("strategy", ["naive", "optimized"])
 @pytest.mark.parametrize("model", MODELS)
 def test_mapper_estimate_within_10_percent(compiled, model, strategy):
-    """Latency of one query and the makespan of SIM_BATCH pipelined queries, estimate vs pimsim."""
+    """Latency of one query, the makespan of SIM_BATCH pipelined queries and the energy per inference,
+    estimate vs pimsim (the energy from the same shared per-task costs, so it differs only in the NoC
+    traffic of the copy groups query 0 does not use)."""
     mapping, report = compiled[model, strategy]
     est = _estimate(mapping)
     assert est.latency_cycles == pytest.approx(report.latency_cycles, rel=TOLERANCE)
     assert est.makespan_cycles(SIM_BATCH) == pytest.approx(report.makespan_cycles, rel=TOLERANCE)
+    assert est.energy_per_inference_pj(SIM_BATCH) == pytest.approx(report.energy_per_inference_pj, rel=TOLERANCE)
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -36,6 +43,22 @@ def test_optimized_never_slower_than_naive(compiled, model):
     assert opt.makespan_cycles <= naive.makespan_cycles
 
 
+def test_optimized_meets_the_issue_16_targets(compiled):
+    """Issue 16 targets on the default arch, steady state on 64-query streams (as docs/mapping.md): the
+    published NASRec Criteo-Small at least 3.36x faster in one-query latency and in throughput, the demo
+    DLRM at least 2x in throughput."""
+    from pimsim.api import simulate
+
+    def ratios(model):
+        (naive_map, naive), (opt_map, opt) = compiled[model, "naive"], compiled[model, "optimized"]
+        thr = simulate(naive_map, batch=64).makespan_cycles / simulate(opt_map, batch=64).makespan_cycles
+        return naive.latency_cycles / opt.latency_cycles, thr
+
+    lat, thr = ratios("nasrec_criteo_small")
+    assert lat >= 3.36 and thr >= 3.36
+    assert ratios("dlrm")[1] >= 2.0
+
+
 def test_naive_is_the_documented_baseline(compiled, arch):
     """Naive: arch precision everywhere (8/8 bits, arch ADC), one copy, vector dynamic ops, own tiles."""
     mapping, _ = compiled["autoint", "naive"]
@@ -43,8 +66,8 @@ def test_naive_is_the_documented_baseline(compiled, arch):
     mvm = [op for op in ops if op.kind == "mvm"]
     assert {(op.precision.weight_bits, op.precision.input_bits, op.precision.adc_bits) for op in mvm} == {
         (arch.precision.weight_bits, arch.precision.input_bits, arch.pe.adc.bits)}
-    assert all(op.replicas == 1 for op in mvm)
-    assert all(op.implementation == "vector" for op in ops if op.kind == "dynamic_mvm")
+    assert all(op.replicas == 1 and op.copies_per_query == 1 for op in mvm)
+    assert all(op.implementation == "vector" and not op.vector_tiles for op in ops if op.kind == "dynamic_mvm")
     per_tile = arch.tile.pes * arch.pe.crossbars
     # each operator starts on a fresh tile: no tile holds blocks of two operators
     owners = {}

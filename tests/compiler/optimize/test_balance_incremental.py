@@ -3,7 +3,7 @@
 ``balance._best_move`` prices a move from the moved operator's terms only (the others' period is the
 largest or second-largest).  The reference here is the plain greedy it replaced: apply the move, re-sum
 the budget over all operators, re-evaluate ``_objective`` over all operators.  Both must pick the same
-moves, so the spreads and replicas after ``balance`` are equal, on synthetic operators of varied shapes
+moves, so the spreads, copies and groups after ``balance`` are equal, on synthetic operators of varied shapes
 (seeded), under crossbar and whole-tile budgets, with and without a fan-out cap.
 """
 
@@ -14,8 +14,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from compiler.cost.timing import ArchTiming, ceil_div
-from compiler.passes.optimize.balance import Plan, _objective, balance
+from pimsim.cost.actions import Costs, ceil_div
+
+from compiler.passes.optimize.balance import OBJECTIVE_BATCH, Plan, _objective, balance, moves
 
 
 def _plans(seed: int, n: int) -> list[Plan]:
@@ -23,7 +24,7 @@ def _plans(seed: int, n: int) -> list[Plan]:
     out = []
     for i in range(n):
         k, cols = rng.choice([16, 64, 128, 300]), rng.choice([8, 32, 128, 200])
-        node = SimpleNamespace(name=f"op{i}", shape_info={"m": rng.choice([1, 1, 4]), "k": k, "n": cols},
+        node = SimpleNamespace(name=f"op{i}", shape_info={"m": rng.choice([1, 1, 4, 16]), "k": k, "n": cols},
                                precision={"input_bits": rng.choice([4, 8]), "output_bits": 8,
                                           "adc_bits": rng.choice([None, 6])})
         base = [{"row_start": r, "rows": min(128, k - r), "col_start": c, "cols": min(128, cols - c),
@@ -34,7 +35,7 @@ def _plans(seed: int, n: int) -> list[Plan]:
 
 def _reference(plans, arch, capacity, own_tiles, floor, cap) -> None:
     """The greedy as first written: every move priced over all operators."""
-    tm, per_tile = ArchTiming(arch), arch.tile.pes * arch.pe.crossbars
+    costs, per_tile = Costs.of(arch), arch.tile.pes * arch.pe.crossbars
 
     def used():
         return sum(ceil_div(p.crossbars, per_tile) for p in plans) if own_tiles else sum(p.crossbars for p in plans)
@@ -44,16 +45,13 @@ def _reference(plans, arch, capacity, own_tiles, floor, cap) -> None:
         return cap is None or copy <= max(cap, ceil_div(len(p.base), per_tile))
 
     while True:
-        j0, best = _objective(plans, tm, floor), None
+        j0, best = _objective(plans, costs, arch, floor, OBJECTIVE_BATCH), None
         for p in plans:
-            moves = [("replicas", p.replicas + 1)]
-            if p.allow_spread and p.spread < p.max_spread:
-                moves.append(("spread", min(2 * p.spread, p.max_spread)))
-            for attr, value in moves:
+            for attr, value in moves(p):
                 old, before = getattr(p, attr), p.crossbars
                 setattr(p, attr, value)
                 fits, added = used() <= capacity and spans_ok(p), p.crossbars - before
-                j = _objective(plans, tm, floor)
+                j = _objective(plans, costs, arch, floor, OBJECTIVE_BATCH)
                 setattr(p, attr, old)
                 gain = (j0 - j) / max(added, 1)
                 if fits and j < j0 * (1 - 1e-9) and (best is None or gain > best[0]):
@@ -71,6 +69,7 @@ def test_incremental_greedy_matches_full_repricing(arch, seed, own_tiles, capaci
     fast, slow = _plans(seed, 12), _plans(seed, 12)
     balance(fast, arch, capacity, own_tiles=own_tiles, floor=floor, max_tiles_per_copy=cap)
     _reference(slow, arch, capacity, own_tiles, floor, cap)
-    got = [(p.spread, p.replicas) for p in fast]
-    assert got == [(p.spread, p.replicas) for p in slow]
-    assert any(s > 1 or r > 1 for s, r in got)  # the greedy did move (not a vacuous comparison)
+    got = [(p.spread, p.copies, p.groups) for p in fast]
+    assert got == [(p.spread, p.copies, p.groups) for p in slow]
+    assert any(s > 1 or c > 1 for s, c, _ in got)  # the greedy did move (not a vacuous comparison)
+    assert any(g > 1 for _, _, g in got) or any(c > 1 for _, c, _ in got)

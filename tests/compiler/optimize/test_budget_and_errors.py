@@ -17,7 +17,7 @@ def test_budget_too_small_for_one_tile(project_models, arch):
 def test_budget_too_small_for_the_model(project_models, arch):
     """DLRM's 7 MLP layers need 267 crossbars unpacked, 234 packed (4 tiles of 64); one tile cannot hold them."""
     from compiler.api import compile_onnx
-    from compiler.cost.area import chip_area_mm2
+    from pimsim.cost.area import chip_area_mm2
     from pimsim.spec.errors import SpecError
 
     with pytest.raises(SpecError, match=r"too small for one copy of the model.*holds 1 tiles"):
@@ -29,11 +29,11 @@ def test_tight_budget_packs_and_fits(project_models, arch):
     13 rows) are shelf-packed; the mapping stays on 4 tiles, passes check_mapping (no overlapping cells),
     and the mapper's estimate still agrees with the simulator within 10 %."""
     from compiler.api import compile_onnx
-    from compiler.cost.area import chip_area_mm2
+    from pimsim.cost.area import chip_area_mm2
     from compiler.cost.estimate import estimate
     from compiler.cost.ops import views_from_mapping
     from pimsim.api import simulate
-    from pimsim.report.compare import tiles_used
+    from pimsim.spec.occupancy import tiles_used
     from pimsim.spec.mapping import check_mapping
 
     m = compile_onnx(project_models["dlrm"], arch, area_budget_mm2=chip_area_mm2(arch, 4) + 0.01, weights=False)

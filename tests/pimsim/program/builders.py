@@ -43,7 +43,7 @@ def chain_mapping(placements, arch=None, k0=128, width=16):
         values.append({"name": f"v{i + 1}", "shape": [width], "bits": 8})
         ops.append(mvm(f"fc{i}", f"v{i}", f"v{i + 1}", k0 if i == 0 else width, width, home, [where]))
     doc = {
-        "schema_version": 1, "tool": "hand-built test mapping",
+        "schema_version": 2, "tool": "hand-built test mapping",
         "model": {"path": "test.onnx", "sha256": "0" * 64, "name": "chain", "opset": 18},
         "arch_sha256": arch_from_dict(arch, "arch").sha256(), "arch": arch, "strategy": "naive",
         "inputs": ["v0"], "outputs": [f"v{len(placements)}"], "values": values, "operators": ops,

@@ -13,7 +13,7 @@ from tests.pimsim.program.test_validation import phase_tasks, run
 def _doc(values, ops, inputs, outputs, arch=None):
     arch = arch or arch_doc()
     return mapping_from_dict({
-        "schema_version": 1, "tool": "hand-built test mapping",
+        "schema_version": 2, "tool": "hand-built test mapping",
         "model": {"path": "t.onnx", "sha256": "0" * 64, "name": "ops", "opset": 18},
         "arch_sha256": arch_from_dict(arch, "arch").sha256(), "arch": arch, "strategy": "naive",
         "inputs": inputs, "outputs": outputs, "values": values, "operators": ops}, "test-mapping")
@@ -62,8 +62,8 @@ def test_dram_lookups_overlap_their_latency():
 
 
 def test_replicas_take_alternate_queries():
-    """Two replicas of a 1921-cycle crossbar stage on different crossbars: queries 0 and 1 run side by
-    side, so two queries take far less than latency + 1921 (one replica would need exactly that)."""
+    """Two replicas of a crossbar stage held 960 cycles per query, on different crossbars: queries 0 and 1
+    run side by side, so two queries take far less than latency + 960 (one replica needs exactly that)."""
     doc = chain_mapping([(0, (0, 0, 0))]).model_dump(mode="json")
     op = doc["operators"][0]
     op["replicas"] = 2
@@ -71,14 +71,15 @@ def test_replicas_take_alternate_queries():
     two = mapping_from_dict(doc, "test-mapping")
     one = simulate(chain_mapping([(0, (0, 0, 0))]), batch=2)
     both = simulate(two, batch=2)
-    assert one.makespan_cycles == 1978 + 1921
-    assert both.makespan_cycles < 1978 + 100
+    assert one.makespan_cycles == 1138 + 960
+    assert both.makespan_cycles < 1138 + 100
     assert both.utilization["crossbar"] > 0
 
 
 def test_dynamic_mvm_written_at_run_time_pays_the_write():
     """Same 128 x 16 product as a dynamic_mvm on a crossbar written at run time: the crossbar first
-    programs 128 rows at 50.3 ns = ceil(60.36) = 61 cycles each (7808 cycles), then the 1921-cycle read."""
+    programs 128 rows at 50.3 ns = ceil(60.36) = 61 cycles each (7808 cycles), then reads its 8 slices
+    (held 8 x 120 = 960 cycles, tests/pimsim/program/test_validation.py)."""
     values = [{"name": "a", "shape": [128], "bits": 8}, {"name": "w", "shape": [128, 16], "bits": 8},
               {"name": "y", "shape": [16], "bits": 8}]
     base = mvm("dm", "a", "y", 128, 16, 0, [(0, 0, 0)])
@@ -88,4 +89,4 @@ def test_dynamic_mvm_written_at_run_time_pays_the_write():
     stream, res = run(m)
     (ws, wf, _), = phase_tasks(stream, res, "write weights")
     (xs, xf, _), = phase_tasks(stream, res, "mvm")
-    assert (wf - ws, xf - xs, xs) == (128 * 61, 1921, wf)
+    assert (wf - ws, xf - xs, xs) == (128 * 61, 960, wf)

@@ -1,19 +1,20 @@
-"""Per-action durations (cycles) and energies (pJ) that lowering needs, taken from the component models.
+"""Per-action durations (cycles) and energies (pJ), taken from the component models.
 
-This is the only module of ``pimsim.program`` that reads
-``pimsim.components``: every number here is ``model.latency_cycles(action)``
-or ``model.energy_pj(action)`` of one instance, scaled by how many actions a
+The one reader of ``pimsim.components`` for the simulator's lowering
+(``pimsim.program``) and the mapper's estimates (``compiler.cost``) alike:
+every number here is ``model.latency_cycles(action)`` or
+``model.energy_pj(action)`` of one instance, scaled by how many actions a
 task performs.  Action counts per task are documented where they are used
-(``lower.py``, ``crossbar.py``).
+(``pimsim/program/lower.py``, ``pimsim/cost/crossbar.py``).  Imports no numba.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
+from functools import lru_cache
 
-from dataclasses import dataclass
-
-from pimsim.components import ComponentSet
+from pimsim.components import ComponentSet, build_components
 
 
 def ceil_div(a: int, b: int) -> int:
@@ -23,6 +24,15 @@ def ceil_div(a: int, b: int) -> int:
 @dataclass(frozen=True)
 class Costs:
     comps: ComponentSet
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
+    """Derived figures asked for often (``pimsim.cost.crossbar.slice_timing``), computed once."""
+    arch: object = field(default=None, compare=False, repr=False)
+    """The architecture, when known (``Costs.of``): prices DRAM lookups of tables an on-chip design spills."""
+
+    @staticmethod
+    def of(arch) -> "Costs":
+        """The costs of ``arch`` (a validated, hashable ``ArchSpec``), built once per architecture."""
+        return _costs_of(arch)
 
     # -- crossbar and its periphery (per instance action) --------------
     @property
@@ -57,41 +67,14 @@ class Costs:
     def sample_hold_pj(self) -> float:
         return self.comps.sample_hold.energy_pj("sample")
 
-    def adc_cycles(self, conversions: int) -> int:
-        """Cycles of ``conversions`` back-to-back conversions of one ADC."""
-        return self.comps.adc.cycles_for_conversions(conversions)
+    def adc_cycles(self, conversions: int, bits: int | None = None) -> int:
+        """Cycles of ``conversions`` back-to-back conversions of one ADC at ``bits`` (None: its own)."""
+        return self.comps.adc.cycles_for_conversions(conversions, bits)
 
-    @property
-    def adc_pj(self) -> float:
-        return self.comps.adc.energy_pj("convert")
-
-    def adc_cycles_at(self, conversions: int, bits: int | None) -> int:
-        """Cycles of ``conversions`` conversions at a reduced resolution ``bits`` (None: the ADC's own).
-
-        A SAR ADC resolves one bit per internal step, so a ``bits``-bit conversion on a
-        ``B``-bit SAR takes ``bits / B`` of its full conversion time (assumption: the
-        per-step time is fixed by the comparator and DAC settling, as in ISAAC's SAR).
-        Resolutions at or above the ADC's own cost the full conversion.
-        """
+    def adc_pj(self, bits: int | None = None) -> float:
+        """Energy of one conversion at ``bits`` (None: the ADC's own resolution)."""
         adc = self.comps.adc
-        if bits is None or bits >= adc.bits:
-            return self.adc_cycles(conversions)
-        from pimsim.spec.units import ns_to_cycles
-
-        return ns_to_cycles(conversions * adc.conversion_ns * bits / adc.bits, adc.clock_mhz) if conversions else 0
-
-    def adc_pj_at(self, bits: int | None, model: str, node_nm: int) -> float:
-        """Energy of one conversion at resolution ``bits`` under the architecture's ADC law (``model``).
-
-        A SAR converting fewer bits skips its low-order CDAC steps, so its energy is
-        the law's energy at that resolution (same law as ``pimsim.components.adc_laws``).
-        """
-        adc = self.comps.adc
-        if bits is None or bits >= adc.bits:
-            return self.adc_pj
-        from pimsim.components.adc_laws import adc_cost
-
-        return adc_cost(model, bits, adc.sample_rate_msps, node_nm)[0]
+        return adc.energy_pj("convert") if bits is None else adc.energy_pj_at(bits)
 
     @property
     def shift_add_cycles(self) -> int:
@@ -158,8 +141,7 @@ class Costs:
 
     def embedding_cycles(self, storage: str, rows: int, bits: int) -> int:
         """Latency of the first bit, then ``bits`` at the storage bandwidth (rows are streamed)."""
-        self._check_storage(storage)
-        return self.comps.embedding_storage.cycles_for_bits(bits)
+        return self._storage(storage).cycles_for_bits(bits)
 
     def embedding_access(self, storage: str, rows: int, bits: int) -> tuple[int, int]:
         """(delay, occupancy) of one lookup: how long before the storage starts delivering, and how
@@ -173,17 +155,29 @@ class Costs:
         total = self.embedding_cycles(storage, rows, bits)
         if storage != "dram" or not bits:
             return 0, total
-        transfer = math.ceil(bits / self.comps.embedding_storage.bandwidth_bits_per_cycle)
+        transfer = math.ceil(bits / self._storage(storage).bandwidth_bits_per_cycle)
         return total - transfer, transfer
 
     def embedding_pj(self, storage: str, rows: int, bits: int) -> float:
-        self._check_storage(storage)
-        return bits * self.comps.embedding_storage.energy_pj("read_bit")
+        return bits * self._storage(storage).energy_pj("read_bit")
 
-    def _check_storage(self, storage: str) -> None:
-        onchip = self.comps.embedding_storage.onchip
-        if (storage == "onchip") != onchip:
-            from pimsim.components import ComponentError
+    def _storage(self, storage: str):
+        """The model of the storage a table sits in: the architecture's, or its DRAM for spilled tables."""
+        model = self.comps.embedding_storage
+        if (storage == "onchip") == model.onchip:
+            return model
+        if storage == "dram" and self.arch is not None and self.arch.embedding.dram is not None:
+            if "dram" not in self.memo:
+                from pimsim.components.memory import build_dram
 
-            where = "on-chip ReRAM" if onchip else "DRAM"
-            raise ComponentError(f"embedding storage {storage!r} requested but the architecture prices {where}")
+                self.memo["dram"] = build_dram(self.arch)
+            return self.memo["dram"]
+        from pimsim.components import ComponentError
+
+        where = "on-chip ReRAM" if model.onchip else "DRAM"
+        raise ComponentError(f"embedding storage {storage!r} requested but the architecture prices {where}")
+
+
+@lru_cache(maxsize=32)
+def _costs_of(arch) -> Costs:
+    return Costs(build_components(arch), arch=arch)
