@@ -1,6 +1,7 @@
 """Composed hardware oracle: throughput (cold and warm) over an evolution-shaped stream, and fidelity.
 
     .venv/bin/python benchmarks/composed_oracle.py [--space full] [--n 2048] [--batch 1] [--validate 12]
+    .venv/bin/python benchmarks/composed_oracle.py --n 0 --validate 32      # rank agreement only
 
 1. Stream: ``--n`` NASRec candidates in the order a regularised evolution produces
    them (128 random, then one-key mutations of recent members), precisions
@@ -37,11 +38,10 @@ def _stream(space, n: int, seed: int):
 
 
 def _kendall(a, b) -> float:
-    n, s = len(a), 0
-    for i in range(n):
-        for j in range(i + 1, n):
-            s += np.sign(a[i] - a[j]) * np.sign(b[i] - b[j])
-    return s / (n * (n - 1) / 2)
+    """Kendall's tau-b (ties in either ranking counted as in scipy; scipy ships with scikit-learn)."""
+    from scipy.stats import kendalltau
+
+    return float(kendalltau(a, b).statistic)
 
 
 def main() -> None:
@@ -60,6 +60,9 @@ def main() -> None:
     space = get_space(args.space)
     with tempfile.TemporaryDirectory() as tmp:
         spec = {"dataset": args.dataset, "base_arch": "default", "batch": args.batch, "cache_dir": tmp}
+        if args.n == 0:  # fidelity only
+            _fidelity(spec, space, args)
+            return
         ev = Evaluator({**spec, "oracle": "composed"})
         cands = [arch_to_json(a) for a in _stream(space, args.n, args.seed)]
         times = []
@@ -94,8 +97,9 @@ def _fidelity(spec: dict, space, args) -> None:
         got = {name: ev.hardware(arch, {}) for name, ev in evs.items()}
         if not any("infeasible" in m for m in got.values()):
             rows.append(got)
-    keys = ("latency_ns", "throughput_inferences_per_s", "energy_per_inference_pj", "power_mw", "flops", "crossbars")
-    print(f"fidelity on {len(rows)} random candidates (batch {args.batch}):")
+    keys = ("latency_ns", "throughput_inferences_per_s", "energy_per_inference_pj", "power_mw",
+            "inferences_per_s_per_w", "flops", "crossbars")
+    print(f"fidelity on {len(rows)} random candidates (batch {args.batch}, seed {args.seed + 1000}):")
     for key in keys:
         c = np.array([r["composed"][key] for r in rows])
         for ref in ("naive", "optimized"):

@@ -9,7 +9,10 @@ a symbol may sit on any axis of any input, and several inputs may share one.  Th
 - ``--dim NAME=N`` binds a symbol on every axis that carries it (``--dim batch_size=8`` is ``--batch 8``);
 - ``--dim 'INPUT[AXIS]=N'`` binds one axis of one input, for inputs that share a symbol but whose sizes differ
   (the reference DLRM exporter gives its flat multi-hot id lists the batch symbol);
-- ``--inputs sample.npz`` binds every symbolic axis of every input it holds to the sample's shape.
+- ``--inputs sample.npz`` binds every symbolic axis of every input it holds to the sample's shape;
+- a model without a batch symbol (fixed shapes): the inputs' common leading dimension is the batch
+  (``--batch`` must equal it), on axis 0 of every input that has it, so per-query values drop it as they
+  drop a symbolic batch.
 
 An axis left unbound that is not the batch is an error naming the input, the axis and the flags that bind it.
 Where a shared symbol is detected to be wrong (an EmbeddingBag's id list whose length is the lookup count, see
@@ -119,6 +122,8 @@ def resolve(inputs: dict, outputs: list, binding: DimBinding, path: str) -> Reso
         out.batch_axes[name] = next((a for a, d in enumerate(dims) if d == symbol and symbol is not None
                                      and out.origin.get((name, a)) in ("batch", "sample") and shape[a] == batch),
                                     None)
+        if symbol is None and dims and dims[0] == batch:  # fixed shapes: the common leading dim is the batch
+            out.batch_axes[name] = 0
     return out
 
 

@@ -34,7 +34,8 @@ KINDS = {
     "report": Kind("a pimsim run --json report", "did you mean `pimsim compare`?"),
     "trace": Kind("a Chrome trace", "open it in https://ui.perfetto.dev"),
     "sweep": Kind("a sweep file", "did you mean `pimsim sweep`?"),
-    "hw-space": Kind("a hardware-space file", "did you mean `recsys search --hw-space`?"),
+    "hw-space": Kind("a design-space file", "did you mean `recsys search --hw-space` (or add workloads: to sweep it "
+                                            "with `pimsim sweep`)?"),
     "precision-policy": Kind("a precision policy", "did you mean `pimcompile --precision`?"),
     "results": Kind("a sweep results table", "did you mean `pimsim plot`?"),
     "checkpoint": Kind("a PyTorch checkpoint", "did you mean `recsys evaluate` or `recsys export`?"),
@@ -82,8 +83,10 @@ def _text_kind(text: str) -> str | None:
         return "results"
     if "workloads" in keys and ("vary" in keys or "zip" in keys or "base_arch" in keys):
         return "sweep"
+    if "base_arch" in keys and ("vary" in keys or "zip" in keys):
+        return "hw-space"  # a design space: a sweep file without workloads
     if "axes" in keys and ("base" in keys or "description" in keys):
-        return "hw-space"
+        return "hw-space"  # the former hardware-space format (its loader says how to migrate)
     if {"pe", "tile", "chip"} <= keys:
         return "arch"
     if keys and keys <= {"default", "operators"}:

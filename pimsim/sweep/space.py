@@ -1,11 +1,20 @@
-"""The sweep file (``configs/sweeps/*.yaml``): what is held fixed, what varies.
+"""Design spaces and the sweep file (``configs/sweeps/*.yaml``): what is held fixed, what varies.
 
-A sweep names one or more ONNX workloads, a base architecture (preset or
-``arch.yaml``), ``fixed:`` overrides applied to every point (the iso
-parameters, as in CiMLoop's ``variables_iso``) and the axes that vary:
-``vary:`` axes form a Cartesian product, each ``zip:`` group is one axis whose
-member parameters step together.  Parameters are dotted paths into the arch
-YAML (``pe.crossbar.rows``, ``pe.adc.bits``, ``clock_mhz``).
+A *design space* (:class:`DesignSpaceFile`, ``docs/schemas/design-space.schema.json``)
+names a base architecture (preset or ``arch.yaml``), ``fixed:`` overrides
+applied to every point (the iso parameters, as in CiMLoop's
+``variables_iso``) and the axes that vary: ``vary:`` axes form a Cartesian
+product, each ``zip:`` group is one axis whose member parameters step
+together.  Parameters are dotted paths into the arch YAML
+(``pe.crossbar.rows``, ``pe.adc.bits``, ``clock_mhz``); a value may also be a
+whole section or list that replaces the base's (``chip.io_link: {kind:
+serdes, lanes: 8}``, ``chip.tile_kinds: [...]``, ``tile.buffer: {...}``).
+
+It is the one design-space format of the project: a sweep file is a design
+space plus ONNX workloads and compile/simulate settings (:class:`SweepFile`),
+and ``recsys search --hw-space`` reads a design-space file, or the design
+space of a sweep file, with :func:`load_design_space`.  The search's former
+``base:``/``axes:`` format is refused with a one-line migration message.
 
 Expansion is deterministic: workloads outermost, then axes in file order with
 the last one varying fastest (``itertools.product`` order).  Every point's
@@ -34,6 +43,9 @@ from pimsim.sweep.shard import parse_shard, shard  # noqa: F401 - part of this m
 SWEEP_SCHEMA_VERSION = 1
 
 Scalar = int | float | str | bool
+Value = Scalar | list[Any] | dict[str, Any] | None
+"""A parameter value: a scalar field, a whole section (mapping) or list that replaces the base's, or null (no
+tile kinds)."""
 
 
 class _Strict(BaseModel):
@@ -57,17 +69,19 @@ class SimulateSettings(_Strict):
     batch: int = Field(1, ge=1, description="queries streamed through the pipeline per point")
 
 
-class SweepFile(_Strict):
+class DesignSpaceFile(_Strict):
+    """A design space (``pimsim sweep`` inside a sweep file, ``recsys search --hw-space``): see the module docstring."""
+
+    model_config = ConfigDict(title="design space")
     schema_version: Literal[1]
-    name: str = Field(min_length=1)
+    name: str = Field("", description="short name (a sweep file requires one)")
     description: str = ""
-    workloads: list[WorkloadSpec] = Field(min_length=1)
-    base_arch: str = Field(min_length=1, description="preset name or arch.yaml path (relative to the sweep file)")
-    fixed: dict[str, Scalar] = Field(default_factory=dict)
-    vary: dict[str, list[Scalar]] = Field(default_factory=dict)
-    zip: list[dict[str, list[Scalar]]] = Field(default_factory=list)
-    compile: CompileSettings = CompileSettings()
-    simulate: SimulateSettings = SimulateSettings()
+    base_arch: str = Field(min_length=1, description="preset name or arch.yaml path (relative to this file)")
+    fixed: dict[str, Value] = Field(default_factory=dict, description="dotted arch path -> value at every point")
+    vary: dict[str, list[Value]] = Field(default_factory=dict,
+                                         description="dotted arch path -> values (axes of a Cartesian product)")
+    zip: list[dict[str, list[Value]]] = Field(default_factory=list,
+                                              description="groups of paths whose values step together (one axis)")
 
     @field_validator("vary")
     @classmethod
@@ -85,11 +99,28 @@ class SweepFile(_Strict):
             lengths = {name: len(values) for name, values in group.items()}
             if len(set(lengths.values())) != 1:
                 raise ValueError(f"zip[{i}]: value lists must have equal lengths, got {lengths}")
-            for name, values in group.items():
-                _check_values(f"zip[{i}].{name}", values)
-            if len(set(zip(*group.values()))) != len(next(iter(group.values()))):
+            for name, values in group.items():  # a member may repeat a value; the combinations may not
+                if not values:
+                    raise ValueError(f"zip[{i}].{name}: empty value list")
+            if len({json.dumps(c, sort_keys=True) for c in zip(*group.values())}) != len(next(iter(group.values()))):
                 raise ValueError(f"zip[{i}]: repeated value combination")
         return v
+
+
+class SweepFile(DesignSpaceFile):
+    """A sweep: a design space, the ONNX workloads run at every point, and the compile/simulate settings."""
+
+    model_config = ConfigDict(title="sweep")
+    name: str = Field(min_length=1)
+    workloads: list[WorkloadSpec] = Field(min_length=1)
+    compile: CompileSettings = CompileSettings()
+    simulate: SimulateSettings = SimulateSettings()
+
+
+OLD_SPACE_KEYS = {"base", "axes"}
+MIGRATION = ("base:/axes: is the former hardware-space format; write it as a design space: schema_version: 1, "
+             "base_arch: (was base), vary: (was axes), each 'A+B' axis as a zip: group of A and B "
+             "(docs/search.md, Hardware spaces)")
 
 
 def _check_values(where: str, values: list) -> None:
@@ -146,6 +177,50 @@ def load_sweep(path: str | Path) -> Sweep:
     return expand(spec, path)
 
 
+def load_design_space(path: str | Path) -> tuple[DesignSpaceFile, dict[str, Any]]:
+    """Read a design-space file, or the design space of a sweep file (its workloads and settings are the sweep's):
+    the parsed file and the base arch document with ``fixed:`` applied, parameter names checked.  Every error is
+    one line naming the item; the former ``base:``/``axes:`` format gets the migration message."""
+    path = str(path)
+    data = read_yaml(path)
+    if isinstance(data, dict) and OLD_SPACE_KEYS & set(data) and "base_arch" not in data:
+        raise SpecError(path, MIGRATION)
+    if not isinstance(data, dict):
+        raise SpecError(path, "expected a mapping with schema_version:, base_arch: and vary: or zip: at the top level")
+    if data.get("schema_version") != SWEEP_SCHEMA_VERSION:
+        raise SpecError(path, f"schema_version={data.get('schema_version')}: unsupported "
+                              f"(this tool reads {SWEEP_SCHEMA_VERSION})")
+    model = SweepFile if "workloads" in data else DesignSpaceFile
+    try:
+        spec = model.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(path, validation_message(exc, data, model)) from None
+    base = _load_base(spec, path)
+    _check_axis_names(spec, base, path)
+    for name, value in spec.fixed.items():
+        set_param(base, name, value)
+    arch_from_dict(base, f"{path}: fixed")
+    return spec, base
+
+
+def set_param(data: dict[str, Any], name: str, value: Value) -> None:
+    """Set parameter ``name`` of an arch document: a scalar through ``set_arch_param`` (which names the variant);
+    a mapping or list replaces the section or list at that path (which must exist in the base)."""
+    if not isinstance(value, (dict, list)):
+        set_arch_param(data, name, value)
+        return
+    parent, _, key = name.rpartition(".")
+    holder = _lookup(data, parent) if parent else data
+    if not isinstance(holder, dict) or key not in holder:
+        raise KeyError(name)
+    holder[key] = copy.deepcopy(value)
+
+
+def column_value(value: Value) -> Scalar:
+    """An axis value as a results-table cell: scalars as they are, sections and lists as compact JSON."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":")) if isinstance(value, (dict, list)) else value
+
+
 def _resolve(base_dir: Path, name: str) -> Path:
     p = Path(name)
     return p if p.is_absolute() else base_dir / p
@@ -159,7 +234,7 @@ def _require_file(sweep_path: str, item: str, target: Path) -> None:
         raise SpecError(sweep_path, f"{item}: {exc.message} ({target})") from None
 
 
-def _load_base(spec: SweepFile, path: str) -> dict[str, Any]:
+def _load_base(spec: DesignSpaceFile, path: str) -> dict[str, Any]:
     base_dir = Path(path).parent
     name = spec.base_arch
     is_file = name.endswith((".yaml", ".yml")) or "/" in name
@@ -194,22 +269,32 @@ def _load_policy(spec: SweepFile, path: str) -> tuple[str | None, str | None]:
     return str(policy.resolve()), hashlib.sha256(policy.read_bytes()).hexdigest()
 
 
-def _check_axis_names(spec: SweepFile, base: dict[str, Any], path: str) -> tuple[str, ...]:
+def _check_axis_names(spec: DesignSpaceFile, base: dict[str, Any], path: str) -> tuple[str, ...]:
     seen: dict[str, str] = {}
     groups = [("fixed", spec.fixed), ("vary", spec.vary)] + [(f"zip[{i}]", g) for i, g in enumerate(spec.zip)]
     for where, group in groups:
-        for name in group:
+        for name, values in group.items():
             if name in seen:
                 raise SpecError(path, f"{where}.{name}: parameter already given in {seen[name]}")
             seen[name] = where
             try:
-                set_arch_param(copy.deepcopy(base), name, 0)
+                _check_param_path(base, name, values if where != "fixed" else [values])
             except KeyError as exc:
                 raise SpecError(path, f"{where}.{name}: {_unknown_reason(base, name, exc.args[0])}") from None
     axes = tuple(spec.vary) + tuple(n for g in spec.zip for n in g)
     if not axes:
         raise SpecError(path, "empty sweep: vary: and zip: give no axis to sweep")
     return axes
+
+
+def _check_param_path(base: dict[str, Any], name: str, values: list) -> None:
+    """``name`` must reach a field of the base, or a section given only mappings (which replace it)."""
+    try:
+        set_arch_param(copy.deepcopy(base), name, 0)
+    except KeyError as exc:
+        section = exc.args[0] == name and isinstance(_lookup(base, name), dict)
+        if not section or not all(isinstance(v, dict) for v in values):
+            raise
 
 
 def _unknown_reason(base: dict[str, Any], name: str, first_bad: str) -> str:
@@ -231,13 +316,18 @@ def _lookup(data: dict[str, Any], dotted: str) -> Any:
     return cur
 
 
-def _axis_steps(spec: SweepFile) -> list[list[dict[str, Scalar]]]:
-    """One list of ``{param: value}`` steps per axis (a zip group is one axis)."""
-    steps = [[{name: v} for v in values] for name, values in spec.vary.items()]
+def axis_steps(spec: DesignSpaceFile) -> list[tuple[str, list[dict[str, Value]]]]:
+    """Per axis, its name (a zip group's member names joined by '+') and its ``{param: value}`` steps."""
+    steps = [(name, [{name: v} for v in values]) for name, values in spec.vary.items()]
     for group in spec.zip:
         names = list(group)
-        steps.append([dict(zip(names, combo)) for combo in zip(*group.values())])
+        steps.append(("+".join(names), [dict(zip(names, combo)) for combo in zip(*group.values())]))
     return steps
+
+
+def _axis_steps(spec: DesignSpaceFile) -> list[list[dict[str, Value]]]:
+    """One list of ``{param: value}`` steps per axis (a zip group is one axis)."""
+    return [steps for _, steps in axis_steps(spec)]
 
 
 def point_hash(workload: Workload, arch_sha256: str, spec: SweepFile, policy_sha256: str | None = None) -> str:
@@ -256,7 +346,7 @@ def point_hash(workload: Workload, arch_sha256: str, spec: SweepFile, policy_sha
 def _point_arch(base: dict, values: dict[str, Scalar], index: int, path: str) -> ArchSpec:
     data = copy.deepcopy(base)
     for name, value in values.items():
-        set_arch_param(data, name, value)
+        set_param(data, name, value)
     try:
         return ArchSpec.model_validate(data)
     except ValidationError as exc:
@@ -285,7 +375,7 @@ def expand(spec: SweepFile, path: str) -> Sweep:
     base = _load_base(spec, path)
     axes = _check_axis_names(spec, base, path)
     for name, value in spec.fixed.items():
-        set_arch_param(base, name, value)
+        set_param(base, name, value)
     arch_from_dict(base, f"{path}: fixed")  # a bad fixed: value fails once, not per point
     workloads = _load_workloads(spec, path)
     policy_path, policy_sha = _load_policy(spec, path)
@@ -293,7 +383,7 @@ def expand(spec: SweepFile, path: str) -> Sweep:
     for i, combo in enumerate(itertools.product(*_axis_steps(spec))):
         values = {k: v for step in combo for k, v in step.items()}
         arch = _point_arch(base, values, i, path)
-        archs.append((values, arch, arch.sha256()))
+        archs.append(({k: column_value(v) for k, v in values.items()}, arch, arch.sha256()))
     points = []
     for workload in workloads:
         for values, arch, sha in archs:

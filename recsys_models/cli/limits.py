@@ -44,6 +44,8 @@ STEPS_LIMIT = _limit("training steps (`--steps`, `--finetune-steps`, `--warmup-s
 SEARCH_SIZE_LIMIT = _limit("search sizes (`--budget`, `--population`, `--generations`, `--children`, "
                            "`--sample-size`)", 1_000_000,
                            "NASRec evaluates 128 + 240 x 8 = 2,048 candidates; 10^6 is days of supernet scoring")
+LOG_LOSS_LIMIT = _limit("log-loss bounds (`--max-logloss`, `--logloss-slack`, `--logloss-reference`)", 100.0,
+                        "a constant 0.5 predictor scores ln 2 = 0.69 nats; 100 is a typo")
 ROWS_LIMIT = _limit("rows evaluated (`--rows`, `--eval-rows`, `--val-rows`)", 100_000_000,
                     "Criteo's full training set has 45.8 M rows")
 VERIFY_LIMIT = _limit("designs re-priced exactly (`--verify-top`, `--top`)", 1000,
@@ -86,6 +88,8 @@ VAL_SUBNETS = _int(VAL_SUBNETS_LIMIT)
 CLIP_NORM = Real(0, CLIP_NORM_LIMIT.value, lo_open=True, why=CLIP_NORM_LIMIT.why)
 PROGRESS_EVERY = Real(0, PROGRESS_EVERY_LIMIT.value, why=PROGRESS_EVERY_LIMIT.why)
 LOADER_WORKERS = _int(LOADER_WORKERS_LIMIT, lo=0)
+LOG_LOSS = Real(0, LOG_LOSS_LIMIT.value, lo_open=True, why=LOG_LOSS_LIMIT.why)
+LOG_LOSS_SLACK = Real(0, LOG_LOSS_LIMIT.value, why=LOG_LOSS_LIMIT.why)
 
 
 def DEVICE(text: str) -> str:  # noqa: N802 - an argparse type, named like the others
@@ -100,7 +104,7 @@ DATA = InputFile(directory_ok=True)
 CHECKPOINT = InputFile("checkpoint")
 MAPPING = InputFile("mapping")
 NASREC_ARCH = InputFile("nasrec-arch", presets=registry.NASREC_BEST, preset_noun="NASRec architecture")
-HW_SPACE = InputFile("hw-space")
+HW_SPACE = InputFile("hw-space", also=("sweep",))  # a sweep file's design space is accepted
 
 
 def out_dir(*files: str) -> OutputDir:

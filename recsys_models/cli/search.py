@@ -23,7 +23,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="base PIM architecture: preset (default, isaac) or arch.yaml (default: default)")
     p.add_argument("--hw-space", metavar="HW.yaml", type=L.HW_SPACE, help="co-design: also search these hardware axes")
     p.add_argument("--objective", default="accuracy",
-                   help="accuracy | scalar:M=W@T,... | pareto:M1,M2,... (see docs/search.md)")
+                   help="accuracy | scalar:M=W@T,... | pareto | pareto:M1,M2,... (see docs/search.md)")
+    p.add_argument("--max-logloss", type=L.LOG_LOSS, metavar="X",
+                   help="constraint: a candidate with log loss above X is infeasible (never chosen), not penalised")
+    p.add_argument("--logloss-slack", type=L.LOG_LOSS_SLACK, metavar="S",
+                   help="constraint relative to --logloss-reference L (e.g. the best hand-crafted model's log loss): "
+                        "bound = L + S")
+    p.add_argument("--logloss-reference", type=L.LOG_LOSS, metavar="L",
+                   help="the reference log loss of --logloss-slack")
     p.add_argument("--algorithm", choices=("evolution", "random"), default="evolution")
     p.add_argument("--budget", type=L.SEARCH_SIZE, metavar="N", help="candidates to evaluate (sets the generations)")
     p.add_argument("--population", type=L.SEARCH_SIZE, default=128, help="initial population (NASRec: 128)")

@@ -31,6 +31,7 @@ from pimsim.spec.errors import SpecError
 from recsys_models.errors import UserError
 
 REPORT_METRICS = ("latency_ns", "throughput_inferences_per_s", "energy_per_inference_pj", "power_mw", "area_mm2")
+ENERGY_PARTS = ("energy_dynamic_per_inference_pj", "energy_static_per_inference_pj")
 """Keys copied from ``pimsim``'s report into a candidate's metrics."""
 
 
@@ -65,6 +66,28 @@ def arch_from_doc(doc: dict, where: str):
         raise UserError(exc.path, exc.message) from None
 
 
+def load_design_space(path: str) -> tuple[Any, dict, list[tuple[str, list[dict]]]]:
+    """A design-space (or sweep) file: ``pimsim.sweep.space.load_design_space`` (the parsed file and the base arch
+    document with ``fixed:`` applied) and its axes as ``(name, [{param: value}, ...])``."""
+    from pimsim.sweep.space import axis_steps
+    from pimsim.sweep.space import load_design_space as load
+
+    try:
+        spec, base = load(path)
+    except SpecError as exc:
+        raise UserError(exc.path, exc.message) from None
+    return spec, base, axis_steps(spec)
+
+
+def set_arch_params(doc: dict, values: dict[str, Any]) -> None:
+    """Set dotted parameters (scalars, or sections/lists that replace the base's) in an arch document, as
+    ``pimsim sweep`` does (``pimsim.sweep.space.set_param``)."""
+    from pimsim.sweep.space import set_param
+
+    for name, value in values.items():
+        set_param(doc, name, value)
+
+
 def arch_digest(doc: dict) -> str:
     return hashlib.sha256(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:16]
 
@@ -75,6 +98,10 @@ def _report_metrics(report: Any, mapping: Any) -> dict[str, float]:
     if missing:
         raise RuntimeError(f"pimsim report lacks {missing}; cannot price the design")
     out = {k: float(data[k]) for k in REPORT_METRICS}
+    for part in ENERGY_PARTS:  # static + dynamic = energy_per_inference_pj (pimsim.report)
+        if part not in data:
+            raise RuntimeError(f"pimsim report lacks {part}; cannot price the design")
+        out[part] = float(data[part])
     out["inferences_per_s_per_w"] = inferences_per_s_per_w(out["throughput_inferences_per_s"], out["power_mw"])
     out["crossbars"] = float(_mapping_crossbars(mapping))
     out["flops"] = float(mapping_macs(mapping))
@@ -86,6 +113,13 @@ def inferences_per_s_per_w(throughput_per_s: float, power_mw: float) -> float:
     from pimsim.spec.units import inferences_per_s_per_w as definition
 
     return definition(throughput_per_s, power_mw)
+
+
+def pareto_mask(vectors: Any) -> Any:
+    """Non-dominated rows (all minimised): ``pimsim.sweep.pareto.pareto_mask``, the project's one Pareto filter."""
+    from pimsim.sweep.pareto import pareto_mask as mask
+
+    return mask(vectors)
 
 
 def _mapping_crossbars(mapping: Any) -> int:
@@ -294,10 +328,12 @@ def composed_metrics(latency_cycles: float, period_cycles: float, dynamic_pj: fl
     from pimsim.spec.units import cycles_to_ns, energy_pj_from_power, per_s_from_ns, power_mw_from_energy
 
     makespan_ns = cycles_to_ns(latency_cycles + (batch - 1) * period_cycles, chip["clock_mhz"])
-    energy = dynamic_pj + energy_pj_from_power(chip["leakage_mw"], makespan_ns) / batch
+    static_pj = energy_pj_from_power(chip["leakage_mw"], makespan_ns) / batch
+    energy = dynamic_pj + static_pj
     out = {"latency_ns": cycles_to_ns(latency_cycles, chip["clock_mhz"]),
            "throughput_inferences_per_s": batch * per_s_from_ns(makespan_ns),
            "energy_per_inference_pj": energy,
+           "energy_dynamic_per_inference_pj": dynamic_pj, "energy_static_per_inference_pj": static_pj,
            "power_mw": power_mw_from_energy(energy * batch, makespan_ns),
            "area_mm2": chip["area_mm2"]}
     out["inferences_per_s_per_w"] = inferences_per_s_per_w(out["throughput_inferences_per_s"], out["power_mw"])

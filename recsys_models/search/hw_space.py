@@ -1,35 +1,43 @@
-"""The hardware half of the co-design space: declared axes over an arch.yaml.
+"""The hardware half of the co-design space: a design space over an arch.yaml.
 
-A hardware-space file (``configs/search/*.yaml``) names a base architecture
-(a preset or an arch.yaml path) and a list of values per axis; an axis is a
-dotted path into the arch document (``pe.crossbar.rows``, ``pe.adc.bits``,
-``pe.adc.per_crossbar``, ``pe.crossbars``, ``tile.pes``, ``chip.tiles``, ...),
-or several paths joined by ``+`` that always take the same value (square
-crossbars: ``pe.crossbar.rows+pe.crossbar.cols``)::
+``--hw-space`` reads the project's one design-space format, the one ``pimsim
+sweep`` reads (``pimsim.sweep.space.DesignSpaceFile``,
+``docs/schemas/design-space.schema.json``): a base architecture, ``fixed:``
+overrides, ``vary:`` axes and ``zip:`` groups (parameters that step together,
+e.g. square crossbars), parameters being dotted arch paths; a value may be a
+whole section (``chip.io_link: {kind: serdes, lanes: 8}``) or list
+(``chip.tile_kinds``).  A sweep file is accepted too (its workloads and
+compile/simulate settings are the sweep's; the search prices its own
+candidates)::
 
-    base: default
-    axes:
-      pe.crossbar.rows+pe.crossbar.cols: [64, 128, 256]
+    schema_version: 1
+    base_arch: default
+    vary:
       pe.adc.bits: [6, 8]
+    zip:
+      - pe.crossbar.rows: [64, 128, 256]
+        pe.crossbar.cols: [64, 128, 256]
 
-A point of the space is ``{axis: value}``; the arch it stands for is the base
-with those values substituted, validated by ``pimsim.spec`` (reached through
-``hardware_cost``, the one module allowed to import it).  Points whose
-combination is invalid (an ADC count that does not divide the columns) are
-never sampled: the sampler redraws them.  This mirrors the TORS supernet's
-"versatile PIM configurations" (``recsys_search_space.md`` A.1), whose exact
-axes are not published; these are the project's own.
+A point of the space is ``{parameter: value}`` (every parameter of every
+axis); the arch it stands for is the base (``fixed:`` applied) with those
+values set, validated by ``pimsim.spec`` (reached through ``hardware_cost``,
+the one module allowed to import pimsim).  Unlike a sweep, which expands the
+whole product and refuses an invalid point, the search samples the space:
+combinations that are invalid together (an ADC count that does not divide the
+columns, tile kinds that do not add up to the tile count) are never sampled,
+the sampler redraws them.  This mirrors the TORS supernet's "versatile PIM
+configurations" (``recsys_search_space.md`` A.1), whose exact axes are not
+published; the shipped spaces' axes are the project's own.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import random
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from typing import Any
 
 from recsys_models.errors import UserError
 
@@ -40,52 +48,24 @@ MAX_SPACE_POINTS = 10**12
 MAX_AXIS_VALUES = 1024
 """Values per axis: every value is validated against the base architecture when the file is read."""
 
-Scalar = int | float | str | bool
-
-
-class HwSpaceFile(BaseModel):
-    """The hardware-space YAML (``recsys search --hw-space``): docs/schemas/hw-space.schema.json."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, title="hardware space")
-    description: str = Field("", description="free text")
-    base: str = Field("default", min_length=1,
-                      description="architecture preset (default, isaac, puma) or arch.yaml path relative to this file")
-    axes: dict[str, Annotated[list[Scalar], Field(min_length=1)]] = Field(
-        min_length=1, description="dotted arch.yaml path (several joined by '+' step together) -> values")
-
-
-def _set_path(doc: dict, dotted: str, value: Any) -> None:
-    parts = dotted.split(".")
-    cur = doc
-    for p in parts[:-1]:
-        cur = cur[p]
-    cur[parts[-1]] = value
-
-
-def _has_path(doc: dict, dotted: str) -> bool:
-    cur = doc
-    for p in dotted.split("."):
-        if not isinstance(cur, dict) or p not in cur:
-            return False
-        cur = cur[p]
-    return not isinstance(cur, dict)
+Step = dict[str, Any]
 
 
 @dataclass(frozen=True)
 class HwSpace:
-    """Parsed hardware space: base arch document plus ``axis -> values``."""
+    """Parsed hardware space: base arch document (``fixed:`` applied) plus, per axis, its ``{param: value}`` steps."""
 
     source: str
     base: str
     base_doc: dict
-    axes: tuple[tuple[str, tuple], ...]
+    axes: tuple[tuple[str, tuple[Step, ...]], ...]
 
     def apply(self, point: dict[str, Any]) -> dict:
-        """The arch document of a point (a deep copy of the base with the axis values)."""
+        """The arch document of a point (a deep copy of the base with the parameter values)."""
+        from recsys_models.search.hardware_cost import set_arch_params
+
         doc = copy.deepcopy(self.base_doc)
-        for axis, value in point.items():
-            for path in axis.split("+"):
-                _set_path(doc, path, value)
+        set_arch_params(doc, point)
         return doc
 
     def is_valid(self, point: dict[str, Any]) -> bool:
@@ -99,114 +79,67 @@ class HwSpace:
 
     def sample(self, rng: random.Random) -> dict[str, Any]:
         for _ in range(MAX_INVALID_DRAWS):
-            point = {axis: rng.choice(values) for axis, values in self.axes}
+            point: dict[str, Any] = {}
+            for _, steps in self.axes:
+                point.update(rng.choice(steps))
             if self.is_valid(point):
                 return point
-        raise UserError(self.source, "no valid architecture found in 200 draws; the axes conflict")
+        raise UserError(self.source, f"no valid architecture found in {MAX_INVALID_DRAWS} draws; the axes conflict")
 
     def mutate(self, point: dict[str, Any], rng: random.Random) -> dict[str, Any]:
-        """Re-draw one axis (to a different value when it has one)."""
+        """Re-draw one axis (to a different step when it has one)."""
         for _ in range(MAX_INVALID_DRAWS):
-            axis, values = rng.choice(self.axes)
-            others = [v for v in values if v != point[axis]] or list(values)
-            new = {**point, axis: rng.choice(others)}
+            _, steps = rng.choice(self.axes)
+            current = {k: point.get(k) for k in steps[0]}
+            others = [s for s in steps if s != current] or list(steps)
+            new = {**point, **rng.choice(others)}
             if self.is_valid(new):
                 return new
         return dict(point)
 
     def size(self) -> int:
         n = 1
-        for _, values in self.axes:
-            n *= len(values)
+        for _, steps in self.axes:
+            n *= len(steps)
         return n
 
 
-def _parse_axes(raw: dict, doc: dict, where: str) -> tuple[tuple[str, tuple], ...]:
-    from recsys_models.search.hardware_cost import arch_from_doc
+def _step_label(axis: str, step: Step) -> str:
+    def text(v: Any) -> str:
+        return json.dumps(v, sort_keys=True) if isinstance(v, (dict, list)) else str(v)
 
-    axes = []
-    for axis, values in raw.items():
-        for v in values:
+    if len(step) == 1:
+        return f"{axis}={text(next(iter(step.values())))}"
+    return ", ".join(f"{k}={text(v)}" for k, v in step.items())
+
+
+def _check_steps(axes: list[tuple[str, list[Step]]], doc: dict, where: str) -> tuple[tuple[str, tuple], ...]:
+    """Every step alone on the base must be a valid arch (a combination may still be invalid: never sampled)."""
+    from recsys_models.search.hardware_cost import arch_from_doc, set_arch_params
+
+    for axis, steps in axes:
+        if len(steps) > MAX_AXIS_VALUES:
+            raise UserError(where, f"{axis}: {len(steps)} values, more than {MAX_AXIS_VALUES} "
+                                   "(each is validated against the base architecture)")
+        for step in steps:
             trial = copy.deepcopy(doc)
-            for path in str(axis).split("+"):
-                _set_path(trial, path, v)
+            set_arch_params(trial, step)
             try:
                 arch_from_doc(trial, where)
             except UserError as exc:
-                raise UserError(where, f"axes.{axis}={v}: {exc.message}") from None
-        axes.append((str(axis), tuple(values)))
-    return tuple(axes)
-
-
-def _leaf_paths(doc: dict, prefix: str = "") -> list[str]:
-    out = []
-    for key, value in doc.items():
-        path = f"{prefix}{key}"
-        out += _leaf_paths(value, path + ".") if isinstance(value, dict) else [path]
-    return out
-
-
-def _check_axis_paths(axes: dict, doc: dict, where: str) -> None:
-    import difflib
-
-    for axis, values in axes.items():
-        for path in str(axis).split("+"):
-            if not _has_path(doc, path):
-                close = difflib.get_close_matches(path, _leaf_paths(doc), n=1, cutoff=0.6)
-                hint = f" (did you mean {close[0]}?)" if close else ""
-                raise UserError(where, f"axes.{axis}: {path!r} is not a field of the base architecture{hint}")
-        if len(values) > MAX_AXIS_VALUES:
-            raise UserError(where, f"axes.{axis}: {len(values)} values, more than {MAX_AXIS_VALUES} "
-                                   "(each is validated against the base architecture)")
+                raise UserError(where, f"{_step_label(axis, step)}: {exc.message}") from None
+    return tuple((axis, tuple(steps)) for axis, steps in axes)
 
 
 def load_hw_space(path: str | Path) -> HwSpace:
-    """Read and validate a hardware-space YAML; errors are one line naming the item."""
-    from recsys_models.search.hardware_cost import base_arch_doc, read_config_yaml
+    """Read and validate a design-space (or sweep) file as a search space; errors are one line naming the item."""
+    from recsys_models.search.hardware_cost import load_design_space
 
     where = str(path)
-    p = Path(path)
-    data = read_config_yaml(p)
-    if not isinstance(data, dict):
-        raise UserError(where, "expected a mapping with keys 'base' and 'axes'")
-    try:
-        spec = HwSpaceFile.model_validate(data)
-    except ValidationError as exc:
-        raise UserError(where, _message(exc, data)) from None
-    base = spec.base
-    if not base.startswith(("/", ".")) and base.endswith((".yaml", ".yml")):
-        base = str((p.parent / base).resolve())  # a relative arch path is relative to this file
-    try:
-        doc = base_arch_doc(base)
-    except UserError as exc:
-        if exc.path != base:  # an error inside the arch file names that file
-            raise
-        raise UserError(where, f"base={base}: {exc.message}") from None
-    _check_axis_paths(spec.axes, doc, where)
+    spec, doc, axes = load_design_space(where)
     size = 1
-    for values in spec.axes.values():
-        size *= len(values)
+    for _, steps in axes:
+        size *= len(steps)
     if size > MAX_SPACE_POINTS:
         raise UserError(where, f"{size:.3g} hardware points: more than {MAX_SPACE_POINTS:.0e} (a typo?)")
-    return HwSpace(where, base, doc, _parse_axes(spec.axes, doc, where))
-
-
-def _message(exc: ValidationError, data: dict) -> str:
-    """pydantic's complaint in the file's terms (what the former hand-written checks said)."""
-    import difflib
-
-    errors = exc.errors()
-    extra = [e for e in errors if e["type"] == "extra_forbidden"]
-    err = extra[0] if extra else errors[0]
-    loc = [str(p) for p in err["loc"]]
-    if loc[:1] == ["axes"] and (len(loc) == 1 or err["type"] in ("too_short", "list_type")):
-        name = f"axes.{loc[1]}" if len(loc) > 1 else "axes"
-        what = "a non-empty list of values" if len(loc) > 1 else "a non-empty mapping of arch path -> list of values"
-        return f"{name}: expected {what}"
-    if loc == ["base"]:
-        return f"base={data.get('base')}: expected a preset name or an arch.yaml path"
-    if err["type"] == "extra_forbidden":
-        close = difflib.get_close_matches(loc[-1], list(HwSpaceFile.model_fields), n=1, cutoff=0.6)
-        hint = f"did you mean {close[0]}? " if close else ""
-        return f"{loc[-1]}: unknown key ({hint}expected base, axes, description)"
-    return f"{'.'.join(loc)}: {err['msg']}"
+    return HwSpace(where, spec.base_arch, doc, _check_steps(axes, doc, where))

@@ -30,7 +30,7 @@ def best_designs(evaluated: list[Evaluated], objective: objectives.Objective, to
 
     With ``dataset``, candidates that compute the same model as a better one (they differ only in dead blocks and
     have the same PIM configuration, ``units.model_digest``) are left out, so the designs are distinct models."""
-    evaluated = [e for e in evaluated if "infeasible" not in e.metrics]
+    evaluated = [e for e in evaluated if objective.feasible(e.metrics)]
     if objective.mode == "pareto":
         idx = objectives.non_dominated([objective.vector(e.metrics) for e in evaluated])
         return _distinct(sorted((evaluated[i] for i in idx), key=lambda e: (e.metrics["log_loss"], e.key)), dataset)
@@ -64,6 +64,11 @@ def _fmt(v) -> str:
     return str(v)
 
 
+def _hw_value(value) -> str:
+    """A hardware parameter in a table cell: sections and lists (I/O link, tile kinds) as compact JSON."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":")) if isinstance(value, (dict, list)) else str(value)
+
+
 def best_table(designs: list[Evaluated]) -> str:
     """Markdown table of the chosen designs (units in the column names)."""
     cols = [c for c in TABLE_COLUMNS if any(c in d.metrics for d in designs)]
@@ -71,20 +76,15 @@ def best_table(designs: list[Evaluated]) -> str:
     rule = "|" + "---|" * (4 + len(cols))
     rows = []
     for i, d in enumerate(designs):
-        hw = ", ".join(f"{k.split('.')[-1]}={v}" for k, v in d.candidate.get("hw", {}).items()) or "base"
+        hw = ", ".join(f"{k.split('.')[-1]}={_hw_value(v)}" for k, v in d.candidate.get("hw", {}).items()) or "base"
         vals = " | ".join(_fmt(d.metrics.get(c)) for c in cols)
         rows.append(f"| {i + 1} | {d.key} | {d.fitness:.4f} | {hw} | {vals} |")
     return "\n".join([head, rule, *rows]) + "\n"
 
 
 def _front(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    """Points not dominated in (x, y), both smaller-is-better, sorted by x."""
-    front, best_y = [], float("inf")
-    for x, y in sorted(points):
-        if y < best_y:
-            front.append((x, y))
-            best_y = y
-    return front
+    """Points not dominated in (x, y), both smaller-is-better, sorted by x (one copy of each)."""
+    return sorted({points[i] for i in objectives.non_dominated(points)})
 
 
 def pareto_plot(evaluated: list[Evaluated], chosen: list[Evaluated], path: str | Path,

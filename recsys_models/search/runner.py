@@ -32,6 +32,9 @@ class SearchOptions:
     arch: str = "default"
     hw_space: str | None = None
     objective: str = "accuracy"
+    max_logloss: float | None = None
+    logloss_slack: float | None = None
+    logloss_reference: float | None = None
     algorithm: str = "evolution"
     budget: int | None = None
     population: int = 128
@@ -157,8 +160,25 @@ def _progress_bar(total: int, every_s: float):
     return Progress("search", total, "cand", every_s)
 
 
+def parse_objective(opts: SearchOptions) -> objectives.Objective:
+    """``--objective`` with the log-loss constraint of ``--max-logloss`` / ``--logloss-slack``."""
+    bound = objectives.log_loss_bound(opts.max_logloss, opts.logloss_slack, opts.logloss_reference)
+    return objectives.parse_objective(opts.objective, max_log_loss=bound)
+
+
+def _check_reachable(state: engine.SearchState, objective: objectives.Objective, opts: SearchOptions) -> None:
+    """A log-loss bound no candidate met is an error naming the flag and the best log loss seen."""
+    if objective.max_log_loss is None or any(objective.feasible(e.metrics) for e in state.evaluated):
+        return
+    losses = [float(e.metrics["log_loss"]) for e in state.evaluated if "log_loss" in e.metrics]
+    best = f"the best of {len(losses)} candidates scored {min(losses):.4f}" if losses else "no candidate was scored"
+    flag = "--max-logloss" if opts.logloss_slack is None else "--logloss-slack"
+    raise UserError(flag, f"log-loss bound {objective.max_log_loss:.4f} reached by no feasible candidate ({best}; "
+                          f"history kept in {Path(opts.out) / 'history.jsonl'})")
+
+
 def run_search(opts: SearchOptions) -> SearchResult:
-    objective = objectives.parse_objective(opts.objective)
+    objective = parse_objective(opts)
     if opts.scheduler:
         check_address(opts.scheduler)
     if opts.hw_space:
@@ -195,4 +215,5 @@ def run_search(opts: SearchOptions) -> SearchResult:
         finally:
             bar.close()
             executor.close()
+    _check_reachable(state, objective, opts)
     return SearchResult(state, objective, seconds, state.fresh_evaluations)

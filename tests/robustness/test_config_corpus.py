@@ -26,8 +26,9 @@ SWEEP_REQUIRED = {("schema_version",), ("name",), ("workloads",), ("base_arch",)
 
 POLICY = {"default": {"weight_bits": 8, "input_bits": 8}, "operators": {"fc": {"weight_bits": 4, "output_bits": 8}}}
 
-HW = {"description": "corpus base", "base": "default",
-      "axes": {"pe.crossbar.rows+pe.crossbar.cols": [64, 128], "pe.adc.bits": [6, 8]}}
+HW = {"schema_version": 1, "description": "corpus base", "base_arch": "default", "vary": {"pe.adc.bits": [6, 8]},
+      "zip": [{"pe.crossbar.rows": [64, 128], "pe.crossbar.cols": [64, 128]}]}
+HW_REQUIRED = {("schema_version",), ("base_arch",)}
 
 
 def _sweep_cases():
@@ -122,14 +123,16 @@ def test_bad_precision_policy(tmp_path, capsys, tiny_onnx, case_id, doc):
 
 
 def _hw_cases():
-    cases = list(mutate(HW, lambda p: p == ("axes",), skip=lambda p: p == ("description",)))
+    cases = list(mutate(HW, lambda p: p in HW_REQUIRED, skip=lambda p: p == ("description",)))
     cases += [
-        ("value:axis_not_a_field", with_value(HW, ("axes",), {"pe.adc.speed": [1, 2]})),
-        ("value:axis_out_of_range", with_value(HW, ("axes",), {"pe.adc.bits": [6, 40]})),
-        ("value:axis_empty", with_value(HW, ("axes",), {"pe.adc.bits": []})),
-        ("value:axes_empty", with_value(HW, ("axes",), {})),
-        ("value:base_unknown", with_value(HW, ("base",), "isac")),
-        ("value:no_axes", without(HW, ("axes",))),
+        ("value:axis_not_a_field", with_value(HW, ("vary",), {"pe.adc.speed": [1, 2]})),
+        ("value:axis_out_of_range", with_value(HW, ("vary",), {"pe.adc.bits": [6, 40]})),
+        ("value:axis_empty", with_value(HW, ("vary",), {"pe.adc.bits": []})),
+        ("value:axes_empty", with_value(with_value(HW, ("vary",), {}), ("zip",), [])),
+        ("value:section_given_a_scalar", with_value(HW, ("vary",), {"chip.io_link": [1, 2]})),
+        ("value:base_unknown", with_value(HW, ("base_arch",), "isac")),
+        ("value:no_axes", without(without(HW, ("vary",)), ("zip",))),
+        ("value:former_format", {"base": "default", "axes": {"pe.adc.bits": [6, 8]}}),
         ("value:top_level_list", [1]),
     ]
     return cases

@@ -110,7 +110,7 @@ CASES = [
     Case("internal", "results table (empty)", ("pimsim", "plot", "{d}/header_only.csv", "-o", "{d}/p.png"),
          "header_only.csv", "no successful point", setup="results_header_only"),
     Case("internal", "hardware space (empty)", ("recsys", "search", "--space", "small", "--dataset", "criteo",
-         "--hw-space", "{d}/hw_empty.yaml", "-o", "{d}/s"), "hw_empty.yaml", "non-empty", setup="hw_empty"),
+         "--hw-space", "{d}/hw_empty.yaml", "-o", "{d}/s"), "hw_empty.yaml", "give no axis", setup="hw_empty"),
     Case("internal", "ONNX (deep nesting)", ("pimcompile", "{d}/deep.onnx", "-o", "{d}/deep.json"), "deep.onnx",
          setup="deep_onnx", subprocess=True),
     # -- hang -------------------------------------------------------------------------------------------------
@@ -158,7 +158,7 @@ CASES = [
     Case("silent", "sweep file (duplicate key)", ("pimsim", "sweep", "{d}/dup_sweep.yaml", "-o", "{d}/r.csv"),
          "dup_sweep.yaml", "duplicate key 'vary'", setup="dup_sweep"),
     Case("silent", "hardware space (duplicate key)", ("recsys", "search", "--space", "small", "--dataset", "criteo",
-         "--hw-space", "{d}/dup_hw.yaml", "-o", "{d}/s"), "dup_hw.yaml", "duplicate key 'base'", setup="dup_hw"),
+         "--hw-space", "{d}/dup_hw.yaml", "-o", "{d}/s"), "dup_hw.yaml", "duplicate key 'base_arch'", setup="dup_hw"),
     Case("silent", "precision policy (duplicate key)", ("pimcompile", "{d}/tiny.onnx", "--precision",
          "{d}/dup_policy.yaml"), "dup_policy.yaml", "duplicate key", setup="dup_policy"),
     Case("silent", "mapping.json (Infinity)", ("pimsim", "run", "{d}/inf.json"), "inf.json",
@@ -420,11 +420,12 @@ def setup_results_header_only(d: Path) -> None:
 
 
 def setup_hw_empty(d: Path) -> None:
-    (d / "hw_empty.yaml").write_text("base: default\naxes: {}\n")
+    (d / "hw_empty.yaml").write_text("schema_version: 1\nbase_arch: default\nvary: {}\n")
 
 
 def setup_hw_huge(d: Path) -> None:
-    (d / "hw_huge.yaml").write_text(yaml.safe_dump({"base": "default", "axes": {"clock_mhz": list(range(1, 2000))}}))
+    (d / "hw_huge.yaml").write_text(yaml.safe_dump({"schema_version": 1, "base_arch": "default",
+                                                    "vary": {"clock_mhz": list(range(1, 2000))}}))
 
 
 def setup_deep_onnx(d: Path) -> None:
@@ -503,7 +504,8 @@ def setup_dup_sweep(d: Path) -> None:
 
 
 def setup_dup_hw(d: Path) -> None:
-    (d / "dup_hw.yaml").write_text("base: default\naxes: {pe.adc.bits: [6, 8]}\nbase: isaac\n")
+    (d / "dup_hw.yaml").write_text("schema_version: 1\nbase_arch: default\nvary: {pe.adc.bits: [6, 8]}\n"
+                                   "base_arch: isaac\n")
 
 
 def setup_dup_policy(d: Path) -> None:

@@ -161,7 +161,8 @@ def test_hw_space_base_resolves_relative_to_the_file(tmp_path, monkeypatch):
     arch = load_arch("default").model_dump(mode="json")
     arch["chip"]["tiles"] = 32
     (spaces / "mine.yaml").write_text(yaml.safe_dump(arch))
-    (spaces / "hw.yaml").write_text(yaml.safe_dump({"base": "mine.yaml", "axes": {"pe.adc.bits": [6, 8]}}))
+    (spaces / "hw.yaml").write_text(yaml.safe_dump({"schema_version": 1, "base_arch": "mine.yaml",
+                                                   "vary": {"pe.adc.bits": [6, 8]}}))
     monkeypatch.chdir(tmp_path)
     space = load_hw_space("spaces/hw.yaml")
     assert space.size() == 2 and space.apply({"pe.adc.bits": 6})["chip"]["tiles"] == 32

@@ -43,8 +43,8 @@ def test_shipped_configs_validate_and_name_their_schema(schema_name):
 @pytest.mark.parametrize("schema_name, doc", [
     ("precision-policy.schema.json", {"default": {"weight_bits": 17}}),
     ("precision-policy.schema.json", {"operators": {"*": {"wbits": 4}}}),
-    ("hw-space.schema.json", {"base": "default", "axes": {"pe.adc.bits": []}}),
-    ("hw-space.schema.json", {"base": "default"}),
+    ("design-space.schema.json", {"schema_version": 1, "base_arch": "default", "vary": {"pe.adc.bits": 8}}),
+    ("design-space.schema.json", {"base": "default", "axes": {"pe.adc.bits": [8]}}),  # the former format
     ("sweep.schema.json", {"schema_version": 1, "name": "s", "workloads": [], "base_arch": "default"}),
 ])
 def test_schema_and_loader_agree_on_bad_documents(schema_name, doc):

@@ -122,3 +122,30 @@ def test_dead_blocks_do_not_make_a_distinct_model():
              for k, a, v in (("a", base, 0.40), ("b", dead_change, 0.40), ("c", live_change, 0.45))]
     assert [e.key for e in best_designs(items, obj, 3)] == ["a", "b", "c"]
     assert [e.key for e in best_designs(items, obj, 3, dataset="criteo")] == ["a", "c"]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "measured after the integ2 merge (execution model of issue 16): seed 12's composed latency is 111,652 ns against "
+    "96,445 ns whole-model naive (+15.8 %; seeds 10, 11, 13: +1.7 %, +2.1 %, +0.1 %), so the pair (10, 12) is "
+    "discordant; compose does not model per-input start offsets (docs/search.md)"))
+def test_rank_agreement_on_a_fixed_seed_set(evaluators):
+    """Kendall's tau (scipy.stats.kendalltau, tau-b) of composed vs whole-model naive latency on 4 NASRec-Small
+    candidates drawn with seeds 10-13.  Derivation of the expectation: ``test_composed_matches_whole_model`` bounds
+    each composed latency within 2 % of the exact one, so any pair whose exact latencies differ by more than
+    ``1.02 / 0.98 - 1 = 4.1 %`` must be ranked alike (concordant); tau is then at least 1 - 2 * (pairs closer than
+    that) / 6.  The agreement with the *optimized* whole-model mapping is measured, not asserted, by
+    ``benchmarks/composed_oracle.py --n 0 --validate 32`` (docs/search.md)."""
+    from scipy.stats import kendalltau
+
+    from recsys_models.space import arch_to_json, get_space, sample_arch
+
+    composed_ev, exact_ev = evaluators
+    space = get_space("small", dense_widths=(16, 64, 256))
+    archs = [arch_to_json(sample_arch(space, np.random.default_rng(seed))) for seed in range(10, 14)]
+    c = [composed_ev.hardware(a, {})["latency_ns"] for a in archs]
+    x = [exact_ev.hardware(a, {})["latency_ns"] for a in archs]
+    pairs = [(i, j) for i in range(4) for j in range(i + 1, 4)]
+    separated = [(i, j) for i, j in pairs if max(x[i], x[j]) / min(x[i], x[j]) - 1 > 1.02 / 0.98 - 1]
+    assert all((c[i] - c[j]) * (x[i] - x[j]) > 0 for i, j in separated)
+    tau = kendalltau(c, x).statistic
+    assert tau >= 1 - 2 * (len(pairs) - len(separated)) / len(pairs)

@@ -25,7 +25,7 @@ def test_candidates_are_valid_and_keys_stable(problem):
     cand = problem.sample(rng)
     arch = arch_from_json(cand["arch"], get_space("full"))
     assert arch.quantized and len(arch.blocks) == 7  # per-operator precisions drawn; NASRec's 7 blocks
-    assert set(cand["hw"]) == {a for a, _ in problem.hw_space.axes}
+    assert set(cand["hw"]) == {p for _, steps in problem.hw_space.axes for p in steps[0]}
     assert problem.key(cand) == problem.key({"arch": dict(cand["arch"]), "hw": dict(cand["hw"])})
     child = problem.mutate(cand, rng)
     assert problem.key(child) != problem.key(cand)
@@ -70,10 +70,10 @@ def test_cli_bad_inputs_are_one_line_errors(tmp_path, capsys):
     save_supernet(small_ckpt, Supernet(get_space("small", dense_widths=(16,), sparse_widths=(16,)),
                                        dataset_spec("criteo", 100)))
     hw = tmp_path / "hw.yaml"
-    hw.write_text("base: default\naxes:\n  pe.adc.bitz: [6]\n")
+    hw.write_text("schema_version: 1\nbase_arch: default\nvary:\n  pe.adc.bitz: [6]\n")
     cases = [
         (["--objective", "scalar:speed=1@2"], "unknown metric 'speed'"),
-        (["--hw-space", str(hw)], "axes.pe.adc.bitz"),
+        (["--hw-space", str(hw)], "vary.pe.adc.bitz"),
         (["--scheduler", "10.1.1.1"], "--scheduler"),
         (["--supernet", str(small_ckpt)], "checkpoint is a NASRec-small supernet; the search space is full"),
     ]
