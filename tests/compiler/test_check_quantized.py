@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import io
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -23,8 +25,9 @@ from compiler.ir.interpret import run_ops
 def seed34(tmp_path_factory):
     """The seed-34 Full subnet exported at batch 3 (~3-5 s), compiled with the naive strategy (~1 s)."""
     supernet = pytest.importorskip("recsys_models.supernet", reason="supernet package not available")
-    from pimsim.spec.arch import load_arch
+    from pimsim.spec.arch import arch_from_dict
     from recsys_models.space import get_space, sample_arch
+    from tests.compiler.helpers import batched_arch_dict
 
     from compiler.api import compile_graph
     from compiler.passes.emit import to_mapping
@@ -33,10 +36,21 @@ def seed34(tmp_path_factory):
     arch_nasrec = sample_arch(get_space("full", act_bits=(4, 8)), np.random.default_rng(34))
     path = tmp_path_factory.mktemp("seed34") / "full34.onnx"
     supernet.export_subnet_onnx(arch_nasrec, "avazu", path, batch=3, hash_size=1000, verify=False)
-    arch = load_arch("default")
+    arch = arch_from_dict(batched_arch_dict(), "default with 4x tile buffers")  # batch 3 per value (helpers)
     graph, opts = compile_graph(str(path), arch, "naive", batch=3)
     mapping, weights = to_mapping(graph, arch, opts)
     return path, graph, mapping, weights
+
+
+def _batched_yaml(model_path) -> str:
+    """The fixture's arch as a YAML file beside the model (``--arch``)."""
+    import yaml
+
+    from tests.compiler.helpers import batched_arch_dict
+
+    out = Path(model_path).with_name("batched.yaml")
+    out.write_text(yaml.safe_dump(batched_arch_dict()))
+    return str(out)
 
 
 def _cli(*argv) -> tuple[int, str, str]:
@@ -73,7 +87,7 @@ def test_seed34_fails_plain_comparison_but_passes_check(seed34, tmp_path):
     result = run_check(str(path), graph, mapping, weights)
     assert result.codes.flips >= 1 and result.codes.unexplained == 0 and result.codes.codes > 1000
     assert result.error <= CHECK_TOLERANCE * max(1.0, result.scale) and result.passed()
-    code, out, err = _cli(str(path), "--strategy", "naive", "--batch", "3", "--check")
+    code, out, err = _cli(str(path), "--strategy", "naive", "--batch", "3", "--check", "--arch", _batched_yaml(path))
     assert code == 0, out + err
     assert f"{result.codes.flips} one step off at a rounding boundary" in out
 
@@ -93,7 +107,7 @@ def test_check_fails_when_quantize_rounds_the_wrong_way(seed34, monkeypatch):
     path, graph, mapping, weights = seed34
     result = run_check(str(path), graph, mapping, weights)
     assert result.codes.unexplained > result.codes.codes // 10 and not result.passed()
-    code, out, err = _cli(str(path), "--strategy", "naive", "--batch", "3", "--check")
+    code, out, err = _cli(str(path), "--strategy", "naive", "--batch", "3", "--check", "--arch", _batched_yaml(path))
     assert code == 1 and "quantised code(s) differ from onnxruntime away from a rounding boundary" in err
 
 

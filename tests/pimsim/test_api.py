@@ -49,4 +49,5 @@ def test_bad_mapping_is_one_line_error(tmp_path, capsys):
     write_mapping(chain_mapping([(0, (0, 0, 0))], arch=arch_doc(tile__buffer__capacity_bytes=64)), path)
     assert main(["run", str(path)]) != 0
     err = capsys.readouterr().err.strip()
-    assert err == f"error: {path}: operator fc0: value v0 (1024 bits) does not fit the buffer of tile 0 (512 bits)"
+    assert err == (f"error: {path}: value v0 (graph input, read by fc0) needs 1024 bits (128 B) of buffer on tile 0, "
+                   "which holds 512 bits (64 B, tile.buffer.capacity_bytes)")
