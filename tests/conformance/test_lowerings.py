@@ -82,13 +82,10 @@ CASES = [
      [("x", F, [2, 3, 4])], [("y", F, [2, 1, 4])], [("ax", np.array([1], np.int64))], 21, {"vector"}),
     ("concat", [node("Concat", ["x", "c"], ["y"], axis=1)],
      [("x", F, [2, 3])], [("y", F, [2, 5])], [("c", w(2, 2))], 20, {"copy"}),
-    # static shapes: no batch axis (the frontend infers one only from a symbolic or --dim dimension), so x is one
-    # query's storage and a split along axis 1 of the row-major [2, 5] is two strided runs: stored anew (a copy);
-    # with a batch axis the same split is one run per query, a view (tests/pimsim/program/test_execution_model.py)
     ("split_13", [node("Split", ["x", "s"], ["y", "z"], axis=1)],
-     [("x", F, [2, 5])], [("y", F, [2, 2]), ("z", F, [2, 3])], [("s", np.array([2, 3], np.int64))], 13, {"copy"}),
+     [("x", F, [2, 5])], [("y", F, [2, 2]), ("z", F, [2, 3])], [("s", np.array([2, 3], np.int64))], 13, {"view"}),
     ("split_18_num_outputs", [node("Split", ["x"], ["y", "z"], axis=1, num_outputs=2)],
-     [("x", F, [2, 5])], [("y", F, [2, 3]), ("z", F, [2, 2])], [], 18, {"copy"}),
+     [("x", F, [2, 5])], [("y", F, [2, 3]), ("z", F, [2, 2])], [], 18, {"view"}),
     ("slice_negative_step", [node("Slice", ["x", "s", "e", "a", "t"], ["y"])],
      [("x", F, [2, 6])], [("y", F, [2, 3])],
      [("s", np.array([-1], np.int64)), ("e", np.array([0], np.int64)), ("a", np.array([1], np.int64)),
