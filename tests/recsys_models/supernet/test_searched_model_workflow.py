@@ -8,8 +8,6 @@ carries QDQ pairs and the mapping mixed precisions); data: 3,000 synthetic Crite
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 from types import SimpleNamespace
 
@@ -18,14 +16,10 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from recsys_models.cli import main  # noqa: E402
+from tests.recsys_models.cli_runner import run_recsys  # noqa: E402
 
 
-def _recsys(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main([str(a) for a in argv])
-    return SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
+_recsys = run_recsys
 
 
 @pytest.fixture(scope="module")

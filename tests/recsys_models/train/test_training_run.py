@@ -9,29 +9,23 @@ uninterrupted one bit for bit on the CPU).
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import csv
 import io
 import json
 import re
-from types import SimpleNamespace
 
 import pytest
 
 torch = pytest.importorskip("torch")
 
-from recsys_models.cli import main  # noqa: E402
+from tests.recsys_models.cli_runner import run_recsys  # noqa: E402
 from recsys_models.data import write_synthetic_raw  # noqa: E402
 
 HASH = "300"
 
 
-def _recsys(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main([str(a) for a in argv])
-    return SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
+_recsys = run_recsys
 
 
 @pytest.fixture(scope="module")
