@@ -156,6 +156,7 @@ def train(args: argparse.Namespace) -> int:
     key = _resume_key(args, path, space, warmup, val_every)
     resume = read_supernet_resume(args.resume, key) if args.resume else None
     ctx = distributed.init(device)
+    completed = False
     try:
         torch.manual_seed(args.seed)
         net = Supernet(space, dataset_spec(args.dataset, args.hash_size))
@@ -197,8 +198,9 @@ def train(args: argparse.Namespace) -> int:
             print(f"wrote {out} ({kept}), {last_file} (resume file) and {timing_file}"
                   + (f"; curves in {Path(args.log_dir) / CSV_NAME} and TensorBoard events beside it"
                      if args.log_dir else ""), file=sys.stderr)
+        completed = True
     finally:
-        distributed.shutdown(ctx)
+        distributed.shutdown(ctx, completed)
     return 0
 
 

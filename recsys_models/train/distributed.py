@@ -107,9 +107,20 @@ def barrier(ctx: Dist) -> None:
         dist.barrier()
 
 
-def shutdown(ctx: Dist) -> None:
+def shutdown(ctx: Dist, completed: bool = True) -> None:
+    """Leave the process group.
+
+    ``destroy_process_group`` is meant to be called by every rank together (torch.distributed docs, "Shutdown";
+    pytorch PR 122358): after a completed run the ranks first meet at a barrier, because the other ranks finish
+    before rank 0, which still validates and writes the outputs. Without it a rank tore its gloo connections down
+    while rank 0 was still connected and aborted in gloo's C++ teardown ("terminate called without an active
+    exception", SIGABRT; seen once in CI in tests/recsys_models/train/test_distributed.py). After a failure
+    (``completed=False``) no rank waits for the others: the failing rank leaves at once and torchrun stops the job.
+    """
     if ctx.active:
         import torch.distributed as dist
 
         if dist.is_initialized():
+            if completed:
+                dist.barrier()
             dist.destroy_process_group()

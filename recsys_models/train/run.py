@@ -133,10 +133,13 @@ def train_cli(args) -> int:
         resume = read_resume(args.resume, _resume_key(args, path, model_name, config), args.epochs, args.schedule)
         start = resume["state_dict"]
     ctx = distributed.init(device)
+    completed = False
     try:
-        return _train(args, path, out, spec, model_name, config, start, resume, device, ctx)
+        status = _train(args, path, out, spec, model_name, config, start, resume, device, ctx)
+        completed = True
+        return status
     finally:
-        distributed.shutdown(ctx)
+        distributed.shutdown(ctx, completed)
 
 
 def _train(args, path, out, spec, model_name, config, start, resume, device, ctx) -> int:
