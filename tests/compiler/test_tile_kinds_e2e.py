@@ -142,3 +142,43 @@ def test_an_operator_no_kind_converts_is_a_one_line_error(tmp_path, capsys):
     assert code == 2 and err == (f"error: {model}: operator fc4: 8-bit weights x 8-bit inputs need 8-bit "
                                  "conversions; no tile kind converts them (ADC bits: high 6, low 4)")
     assert not (tmp_path / "o.json").exists()
+
+
+FIXTURES = __import__("pathlib").Path(__file__).parent / "fixtures"
+
+
+@pytest.mark.parametrize("model,budget_mm2", [("deepctr_xdeepfm", None), ("deepctr_xdeepfm", 26.3),
+                                              ("deepctr_dcn", None)])
+def test_every_block_sits_on_a_tile_of_the_kind_its_operator_was_given(tmp_path, capsys, model, budget_mm2):
+    """The two-kind point of configs/search/hw_codesign.yaml: 16 tiles, ``wide`` (tiles 0-7, 256x256 crossbars,
+    8-bit ADCs) and ``narrow`` (tiles 8-15, 64x64, 6-bit ADCs).  Whole chip: own tiles per operator, copy groups
+    trimmed; 26.3 mm^2: the first 9 tiles (``pimsim.cost.area.chip_area_mm2`` of 9 tiles is 26.25 mm^2, of 10
+    26.59), i.e. 8 wide and 1 narrow, too few for an own tile per operator: the dense walk.  Every crossbar
+    operator's blocks lie on tiles of the kind ``choose_kind`` gives it, and ``pimsim`` accepts the mapping
+    (``check_mapping``: blocks within their tile's PEs, crossbars and crossbar size, ``adc_bits`` within its ADC)."""
+    from compiler.passes.optimize.kinds import choose_kind
+    from pimsim.spec.arch import arch_from_dict
+    from pimsim.spec.mapping import check_mapping, load_mapping
+
+    doc = load_arch("default").model_dump(mode="json")
+    doc["chip"].update(tiles=16, mesh_cols=4, tile_kinds=[
+        {"name": "wide", "count": 8, "pe": {"crossbar": {"rows": 256, "cols": 256}}},
+        {"name": "narrow", "count": 8, "pe": {"crossbar": {"rows": 64, "cols": 64}, "adc": {"bits": 6}}}])
+    (tmp_path / "a.yaml").write_text(yaml.safe_dump(doc))
+    arch = arch_from_dict(doc, "a.yaml")
+    argv = [str(FIXTURES / f"{model}.onnx"), "--arch", str(tmp_path / "a.yaml"), "-o", str(tmp_path / "m.json"),
+            "--report"]
+    assert pimcompile(argv + (["--area-budget-mm2", str(budget_mm2)] if budget_mm2 else [])) == 0
+    out = capsys.readouterr().out
+    assert ("dense along the mesh walk" in out) == (budget_mm2 is not None)
+    mapping = load_mapping(tmp_path / "m.json")
+    check_mapping(mapping, "m.json")
+    kinds = set()
+    for op in mapping.operators:
+        if op.kind != "mvm":
+            continue
+        p = op.precision
+        kind = choose_kind(arch, op.name, op.k, op.n, p.weight_bits, p.input_bits, "m.json")
+        assert {arch.tile_kind_of(b.tile) for b in op.blocks} == {kind}, op.name
+        kinds.add(kind)
+    assert kinds  # the model has crossbar operators

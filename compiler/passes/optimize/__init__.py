@@ -253,7 +253,7 @@ def _attempt(graph, arch, opts, budget: int, floor: float, setting: Setting, cac
         fixed_groups = {n.name: [{**b, "replica": 0} for b in n.blocks] for n in fixed}
         used = _place_plans(graph, arch, plans, fixed_groups, budgets, bits)
         _split(graph, arch, plans, floor)
-        used = _trim_groups(graph, arch, plans, fixed_groups, budget, bits, used, floor, cache)
+        used = _trim_groups(graph, arch, plans, fixed_groups, budgets, bits, used, floor, cache)
         notes["vector_split"] = _split(graph, arch, plans, floor)  # homes may have moved with the trim
         notes["placement"] = f"own tiles per operator, NoC-aware ({used} tiles)"
     else:
@@ -279,7 +279,8 @@ def _place_plans(graph, arch, plans, fixed_groups, budget, bits) -> int:
     return place_own_tiles(graph, groups, arch, budget, bits)
 
 
-def _trim_groups(graph, arch, plans, fixed_groups, budget, bits, used: int, floor: float, cache: dict) -> int:
+def _trim_groups(graph, arch, plans, fixed_groups, budget: dict[str, int], bits, used: int, floor: float,
+                 cache: dict) -> int:
     """Drop copy groups the placed mapping cannot use: when the estimated one-query period bound is set by
     something else (NoC, DRAM, a vector unit), an operator needs only ceil(occupancy / period) groups.  The
     trimmed placement is what the candidate's score then measures."""

@@ -122,13 +122,13 @@ def place_dense(graph, bins: list[list[tuple[str, dict]]], arch) -> int:
     snake walk over the tiles of the bin's kind; returns the tiles used."""
     kind_of = {n.name: node_kind(n) for n in graph.nodes}
     walk, taken = snake_tiles(arch), {}
+    walks = {k.name: [t for t in walk if k.first_tile <= t < k.first_tile + k.count] for k in arch.tile_kinds}
     placed: dict[str, list[dict]] = {}
     for bin_ in bins:
         kind = kind_of[bin_[0][0]]
         view = kind_view(arch, kind)
         per_tile, i = view.tile.pes * view.pe.crossbars, taken.get(kind, 0)
-        mine = walk if not arch.heterogeneous else [t for t in walk if arch.tile_kind_of(t) == kind]
-        where = _slot(view, mine[i // per_tile], i % per_tile)
+        where = _slot(view, walks[kind][i // per_tile], i % per_tile)
         taken[kind] = i + 1
         for name, b in bin_:
             placed.setdefault(name, []).append({**b, **where})
