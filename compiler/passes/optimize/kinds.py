@@ -112,11 +112,6 @@ def tiles_by_kind(arch, budget_tiles: int) -> dict[str, int]:
     return {k.name: max(0, min(k.count, budget_tiles - k.first_tile)) for k in arch.tile_kinds}
 
 
-def per_tile_crossbars(arch, name: str) -> int:
-    view = kind_view(arch, name)
-    return view.tile.pes * view.pe.crossbars
-
-
 def refuse_short_kind(arch, name: str, need_tiles: int, have_tiles: int, what: str, source: str) -> None:
     """A kind with too few tiles for its operators: one line naming the kind and the need."""
     if need_tiles > have_tiles:
