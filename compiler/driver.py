@@ -93,9 +93,6 @@ def run_cli(args) -> int:
 
         require_external_data(args.model)
     arch = load_arch(args.arch)
-    from compiler.passes.pipeline import refuse_tile_kinds
-
-    refuse_tile_kinds(arch, args.arch)
     sample = load_sample(args.inputs) if args.inputs else None
     t0 = time.perf_counter()
     graph, opts = compile_graph(args.model, arch, args.strategy, args.precision, args.batch,

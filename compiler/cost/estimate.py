@@ -317,22 +317,24 @@ class _Schedule:
             return ready
         flits, hop = ceil_div(bits, self.arch.tile.router.flit_bits), self.c.hop_cycles
         if self.record:
-            self.energy_pj += len(links) * self.c.hop_pj(flits) + self.c.buffer_write_pj(bits)
+            self.energy_pj += len(links) * self.c.hop_pj(flits) + self.c.at(dst).buffer_write_pj(bits)
         t = self.first(("noc",) + links[0], ready, flits) - flits
         for link in links[1:]:
             t = self.first(("noc",) + link, t + hop, flits) - flits
         return t + flits + hop
 
     def buf(self, tile: int, ready: int, bits: int, write: bool, first: bool = False) -> int:
+        c = self.c.at(tile)  # the tile's kind's buffer (chip.tile_kinds)
         if self.record:
-            self.energy_pj += self.c.buffer_write_pj(bits) if write else self.c.buffer_read_pj(bits)
-        return self.first(("buf", tile), ready, self.c.buffer_cycles(bits), self.arch.tile.buffer.banks)
+            self.energy_pj += c.buffer_write_pj(bits) if write else c.buffer_read_pj(bits)
+        return self.first(("buf", tile), ready, c.buffer_cycles(bits), c.arch.tile.buffer.banks)
 
     def vec(self, tile: int, ready: int, ops: dict[str, int]) -> int:
         ops = {k: v for k, v in ops.items() if v > 0}
+        c = self.c.at(tile)
         if self.record:
-            self.energy_pj += self.c.vector_pj(ops)
-        return self.first(("vec", tile), ready, self.c.vector_cycles(ops))
+            self.energy_pj += c.vector_pj(ops)
+        return self.first(("vec", tile), ready, c.vector_cycles(ops))
 
     # -- nodes ---------------------------------------------------------------------------------------------
     def run_node(self, q: int, x: int, ready: int) -> int:
@@ -366,18 +368,19 @@ class _Schedule:
 
     def _operator(self, op, group: int, entry: int) -> int:
         h = op.tile
+        c = self.c.at(h)
         if op.kind == "copy":
             if self.record:
-                self.energy_pj += self.c.buffer_read_pj(op.bits) + self.c.buffer_write_pj(op.bits)
-            return self.first(("buf", h), entry, 2 * self.c.buffer_cycles(op.bits), self.arch.tile.buffer.banks)
+                self.energy_pj += c.buffer_read_pj(op.bits) + c.buffer_write_pj(op.bits)
+            return self.first(("buf", h), entry, 2 * c.buffer_cycles(op.bits), c.arch.tile.buffer.banks)
         if op.on_crossbars:
             t = self._crossbar(op, group, entry)
         elif op.kind == "embedding":
             rows = op.tables * op.lookups
             bits = rows * op.dim * op.precision["output_bits"]
             if self.record:
-                self.energy_pj += self.c.embedding_pj(op.storage, rows, bits)
-            delay, hold = self.c.embedding_access(op.storage, rows, bits)
+                self.energy_pj += c.embedding_pj(op.storage, rows, bits)
+            delay, hold = c.embedding_access(op.storage, rows, bits)
             key = ("emb", h) if op.storage == "onchip" else ("emb", "dram")
             t = self.first(key, entry + delay, hold)
             adds = op.tables * (op.lookups - 1) * op.dim
@@ -408,9 +411,10 @@ class _Schedule:
         psum: dict[int, int] = defaultdict(int)
         for g in _fetch_groups(self.m, op, group):
             t = self.buf(g["tile"], entry, g["bits"], False, first=True)
+            c = self.c.at(g["tile"])
             if self.record:
-                self.energy_pj += self.c.bus_pj(g["bits"])
-            t = self.first(("bus", g["tile"]), t, self.c.bus_cycles(g["bits"]))
+                self.energy_pj += c.bus_pj(g["bits"])
+            t = self.first(("bus", g["tile"]), t, c.bus_cycles(g["bits"]))
             for u in g["units"]:
                 ready = t
                 if u["write_cycles"]:
@@ -434,13 +438,15 @@ def _fetch_groups(model: Model, op, group: int) -> list[dict]:
     key = ("fetch", group)
     if key in op.memo:
         return op.memo[key]
-    c, arch, p = model.costs, model.arch, op.precision
+    p = op.precision
     write = op.kind == "dynamic_mvm"
-    per_slice = input_slices(arch, p["input_bits"])
     groups: dict[tuple, dict] = {}
     pairs = op.group_blocks(group)
-    banks = crossbars_on_banks(arch, [(b["tile"], b["pe"], b["crossbar"]) for b, _ in pairs])
+    banks = crossbars_on_banks(model.arch, [(b["tile"], b["pe"], b["crossbar"]) for b, _ in pairs])
     for b, vectors in pairs:
+        c = model.costs.at(b["tile"])  # the block's tile kind: its crossbar, DAC, ADC (chip.tile_kinds)
+        arch = c.arch
+        per_slice = input_slices(arch, p["input_bits"])
         fetch = (b["tile"], b["row_start"], b["rows"])
         g = groups.setdefault(fetch if not write else (fetch, len(groups)),
                               {"tile": b["tile"], "copies": {}, "units": {}, "psum_bits": 0, "bits": 0})
@@ -591,7 +597,7 @@ def _credits(model: Model, one: _Schedule, finish) -> dict[int, int]:
                 continue
             items.append(Resident(tile, key, bits, window[value]))
             owner.append(model.stored_by[value])
-    got = allocate_credits(items, model.arch.tile.buffer.capacity_bytes * 8)
+    got = allocate_credits(items, lambda tile: model.costs.at(tile).arch.tile.buffer.capacity_bytes * 8)
     credits: dict[int, int] = {}
     for item, x in zip(items, owner):
         k = got[item.tile, item.key]
@@ -606,7 +612,7 @@ def _busy_per_query(model: Model, one: _Schedule) -> dict[tuple, float]:
     out = {}
     for key, total in one.units.total.items():
         share = groups.get(key[1], 1) if key[0] == "xgroup" else 1
-        servers = model.arch.tile.buffer.banks if key[0] == "buf" else 1
+        servers = model.costs.at(key[1]).arch.tile.buffer.banks if key[0] == "buf" else 1
         out[key] = total / share / servers
     for op in model.ops:  # crossbars of groups query 0 did not use carry the same load
         if op.groups > 1 and op.on_crossbars:

@@ -56,6 +56,7 @@ class Node:
     tile: int | None = None
     blocks: list[dict[str, int]] = field(default_factory=list)
     shape_info: dict[str, Any] = field(default_factory=dict)  # m/k/n, count, tables... for the mapping
+    tile_kind: str | None = None  # crossbar operators: the chip.tile_kinds kind its blocks go on
 
 
 @dataclass

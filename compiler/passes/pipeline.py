@@ -33,28 +33,17 @@ class CompileOptions:
 PASSES = (
     ("fold", fold_constants),  # drop folded nodes and Identities, fuse Gather+Reduce into EmbeddingBag, DCE
     ("partition", partition),  # operator class: mvm / dynamic_mvm / embedding / vector / copy / view
-    ("precision", assign_precision),  # QDQ > --precision policy > arch defaults (naive: arch defaults)
-    ("tile", tile_weights),  # weight matrices -> crossbar blocks (rows, cols, bit slices, sign)
+    ("precision", assign_precision),  # QDQ > --precision policy > arch defaults (naive: arch defaults); the
+    # tile kind of each mvm (chip.tile_kinds: compiler.passes.optimize.kinds) and its ADC bits
+    ("tile", tile_weights),  # weight matrices -> crossbar blocks (rows, cols, bit slices, sign) of its kind
     ("place", lambda g, a, o: (place if o.strategy == "naive" else optimize)(g, a, o)),  # blocks -> (tile, pe,
-    # crossbar); home tile for every op; embedding storage.  optimized: compiler.passes.optimize (issue 6)
+    # crossbar) on tiles of the op's kind; home tile for every op; embedding storage.  optimized:
+    # compiler.passes.optimize (issue 6)
     ("schedule", schedule),  # deterministic topological order
 )
 
 
-def refuse_tile_kinds(arch, source: str) -> None:
-    """The passes tile, pack and place for one kind of tile (``arch.pe``, ``arch.tile``): an architecture with
-    several (``chip.tile_kinds``) is refused by name rather than mapped with one kind's figures.  The simulator
-    executes such mappings (hand-built ones: tests/pimsim/program/test_arch_execution.py)."""
-    if arch.heterogeneous:
-        from pimsim.spec.errors import SpecError
-
-        names = ", ".join(k.name for k in arch.tile_kinds)
-        raise SpecError(source, f"chip.tile_kinds ({names}): the compiler does not place operators by tile kind "
-                                "yet (one kind per architecture)")
-
-
 def run_passes(graph: OpGraph, arch, opts: CompileOptions) -> OpGraph:
-    refuse_tile_kinds(arch, f"arch {arch.name}")
     if opts.verify_each:
         verify(graph, "frontend")
     for name, fn in PASSES:

@@ -1,6 +1,8 @@
 """Place crossbar blocks on (tile, PE, crossbar) and give every operator a home tile.
 
-Crossbars are numbered chip-wide, tile-major (tile, then PE, then crossbar).
+Crossbars are numbered tile-major (tile, then PE, then crossbar) within each tile kind
+(``chip.tile_kinds``: an operator's blocks go only on tiles of its kind, ``compiler.passes.optimize.kinds``;
+a chip of one kind numbers them chip-wide).
 - ``naive`` (issue 6 baseline): each crossbar operator starts on a fresh tile,
   in graph order, one block per crossbar, no replication;
 - ``optimized`` (for now): blocks of consecutive operators fill consecutive
@@ -22,35 +24,53 @@ from compiler.ir.graph import OpGraph
 
 
 def place(graph: OpGraph, arch, opts) -> OpGraph:
-    per_tile = arch.tile.pes * arch.pe.crossbars
-    total = arch.crossbars_per_chip
+    """Blocks on crossbars of their operator's tile kind, in graph order, kind by kind (one kind: the chip)."""
+    from compiler.passes.optimize.kinds import kind_tiles, kind_view, node_kind
+
+    nodes = [n for n in graph.nodes if n.kind == "mvm"]
+    used = 0
+    for kind in arch.tile_kinds:
+        mine = [n for n in nodes if node_kind(n) == kind.name]
+        used += _place_kind(graph, arch, kind_view(arch, kind.name), kind_tiles(arch, kind.name), mine, opts)
+    opts.notes["crossbars_mvm"] = used
+    _place_embeddings(graph, arch, opts)
+    _home_tiles(graph)
+    return graph
+
+
+def _place_kind(graph: OpGraph, arch, view, tiles: range, nodes, opts) -> int:
+    """Place ``nodes`` on the crossbars of the tiles ``tiles`` (one kind, its ``view``); returns the crossbars
+    taken (with the naive strategy's padding to whole tiles)."""
+    per_tile = view.tile.pes * view.pe.crossbars
+    total = len(tiles) * per_tile
     next_xbar = 0
-    for n in graph.nodes:
-        if n.kind != "mvm":
-            continue
+    for n in nodes:
         if opts.strategy == "naive" and next_xbar % per_tile:
             next_xbar += per_tile - next_xbar % per_tile
         start = next_xbar
         next_xbar += len(n.blocks)
         if next_xbar <= total:
             for i, block in enumerate(n.blocks):
-                block.update(_locate(arch, start + i))
-    mvm_xbars = next_xbar
-    if mvm_xbars > total:
-        needed = sum(len(n.blocks) for n in graph.nodes if n.kind == "mvm")
-        raise SpecError(graph.meta.path, f"model larger than the chip: its weights need {mvm_xbars} crossbars "
-                                         f"({needed} blocks{' on per-operator tiles' if opts.strategy == 'naive' else ''})"
+                block.update(_locate(view, start + i, tiles.start))
+    if next_xbar > total:
+        needed = sum(len(n.blocks) for n in nodes)
+        naive = " on per-operator tiles" if opts.strategy == "naive" else ""
+        if arch.heterogeneous:
+            kind = arch.tile_kind_of(tiles.start)
+            raise SpecError(graph.meta.path, f"tile kind {kind}: its operators need {next_xbar} crossbars "
+                                             f"({needed} blocks{naive}, {-(-next_xbar // per_tile)} tiles) but it "
+                                             f"has {total} ({len(tiles)} tiles x {view.tile.pes} PEs x "
+                                             f"{view.pe.crossbars} crossbars)")
+        raise SpecError(graph.meta.path, f"model larger than the chip: its weights need {next_xbar} crossbars "
+                                         f"({needed} blocks{naive})"
                                          f" but {arch.name} has {total} ({arch.chip.tiles} tiles x {arch.tile.pes} "
                                          f"PEs x {arch.pe.crossbars} crossbars)")
-    opts.notes["crossbars_mvm"] = mvm_xbars
-    _place_embeddings(graph, arch, opts)
-    _home_tiles(graph)
-    return graph
+    return next_xbar
 
 
-def _locate(arch, index: int) -> dict[str, int]:
+def _locate(arch, index: int, first_tile: int = 0) -> dict[str, int]:
     xbars, pes = arch.pe.crossbars, arch.tile.pes
-    return {"tile": index // (xbars * pes), "pe": (index // xbars) % pes, "crossbar": index % xbars}
+    return {"tile": first_tile + index // (xbars * pes), "pe": (index // xbars) % pes, "crossbar": index % xbars}
 
 
 def _place_embeddings(graph: OpGraph, arch, opts) -> None:

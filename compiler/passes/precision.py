@@ -10,6 +10,9 @@ Sources, in priority order (``--strategy optimized``):
 2. the ``--precision POLICY.yaml`` (``compiler.precision_policy``): a default
    and per-operator overrides matched by node name (glob);
 3. the architecture's defaults (``arch.precision``).
+A crossbar operator's tile kind (``chip.tile_kinds``) follows from its weight and
+input widths (``compiler.passes.optimize.kinds``); its ``adc_bits`` start at
+that kind's ADC resolution.
 ``--strategy naive`` is the issue-6 baseline: the architecture's defaults
 everywhere (QDQ and policies are ignored).
 
@@ -26,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from compiler.ir.graph import Node, OpGraph
+from compiler.passes.optimize.kinds import assign_kind, node_view
 from compiler.precision_policy import PrecisionPolicy
 
 
@@ -50,6 +54,8 @@ def assign_precision(graph: OpGraph, arch, opts) -> OpGraph:
         a_bits = rule.get("input_bits", default_a)
         if use_qdq:
             w_bits, a_bits = _from_qdq(graph, n, w_bits, a_bits, qdq_bits)
+        if n.kind == "mvm":  # its tile kind (chip.tile_kinds) sets its ADC resolution
+            assign_kind(arch, n, w_bits, a_bits, graph.meta.path)
         n.precision = _node_precision(graph, n, arch, w_bits, a_bits, rule.get("output_bits", a_bits))
         for name in n.inputs:
             v = graph.values.get(name) if name else None
@@ -109,7 +115,7 @@ def _node_precision(graph: OpGraph, n: Node, arch, w_bits: int, a_bits: int, out
         out_bits = _dtype_bits(out.dtype)
     p = {"input_bits": int(in_bits), "output_bits": int(out_bits)}
     if n.kind == "mvm":
-        p.update(weight_bits=int(w_bits), adc_bits=arch.pe.adc.bits)
+        p.update(weight_bits=int(w_bits), adc_bits=node_view(arch, n).pe.adc.bits)
     return p
 
 

@@ -38,8 +38,11 @@ def tile_matrix(arch, k: int, n: int, weight_bits: int) -> list[dict[str, int]]:
 
 
 def tile_weights(graph: OpGraph, arch, opts) -> OpGraph:
+    """Tile every ``mvm`` for the crossbar of its tile kind (``compiler.passes.optimize.kinds``)."""
+    from compiler.passes.optimize.kinds import node_view
+
     for n in graph.nodes:
         if n.kind == "mvm":
             info = n.shape_info
-            n.blocks = tile_matrix(arch, info["k"], info["n"], n.precision["weight_bits"])
+            n.blocks = tile_matrix(node_view(arch, n), info["k"], info["n"], n.precision["weight_bits"])
     return graph

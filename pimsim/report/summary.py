@@ -20,8 +20,15 @@ component models, counts and kinds from ``pimsim.components.rollup``):
   still leaks a tenth) and on_t the span from the first task on tile t to
   its last.  ``unused_tiles`` removes exactly (1 - r) x the unused tiles'
   gateable leakage x T.  The costs of gating are the sleep-switch area in the
-  roll-up and the residual leakage here; wake-up latency of ``idle`` is not in
-  the timing yet (it needs the event program; issue 17, later phase).
+  roll-up, the residual leakage here and, for ``idle``, the switching energy of
+  each used tile's off period (role ``power_gating``):
+      E_switch,t = (1 - r) x P_gateable,t x min(T_BE, T - on_t)
+  with T_BE = ``BREAK_EVEN_CYCLES`` clock cycles, the break-even time (Hu et
+  al., ISLPED 2004): switching a domain off and on costs what it saves in T_BE
+  of sleep.  An off period shorter than T_BE is not worth gating and the tile
+  stays on (the min: it then leaks the full T).  The wake-up latency is not in
+  the timing: the switch-on is scheduled ahead of the tile's first task, which
+  a static mapping knows.
 
 It depends only on the makespan, the mapping's used tiles and, for
 ``idle``, each tile's first and last task: not on the event program's
@@ -126,6 +133,14 @@ def tile_active_ns(stream, table, result, clock_mhz: float) -> dict[int, float]:
     return {t: cycles_to_ns(last[t] - first[t], clock_mhz) for t in first}
 
 
+BREAK_EVEN_CYCLES = 14
+"""Power-gating break-even time T_BE, clock cycles: the constant BET of prior GPU power-gating studies (Warped
+Gates, Abdel-Majeed et al., MICRO 2013), as stated by Zamani et al., "ICAP: Designing Inrush Current Aware Power
+Gating Switch for GPGPU" (UC Riverside), which finds realistic per-unit BETs differ from it; the break-even
+definition is Hu et al., "Microarchitectural techniques for power gating of execution units", ISLPED 2004.  An
+execution-unit figure applied to a whole tile: an assumption (a tile with large SRAM buffers may break even later)."""
+
+
 @dataclass(frozen=True)
 class StaticEnergy:
     """Static (leakage) energy of one run, by component role, and what was powered."""
@@ -181,9 +196,24 @@ def static_energy(arch, rollup, makespan_ns: float, used: set[int],
             per_tile = row.count * (pes[row.kind] if row.level == "pe" else 1)
             pj = per_tile * row.leakage_mw_each * kind_ns[row.kind]
         out[row.role] = out.get(row.role, 0.0) + pj
+    if arch.chip.power_gating == "idle":
+        out["power_gating"] = out.get("power_gating", 0.0) + switching_pj(arch, rollup, makespan_ns, used, active_ns)
     gated = 0 if arch.chip.power_gating == "none" else arch.chip.tiles - len(used)
     return StaticEnergy({k: v for k, v in sorted(out.items()) if v > 0}, makespan_ns, arch.chip.power_gating,
                         len(used), gated)
+
+
+def switching_pj(arch, rollup, makespan_ns: float, used: set[int], active_ns: dict[int, float]) -> float:
+    """``idle`` gating: sum over used tiles of (1 - r) x gateable leakage x min(T_BE, off time) (module docstring)."""
+    from pimsim.components.rollup import GATED_LEAKAGE_FRACTION as r
+
+    be_ns = cycles_to_ns(BREAK_EVEN_CYCLES, arch.clock_mhz)
+    total = 0.0
+    for k in rollup.kinds:
+        for t in sorted(u for u in used if k.first_tile <= u < k.first_tile + k.tiles):
+            off = makespan_ns - min(active_ns.get(t, 0.0), makespan_ns)
+            total += (1.0 - r) * k.gateable_leakage_mw * min(be_ns, off)
+    return total
 
 
 def operator_spans(stream, result, mapping) -> list[tuple[str, int, int]]:

@@ -148,22 +148,3 @@ def test_float_gather_indices_are_a_type_error(tmp_path, capsys):
                                          "'idx' (indices) is tensor(float); Gather-13 allows Tind in tensor(int32), "
                                          "tensor(int64)")
             assert not out.exists()
-
-
-def test_tile_kinds_are_refused_until_placement_by_kind(tmp_path, capsys):
-    """The passes tile and place for one kind: an arch with two kinds is a one-line error naming the field."""
-    import yaml
-
-    from pimsim.spec.arch import load_arch
-
-    doc = load_arch("default").model_dump(mode="json")
-    doc["chip"]["tile_kinds"] = [{"name": "low", "count": 32, "pe": {"adc": {"bits": 4}}},
-                                 {"name": "high", "count": 32}]
-    arch = tmp_path / "kinds.yaml"
-    arch.write_text(yaml.safe_dump(doc))
-    out = tmp_path / "out.json"
-    code, err = run(capsys, str(relu_model(tmp_path / "m.onnx", shape=(2, 3))), "--arch", str(arch), "-o", str(out))
-    assert code == 2 and err.count("\n") == 0
-    assert err == (f"error: {arch}: chip.tile_kinds (low, high): the compiler does not place operators by tile "
-                   "kind yet (one kind per architecture)")
-    assert not out.exists()

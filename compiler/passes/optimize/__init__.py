@@ -19,6 +19,10 @@ stream, energy per inference) and the pick follows ``--optimize``
 (``choose``).  Precision (QDQ > policy > arch defaults) is set earlier by
 ``compiler.passes.precision``.  Runs in place of ``compiler.passes.place`` for
 ``optimized``; embedding storage is decided by that module's rule.
+With several tile kinds (``chip.tile_kinds``) every step works per kind: each crossbar operator was given a
+kind by the precision pass (``kinds``), its blocks are balanced, packed and placed only on tiles of that kind
+(the budget's tiles counted per kind, ``kinds.tiles_by_kind``) and priced with that kind's costs; a kind
+whose operators do not fit its tiles is an error naming the kind and the tiles they need.
 """
 
 from __future__ import annotations
@@ -30,8 +34,10 @@ from pimsim.cost.area import chip_area_mm2, fixed_area_mm2, tile_area_mm2, tiles
 from pimsim.spec.errors import SpecError
 
 from compiler.passes.optimize.adc import match_adc_bits
-from compiler.passes.optimize.balance import OBJECTIVE_BATCH, Plan, balance, expand_blocks
+from compiler.passes.optimize.balance import OBJECTIVE_BATCH, Plan, balance, expand_blocks, plan_context
 from compiler.passes.optimize.dynamic_choice import choose_dynamic
+from compiler.passes.optimize.kinds import kind_costs, kind_tiles, kind_view, node_kind, refuse_short_kind, \
+    tiles_by_kind
 from compiler.passes.optimize.noc_place import place_dense, place_extra_copies, place_own_tiles
 from compiler.passes.optimize.pack import physical_cols, shelf_pack
 from compiler.passes.optimize.vector_split import MAX_UNITS, product_cycles, split_products, splittable
@@ -117,6 +123,8 @@ def optimize(graph, arch, opts):
     budget = _budget_tiles(arch, opts)
     opts.notes["dynamic_implementation"] = choose_dynamic(graph, arch)
     opts.notes["adc_lowered_ops"] = match_adc_bits(graph, arch)
+    if arch.heterogeneous:
+        opts.notes["tile_kinds"] = {n.name: node_kind(n) for n in graph.nodes if n.blocks}
     base = {n.name: [dict(b) for b in n.blocks] for n in graph.nodes if n.blocks}
     floor = _floor(graph, arch)
     cache: dict = {}  # placement signature -> estimate: candidates often end in the same placement
@@ -184,7 +192,10 @@ def _baseline(graph, arch, base, budget: int, cache: dict):
         place(graph, arch, SimpleNamespace(strategy="naive", notes={}))
     except SpecError:  # more crossbars on per-operator tiles than the chip has
         return None
-    if len({n.tile for n in graph.nodes} | {b["tile"] for n in graph.nodes for b in n.blocks}) > budget:
+    tiles = {n.tile for n in graph.nodes} | {b["tile"] for n in graph.nodes for b in n.blocks}
+    if not arch.heterogeneous and len(tiles) > budget:
+        return None
+    if arch.heterogeneous and any(len(tiles & set(kind_tiles(arch, k))) > n for k, n in _budgets(arch, budget).items()):
         return None
     score = Score("baseline: one copy per operator on its own tiles", *_score(graph, arch, cache))
     return (score, {"placement": score.label}, _snapshot(graph))
@@ -199,12 +210,16 @@ def _anchored(graph, arch, baseline: dict, budget: int, floor: float, cache: dic
     for n in graph.nodes:
         n.tile, n.blocks, n.shape_info = baseline[n.name][0], [dict(b) for b in baseline[n.name][1]], dict(
             baseline[n.name][2])
-    per_tile = arch.tile.pes * arch.pe.crossbars
     taken = {n.tile for n in graph.nodes} | {b["tile"] for n in graph.nodes for b in n.blocks}
-    free = [t for t in range(arch.chip.tiles) if t not in taken][:max(budget - len(taken), 0)]
+    free, capacity = [], {}
     plans = [Plan(n, [dict(b) for b in n.blocks], allow_spread=False) for n in graph.nodes if n.kind == "mvm"]
-    own = sum(ceil_div(len(p.base), per_tile) for p in plans)
-    balance(plans, arch, own + len(free), own_tiles=True, floor=floor)
+    for kind, allowed in _budgets(arch, budget).items():
+        tiles = kind_tiles(arch, kind)
+        mine = [t for t in tiles if t not in taken][:max(allowed - len(taken & set(tiles)), 0)]
+        free += mine
+        capacity[kind] = len(mine) + sum(ceil_div(len(p.base), _per_tile(arch, kind)) for p in plans
+                                         if node_kind(p.node) == kind)
+    balance(plans, arch, capacity, own_tiles=True, floor=floor)
     placed = place_extra_copies(graph, {p.node.name: expand_blocks(p) for p in plans if p.replicas > 1}, arch, free)
     if not placed:
         return None
@@ -220,7 +235,6 @@ def _anchored(graph, arch, baseline: dict, budget: int, floor: float, cache: dic
 def _attempt(graph, arch, opts, budget: int, floor: float, setting: Setting, cache: dict) -> dict:
     from compiler.cost.ops import views_from_graph
 
-    per_tile = arch.tile.pes * arch.pe.crossbars
     xnodes = [n for n in graph.nodes if n.blocks]
     fixed = [n for n in xnodes if n.kind != "mvm"]  # run-time-written products: one copy, unspread
     plans = [Plan(n, [dict(b) for b in n.blocks], allow_spread=setting.spread, allow_copies=setting.copies)
@@ -228,13 +242,18 @@ def _attempt(graph, arch, opts, budget: int, floor: float, setting: Setting, cac
     cap = setting.cap if setting.spread else None
     _, bits = views_from_graph(graph)
     notes = {}
-    if sum(ceil_div(len(n.blocks), per_tile) for n in xnodes) < budget:
-        spare = budget - 1 - sum(ceil_div(len(n.blocks), per_tile) for n in fixed)  # - 1: tile 0 kept for I/O
-        balance(plans, arch, spare, own_tiles=True, floor=floor, max_tiles_per_copy=cap, batch=setting.batch)
+    budgets = _budgets(arch, budget)
+    own = {k: sum(ceil_div(len(n.blocks), _per_tile(arch, k)) for n in xnodes if node_kind(n) == k) for k in budgets}
+    io_kind = arch.tile_kinds[0].name  # the kind of tile 0, kept for I/O when there is a spare tile
+    if all(own[k] + (k == io_kind) <= n for k, n in budgets.items()):
+        spare = {k: n - (k == io_kind) - sum(ceil_div(len(x.blocks), _per_tile(arch, k)) for x in fixed
+                                             if node_kind(x) == k) for k, n in budgets.items()}  # tile 0 for I/O
+        balance(plans, arch, spare if arch.heterogeneous else spare[io_kind], own_tiles=True, floor=floor,
+                max_tiles_per_copy=cap, batch=setting.batch)
         fixed_groups = {n.name: [{**b, "replica": 0} for b in n.blocks] for n in fixed}
-        used = _place_plans(graph, arch, plans, fixed_groups, budget, bits)
+        used = _place_plans(graph, arch, plans, fixed_groups, budgets, bits)
         _split(graph, arch, plans, floor)
-        used = _trim_groups(graph, arch, plans, fixed_groups, budget, bits, used, floor, cache)
+        used = _trim_groups(graph, arch, plans, fixed_groups, budgets, bits, used, floor, cache)
         notes["vector_split"] = _split(graph, arch, plans, floor)  # homes may have moved with the trim
         notes["placement"] = f"own tiles per operator, NoC-aware ({used} tiles)"
     else:
@@ -250,8 +269,7 @@ def _attempt(graph, arch, opts, budget: int, floor: float, setting: Setting, cac
 
 def _split(graph, arch, plans, floor: float) -> dict[str, list[int]]:
     """Products on the vector unit spread over vector units until they reach the crossbars' period."""
-    costs = Costs.of(arch)
-    target = max([floor] + [p.period_cycles(costs, arch) for p in plans])
+    target = max([floor] + [p.period_cycles(*plan_context(arch, p)) for p in plans])
     return split_products(graph, arch, target)
 
 
@@ -261,15 +279,16 @@ def _place_plans(graph, arch, plans, fixed_groups, budget, bits) -> int:
     return place_own_tiles(graph, groups, arch, budget, bits)
 
 
-def _trim_groups(graph, arch, plans, fixed_groups, budget, bits, used: int, floor: float, cache: dict) -> int:
+def _trim_groups(graph, arch, plans, fixed_groups, budget: dict[str, int], bits, used: int, floor: float,
+                 cache: dict) -> int:
     """Drop copy groups the placed mapping cannot use: when the estimated one-query period bound is set by
     something else (NoC, DRAM, a vector unit), an operator needs only ceil(occupancy / period) groups.  The
     trimmed placement is what the candidate's score then measures."""
     _sync_replicas(plans)  # the estimate reads each node's copy counts: price the copies placed
     period = _estimate(graph, arch, cache)[0].period_cycles  # the one-query pass only (no stream)
-    costs, old = Costs.of(arch), [p.groups for p in plans]
+    old = [p.groups for p in plans]
     for p in plans:
-        busy = p.period_cycles(costs, arch) * p.groups
+        busy = p.period_cycles(*plan_context(arch, p)) * p.groups
         p.groups = min(p.groups, max(1, ceil_div(int(busy), max(int(period), 1))))
     if [p.groups for p in plans] == old:
         return used
@@ -306,27 +325,52 @@ def _score(graph, arch, cache: dict) -> tuple[int, float, float]:
 
 
 def _dense(graph, arch, notes, opts, plans, fixed, budget: int, floor: float, cap, batch: int) -> int:
-    capacity = budget * arch.tile.pes * arch.pe.crossbars
-    base = sum(len(p.base) for p in plans) + sum(len(n.blocks) for n in fixed)
+    budgets = _budgets(arch, budget)
+    capacity = {k: n * _per_tile(arch, k) for k, n in budgets.items()}
+    fixed_xbars = {k: sum(len(n.blocks) for n in fixed if node_kind(n) == k) for k in budgets}
+    base_of = {k: sum(len(p.base) for p in plans if node_kind(p.node) == k) + fixed_xbars[k] for k in budgets}
     items = [(n.name, {**b, "replica": 0}) for n in fixed for b in n.blocks]
-    if base <= capacity:
-        balance(plans, arch, capacity - sum(len(n.blocks) for n in fixed), own_tiles=False, floor=floor,
-                max_tiles_per_copy=cap, batch=batch)
+    if all(base_of[k] <= capacity[k] for k in budgets):
+        spare = {k: capacity[k] - fixed_xbars[k] for k in budgets}
+        balance(plans, arch, spare if arch.heterogeneous else next(iter(spare.values())), own_tiles=False,
+                floor=floor, max_tiles_per_copy=cap, batch=batch)
         bins = [[it] for it in items] + [[(p.node.name, b)] for p in plans for b in expand_blocks(p)]
         notes["placement"] = "dense along the mesh walk (too few tiles for one per operator)"
     else:
         items += [(p.node.name, {**b, "replica": 0}) for p in plans for b in p.base]
-        x = arch.pe.crossbar
-        # no packing fits more cells than a crossbar has: refuse at once a model that cannot fit, before the
-        # first-fit packing (quadratic in the blocks; a million-block model took minutes to be refused)
-        at_least = ceil_div(sum(b["rows"] * physical_cols(b) for _, b in items), x.rows * x.cols)
-        if at_least > capacity:
-            _too_small(arch, opts, base, at_least, budget)
-        bins = shelf_pack(items, x.rows, x.cols)
-        if len(bins) > capacity:
-            _too_small(arch, opts, base, len(bins), budget)
-        notes["placement"] = f"packed: {base} blocks in {len(bins)} crossbars"
+        kind_of = {n.name: node_kind(n) for n in graph.nodes}
+        bins = []
+        for k in budgets:
+            mine = [it for it in items if kind_of[it[0]] == k]
+            bins += _pack_kind(arch, opts, k, mine, base_of[k], capacity[k], budget)
+        notes["placement"] = f"packed: {sum(base_of.values())} blocks in {len(bins)} crossbars"
     return place_dense(graph, bins, arch)
+
+
+def _pack_kind(arch, opts, kind: str, items, base: int, capacity: int, budget: int) -> list:
+    """Shelf-pack one kind's blocks into its crossbars; an error when even packed they exceed ``capacity``."""
+    if not items:
+        return []
+    x = kind_view(arch, kind).pe.crossbar
+    # no packing fits more cells than a crossbar has: refuse at once a model that cannot fit, before the
+    # first-fit packing (quadratic in the blocks; a million-block model took minutes to be refused)
+    at_least = ceil_div(sum(b["rows"] * physical_cols(b) for _, b in items), x.rows * x.cols)
+    if at_least > capacity:
+        _too_small(arch, opts, base, at_least, budget, kind, capacity)
+    bins = shelf_pack(items, x.rows, x.cols)
+    if len(bins) > capacity:
+        _too_small(arch, opts, base, len(bins), budget, kind, capacity)
+    return bins
+
+
+def _per_tile(arch, kind: str) -> int:
+    view = kind_view(arch, kind)
+    return view.tile.pes * view.pe.crossbars
+
+
+def _budgets(arch, budget: int) -> dict[str, int]:
+    """Tiles each kind may use within the first ``budget`` tiles (one kind: the budget itself)."""
+    return tiles_by_kind(arch, budget)
 
 
 def _check_policy_names(graph, opts) -> None:
@@ -354,7 +398,13 @@ def _budget_tiles(arch, opts) -> int:
     return tiles
 
 
-def _too_small(arch, opts, blocks: int, bins: int, budget: int) -> None:
+def _too_small(arch, opts, blocks: int, bins: int, budget: int, kind: str | None = None,
+               capacity: int = 0) -> None:
+    if arch.heterogeneous:
+        per = _per_tile(arch, kind)
+        refuse_short_kind(arch, kind, ceil_div(bins, per), capacity // per,
+                          f"{blocks} weight blocks in {bins} crossbars even packed",
+                          "--area-budget-mm2" if opts.area_budget_mm2 is not None else arch.name)
     per_tile = arch.tile.pes * arch.pe.crossbars
     need = ceil_div(bins, per_tile)
     where = "--area-budget-mm2" if opts.area_budget_mm2 is not None else arch.name
@@ -380,14 +430,15 @@ def _floor(graph, arch) -> float:
     from compiler.cost.ops import views_from_graph
 
     c = Costs.of(arch)
+    kinds = [kind_costs(arch, k.name) for k in arch.tile_kinds]  # the op's tile is not known yet: the fastest
     ops, bits = views_from_graph(graph)
     dram = sum(c.embedding_access("dram", o.tables * o.lookups, o.tables * o.lookups * o.dim
                                   * o.precision["output_bits"])[1]
                for o in ops if o.kind == "embedding" and o.storage == "dram")
     io = sum(c.io_cycles(bits[i]) for i in graph.inputs)
-    vec = max([c.vector_cycles(o.vector_ops()) for o in ops if o.kind == "vector"], default=0)
-    products = max([ceil_div(product_cycles(c, n), min(n.shape_info["m"], MAX_UNITS)) for n in graph.nodes
-                    if splittable(n)], default=0)  # products can share vector units (vector_split)
+    vec = max([min(k.vector_cycles(o.vector_ops()) for k in kinds) for o in ops if o.kind == "vector"], default=0)
+    products = max([ceil_div(min(product_cycles(k, n) for k in kinds), min(n.shape_info["m"], MAX_UNITS))
+                    for n in graph.nodes if splittable(n)], default=0)  # products can share vector units
     return float(max(dram, io, vec, products))
 
 
@@ -408,6 +459,8 @@ def summary_lines(notes: dict) -> list[str]:
     if notes.get("vector_split"):
         lines.append("  products on several vector units: " + ", ".join(
             f"{k} tiles {v}" for k, v in notes["vector_split"].items()))
+    if notes.get("tile_kinds"):
+        lines.append("  tile kinds (chip.tile_kinds): " + ", ".join(f"{k} {v}" for k, v in notes["tile_kinds"].items()))
     lowered = notes.get("adc_lowered_ops", 0)
     lines.append(f"  ADC resolution lowered (rows read at once) on {lowered} operator(s)")
     dyn = notes.get("dynamic_implementation") or {}

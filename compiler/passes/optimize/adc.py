@@ -39,12 +39,16 @@ def matched_adc_bits(arch, rows: int) -> int:
 
 
 def match_adc_bits(graph, arch) -> int:
-    """Set ``precision['adc_bits']`` of every crossbar operator; returns how many were lowered."""
+    """Set ``precision['adc_bits']`` of every crossbar operator (by its tile kind's ADC,
+    ``compiler.passes.optimize.kinds``); returns how many were lowered."""
+    from compiler.passes.optimize.kinds import node_view
+
     lowered = 0
     for n in graph.nodes:
         if not n.blocks or n.kind not in ("mvm", "dynamic_mvm"):
             continue
-        bits = matched_adc_bits(arch, max(b["rows"] for b in n.blocks))
-        lowered += bits < arch.pe.adc.bits
+        view = node_view(arch, n)
+        bits = matched_adc_bits(view, max(b["rows"] for b in n.blocks))
+        lowered += bits < view.pe.adc.bits
         n.precision = {**n.precision, "adc_bits": bits}
     return lowered

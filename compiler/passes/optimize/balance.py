@@ -125,13 +125,22 @@ def pieces(cols: int, spread: int) -> int:
     return ceil_div(cols, _width(cols, spread))
 
 
-def _objective(plans, costs, arch, floor: float, batch: int) -> float:
+def plan_context(arch, plan: Plan) -> tuple[Costs, object]:
+    """(costs, single-kind view) of the tile kind an operator's blocks go on (``compiler.passes.optimize.kinds``;
+    ``Costs.of(arch)`` and ``arch`` on a chip of one kind)."""
+    from compiler.passes.optimize.kinds import kind_costs, node_kind
+
+    c = kind_costs(arch, node_kind(plan.node))
+    return c, c.arch if arch.heterogeneous else arch
+
+
+def _objective(plans, ctx, floor: float, batch: int) -> float:
     """``L + (B - 1) P`` plus each operator's excess over the floor, so that relieving one of several
     equally busy operators counts (otherwise no single move lowers ``P`` and the greedy stalls)."""
     lat, period, excess = 0.0, floor, 0.0
     for p in plans:
-        lat += p.block_cycles(costs, arch)
-        own = p.period_cycles(costs, arch)
+        lat += p.block_cycles(*ctx(p))
+        own = p.period_cycles(*ctx(p))
         period = max(period, own)
         excess += max(own - floor, 0.0)
     return lat + (batch - 1) * period + excess
@@ -148,53 +157,72 @@ def moves(p: Plan) -> list[tuple[str, int]]:
     return out
 
 
-def balance(plans: list[Plan], arch, capacity: int, own_tiles: bool, floor: float,
+def balance(plans: list[Plan], arch, capacity: int | dict[str, int], own_tiles: bool, floor: float,
             max_tiles_per_copy: int | None = None, batch: int = OBJECTIVE_BATCH) -> None:
-    """Grow spreads, copies and groups greedily while they pay off and fit ``capacity`` (crossbars or tiles);
-    ``max_tiles_per_copy`` caps the tiles one copy of an operator may span (its NoC fan-out).
+    """Grow spreads, copies and groups greedily while they pay off and fit ``capacity`` (crossbars or tiles; per
+    tile kind as ``{kind: capacity}`` with ``chip.tile_kinds``: an operator grows only on its kind's tiles, each
+    priced with its kind's costs); ``max_tiles_per_copy`` caps the tiles one copy of an operator may span (its
+    NoC fan-out).
 
     Each step prices every move incrementally: only the moved operator's terms of the objective and
     of the budget change, so a move costs O(1) instead of a pass over all operators."""
-    costs = Costs.of(arch)
-    per_tile = arch.tile.pes * arch.pe.crossbars
+    from compiler.passes.optimize.kinds import node_kind
+
+    caps = capacity if isinstance(capacity, dict) else {node_kind(p.node): capacity for p in plans}
+    known = {}
+
+    def ctx(p: Plan) -> tuple[Costs, object]:
+        k = node_kind(p.node)
+        if k not in known:
+            known[k] = plan_context(arch, p)
+        return known[k]
+
+    def per_tile(p: Plan) -> int:
+        view = ctx(p)[1]
+        return view.tile.pes * view.pe.crossbars
 
     def cost(p: Plan) -> int:
-        return ceil_div(p.crossbars, per_tile) if own_tiles else p.crossbars
+        return ceil_div(p.crossbars, per_tile(p)) if own_tiles else p.crossbars
 
     def spans_ok(p: Plan) -> bool:
-        copy = ceil_div(p.copy_crossbars(p.spread), per_tile)
-        return max_tiles_per_copy is None or copy <= max(max_tiles_per_copy, ceil_div(len(p.base), per_tile))
+        copy = ceil_div(p.copy_crossbars(p.spread), per_tile(p))
+        return max_tiles_per_copy is None or copy <= max(max_tiles_per_copy, ceil_div(len(p.base), per_tile(p)))
 
     while True:
-        best = _best_move(plans, costs, arch, floor, capacity, cost, spans_ok, batch)
+        best = _best_move(plans, ctx, floor, caps, cost, spans_ok, batch)
         if best is None:
             return
         setattr(best[1], best[2], best[3])
 
 
-def _terms(p: Plan, costs, arch, floor: float) -> tuple[float, float, float]:
+def _terms(p: Plan, ctx, floor: float) -> tuple[float, float, float]:
     """(block time, period, excess over the floor) of one operator: its share of ``_objective``."""
-    own = p.period_cycles(costs, arch)
-    return p.block_cycles(costs, arch), own, max(own - floor, 0.0)
+    own = p.period_cycles(*ctx(p))
+    return p.block_cycles(*ctx(p)), own, max(own - floor, 0.0)
 
 
-def _best_move(plans, costs, arch, floor: float, capacity: int, cost, spans_ok, batch: int):
-    """(gain per crossbar, plan, attribute, value) of the best move, or None if none pays off and fits."""
-    terms = [_terms(p, costs, arch, floor) for p in plans]
-    j0 = _objective(plans, costs, arch, floor, batch)
+def _best_move(plans, ctx, floor: float, caps: dict[str, int], cost, spans_ok, batch: int):
+    """(gain per crossbar, plan, attribute, value) of the best move, or None if none pays off and fits (in
+    the capacity of the operator's tile kind)."""
+    from compiler.passes.optimize.kinds import node_kind
+
+    terms = [_terms(p, ctx, floor) for p in plans]
+    j0 = _objective(plans, ctx, floor, batch)
     lat, excess = sum(t[0] for t in terms), sum(t[2] for t in terms)
-    used = sum(cost(p) for p in plans)
+    used: dict[str, int] = {}
+    for p in plans:
+        used[node_kind(p.node)] = used.get(node_kind(p.node), 0) + cost(p)
     order = sorted(range(len(plans)), key=lambda i: -terms[i][1])[:2]  # the two busiest operators
     top = [terms[i][1] for i in order] + [floor, floor]
     best = None
     for i, p in enumerate(plans):
         others = max(floor, top[1] if order and order[0] == i else top[0])
-        c0, x0 = cost(p), p.crossbars
+        c0, x0, k = cost(p), p.crossbars, node_kind(p.node)
         for attr, value in moves(p):
             old = getattr(p, attr)
             setattr(p, attr, value)
-            fits, added = used - c0 + cost(p) <= capacity and spans_ok(p), p.crossbars - x0
-            b, own, ex = _terms(p, costs, arch, floor)
+            fits, added = used[k] - c0 + cost(p) <= caps[k] and spans_ok(p), p.crossbars - x0
+            b, own, ex = _terms(p, ctx, floor)
             setattr(p, attr, old)
             j = (lat - terms[i][0] + b) + (batch - 1) * max(others, own) + (excess - terms[i][2] + ex)
             gain = (j0 - j) / max(added, 1)

@@ -7,7 +7,9 @@ into crossbars, ``write_latency_ns_per_row`` per row, then the first operand's
 ``m`` vectors are read through them like a static ``mvm``; the blocks of one
 product run in parallel.  The cheaper latency wins (estimates of
 ``pimsim.cost``, shared with the simulator); writing also wears cells and costs write energy,
-which is why ties keep the vector unit.
+which is why ties keep the vector unit.  With several tile kinds (``chip.tile_kinds``) the written
+crossbars are those of the kind the product's widths fit (``kinds.dynamic_kind``), the vector unit the
+first kind's (the home tile is not placed yet); a product no kind converts stays on the vector unit.
 """
 
 from __future__ import annotations
@@ -44,12 +46,22 @@ def vector_path_cycles(arch, n) -> int:
 
 def choose_dynamic(graph, arch) -> dict[str, str]:
     """Pick each dynamic_mvm's implementation (sets shape_info['implementation'] and blocks)."""
+    from compiler.passes.optimize.kinds import dynamic_kind, kind_view
+
     chosen = {}
     for n in graph.nodes:
         if n.kind != "dynamic_mvm":
             continue
-        blocks = crossbar_write_blocks(arch, n)
-        vec, xw = vector_path_cycles(arch, n), write_path_cycles(arch, n, blocks)
+        kind = dynamic_kind(arch, n)
+        n.tile_kind = kind
+        vec = vector_path_cycles(kind_view(arch, arch.tile_kinds[0].name), n)
+        if kind is None:
+            n.shape_info["implementation"], n.blocks = "vector", []
+            chosen[n.name] = f"vector ({vec} cycles; no tile kind converts its crossbar products)"
+            continue
+        view = kind_view(arch, kind)
+        blocks = crossbar_write_blocks(view, n)
+        xw = write_path_cycles(view, n, blocks)
         impl = "crossbar_write" if xw < vec else "vector"
         n.shape_info["implementation"] = impl
         n.blocks = blocks if impl == "crossbar_write" else []

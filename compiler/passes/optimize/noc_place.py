@@ -12,6 +12,9 @@ embeddings land, gets no crossbar operator when the chip has a spare tile.
 Dense mode (tiles are short): crossbars (bins after packing) are filled in
 schedule order along a boustrophedon walk of the mesh, so neighbours in the
 walk are neighbours on the mesh.
+With several tile kinds (``chip.tile_kinds``) each crossbar operator takes only tiles of its kind
+(``compiler.passes.optimize.kinds``), own tiles nearest its anchor among them, or the kind's tiles in
+walk order; a budget is then a number of tiles per kind.
 Non-crossbar operators run at the home tile of their first activation's
 producer (as in ``compiler.passes.place``).
 """
@@ -20,6 +23,9 @@ from __future__ import annotations
 
 from pimsim.cost.actions import ceil_div
 from pimsim.cost.views import parts_of, resolve_views
+from pimsim.spec.arch import IMPLICIT_KIND
+
+from compiler.passes.optimize.kinds import kind_tiles, kind_view, node_kind
 
 IO_TILE = 0
 
@@ -36,58 +42,65 @@ def _slot(arch, tile: int, index: int) -> dict[str, int]:
     return {"tile": tile, "pe": index // arch.pe.crossbars, "crossbar": index % arch.pe.crossbars}
 
 
-def place_own_tiles(graph, groups: dict[str, list[dict]], arch, budget_tiles: int, bits: dict[str, int]) -> int:
-    """Place each node's blocks (``groups[name]``) on its own tiles; returns tiles used."""
-    per_tile = arch.tile.pes * arch.pe.crossbars
+def place_own_tiles(graph, groups: dict[str, list[dict]], arch, budget_tiles: int | dict[str, int],
+                    bits: dict[str, int]) -> int:
+    """Place each node's blocks (``groups[name]``) on its own tiles of its kind; returns tiles used.
+    ``budget_tiles``: tiles allowed, per kind (``{kind: tiles}``) on a chip of several."""
+    budgets = budget_tiles if isinstance(budget_tiles, dict) else {IMPLICIT_KIND: budget_tiles}
 
     def hops(a: int, b: int) -> int:
         (ax, ay), (bx, by) = arch.tile_xy(a), arch.tile_xy(b)
         return abs(ax - bx) + abs(ay - by)
 
-    free, home, used = set(range(arch.chip.tiles)), {}, 0
+    free = {k.name: set(kind_tiles(arch, k.name)) for k in arch.tile_kinds}
+    home, used = {}, dict.fromkeys(free, 0)
     parts = graph_view_parts(graph, bits)
     for n in graph.nodes:
         src = [(home.get(p.value, IO_TILE), p.bits) for i in n.inputs if i and not graph.values[i].constant
                for p in parts_of(parts, i, bits)]
         if n.name in groups:
+            kind, view = node_kind(n), kind_view(arch, node_kind(n))
+            per_tile, mine = view.tile.pes * view.pe.crossbars, free[node_kind(n)]
             need = ceil_div(len(groups[n.name]), per_tile)
-            if used + need > budget_tiles or need > len(free):
+            if used[kind] + need > budgets[kind] or need > len(mine):
                 raise ValueError(f"{n.name}: no free tiles left")
-            anchor = min(free, key=lambda t: (sum(b * hops(s, t) for s, b in src), hops(0, t), t))
-            tiles = sorted(free, key=lambda t: (hops(anchor, t), t))[:need]
-            free -= set(tiles)
-            used += need
+            anchor = min(mine, key=lambda t: (sum(b * hops(s, t) for s, b in src), hops(0, t), t))
+            tiles = sorted(mine, key=lambda t: (hops(anchor, t), t))[:need]
+            mine -= set(tiles)
+            used[kind] += need
             for i, b in enumerate(groups[n.name]):
-                b.update(_slot(arch, tiles[i // per_tile], i % per_tile))
+                b.update(_slot(view, tiles[i // per_tile], i % per_tile))
             n.blocks = groups[n.name]
             n.tile = anchor
         else:
             n.tile = 0 if n.kind == "embedding" or not src else src[0][0]
         for o in n.outputs:
             home[o] = n.tile
-    return used
+    return sum(used.values())
 
 
 def place_extra_copies(graph, groups: dict[str, list[dict]], arch, free: list[int]) -> int:
     """Keep every operator's copy 0 where it is (its blocks carry their place) and put its other copies, on
-    tiles of their own, on the ``free`` tiles nearest its home tile; returns the tiles taken (0 when they do
+    tiles of their own, on the ``free`` tiles of its kind nearest its home tile; returns the tiles taken (0 when they do
     not fit, and then nothing changes)."""
-    per_tile = arch.tile.pes * arch.pe.crossbars
     left, plan = set(free), {}
     for n in graph.nodes:
         if n.name not in groups:
             continue
+        view = kind_view(arch, node_kind(n))
+        per_tile = view.tile.pes * view.pe.crossbars
+        mine = left if not arch.heterogeneous else {t for t in left if arch.tile_kind_of(t) == node_kind(n)}
         first = {(b["row_start"], b["col_start"], b["slice_start"]): b for b in n.blocks}
         extra = [b for b in groups[n.name] if b["replica"] > 0]
         need = ceil_div(len(extra), per_tile)
-        if need > len(left):
+        if need > len(mine):
             return 0
         hx, hy = arch.tile_xy(n.tile)
-        tiles = sorted(left, key=lambda t: (abs(arch.tile_xy(t)[0] - hx) + abs(arch.tile_xy(t)[1] - hy), t))[:need]
+        tiles = sorted(mine, key=lambda t: (abs(arch.tile_xy(t)[0] - hx) + abs(arch.tile_xy(t)[1] - hy), t))[:need]
         left -= set(tiles)
         blocks = [{**b, **{k: first[(b["row_start"], b["col_start"], b["slice_start"])][k]
                            for k in ("tile", "pe", "crossbar")}} for b in groups[n.name] if b["replica"] == 0]
-        blocks += [{**b, **_slot(arch, tiles[i // per_tile], i % per_tile)} for i, b in enumerate(extra)]
+        blocks += [{**b, **_slot(view, tiles[i // per_tile], i % per_tile)} for i, b in enumerate(extra)]
         plan[n.name] = blocks
     for n in graph.nodes:
         if n.name in plan:
@@ -105,11 +118,18 @@ def graph_view_parts(graph, bits: dict[str, int]) -> dict:
 
 
 def place_dense(graph, bins: list[list[tuple[str, dict]]], arch) -> int:
-    """Fill crossbars with ``bins`` (each: (node name, block) sharing one crossbar) along the snake walk."""
-    per_tile, walk = arch.tile.pes * arch.pe.crossbars, snake_tiles(arch)
+    """Fill crossbars with ``bins`` (each: (node name, block) sharing one crossbar, of one tile kind) along the
+    snake walk over the tiles of the bin's kind; returns the tiles used."""
+    kind_of = {n.name: node_kind(n) for n in graph.nodes}
+    walk, taken = snake_tiles(arch), {}
+    walks = {k.name: [t for t in walk if k.first_tile <= t < k.first_tile + k.count] for k in arch.tile_kinds}
     placed: dict[str, list[dict]] = {}
-    for i, bin_ in enumerate(bins):
-        where = _slot(arch, walk[i // per_tile], i % per_tile)
+    for bin_ in bins:
+        kind = kind_of[bin_[0][0]]
+        view = kind_view(arch, kind)
+        per_tile, i = view.tile.pes * view.pe.crossbars, taken.get(kind, 0)
+        where = _slot(view, walks[kind][i // per_tile], i % per_tile)
+        taken[kind] = i + 1
         for name, b in bin_:
             placed.setdefault(name, []).append({**b, **where})
     home = {}
@@ -123,4 +143,5 @@ def place_dense(graph, bins: list[list[tuple[str, dict]]], arch) -> int:
             n.tile = 0 if n.kind == "embedding" or not src else src[0]
         for o in n.outputs:
             home[o] = n.tile
-    return ceil_div(len(bins), per_tile)
+    return sum(ceil_div(count, kind_view(arch, kind).tile.pes * kind_view(arch, kind).pe.crossbars)
+               for kind, count in taken.items())

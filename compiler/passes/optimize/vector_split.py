@@ -31,18 +31,19 @@ def splittable(node) -> bool:
 
 def split_products(graph, arch, target: float) -> dict[str, list[int]]:
     """Set ``shape_info['vector_tiles']`` of products slower than ``target`` cycles per query; returns them."""
-    costs = Costs.of(arch)
+    costs = Costs.of(arch)  # ``at(tile)``: each tile's kind's vector unit (chip.tile_kinds)
     load: dict[int, int] = {}
     for n in graph.nodes:
         if n.kind in ("vector", "dynamic_mvm") and not n.blocks:
-            load[n.tile] = load.get(n.tile, 0) + (product_cycles(costs, n) if splittable(n) else
-                                                  costs.vector_cycles(n.shape_info.get("ops", {})))
+            c = costs.at(n.tile)
+            load[n.tile] = load.get(n.tile, 0) + (product_cycles(c, n) if splittable(n) else
+                                                  c.vector_cycles(n.shape_info.get("ops", {})))
     out = {}
     for n in graph.nodes:
         n.shape_info.pop("vector_tiles", None)
         if not splittable(n):
             continue
-        cycles = product_cycles(costs, n)
+        cycles = product_cycles(costs.at(n.tile), n)
         units = min(n.shape_info["m"], MAX_UNITS, ceil_div(cycles, max(int(target), 1)))
         if units <= 1:
             continue

@@ -45,13 +45,13 @@ def _reference(plans, arch, capacity, own_tiles, floor, cap) -> None:
         return cap is None or copy <= max(cap, ceil_div(len(p.base), per_tile))
 
     while True:
-        j0, best = _objective(plans, costs, arch, floor, OBJECTIVE_BATCH), None
+        j0, best = _objective(plans, lambda _: (costs, arch), floor, OBJECTIVE_BATCH), None
         for p in plans:
             for attr, value in moves(p):
                 old, before = getattr(p, attr), p.crossbars
                 setattr(p, attr, value)
                 fits, added = used() <= capacity and spans_ok(p), p.crossbars - before
-                j = _objective(plans, costs, arch, floor, OBJECTIVE_BATCH)
+                j = _objective(plans, lambda _: (costs, arch), floor, OBJECTIVE_BATCH)
                 setattr(p, attr, old)
                 gain = (j0 - j) / max(added, 1)
                 if fits and j < j0 * (1 - 1e-9) and (best is None or gain > best[0]):

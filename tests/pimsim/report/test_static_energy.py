@@ -52,7 +52,9 @@ def test_unused_tiles_gating_removes_exactly_their_share(runs):
 
 
 def test_idle_gating_charges_used_tiles_for_their_active_span_only(runs):
-    """Tile t used for on_t of T: gateable leakage x (on_t + 0.1 (T - on_t)); less than unused_tiles."""
+    """Tile t used for on_t of T: gateable leakage x (on_t + 0.1 (T - on_t)), plus one off-and-on switching of
+    0.9 x gateable leakage x T_BE (14 cycles = 11.67 ns at 1.2 GHz; T/4 and T/2 are longer); less than
+    unused_tiles."""
     m_idle, r_idle = runs["idle"]
     r_gate = runs["unused_tiles"][1]
     assert r_idle.energy_static_pj < r_gate.energy_static_pj
@@ -64,7 +66,23 @@ def test_idle_gating_charges_used_tiles_for_their_active_span_only(runs):
     r = GATED_LEAKAGE_FRACTION
     always = (rollup.chip_level_leakage_mw + 64 * k.router_leakage_mw) * T
     gateable = k.gateable_leakage_mw * (T / 2 + r * T / 2 + T / 4 + r * 3 * T / 4 + 62 * r * T)
-    assert e == pytest.approx(always + gateable, rel=1e-9)
+    be_ns = 14 / 1.2  # BREAK_EVEN_CYCLES at the default preset's 1200 MHz clock
+    assert T / 4 > be_ns
+    switching = 2 * (1 - r) * k.gateable_leakage_mw * be_ns
+    assert e == pytest.approx(always + gateable + switching, rel=1e-9)
+    assert static_energy(m_idle.arch, rollup, T, {0, 5}, on).by_role_pj["power_gating"] == pytest.approx(
+        switching, rel=1e-12)
+
+
+def test_idle_gating_keeps_a_tile_on_through_an_off_period_shorter_than_break_even(runs):
+    """A tile off for 5 ns (< T_BE = 11.67 ns) is not gated: switching would cost more than it saves, so it
+    leaks fully for the whole T (on_t + 0.1 x 5 ns + 0.9 x 5 ns = T), as under unused_tiles."""
+    m_idle = runs["idle"][0]
+    rollup = area_rollup(m_idle.arch)
+    T = 1000.0
+    short = static_energy(m_idle.arch, rollup, T, {0}, {0: T - 5.0}).total_pj
+    whole = static_energy(m_idle.arch, rollup, T, {0}, {0: T}).total_pj
+    assert short == pytest.approx(whole, rel=1e-12)
 
 
 def test_json_report_splits_dynamic_and_static(runs):
