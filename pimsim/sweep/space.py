@@ -25,7 +25,6 @@ range fails with one line naming the point and the parameter.
 from __future__ import annotations
 
 import copy
-import dataclasses
 import hashlib
 import itertools
 import json

@@ -11,7 +11,6 @@ import contextlib
 import io
 import json
 
-import numpy as np
 import pytest
 
 from recsys_models.cli import main
