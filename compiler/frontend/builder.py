@@ -12,6 +12,9 @@ pass later deletes the folded nodes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 from pimsim.spec.errors import SpecError
 from pimsim.spec.semantics import run_op
@@ -36,8 +39,9 @@ these operands must fold to constants (they do in exports once the batch is fixe
 
 
 class Builder:
-    def __init__(self, graph: OpGraph, path: str):
+    def __init__(self, graph: OpGraph, path: str, lower_node: Callable[[Builder, Any], None]):
         self.graph = graph
+        self._lower_node = lower_node  # compiler.frontend.registry.lower_node, for subgraphs (If, Loop bodies)
         self.path = path
         self.probe: dict[str, np.ndarray] = {}
         self._counter = 0
@@ -46,6 +50,10 @@ class Builder:
         self.alias: dict[str, str] = {}  # body value name -> IR name, while unrolling a Loop
         self.sequences: dict[str, list[str]] = {}  # compile-time sequences (lists of value names)
         self.resolved = None  # compiler.frontend.dims.ResolvedInputs: where each input size came from
+
+    def lower(self, node) -> None:
+        """Lower one ONNX node (of a subgraph being inlined) through the op-type dispatch table."""
+        self._lower_node(self, node)
 
     # -- values ---------------------------------------------------------
     def add_constant(self, name: str, data: np.ndarray, external: bool = False) -> str:

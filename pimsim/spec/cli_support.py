@@ -22,14 +22,14 @@ One behaviour for the three commands (docs/cli.md, "Conventions"):
 from __future__ import annotations
 
 import argparse
-import difflib
 import importlib
 import os
 import re
 import sys
 from collections.abc import Callable, Sequence
 
-from pimsim.spec.errors import SpecError
+from pimsim.spec.cli_types import InputFile, OutputPath
+from pimsim.spec.errors import SpecError, did_you_mean
 
 EXIT_USAGE = 2
 EXIT_INPUT = 2
@@ -39,12 +39,6 @@ EXIT_BROKEN_PIPE = 128 + 13
 """128 + SIGPIPE: what a shell reports for ``yes | head``; ``set -o pipefail`` scripts see the usual status."""
 
 DEBUG_FLAG = "--debug"
-
-
-def did_you_mean(word: str, choices: Sequence[str], quote: str = "") -> str:
-    """`` (did you mean X?)`` for the closest choice (difflib ratio >= 0.6), or ``""``."""
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
-    return f" (did you mean {quote}{close[0]}{quote}?)" if close else ""
 
 
 class DefaultsHelpFormatter(argparse.HelpFormatter):
@@ -147,8 +141,6 @@ def parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argpar
 
 def output_arguments(chain: list[argparse.ArgumentParser], args: argparse.Namespace):
     """``(flag, value, OutputPath type)`` of every output argument given."""
-    from pimsim.spec.cli_types import OutputPath
-
     for parser in chain:
         for action in parser._actions:
             value = getattr(args, action.dest, None)
@@ -159,8 +151,6 @@ def output_arguments(chain: list[argparse.ArgumentParser], args: argparse.Namesp
 
 def check_outputs_are_not_inputs(chain: list[argparse.ArgumentParser], args: argparse.Namespace) -> None:
     """Refuse, before anything runs, an output (or a file written beside it) that is one of the inputs."""
-    from pimsim.spec.cli_types import InputFile
-
     inputs = []
     for parser in chain:
         for action in parser._actions:

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from recsys_models.errors import UserError
+from recsys_models.io import companion
 
 
 def resolve_arch(text: str, space=None):
@@ -136,7 +137,6 @@ def train(args: argparse.Namespace) -> int:
 
     import torch
 
-    from recsys_models.cli.supernet import companion
     from recsys_models.data import dataset_spec
     from recsys_models.supernet import Supernet, SupernetTrainConfig, train_supernet
     from recsys_models.supernet.train import CHECKPOINT_MODEL, SupernetRun, save_supernet

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from compiler.check import CodeStats, onnxruntime_outputs, random_feeds, reconcile_codes, run_check
-from compiler.driver import CHECK_TOLERANCE
+from compiler.check import CHECK_TOLERANCE
 from compiler.ir.interpret import run_ops
 
 

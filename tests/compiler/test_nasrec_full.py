@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from compiler.check import onnxruntime_outputs, random_feeds
-from compiler.driver import CHECK_TOLERANCE
+from compiler.check import CHECK_TOLERANCE
 from compiler.ir.interpret import run_ops
 
 # (arch name, dataset, quantised as uniform int8 weights/activations)
