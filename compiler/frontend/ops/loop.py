@@ -26,6 +26,7 @@ from pimsim.spec.semantics import run_op
 from compiler.frontend.dims import check_lookup_count
 from compiler.frontend.limits import Unsupported
 from compiler.frontend.ops import attributes, node_name
+from compiler.ir.deps import computed_from
 
 MAX_UNROLL = 4096
 
@@ -98,16 +99,7 @@ def _runtime_offsets(b, body, sli, n_bags: int, n_ids: int) -> str | None:
 
 def _ancestors(b, names: set[str]) -> tuple[list, set[str]]:
     """IR nodes (in graph order) and values that ``names`` are computed from."""
-    producers = b.graph.producers()
-    values, stack = set(), list(names)
-    while stack:
-        v = stack.pop()
-        if v in values:
-            continue
-        values.add(v)
-        node = producers.get(v)
-        if node is not None:
-            stack.extend(i for i in node.inputs if i and not b.graph.values[i].constant)
+    values = computed_from(b.graph, names)
     return [n for n in b.graph.nodes if any(o in values for o in n.outputs)], values
 
 
