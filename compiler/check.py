@@ -22,6 +22,7 @@ check, as does an output beyond the float tolerance.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -174,7 +175,7 @@ def external_constants(onnx_path: str, graph) -> dict[str, np.ndarray]:
 
 
 def onnxruntime_outputs(onnx_path: str, feeds: dict[str, np.ndarray], outputs: list[str],
-                        extra: list[str] = ()) -> dict[str, np.ndarray]:
+                        extra: Sequence[str] = ()) -> dict[str, np.ndarray]:
     """onnxruntime's ``outputs`` plus the intermediate tensors ``extra`` that exist in the model."""
     import onnxruntime as ort  # deferred: the `dev` extra, and heavy; only --check runs it
 
@@ -199,7 +200,7 @@ def onnxruntime_outputs(onnx_path: str, feeds: dict[str, np.ndarray], outputs: l
     return dict(zip(names, results))
 
 
-def _with_outputs(onnx_path: str, outputs: list[str], extra: list[str]):
+def _with_outputs(onnx_path: str, outputs: list[str], extra: Sequence[str]):
     """(the model or its serialised copy with ``extra`` intermediates as graph outputs, the names to fetch)."""
     if not extra:
         return onnx_path, list(outputs)

@@ -19,6 +19,7 @@ import numpy as np
 from pimsim.spec.errors import SpecError
 from pimsim.spec.semantics import run_op
 
+from compiler.frontend.dims import ResolvedInputs
 from compiler.frontend.limits import Unsupported, check_dtype
 from compiler.ir.graph import Node, OpGraph, Value
 
@@ -49,7 +50,7 @@ class Builder:
         self.opset = 0
         self.alias: dict[str, str] = {}  # body value name -> IR name, while unrolling a Loop
         self.sequences: dict[str, list[str]] = {}  # compile-time sequences (lists of value names)
-        self.resolved = None  # compiler.frontend.dims.ResolvedInputs: where each input size came from
+        self.resolved: ResolvedInputs | None = None  # where each input size came from
 
     def lower(self, node) -> None:
         """Lower one ONNX node (of a subgraph being inlined) through the op-type dispatch table."""
@@ -163,6 +164,7 @@ class Builder:
             return None
         name, v = batched[0]
         axis, in_rank, out_rank = v.batch_axis, len(v.shape), out.ndim
+        assert axis is not None  # filtered just above
         if node.op_type == "pim.EmbeddingBag":  # out[bag] pools bag's ids: the bags (offsets) are the output's axis 0
             return 0 if out_rank and out.shape[0] == self.graph.batch else None
         if node.op_type == "Transpose":

@@ -29,8 +29,8 @@ class Value:
     """A tensor.  ``shape`` includes the batch axis (``batch_axis``) at the compile batch size."""
 
     name: str
-    shape: tuple[int, ...] | None = None
-    dtype: str | None = None
+    shape: tuple[int, ...]  # every value's shape and dtype are known where it is created (the frontend probes)
+    dtype: str
     data: np.ndarray | None = None
     constant: bool = False
     external: bool = False  # constant whose data stayed in an external file (never loaded)
@@ -40,7 +40,7 @@ class Value:
 
     @property
     def numel(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64)) if self.shape is not None else 0
+        return int(np.prod(self.shape, dtype=np.int64))
 
 
 @dataclass
@@ -56,6 +56,13 @@ class Node:
     tile: int | None = None
     blocks: list[dict[str, int]] = field(default_factory=list)
     shape_info: dict[str, Any] = field(default_factory=dict)  # m/k/n, count, tables... for the mapping
+
+    @property
+    def bits(self) -> dict[str, int]:
+        """``precision``, which every pass after ``assign_precision`` relies on (``compiler.ir.verify``)."""
+        if self.precision is None:
+            raise AssertionError(f"node {self.name}: read before assign_precision gave it a precision")
+        return self.precision
 
 
 @dataclass

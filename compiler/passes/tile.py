@@ -41,5 +41,5 @@ def tile_weights(graph: OpGraph, arch, opts) -> OpGraph:
     for n in graph.nodes:
         if n.kind == "mvm":
             info = n.shape_info
-            n.blocks = tile_matrix(arch, info["k"], info["n"], n.precision["weight_bits"])
+            n.blocks = tile_matrix(arch, info["k"], info["n"], n.bits["weight_bits"])
     return graph

@@ -27,6 +27,8 @@ import os
 import re
 import sys
 from collections.abc import Callable, Sequence
+from types import ModuleType
+from typing import Protocol, cast
 
 from pimsim.spec.cli_types import InputFile, OutputPath
 from pimsim.spec.errors import SpecError, did_you_mean
@@ -197,6 +199,12 @@ def _report_os_error(exc: OSError) -> str | None:
     return f"error: {name}: {exc.strerror}"
 
 
+class OneLineError(Protocol):
+    """What every exception type in ``user_errors`` provides (``SpecError``, ``recsys_models.errors.UserError``)."""
+
+    def one_line(self) -> str: ...
+
+
 def guarded(entry: Callable[[argparse.Namespace], int], args: argparse.Namespace,
             user_errors: tuple[type[BaseException], ...] = (SpecError,)) -> int:
     """Run ``entry(args)``, turning every failure into one line and an exit code."""
@@ -211,7 +219,7 @@ def guarded(entry: Callable[[argparse.Namespace], int], args: argparse.Namespace
     except user_errors as exc:
         if debug:
             raise
-        print(exc.one_line(), file=sys.stderr)
+        print(cast(OneLineError, exc).one_line(), file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
         if debug:
@@ -247,14 +255,14 @@ def _internal(exc: BaseException) -> int:
 
 
 def build_tool(prog: str, description: str, subcommands: dict[str, tuple[str, str]], version: str,
-               ) -> tuple[argparse.ArgumentParser, dict[str, object]]:
+               ) -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:
     """The tool's parser with one subparser per ``name -> (module, help)``; returns (parser, modules)."""
     parser = OneLineParser(prog=prog, description=description)
     add_version_flag(parser, prog, version)
     add_debug_flag(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    modules = {}
+    modules: dict[str, ModuleType] = {}
     for name, (module_name, help_text) in subcommands.items():
         module = importlib.import_module(module_name)
         modules[name] = module

@@ -79,7 +79,8 @@ def _train_data(args, path: Path, device):
     in_memory = args.in_memory == "yes" or (args.in_memory == "auto" and path.stat().st_size < IN_MEMORY_LIMIT_BYTES)
     if in_memory:
         splits, _ = load_all_splits(args.dataset, path, hash_size=args.hash_size)
-        train = TensorBatches(*splits["train"], batch_size=args.batch, shuffle=True, seed=args.seed, device=device)
+        train: TensorBatches | CTRData = TensorBatches(*splits["train"], batch_size=args.batch, shuffle=True,
+                                                       seed=args.seed, device=device)
         val = TensorBatches(*(t[:args.val_rows] for t in splits["val"]), batch_size=EVAL_BATCH, device=device)
         rows = len(splits["train"][2])
         if rows == 0:

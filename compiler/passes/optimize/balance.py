@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from pimsim.cost.actions import Costs, ceil_div
 from pimsim.cost.crossbar import block_slice_timing, input_slices
 
+from compiler.ir.graph import Node
+
 OBJECTIVE_BATCH = 64
 """Queries in the stream the greedy optimises for (the docs/mapping.md table uses the same)."""
 
@@ -44,7 +46,7 @@ OBJECTIVE_BATCH = 64
 class Plan:
     """Per-operator choice: base blocks (one copy, unsplit), spread factor, copies per query, groups."""
 
-    node: object
+    node: Node
     base: list[dict]
     spread: int = 1
     copies: int = 1
@@ -95,7 +97,7 @@ class Plan:
             per_tile = arch.tile.pes * arch.pe.crossbars
             tiles = ceil_div(self.copies * self.copy_crossbars(self.spread), per_tile)
             remote = max(tiles - 1.0 / self.groups, 0.0)
-            info, p, flit = self.node.shape_info, self.node.precision, arch.tile.router.flit_bits
+            info, p, flit = self.node.shape_info, self.node.bits, arch.tile.router.flit_bits
             in_flits = ceil_div(info["k"] * info["m"] * p["input_bits"], flit)
             psum_flits = sum(b["cols"] for b in self.base) * info["m"] * p["output_bits"] / flit / max(tiles, 1)
             self.memo[key] = max(self._times(costs, arch)[1] / self.groups, remote * max(in_flits, psum_flits))
@@ -105,7 +107,7 @@ class Plan:
         """(cycles until the slowest block's last result, its crossbar occupancy) for one query."""
         key = ("times", self.spread, self.copies)
         if key not in self.memo:
-            p = self.node.precision
+            p = self.node.bits
             slices = ceil_div(self.m, self.copies) * input_slices(arch, p["input_bits"])
             best = (0, 0)
             for b in self.base:
