@@ -57,13 +57,6 @@ class Node:
     blocks: list[dict[str, int]] = field(default_factory=list)
     shape_info: dict[str, Any] = field(default_factory=dict)  # m/k/n, count, tables... for the mapping
 
-    @property
-    def bits(self) -> dict[str, int]:
-        """``precision``, which every pass after ``assign_precision`` relies on (``compiler.ir.verify``)."""
-        if self.precision is None:
-            raise AssertionError(f"node {self.name}: read before assign_precision gave it a precision")
-        return self.precision
-
 
 @dataclass
 class ModelMeta:

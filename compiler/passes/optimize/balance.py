@@ -97,7 +97,8 @@ class Plan:
             per_tile = arch.tile.pes * arch.pe.crossbars
             tiles = ceil_div(self.copies * self.copy_crossbars(self.spread), per_tile)
             remote = max(tiles - 1.0 / self.groups, 0.0)
-            info, p, flit = self.node.shape_info, self.node.bits, arch.tile.router.flit_bits
+            info, p, flit = self.node.shape_info, self.node.precision, arch.tile.router.flit_bits
+            assert p is not None  # assigned by the precision pass, before placement
             in_flits = ceil_div(info["k"] * info["m"] * p["input_bits"], flit)
             psum_flits = sum(b["cols"] for b in self.base) * info["m"] * p["output_bits"] / flit / max(tiles, 1)
             self.memo[key] = max(self._times(costs, arch)[1] / self.groups, remote * max(in_flits, psum_flits))
@@ -107,7 +108,8 @@ class Plan:
         """(cycles until the slowest block's last result, its crossbar occupancy) for one query."""
         key = ("times", self.spread, self.copies)
         if key not in self.memo:
-            p = self.node.bits
+            p = self.node.precision
+            assert p is not None  # assigned by the precision pass, before placement
             slices = ceil_div(self.m, self.copies) * input_slices(arch, p["input_bits"])
             best = (0, 0)
             for b in self.base:
