@@ -55,7 +55,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from recsys_models.search.oracle import Evaluator
-    from recsys_models.space import arch_to_json, get_space, sample_arch
+    from recsys_models.space import arch_to_json, get_space
 
     space = get_space(args.space)
     with tempfile.TemporaryDirectory() as tmp:

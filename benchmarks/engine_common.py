@@ -23,7 +23,6 @@ def demo_mapping() -> Path:
 
 def lowered(batch: int):
     """The demo mapping lowered for ``batch`` queries: (mapping, stream program)."""
-    from pimsim.components import build_components
     from pimsim.program.build import lower_mapping
     from pimsim.cost.actions import Costs
     from pimsim.spec.mapping import load_mapping

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -116,7 +115,7 @@ def measure(tool: str, args: list[str], cwd: Path) -> dict:
 
 
 def run(rows: int, tables: int, sparse: bool, workdir: Path, control: bool = False) -> dict:
-    model = write_external_model(workdir, rows, tables, sparse)
+    write_external_model(workdir, rows, tables, sparse)
     compile_ = measure("pimcompile", ["model.onnx", "-o", "mapping.json"], workdir)
     simulate = measure("pimsim", ["run", "mapping.json", "--json"], workdir)
     report = json.loads(simulate.pop("stdout").splitlines()[-1])

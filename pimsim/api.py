@@ -211,6 +211,7 @@ def simulate_duration(mapping: Mapping, duration_cycles: int, max_batch: int, so
         if n > max_batch:
             raise SpecError("--duration-ms", f"needs more than {max_batch} queries in flight; use a shorter duration")
         report = simulate(mapping, batch=n, source=source, duration_cycles=duration_cycles, **kwargs)
+        assert report.duration_completions is not None  # counted whenever duration_cycles is given
         if report.duration_completions < n:
             return report
         n *= 2

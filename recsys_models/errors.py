@@ -6,9 +6,11 @@ the convention that ``pimsim.spec.errors`` defines for the hardware tools.)
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class UserError(Exception):
-    def __init__(self, path: str, message: str):
+    def __init__(self, path: str | Path, message: str):
         self.path = str(path)
         self.message = " ".join(str(message).split())
         super().__init__(f"{self.path}: {self.message}")

@@ -17,6 +17,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+def companion(output, suffix: str) -> Path:
+    """``supernet.pt`` -> ``supernet.last.pt`` / ``supernet.timing.json``: files written beside ``-o``."""
+    out = Path(output)
+    return out.with_name(f"{out.stem}{suffix}")
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

@@ -43,7 +43,7 @@ import bisect
 import heapq
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
 from pimsim.cost.actions import Costs, ceil_div
 from pimsim.cost.area import chip_leakage_mw
@@ -71,7 +71,7 @@ class Estimate:
     dynamic_energy_pj: float
     leakage_mw: float
     clock_mhz: float
-    stream: Callable[[int], int] | None = field(default=None, compare=False, repr=False)
+    stream: Callable[[int], tuple[int, list[int]]] | None = field(default=None, compare=False, repr=False)
     unit_busy: dict = field(default_factory=dict, compare=False, repr=False)
     """Per-query busy cycles of every unit (per server, copy groups averaged): ``period_cycles`` is the max."""
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
@@ -243,10 +243,11 @@ class _Schedule:
         self.units = _Units()
         self.batch, self.credits, self.record = batch, credits or {}, record
         self.energy_pj = 0.0
-        self.avail = [dict() for _ in range(batch)]
+        self.avail: list[dict[str, dict[int, int]]] = [dict() for _ in range(batch)]  # part key -> tile -> when
         self.key_value: dict[str, str] = {}
         self.start: dict[int, int] = {}  # (query 0) node -> start of its producer task
-        self.now, self.added, self.began, self.rank = 0, [], 0, (0, 0, 0)
+        self.added: list[tuple[dict, Any]] = []  # entries set by the attempt in progress (undone if it waits)
+        self.now, self.began, self.rank = 0, 0, (0, 0, 0)
         self.queues: dict[tuple, list] = {}  # unit -> heap of (query, ready, node) waiting for it
 
     def attempt(self, q: int, x: int, ready: int, now: int) -> int | _Wait:
@@ -291,7 +292,8 @@ class _Schedule:
     def deliver(self, q: int, name: str, tile: int) -> int:
         """When every part of ``name`` is in ``tile``'s buffer: missing parts come from the tile they were
         written to, one message per source tile (as the simulator)."""
-        avail, t, missing = self.avail[q], 0, {}
+        avail, t = self.avail[q], 0
+        missing: dict[int, list] = {}  # source tile -> parts to send
         for p in self.m.parts_of(name):
             where = avail.get(p.key)
             if where is None:  # a range: addressable wherever its value was written, from the same moment
@@ -489,7 +491,7 @@ def _simulate(model: Model, batch: int, credits: dict[int, int] | None, record: 
     waiting: dict[tuple[int, int], int] = {}
     ready_at: dict[tuple[int, int], int] = defaultdict(int)
     left: dict[tuple[int, int], int] = {}
-    heap = []
+    heap: list[tuple[int, int, int, int]] = []
     gated = {x: k for x, k in s.credits.items() if k < batch}
 
     def arm(q: int, x: int, t: int) -> None:
@@ -562,7 +564,7 @@ def estimate(ops, value_bits: dict[str, int], inputs, outputs, arch) -> Estimate
     latency, one, finish = _simulate(model, 1, None, record=True)
     credits = _credits(model, one, finish)
     busy = _busy_per_query(model, one)
-    key = max(busy, key=busy.get) if busy else ("none",)
+    key = max(busy, key=lambda k: busy[k]) if busy else ("none",)
     return Estimate(latency, float(busy.get(key, 0.0)), "/".join(str(k) for k in key), one.energy_pj,
                     chip_leakage_mw(arch), arch.clock_mhz,
                     stream=lambda b: _stream(model, b, credits), unit_busy=busy)

@@ -12,10 +12,14 @@ pass later deletes the folded nodes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 from pimsim.spec.errors import SpecError
 from pimsim.spec.semantics import run_op
 
+from compiler.frontend.dims import ResolvedInputs
 from compiler.frontend.limits import Unsupported, check_dtype
 from compiler.ir.graph import Node, OpGraph, Value
 
@@ -36,8 +40,9 @@ these operands must fold to constants (they do in exports once the batch is fixe
 
 
 class Builder:
-    def __init__(self, graph: OpGraph, path: str):
+    def __init__(self, graph: OpGraph, path: str, lower_node: Callable[[Builder, Any], None]):
         self.graph = graph
+        self._lower_node = lower_node  # compiler.frontend.registry.lower_node, for subgraphs (If, Loop bodies)
         self.path = path
         self.probe: dict[str, np.ndarray] = {}
         self._counter = 0
@@ -45,7 +50,11 @@ class Builder:
         self.opset = 0
         self.alias: dict[str, str] = {}  # body value name -> IR name, while unrolling a Loop
         self.sequences: dict[str, list[str]] = {}  # compile-time sequences (lists of value names)
-        self.resolved = None  # compiler.frontend.dims.ResolvedInputs: where each input size came from
+        self.resolved: ResolvedInputs | None = None  # where each input size came from
+
+    def lower(self, node) -> None:
+        """Lower one ONNX node (of a subgraph being inlined) through the op-type dispatch table."""
+        self._lower_node(self, node)
 
     # -- values ---------------------------------------------------------
     def add_constant(self, name: str, data: np.ndarray, external: bool = False) -> str:
@@ -155,6 +164,7 @@ class Builder:
             return None
         name, v = batched[0]
         axis, in_rank, out_rank = v.batch_axis, len(v.shape), out.ndim
+        assert axis is not None  # filtered just above
         if node.op_type == "pim.EmbeddingBag":  # out[bag] pools bag's ids: the bags (offsets) are the output's axis 0
             return 0 if out_rank and out.shape[0] == self.graph.batch else None
         if node.op_type == "Transpose":

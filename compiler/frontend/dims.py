@@ -24,8 +24,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from pimsim.spec.errors import SpecError
+
+K = TypeVar("K")
 
 MAX_DIM = 1 << 31
 """Largest size a ``--dim``/``--batch`` may give one axis (beyond it a size is surely a typo)."""
@@ -69,13 +72,19 @@ def parse_dims(specs, batch: int | None = None, sample: dict | None = None) -> D
             raise SpecError("--dim", f"{spec}: expected NAME=N or INPUT[AXIS]=N")
         n = _size("--dim", spec, value)
         m = AXIS_SPEC.match(key)
-        slot, table = ((m["input"], int(m["axis"])), axes) if m else (key, symbols)
-        if slot in table and table[slot] != n:
-            raise SpecError("--dim", f"{key} bound twice with different sizes ({table[slot]} and {n})")
-        table[slot] = n
+        if m:
+            _bind(axes, (m["input"], int(m["axis"])), n, key)
+        else:
+            _bind(symbols, key, n, key)
     shapes = tuple(sorted((name, tuple(int(d) for d in arr.shape)) for name, arr in (sample or {}).items()))
     return DimBinding(batch, tuple(sorted(symbols.items())), tuple(sorted((i, a, n) for (i, a), n in axes.items())),
                       shapes)
+
+
+def _bind(table: dict[K, int], slot: K, n: int, key: str) -> None:
+    if slot in table and table[slot] != n:
+        raise SpecError("--dim", f"{key} bound twice with different sizes ({table[slot]} and {n})")
+    table[slot] = n
 
 
 @dataclass

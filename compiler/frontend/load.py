@@ -120,7 +120,7 @@ def _load_graph(path: str, binding: DimBinding, shapes_only: bool = False) -> Op
     inputs = _graph_inputs(model.graph, path)
     resolved = resolve(inputs, _output_dims(model.graph), binding, path)
     graph = OpGraph(meta=meta, batch=resolved.batch, values={}, nodes=[], inputs=[], outputs=[])
-    b = Builder(graph, path)
+    b = Builder(graph, path, lower_node)
     b.opset = opset
     b.resolved = resolved
     _check_external_data(model.graph, path, require_present=not shapes_only)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from pimsim.spec.errors import SpecError
 
+from compiler.frontend.ops import attributes, renamed_node
 from compiler.frontend.ops import control, conv, elementwise, gather, gemm, loop, pool, quant, reduce, sequence, shape
 
 Lowering = Callable[..., None]
@@ -59,26 +60,6 @@ def supported_ops() -> list[str]:
     return sorted(LOWERINGS)
 
 
-def attributes(node) -> dict:
-    """ONNX attributes as plain Python values (tensors as numpy arrays; subgraphs kept)."""
-    from onnx import AttributeProto, helper, numpy_helper
-
-    out = {}
-    for attr in node.attribute:
-        if attr.type == AttributeProto.TENSOR:
-            out[attr.name] = numpy_helper.to_array(attr.t)
-        elif attr.type == AttributeProto.GRAPH:
-            out[attr.name] = attr.g
-        else:
-            value = helper.get_attribute_value(attr)
-            if isinstance(value, bytes):
-                value = value.decode()
-            elif isinstance(value, list):
-                value = [v.decode() if isinstance(v, bytes) else v for v in value]
-            out[attr.name] = value
-    return out
-
-
 def lower_node(b, node) -> None:
     if b.alias:
         node = renamed_node(node, b.alias)
@@ -89,19 +70,3 @@ def lower_node(b, node) -> None:
         raise SpecError(b.path, f"node {where}: op {key} (opset {b.opset}) is not supported; "
                                 f"supported ops: {', '.join(supported_ops())}")
     lowering(b, node, attributes(node))
-
-
-def renamed_node(node, alias: dict[str, str], name: str | None = None):
-    """``node`` with value names mapped through ``alias`` (and renamed to ``name`` if given): a copy,
-    or the node itself when nothing changes.  Used to inline subgraphs (unrolled Loops, If branches)."""
-    if name is None and not any(n in alias for n in list(node.input) + list(node.output)):
-        return node
-    copy = type(node)()
-    copy.CopyFrom(node)
-    for i, value in enumerate(copy.input):
-        copy.input[i] = alias.get(value, value)
-    for i, value in enumerate(copy.output):
-        copy.output[i] = alias.get(value, value)
-    if name is not None:
-        copy.name = name
-    return copy

@@ -148,6 +148,8 @@ def _type_error(model, node, problem: str) -> str | None:
     domain = node.domain if node.domain not in ("", "ai.onnx") else ""
     opset = next((o.version for o in model.opset_import if (o.domain if o.domain != "ai.onnx" else "") == domain),
                  None)
+    if opset is None:  # no opset for the node's domain: nothing to look up
+        return None
     try:
         schema = onnx.defs.get_schema(node.op_type, opset, domain)
     except Exception:  # noqa: BLE001 - SchemaError: then ONNX's own words are the best we have
@@ -193,7 +195,7 @@ def _non_finite(attr, path: str, where: str) -> str:
     if attr.type == AttributeProto.FLOAT:
         return "" if np.isfinite(attr.f) else f"is {attr.f}"
     if attr.type == AttributeProto.FLOATS:
-        arrays = [np.asarray(attr.floats, np.float32)]
+        arrays: list[np.ndarray | None] = [np.asarray(attr.floats, np.float32)]
     elif attr.type in (AttributeProto.TENSOR, AttributeProto.TENSORS, AttributeProto.SPARSE_TENSOR):
         tensors = {AttributeProto.TENSOR: [attr.t], AttributeProto.TENSORS: attr.tensors,
                    AttributeProto.SPARSE_TENSOR: [attr.sparse_tensor.values]}[attr.type]

@@ -29,8 +29,8 @@ class Value:
     """A tensor.  ``shape`` includes the batch axis (``batch_axis``) at the compile batch size."""
 
     name: str
-    shape: tuple[int, ...] | None = None
-    dtype: str | None = None
+    shape: tuple[int, ...]  # every value's shape and dtype are known where it is created (the frontend probes)
+    dtype: str
     data: np.ndarray | None = None
     constant: bool = False
     external: bool = False  # constant whose data stayed in an external file (never loaded)
@@ -40,7 +40,7 @@ class Value:
 
     @property
     def numel(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64)) if self.shape is not None else 0
+        return int(np.prod(self.shape, dtype=np.int64))
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """IR invariants, checked after every pass in tests and with ``--debug``.
 
-Always: nodes in topological order (hence acyclic), every value produced once
+Always: nodes in topological order (hence acyclic; a broken order is explained as a missing value, a
+dependency cycle or nodes out of order), every value produced once
 (by one node, or a graph input, or a constant), every value's shape and dtype
 known, every op_type has reference semantics.  After ``assign_precision``:
 every node has a precision.  After ``place``: every node has a kind and a home
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from pimsim.spec.semantics import has_semantics
 
+from compiler.ir.deps import find_cycle
 from compiler.ir.graph import KINDS, OpGraph
 
 
@@ -36,7 +38,7 @@ def verify(graph: OpGraph, stage: str = "frontend") -> None:
             raise IRError(f"{where}: op_type has no reference semantics")
         for name in node.inputs:
             if name and name not in available:
-                raise IRError(f"{where}: input {name} is used before it is produced (cycle or missing)")
+                raise IRError(f"{where}: input {name} {_unavailable(graph, name)}")
         for name in node.outputs:
             if name in available or name in produced:
                 raise IRError(f"{where}: value {name} is produced twice")
@@ -50,6 +52,17 @@ def verify(graph: OpGraph, stage: str = "frontend") -> None:
     for name in graph.outputs:
         if name not in available:
             raise IRError(f"after {stage}: graph output {name} is never produced")
+
+
+def _unavailable(graph: OpGraph, name: str) -> str:
+    """Why an input is not available where it is read: never produced, produced on a dependency cycle
+    (``compiler.ir.deps.find_cycle``), or produced by a later node."""
+    if not any(name in n.outputs for n in graph.nodes):
+        return "is never produced (missing)"
+    cycle = find_cycle(graph)
+    if cycle:
+        return f"is used before it is produced (cycle: {' -> '.join(cycle)})"
+    return "is used before it is produced (nodes out of topological order)"
 
 
 def _verify_stage(node, level: int, order: list[str], where: str) -> None:

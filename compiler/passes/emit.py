@@ -9,6 +9,8 @@ simulator's own decision (``pimsim.cost.buffers.mapping_fit_error``).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from pimsim.cost.buffers import mapping_fit_error
 from pimsim.spec.errors import SpecError
@@ -21,8 +23,7 @@ from compiler.ir.graph import Node, OpGraph
 def to_mapping(graph: OpGraph, arch, opts) -> tuple[Mapping, dict[str, np.ndarray]]:
     names = _value_order(graph)
     values = [_value_info(graph, graph.values[n]) for n in names]
-    weights = {n: graph.values[n].data for n in names
-               if graph.values[n].constant and graph.values[n].data is not None}
+    weights = {n: v.data for n in names if (v := graph.values[n]).constant and v.data is not None}
     mapping = Mapping(
         schema_version=MAPPING_SCHEMA_VERSION, tool=f"pimcompile {__version__}",
         model=ModelInfo(path=graph.meta.path, sha256=graph.meta.sha256, name=graph.meta.name, opset=graph.meta.opset),
@@ -66,7 +67,7 @@ def _jsonable(value):
 
 
 def _operator(graph: OpGraph, n: Node) -> dict:
-    op = {"name": n.name, "op_type": n.op_type, "source_nodes": n.source_nodes, "inputs": n.inputs,
+    op: dict[str, Any] = {"name": n.name, "op_type": n.op_type, "source_nodes": n.source_nodes, "inputs": n.inputs,
           "outputs": n.outputs, "attrs": {k: _jsonable(v) for k, v in n.attrs.items()},
           "precision": n.precision, "tile": n.tile, "kind": n.kind}
     info = n.shape_info

@@ -179,6 +179,7 @@ def vector_ops(graph: OpGraph, n: Node) -> dict[str, int]:
     if n.op_type in ("MaxPool", "AveragePool"):  # k = window elements: k-1 compares, or k-1 adds and one division
         k, out = int(np.prod(n.attrs["kernel_shape"])), per_query(graph, n.outputs[0])
         return {"compare": (k - 1) * out} if n.op_type == "MaxPool" else {"add": (k - 1) * out, "div": out}
+    table: dict[str, int] | None
     if n.op_type in PER_INPUT:
         count, table = per_query(graph, n.inputs[0]), PER_INPUT[n.op_type]
     else:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from pimsim.spec.errors import SpecError
 
-from compiler.ir.graph import OpGraph
+from compiler.ir.graph import Node, OpGraph
 
 
 def place(graph: OpGraph, arch, opts) -> OpGraph:
@@ -74,7 +74,7 @@ def _locate(arch, index: int, first_tile: int = 0) -> dict[str, int]:
 
 
 def _place_embeddings(graph: OpGraph, arch, opts) -> None:
-    tables = {}
+    tables: dict[str, Node] = {}
     for n in graph.nodes:
         if n.kind == "embedding":
             tables.setdefault(n.inputs[0], n)

@@ -75,8 +75,8 @@ def _from_qdq(graph: OpGraph, n: Node, w_bits: int, a_bits: int, qdq_bits: "_Qdq
     if n.kind in ("mvm", "embedding"):
         q = graph.values[n.inputs[_weight_slot(n)]].quant_bits
         w_bits = q if q else w_bits
-    q_in = [qdq_bits(i) for i in n.inputs if i and not graph.values[i].constant]
-    q_in = [q for q in q_in if q]
+    found = [qdq_bits(i) for i in n.inputs if i and not graph.values[i].constant]
+    q_in = [q for q in found if q is not None and q]
     return w_bits, (max(q_in) if q_in else a_bits)
 
 
@@ -85,7 +85,8 @@ class _QdqBits:
     rearranged into it (memoised; the graph is a DAG in topological order, so the walk ends)."""
 
     def __init__(self, graph: OpGraph):
-        self.graph, self.producers, self.memo = graph, graph.producers(), {}
+        self.graph, self.producers = graph, graph.producers()
+        self.memo: dict[str, int | None] = {}
 
     def __call__(self, name: str) -> int | None:
         if name not in self.memo:
@@ -101,7 +102,7 @@ class _QdqBits:
             return None
         data = [i for i in (src.inputs if src.op_type == "Concat" else src.inputs[:1]) if i]
         parts = [self(i) for i in data]
-        return max(parts) if parts and all(parts) else None
+        return max(p for p in parts if p is not None) if parts and all(parts) else None
 
 
 def _node_precision(graph: OpGraph, n: Node, arch, w_bits: int, a_bits: int, out_bits: int) -> dict:

@@ -43,6 +43,7 @@ def tile_weights(graph: OpGraph, arch, opts) -> OpGraph:
 
     for n in graph.nodes:
         if n.kind == "mvm":
-            info = n.shape_info
-            n.blocks = tile_matrix(node_view(arch, n), info["k"], info["n"], n.precision["weight_bits"])
+            info, p = n.shape_info, n.precision
+            assert p is not None  # assigned by the precision pass, which runs before this one
+            n.blocks = tile_matrix(node_view(arch, n), info["k"], info["n"], p["weight_bits"])
     return graph

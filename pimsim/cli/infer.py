@@ -170,7 +170,7 @@ def main(args: argparse.Namespace) -> int:
     inputs = inputs_from_data(args, mapping) if args.data else _read_inputs(args.inputs)
     outputs = FunctionalModel(mapping, constants, settings).run(inputs)
     buf = io.BytesIO()
-    np.savez(buf, **outputs)
+    np.savez(buf, **outputs)  # type: ignore[arg-type]  # numpy's stub checks **kwds against allow_pickle
     atomic_write_bytes(args.output, buf.getvalue())
     rows = len(next(iter(inputs.values()))) if inputs else 0
     print(f"wrote {args.output}: {rows} queries ({', '.join(outputs)})")

@@ -7,6 +7,7 @@ import sys
 
 from pimsim.spec import limits
 from pimsim.spec.cli_types import InputFile, Int, OutputFile, Real, preset_names
+from pimsim.spec.errors import SpecError
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -31,7 +32,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from pimsim.spec.arch import load_arch
-    from pimsim.spec.errors import SpecError
     from pimsim.spec.io import json_text
     from pimsim.spec.mapping import load_mapping
 

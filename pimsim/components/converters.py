@@ -47,7 +47,6 @@ analog multiplexer whose cost is inside the ADC figure (as in ISAAC).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from pimsim.components import isaac_table as T
@@ -181,8 +180,3 @@ def adcs_per_pe(pe) -> int:
 
 def dacs_per_crossbar(pe) -> int:
     return pe.crossbar.rows if pe.dac.per_crossbar is None else pe.dac.per_crossbar
-
-
-def dac_slices(input_bits: int, dac_bits: int) -> int:
-    """Input bit slices a ``input_bits`` value needs through ``dac_bits`` DACs."""
-    return math.ceil(input_bits / dac_bits)

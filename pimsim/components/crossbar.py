@@ -117,11 +117,6 @@ def cell_area_um2(xbar, array_node_nm: float) -> float:
     return ISAAC_CELL_AREA_UM2 * area_factor(T.NODE_NM, array_node_nm)
 
 
-def read_power_mw(rows: int, cols: int) -> float:
-    """ISAAC array power during a read, mW: 0.3 mW at 128x128, proportional to rows x cols."""
-    return T.XBAR_POWER_MW * rows * cols / (T.XBAR_ROWS * T.XBAR_COLS)
-
-
 def array_area_um2(xbar, array_node_nm: float) -> float:
     """Area of one array, um^2: rows x cols cells."""
     return xbar.rows * xbar.cols * cell_area_um2(xbar, array_node_nm)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from pimsim.components.base import ComponentModel
 from pimsim.components.scaling import area_factor, energy_factor, leakage_factor
+from pimsim.spec.arch import ExtraComponentSpec
 from pimsim.spec.units import cycle_ns
 
 EXTRA_LEVELS = ("pe", "tile", "chip")
@@ -53,7 +54,7 @@ def build_extra(arch, level: str, spec) -> ComponentModel:
     )
 
 
-def extra_specs(arch) -> list[tuple[str, object]]:
+def extra_specs(arch) -> list[tuple[str, ExtraComponentSpec]]:
     """(level, spec) of every extra component of a single-kind arch, PE first."""
     return ([("pe", e) for e in arch.pe.extra_components] + [("tile", e) for e in arch.tile.extra_components]
             + [("chip", e) for e in arch.chip.extra_components])

@@ -68,7 +68,7 @@ def _at_node(table: dict[int, float], node_nm: float, what: str) -> float:
         raise ComponentError(f"technology.node_nm={node_nm:g}: no {what}-scaling data outside "
                              f"{lo_nm}-{hi_nm} nm")
     if node_nm in table:
-        return table[node_nm]
+        return table[int(node_nm)]
     nodes = sorted(table)
     hi = min(n for n in nodes if n > node_nm)
     lo = max(n for n in nodes if n < node_nm)

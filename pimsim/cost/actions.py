@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from pimsim.components import ComponentSet, build_components
+from pimsim.spec.arch import ArchSpec
 
 
 def ceil_div(a: int, b: int) -> int:
@@ -26,7 +27,7 @@ class Costs:
     comps: ComponentSet
     memo: dict = field(default_factory=dict, compare=False, repr=False)
     """Derived figures asked for often (``pimsim.cost.crossbar.slice_timing``), computed once."""
-    arch: object = field(default=None, compare=False, repr=False)
+    arch: ArchSpec | None = field(default=None, compare=False, repr=False)
     """The architecture, when known (``Costs.of``): prices DRAM lookups of tables an on-chip design spills."""
 
     @staticmethod

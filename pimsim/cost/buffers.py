@@ -77,15 +77,6 @@ def require_fit(what: str, bits: int, tile: int, capacity_bits: int) -> None:
                              f"holds {capacity_bits} bits ({capacity_bits // 8} B, tile.buffer.capacity_bytes)")
 
 
-def window_readers(mapping) -> dict[str, list]:
-    """Stored value -> the ``window`` views that read it (a streaming convolution's input)."""
-    out: dict[str, list] = defaultdict(list)
-    for op in mapping.operators:
-        if op.kind == "view" and op.layout == "window":
-            out[op.inputs[0]].append(op)
-    return out
-
-
 def window_line_buffer_bits(mapping, view) -> int:
     """Line-buffer bits of one ``window`` view (its attrs: ``kernel_shape``, ``dilations``) over its input."""
     x = mapping.value(view.inputs[0])

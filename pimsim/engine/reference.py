@@ -42,7 +42,7 @@ class _Engine:
         self.succ = p.succ_task.tolist()
         self.lag = p.succ_lag.tolist()
         self.free = p.res_cap.tolist()
-        self.waiting = [[] for _ in self.free]
+        self.waiting: list[list[tuple[int, int, int]]] = [[] for _ in self.free]  # heaps of (prio, seq, task)
         self.pending = [False] * len(self.free)
         self.start = [-1] * p.n_tasks
         self.finish = [-1] * p.n_tasks
@@ -52,7 +52,7 @@ class _Engine:
         self.now = 0
         self.seq = 0
         self.wseq = 0
-        self.log = [] if log else None
+        self.log: list[tuple[int, int, int]] | None = [] if log else None
 
     def push(self, time: int, kind: int, item: int) -> None:
         heapq.heappush(self.queue, (time, _PRIORITY[kind], self.seq, kind, item))

@@ -196,7 +196,7 @@ def uniform_row_blocks(k: int, rows: int) -> list[tuple[int, int, None]]:
 def input_slices(q: np.ndarray, signed: np.ndarray, bits: int, dac_bits: int):
     """Bit-serial input digits ``[S_in, N, k]`` (float32), their widths, and weights ``[S_in, N]``."""
     low_bits = bits - 1
-    u = q.astype(np.int32 if bits < 31 else np.int64)
+    u: np.ndarray = q.astype(np.int32 if bits < 31 else np.int64)
     u = np.where(signed[:, None], u & ((1 << bits) - 1), u)
     low, top = u & ((1 << low_bits) - 1), u >> low_bits
     shifts = np.arange(0, low_bits, dac_bits)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -62,7 +63,7 @@ class FunctionalSettings:
     weight_bits: int | None = None
     input_bits: int | None = None
     adc_bits: int | None = None
-    adc_range: str = "clip"
+    adc_range: Literal["clip", "full"] = "clip"
     per_column_scale: bool = True
 
     def __post_init__(self):
@@ -71,7 +72,7 @@ class FunctionalSettings:
         if self.variation_sigma < 0 or not 0 <= self.stuck_at_rate <= 1:
             raise ValueError("variation_sigma must be >= 0 and stuck_at_rate in [0, 1]")
 
-    def numerics(self, op, mapping: Mapping, encoding: str) -> CrossbarNumerics:
+    def numerics(self, op, mapping: Mapping, encoding: Literal["differential", "offset"]) -> CrossbarNumerics:
         p, arch = op.precision, mapping.arch
         nm = CrossbarNumerics(
             weight_bits=self.weight_bits or p.weight_bits or p.input_bits,
@@ -149,7 +150,7 @@ class FunctionalModel:
             shape = None if w is None else w.shape
             raise SpecError(self.mapping.model.path, f"operator {op.name}: mvm needs a constant W[{op.k}, {op.n}] "
                                                      f"as its second input, found {shape}")
-        encoding = "differential" if op.blocks[0].sign_columns == 2 else "offset"
+        encoding: Literal["differential", "offset"] = "differential" if op.blocks[0].sign_columns == 2 else "offset"
         nm = self.settings.numerics(op, self.mapping, encoding)
         slices = -(-(op.precision.weight_bits or nm.weight_bits) // nm.cell_bits)
         blocks = row_blocks_from_mapping(op.blocks, op.k, op.n, slices)
@@ -217,7 +218,8 @@ class FunctionalModel:
         nm = self.settings.numerics(op, self.mapping, "differential")
         out = np.empty(lead + (a.shape[-2], b.shape[-1]))
         rows = self.mapping.arch.pe.crossbar.rows
-        blocks = [(r0, min(rows, b.shape[-2] - r0), None) for r0 in range(0, b.shape[-2], rows)]
+        blocks: list[tuple[int, int, np.ndarray | None]] = [(r0, min(rows, b.shape[-2] - r0), None)
+                                                            for r0 in range(0, b.shape[-2], rows)]
         for idx in np.ndindex(*lead):
             out[idx] = mvm(program(b[idx], nm, blocks), a[idx])
         return out.astype(args[0].dtype, copy=False)

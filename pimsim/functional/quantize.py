@@ -71,7 +71,7 @@ def quantize_vectors(x: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray, 
         Whether the vector uses the signed range (it has a negative element).
     """
     x = np.asarray(x, dtype=np.float64)
-    signed = (x < 0).any(axis=-1)
+    signed = np.asarray((x < 0).any(axis=-1))  # an array also for one vector (any() gives a numpy bool)
     amax = np.abs(x).max(axis=-1)
     qmax = np.where(signed, signed_qmax(bits), (1 << bits) - 1)
     scale = np.where(amax > 0, amax / qmax, 1.0)

@@ -61,7 +61,7 @@ def lower_mapping(mapping: Mapping, costs: Costs, batch: int, source: str = "map
         lw.build()
         lowerings.append(lw)
     residents = check_fit(mapping, lowerings[0], source)
-    gates = ()
+    gates: list[CreditGate] = []
     if batch > 1:
         if single_finish is None:
             from pimsim.engine.kernel import simulate_program

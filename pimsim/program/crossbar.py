@@ -107,6 +107,7 @@ def lower_crossbar_op(lw, oi: int, op, entry: int, write: bool) -> int:
             if write:
                 w_bits = b.rows * b.cols * (op.precision.weight_bits or op.precision.input_bits)
                 src = _fetch(lw, oi, tile, rows * bits_per_row * vectors + w_bits, entry)
+            assert src is not None  # fetched per block (written crossbars) or once for the group
             on_bank = banks[b.tile, b.pe, adc_bank(lw.arch.tile_arch(b.tile), b.crossbar)]
             done_on_tile.setdefault(tile, []).append(lower_block(lw, oi, op, b, vectors, src, write, on_bank))
             psum_bits[tile] = psum_bits.get(tile, 0) + b.cols * vectors * op.precision.output_bits

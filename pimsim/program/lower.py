@@ -113,7 +113,8 @@ class QueryLowering:
     def deliver(self, name: str, tile: int, op: int) -> list[int]:
         """Tasks after which every part of value ``name`` is in ``tile``'s buffer.  Parts not there yet are sent
         from the tile they were written to, one message per source tile (a gather of their address ranges)."""
-        done, missing = [], {}
+        done: list[int] = []
+        missing: dict[int, list[Part]] = {}
         for p in self.parts_of(name):
             where = self.avail.get(p.key)
             if where is None:  # a range: addressable wherever its value was written, from the same moment
@@ -186,7 +187,8 @@ class QueryLowering:
                     for w in [self.avail.get(p.key) or self.avail[p.value]]]
             t.entry[oi] = t.exit[oi] = t.join(oi, "view", done)
             return
-        arrivals, streamed = [], []
+        arrivals: list[int] = []
+        streamed: list[int] = []
         reads = [n for n in op.inputs if not self.values[n].constant]
         rows = self._row_streams(op)
         for name in reads:
@@ -275,7 +277,7 @@ class QueryLowering:
         return max(finish[last], 1)
 
     def _buf(self, tile: int) -> int:
-        return self.rt.get(("tile_buffer", tile), self.c.at(tile).arch.tile.buffer.banks)
+        return self.rt.get(("tile_buffer", tile), self.arch.tile_arch(tile).tile.buffer.banks)
 
     def _in_bits(self, op) -> int:
         return sum(self.bits_of(n) for n in op.inputs if not self.values[n].constant)

@@ -7,7 +7,9 @@ them); ns, s and mW are derived here through ``pimsim.spec.units``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
+from pimsim.report.throughput import SteadyState
 from pimsim.spec.units import cycles_to_ns, per_s_from_ns, power_mw_from_energy
 
 JSON_KEYS = ("latency_ns", "latency_cycles", "throughput_inferences_per_s", "energy_per_inference_pj", "power_mw",
@@ -93,7 +95,7 @@ class Report:
     """Chip area without the I/O link (``pimsim.components.rollup``)."""
     operator_records: list = field(default_factory=list)  # pimsim.report.summary.OperatorRecord
     critical_query: int = 0
-    steady: object = None  # pimsim.report.throughput.SteadyState | None
+    steady: SteadyState | None = None
     duration_cycles: int | None = None
     duration_completions: int | None = None
     memory_bytes: int = 0
@@ -135,7 +137,7 @@ class Report:
     @property
     def throughput_duration_inferences_per_s(self) -> float | None:
         """Completions within ``--duration-ms`` per second of it; None without a duration."""
-        if self.duration_cycles is None:
+        if self.duration_cycles is None or self.duration_completions is None:
             return None
         return self.duration_completions * per_s_from_ns(cycles_to_ns(self.duration_cycles, self.clock_mhz))
 
@@ -163,7 +165,7 @@ class Report:
     def to_json_dict(self, operators: bool = False) -> dict:
         """The stable contract; with ``operators`` (``pimsim run --json``) also the model's name and the
         per-operator records."""
-        out = {
+        out: dict[str, Any] = {
             "latency_ns": self.latency_ns,
             "latency_cycles": self.latency_cycles,
             "throughput_inferences_per_s": self.throughput_inferences_per_s,

@@ -37,6 +37,7 @@ internals.
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 import numpy as np
@@ -161,7 +162,7 @@ class StaticEnergy:
         return self.total_pj / self.makespan_ns if self.makespan_ns > 0 else 0.0
 
 
-def _effective_tile_ns(arch, makespan_ns: float, used: set[int], active: dict[int, float] | None) -> list[float]:
+def _effective_tile_ns(arch, makespan_ns: float, used: AbstractSet[int], active: dict[int, float] | None) -> list[float]:
     from pimsim.components.rollup import GATED_LEAKAGE_FRACTION as r
 
     mode = arch.chip.power_gating
@@ -174,12 +175,12 @@ def _effective_tile_ns(arch, makespan_ns: float, used: set[int], active: dict[in
         if t not in used:
             out.append(r * makespan_ns)
             continue
-        on = makespan_ns if mode == "unused_tiles" else min(active.get(t, 0.0), makespan_ns)
+        on = makespan_ns if mode == "unused_tiles" or active is None else min(active.get(t, 0.0), makespan_ns)
         out.append(on + r * (makespan_ns - on))
     return out
 
 
-def static_energy(arch, rollup, makespan_ns: float, used: set[int],
+def static_energy(arch, rollup, makespan_ns: float, used: AbstractSet[int],
                   active_ns: dict[int, float] | None = None) -> StaticEnergy:
     """Static energy of a run of ``makespan_ns`` on ``arch`` (module docstring equations)."""
     bad = sorted(t for t in used if not 0 <= t < arch.chip.tiles)

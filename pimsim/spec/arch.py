@@ -137,7 +137,7 @@ class CellSpec(_Strict):
             raise ValueError("give area_f2 or area_um2, not both")
         law = (self.read_voltage_v, self.r_on_kohm, self.r_off_kohm)
         if any(v is not None for v in law):
-            if any(v is None for v in law):
+            if self.read_voltage_v is None or self.r_on_kohm is None or self.r_off_kohm is None:
                 raise ValueError("the conductance read law needs read_voltage_v, r_on_kohm and r_off_kohm")
             if self.read_energy_fj is not None:
                 raise ValueError("give read_energy_fj or the conductance law (read_voltage_v, r_*_kohm), not both")
@@ -243,7 +243,7 @@ class AdcSpec(_Strict):
     @property
     def lowest_bits(self) -> int:
         """Fewest bits one conversion may resolve: the table's first point (no extrapolation), 1 for a law."""
-        return self.table[0].bits if self.model == "table" else 1
+        return self.table[0].bits if self.model == "table" and self.table else 1  # a table model has a table
 
     @model_serializer(mode="wrap")
     def _drop_derived(self, handler):
@@ -397,7 +397,9 @@ class IoLinkSpec(_Strict):
             if extra:
                 raise ValueError(f"kind=rated: {', '.join(extra)} are for kind=serdes only")
             leak = 0.0 if self.leakage_mw is None else self.leakage_mw
-            if leak > self.power_mw:
+            power_mw = self.power_mw
+            assert power_mw is not None  # required above
+            if leak > power_mw:
                 raise ValueError(f"leakage_mw={leak:g}: more than power_mw={self.power_mw:g}")
             object.__setattr__(self, "leakage_mw", leak)
             return self
@@ -419,10 +421,12 @@ class IoLinkSpec(_Strict):
         for f, v in SERDES_DEFAULTS.items():
             if getattr(self, f) is None:
                 object.__setattr__(self, f, v)
-        bw = self.lanes * self.lane_gbps
-        power = bw * self.energy_pj_per_bit  # Gbit/s x pJ/bit = mW
-        derived = {"bandwidth_gbps": bw, "power_mw": power, "area_mm2": self.lanes * self.area_mm2_per_lane,
-                   "leakage_mw": power * self.static_fraction}
+        lane_gbps, pj_per_bit, mm2_per_lane, static_fraction = (getattr(self, f) for f in (  # set just above
+            "lane_gbps", "energy_pj_per_bit", "area_mm2_per_lane", "static_fraction"))
+        bw = self.lanes * lane_gbps
+        power = bw * pj_per_bit  # Gbit/s x pJ/bit = mW
+        derived = {"bandwidth_gbps": bw, "power_mw": power, "area_mm2": self.lanes * mm2_per_lane,
+                   "leakage_mw": power * static_fraction}
         for f, v in derived.items():
             given = getattr(self, f)
             if given is None:
@@ -600,7 +604,7 @@ class ArchSpec(_Strict):
         return self
 
     def _check_kinds(self) -> None:
-        kinds = self.chip.tile_kinds
+        kinds = self.chip.tile_kinds or ()
         names = [k.name for k in kinds]
         if len(set(names)) != len(names):
             raise ValueError(f"chip.tile_kinds: kind names repeat ({names})")
@@ -661,11 +665,11 @@ class ArchSpec(_Strict):
             if kind != IMPLICIT_KIND:
                 raise KeyError(f"tile kind {kind!r}: this architecture has one kind, {IMPLICIT_KIND!r}")
             return self
-        for k in self.chip.tile_kinds:
+        for k in self.chip.tile_kinds or ():
             if k.name == kind:
                 chip = self.chip.model_copy(update={"tile_kinds": None})
                 return self.model_copy(update={"chip": chip, "pe": k.pe, "tile": k.tile})
-        raise KeyError(f"tile kind {kind!r}: kinds are {', '.join(k.name for k in self.chip.tile_kinds)}")
+        raise KeyError(f"tile kind {kind!r}: kinds are {', '.join(k.name for k in self.chip.tile_kinds or ())}")
 
     def tile_arch(self, tile: int) -> "ArchSpec":
         """The single-kind view (``kind_arch``) of tile index ``tile``'s kind; ``self`` with one kind."""

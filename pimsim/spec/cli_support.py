@@ -22,14 +22,16 @@ One behaviour for the three commands (docs/cli.md, "Conventions"):
 from __future__ import annotations
 
 import argparse
-import difflib
 import importlib
 import os
 import re
 import sys
 from collections.abc import Callable, Sequence
+from types import ModuleType
+from typing import Protocol, cast
 
-from pimsim.spec.errors import SpecError
+from pimsim.spec.cli_types import InputFile, OutputPath
+from pimsim.spec.errors import SpecError, did_you_mean
 
 EXIT_USAGE = 2
 EXIT_INPUT = 2
@@ -39,12 +41,6 @@ EXIT_BROKEN_PIPE = 128 + 13
 """128 + SIGPIPE: what a shell reports for ``yes | head``; ``set -o pipefail`` scripts see the usual status."""
 
 DEBUG_FLAG = "--debug"
-
-
-def did_you_mean(word: str, choices: Sequence[str], quote: str = "") -> str:
-    """`` (did you mean X?)`` for the closest choice (difflib ratio >= 0.6), or ``""``."""
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
-    return f" (did you mean {quote}{close[0]}{quote}?)" if close else ""
 
 
 class DefaultsHelpFormatter(argparse.HelpFormatter):
@@ -147,8 +143,6 @@ def parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argpar
 
 def output_arguments(chain: list[argparse.ArgumentParser], args: argparse.Namespace):
     """``(flag, value, OutputPath type)`` of every output argument given."""
-    from pimsim.spec.cli_types import OutputPath
-
     for parser in chain:
         for action in parser._actions:
             value = getattr(args, action.dest, None)
@@ -159,8 +153,6 @@ def output_arguments(chain: list[argparse.ArgumentParser], args: argparse.Namesp
 
 def check_outputs_are_not_inputs(chain: list[argparse.ArgumentParser], args: argparse.Namespace) -> None:
     """Refuse, before anything runs, an output (or a file written beside it) that is one of the inputs."""
-    from pimsim.spec.cli_types import InputFile
-
     inputs = []
     for parser in chain:
         for action in parser._actions:
@@ -207,6 +199,12 @@ def _report_os_error(exc: OSError) -> str | None:
     return f"error: {name}: {exc.strerror}"
 
 
+class OneLineError(Protocol):
+    """What every exception type in ``user_errors`` provides (``SpecError``, ``recsys_models.errors.UserError``)."""
+
+    def one_line(self) -> str: ...
+
+
 def guarded(entry: Callable[[argparse.Namespace], int], args: argparse.Namespace,
             user_errors: tuple[type[BaseException], ...] = (SpecError,)) -> int:
     """Run ``entry(args)``, turning every failure into one line and an exit code."""
@@ -221,7 +219,7 @@ def guarded(entry: Callable[[argparse.Namespace], int], args: argparse.Namespace
     except user_errors as exc:
         if debug:
             raise
-        print(exc.one_line(), file=sys.stderr)
+        print(cast(OneLineError, exc).one_line(), file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
         if debug:
@@ -257,14 +255,14 @@ def _internal(exc: BaseException) -> int:
 
 
 def build_tool(prog: str, description: str, subcommands: dict[str, tuple[str, str]], version: str,
-               ) -> tuple[argparse.ArgumentParser, dict[str, object]]:
+               ) -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:
     """The tool's parser with one subparser per ``name -> (module, help)``; returns (parser, modules)."""
     parser = OneLineParser(prog=prog, description=description)
     add_version_flag(parser, prog, version)
     add_debug_flag(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    modules = {}
+    modules: dict[str, ModuleType] = {}
     for name, (module_name, help_text) in subcommands.items():
         module = importlib.import_module(module_name)
         modules[name] = module

@@ -26,7 +26,7 @@ import stat
 from collections.abc import Callable, Sequence
 from importlib import resources
 
-from pimsim.spec.errors import SpecError
+from pimsim.spec.errors import SpecError, did_you_mean
 from pimsim.spec.io import check_regular_file
 
 
@@ -75,8 +75,6 @@ class InputFile:
         if text in names:
             return text
         if names and not os.path.lexists(text) and "/" not in text and "." not in text:
-            from pimsim.spec.cli_support import did_you_mean
-
             raise SpecError(text, f"unknown {self.preset_noun} and no such file{did_you_mean(text, names)} "
                                   f"({self.preset_noun}s: {', '.join(names)}; or a file path)")
         st = check_regular_file(text, self.directory_ok)

@@ -8,6 +8,9 @@ print :meth:`SpecError.one_line`.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Sequence
+
 
 class SpecError(Exception):
     """Bad user input: a file that is missing, malformed or inconsistent.
@@ -96,3 +99,9 @@ def _value_at(data, loc: tuple):
         except (KeyError, IndexError, TypeError):
             return None
     return cur
+
+
+def did_you_mean(word: str, choices: Sequence[str], quote: str = "") -> str:
+    """`` (did you mean X?)`` for the closest choice (difflib ratio >= 0.6), or ``""``."""
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean {quote}{close[0]}{quote}?)" if close else ""

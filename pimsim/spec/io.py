@@ -16,6 +16,7 @@ import math
 import os
 import stat
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,7 @@ def non_finite_field(obj: Any, prefix: str = "") -> tuple[str, float] | None:
     """``(dotted path, value)`` of the first NaN or infinite float in a JSON-like document, or ``None``."""
     if isinstance(obj, float):
         return None if math.isfinite(obj) else (prefix or "<root>", obj)
+    items: Iterable[tuple[Any, Any]]
     if isinstance(obj, dict):
         items = obj.items()
     elif isinstance(obj, (list, tuple)):

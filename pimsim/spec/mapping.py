@@ -53,12 +53,20 @@ exists exactly once; ``docs/schemas/mapping.schema.json`` is generated from it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, field_validator
 
 from pimsim.spec.arch import ArchSpec, validation_message
 from pimsim.spec.errors import SpecError
+
+if TYPE_CHECKING:
+    AttrValue = Any
+    """For the type checker only: an attribute's type depends on the op type (``kernel_shape`` a list of ints,
+    ``axis`` an int), which a per-key record would state and the recursive ``JsonValue`` union cannot (every read
+    would need a cast).  Validation at run time is unchanged: ``JsonValue``."""
+else:
+    AttrValue = JsonValue
 
 MAPPING_SCHEMA_VERSION = 2
 """Version written by this tool.  Version 1 (no ``copies_per_query``, no view ``layout``) is still read, with its
@@ -132,7 +140,7 @@ class _OpBase(_Strict):
     source_nodes: list[str] = Field(default_factory=list, description="ONNX node names")
     inputs: list[str]
     outputs: list[str]
-    attrs: dict[str, JsonValue] = Field(default_factory=dict, description="ONNX attributes the semantics need")
+    attrs: dict[str, AttrValue] = Field(default_factory=dict, description="ONNX attributes the semantics need")
     precision: Precision
     tile: int = Field(ge=0, description="home tile: where outputs are assembled")
 

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import Any, Literal
 
 import numpy as np
 
@@ -94,7 +95,7 @@ def _reference_class(op_type: str) -> bool | None:
     return True
 
 
-_EVALUATORS: dict[tuple, object] = {}
+_EVALUATORS: dict[tuple, Any] = {}  # onnx.reference.ReferenceEvaluator (onnx imported on first use)
 _EVALUATORS_MAX = 4096  # distinct (op, attrs, operands) combinations of one model are a few hundred
 
 
@@ -207,7 +208,8 @@ def embedding_bag(x: list, a: dict) -> list:
     """
     table, idx = x[0], np.asarray(x[1]).astype(np.int64)
     mode = a.get("mode", "sum")
-    reduce = {"sum": np.sum, "mean": np.mean, "max": np.max}[mode]
+    reducers: dict[str, Callable[..., np.ndarray]] = {"sum": np.sum, "mean": np.mean, "max": np.max}
+    reduce = reducers[mode]
     if len(x) > 2 and x[2] is not None:
         offsets = list(np.asarray(x[2]).astype(np.int64)) + [idx.shape[0]]
         bags = [idx[offsets[i]:offsets[i + 1]] for i in range(len(offsets) - 1)]
@@ -247,7 +249,8 @@ def pad(x: list, a: dict) -> list:
     if mode == "constant":
         fill = np.asarray(value).reshape(-1)[0] if value is not None and np.size(value) else 0
         return [np.pad(data, widths, mode="constant", constant_values=fill)]
-    return [np.pad(data, widths, mode={"reflect": "reflect", "edge": "edge", "wrap": "wrap"}[mode])]
+    pad_modes: dict[str, Literal["reflect", "edge", "wrap"]] = {"reflect": "reflect", "edge": "edge", "wrap": "wrap"}
+    return [np.pad(data, widths, mode=pad_modes[mode])]
 
 
 def pool_geometry(spatial, a: dict) -> tuple[list[int], list[int], list[int], list[int], list[int]]:
@@ -288,7 +291,8 @@ def _pool_windows(v: np.ndarray, a: dict, fill) -> tuple[np.ndarray, np.ndarray,
         index.append(pos.reshape(shape))
         real.append(((pos >= p[i]) & (pos < p[i] + spatial[i])).reshape(shape))
         inside.append((pos < spatial[i] + p[i] + p[i + nd]).reshape(shape))
-    windows = padded[(slice(None), slice(None), *index)]
+    key: tuple[Any, ...] = (slice(None), slice(None), *index)
+    windows = padded[key]
     return windows, functools.reduce(np.logical_and, real), functools.reduce(np.logical_and, inside)
 
 

@@ -50,7 +50,9 @@ class CompileAndSimulate:
     def __call__(self, task: PointTask) -> dict[str, Any]:
         simulate = self.simulate_fn
         if simulate is None:
-            from pimsim.api import simulate
+            from pimsim.api import simulate as default_simulate  # deferred: the engine (numba) only when run
+
+            simulate = default_simulate
         t0 = time.perf_counter()
         # The mapping is per query (as `pimcompile` writes it); `batch` is how many queries
         # the simulator streams through it, not a compile-time shape.

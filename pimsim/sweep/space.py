@@ -25,7 +25,6 @@ range fails with one line naming the point and the parameter.
 from __future__ import annotations
 
 import copy
-import dataclasses
 import hashlib
 import itertools
 import json
@@ -143,7 +142,7 @@ class SweepPoint:
 
     index: int
     workload: Workload
-    axis_values: dict[str, Scalar]
+    axis_values: dict[str, Scalar | None]
     arch: ArchSpec
     arch_sha256: str
     point_hash: str
@@ -216,7 +215,7 @@ def set_param(data: dict[str, Any], name: str, value: Value) -> None:
     holder[key] = copy.deepcopy(value)
 
 
-def column_value(value: Value) -> Scalar:
+def column_value(value: Value) -> Scalar | None:
     """An axis value as a results-table cell: scalars as they are, sections and lists as compact JSON."""
     return json.dumps(value, sort_keys=True, separators=(",", ":")) if isinstance(value, (dict, list)) else value
 
@@ -271,7 +270,8 @@ def _load_policy(spec: SweepFile, path: str) -> tuple[str | None, str | None]:
 
 def _check_axis_names(spec: DesignSpaceFile, base: dict[str, Any], path: str) -> tuple[str, ...]:
     seen: dict[str, str] = {}
-    groups = [("fixed", spec.fixed), ("vary", spec.vary)] + [(f"zip[{i}]", g) for i, g in enumerate(spec.zip)]
+    groups: list[tuple[str, dict[str, Any]]] = [("fixed", spec.fixed), ("vary", spec.vary),
+                                                *((f"zip[{i}]", g) for i, g in enumerate(spec.zip))]
     for where, group in groups:
         for name, values in group.items():
             if name in seen:
@@ -343,7 +343,7 @@ def point_hash(workload: Workload, arch_sha256: str, spec: SweepFile, policy_sha
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _point_arch(base: dict, values: dict[str, Scalar], index: int, path: str) -> ArchSpec:
+def _point_arch(base: dict, values: dict[str, Value], index: int, path: str) -> ArchSpec:
     data = copy.deepcopy(base)
     for name, value in values.items():
         set_param(data, name, value)
@@ -379,16 +379,16 @@ def expand(spec: SweepFile, path: str) -> Sweep:
     arch_from_dict(base, f"{path}: fixed")  # a bad fixed: value fails once, not per point
     workloads = _load_workloads(spec, path)
     policy_path, policy_sha = _load_policy(spec, path)
-    archs: list[tuple[dict[str, Scalar], ArchSpec, str]] = []
+    archs: list[tuple[dict[str, Scalar | None], ArchSpec, str]] = []
     for i, combo in enumerate(itertools.product(*_axis_steps(spec))):
         values = {k: v for step in combo for k, v in step.items()}
         arch = _point_arch(base, values, i, path)
         archs.append(({k: column_value(v) for k, v in values.items()}, arch, arch.sha256()))
-    points = []
+    points: list[SweepPoint] = []
     for workload in workloads:
-        for values, arch, sha in archs:
+        for cells, arch, sha in archs:
             key = point_hash(workload, sha, spec, policy_sha)
-            points.append(SweepPoint(len(points), workload, values, arch, sha, key))
+            points.append(SweepPoint(len(points), workload, cells, arch, sha, key))
     hashes = {p.point_hash for p in points}
     if len(hashes) != len(points):
         raise SpecError(path, "two points give the same architecture (an axis value has no effect?)")

@@ -54,9 +54,9 @@ def __getattr__(name: str):
         globals()["MODELS"] = models = _baselines()
         return models
     if name in ("DLRM", "AutoInt", "DCNv2", "DeepFM", "LogisticRegression", "WideDeep", "XDeepFM"):
-        from recsys_models.baselines import models
+        from recsys_models.baselines import models as classes
 
-        return getattr(models, name)
+        return getattr(classes, name)
     raise AttributeError(f"module 'recsys_models.baselines' has no attribute {name!r}")
 
 

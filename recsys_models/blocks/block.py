@@ -87,8 +87,10 @@ class Block(nn.Module):
             y = self.ops[name](x)
             sparse = y if sparse is None else sparse + y
         if sample.fm:
+            assert self.fm is not None  # built with_fm wherever a sample may use it
             dense = dense + self.fm(sparse, sample.d)
         if sample.interact:
+            assert self.ds is not None  # built with_ds likewise
             sparse = torch.cat([sparse, self.ds(dense)], dim=1)
         return dense, sparse
 
@@ -99,6 +101,8 @@ class Block(nn.Module):
             op.load_slice(src.ops[name], x)
             op.quant.copy_ranges_from(src.ops[name].quant)
         if self.fm is not None:
+            assert src.fm is not None  # the supernet block holds every operator
             self.fm.load_slice(src.fm)
         if self.ds is not None:
+            assert src.ds is not None
             self.ds.load_slice(src.ds)

@@ -12,11 +12,13 @@ of column indices into the maximal input layout.
 
 from __future__ import annotations
 
+from typing import TypeAlias, Union
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-Cols = None | int | torch.Tensor
+Cols: TypeAlias = Union[int, torch.Tensor, None]
 
 
 def _select(weight: torch.Tensor, cols: Cols) -> torch.Tensor:

@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from recsys_models.blocks.elastic import Cols, ElasticLinear, n_cols
+from recsys_models.blocks.elastic import Cols, ElasticLinear
 from recsys_models.blocks.quant import OpQuant
 
 EMB = 16  # NASRec embedding dim [A.2]

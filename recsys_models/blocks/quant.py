@@ -34,6 +34,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from recsys_models.space.choices import OpPrecision
+
 MAX_BITS = 8
 EMA_MOMENTUM = 0.9
 _MIN_SCALE = 1e-8
@@ -179,7 +181,7 @@ class OpQuant(nn.Module):
         self.register_buffer("act_unsigned", torch.zeros(len(slots), MAX_BITS + 1))
         self.register_buffer("weight_axis_mode", torch.zeros(()))
         self.register_buffer("weight_mse", torch.zeros(()))
-        self.precision = None
+        self.precision: OpPrecision | None = None
         self.track_ranges = True
         self.observe: dict | None = None
 
@@ -202,6 +204,12 @@ class OpQuant(nn.Module):
         self.weight_axis_mode.fill_(float(per_channel))
         self.weight_mse.fill_(float(method == "mse"))
 
+    def quantized(self) -> OpPrecision:
+        """``precision``, on the paths that run only when the operator is quantised (ranges, calibration)."""
+        if self.precision is None:
+            raise AssertionError("a floating-point operator has no quantisation ranges")
+        return self.precision
+
     def w(self, weight: torch.Tensor, out_axis: int = 0) -> torch.Tensor:
         """Fake-quantised ``weight``; ``out_axis`` is its output-channel axis (0 for [out, in], 1 for [in, out])."""
         if self.precision is None or self.observe is not None:  # calibration observes the float model
@@ -222,12 +230,12 @@ class OpQuant(nn.Module):
 
     def code_range(self, slot: str) -> tuple[int, int]:
         """(qmin, qmax) of slot ``slot`` at the current activation bits."""
-        bits = self.precision.act_bits
+        bits = self.quantized().act_bits
         return qrange(bits, bool(self.act_unsigned[self.slots.index(slot), bits].item()))
 
     def act_scale(self, x: torch.Tensor, slot: str) -> torch.Tensor:
         """The scale slot ``slot`` quantises ``x`` with (training mode: after updating the slot's range)."""
-        bits = self.precision.act_bits
+        bits = self.quantized().act_bits
         i = self.slots.index(slot)
         if self.training and self.track_ranges:
             self._update_ema(x, i, bits)

@@ -175,13 +175,13 @@ def calibrate(model: nn.Module, batches, recipe: QuantRecipe) -> int:
                 break
             model(dense, sparse)
     finally:
-        observed = [(q, q.observe) for q in qs]
+        observed = [(q, q.observe or {}) for q in qs]
         for q in qs:
             q.observe = None
     gen, count = torch.Generator().manual_seed(recipe.seed), 0
     for q, seen in observed:
         for slot, parts in seen.items():
-            bits = q.precision.act_bits
+            bits = q.quantized().act_bits
             unsigned = recipe.unsigned and min(float(p.min()) for p in parts) >= 0.0
             sample = _subsample(parts, CALIB_SAMPLES, gen)
             clip = clip_from_samples(sample, bits, unsigned, recipe.act_range, recipe.percentile)
@@ -206,7 +206,7 @@ def _observe_inputs(model: nn.Module, batches, n: int) -> dict[QuantLinear, torc
                 break
             model(dense, sparse)
     finally:
-        seen = {layer: layer.quant.observe.get("in", []) for layer in layers}
+        seen = {layer: (layer.quant.observe or {}).get("in", []) for layer in layers}
         for layer in layers:
             layer.quant.observe = None
     return {layer: torch.cat([p.reshape(-1, p.shape[-1]) for p in parts]) for layer, parts in seen.items() if parts}
@@ -215,7 +215,7 @@ def _observe_inputs(model: nn.Module, batches, n: int) -> dict[QuantLinear, torc
 def _product_error(x: torch.Tensor, w: torch.Tensor, s: torch.Tensor, layer: QuantLinear,
                    recipe: QuantRecipe) -> float:
     """Mean squared error of x W^T against Q(x / s) Q(W diag(s))^T at the layer's precision and the recipe's ranges."""
-    p, q = layer.quant.precision, layer.quant
+    p, q = layer.quant.quantized(), layer.quant
     xs, ws = x / s, w * s
     unsigned = recipe.unsigned and float(x.min()) >= 0.0
     method = "max" if recipe.act_range == "ema" else recipe.act_range

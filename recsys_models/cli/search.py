@@ -7,6 +7,7 @@ from ``OUT/history.jsonl`` without re-evaluating anything.
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from pimsim.spec.cli_types import InputFile, preset_names
 from recsys_models.cli import limits as L
@@ -81,7 +82,8 @@ def main(args: argparse.Namespace) -> int:
     from recsys_models.search.runner import SearchOptions, oracle_spec, run_search
 
     fields = SearchOptions.__dataclass_fields__
-    opts = SearchOptions(**{k: (tuple(v) if k == "seed_archs" else v) for k, v in vars(args).items() if k in fields})
+    given: dict[str, Any] = {k: (tuple(v) if k == "seed_archs" else v) for k, v in vars(args).items() if k in fields}
+    opts = SearchOptions(**given)
     try:
         result = run_search(opts)
     except KeyboardInterrupt:

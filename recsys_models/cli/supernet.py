@@ -12,20 +12,14 @@ See docs/supernet.md.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from recsys_models.cli import limits as L
 from recsys_models.cli.run_flags import add_device_argument, add_precision_argument, add_run_arguments
+from recsys_models.io import companion
 from recsys_models.registry import DATASET_NAMES, DEFAULT_ACT_BITS, DEFAULT_WEIGHT_BITS, SPACES
 
 _DEFAULT_WEIGHT_MENU = ",".join(map(str, DEFAULT_WEIGHT_BITS))
 _DEFAULT_ACT_MENU = ",".join(map(str, DEFAULT_ACT_BITS))
-
-
-def companion(output, suffix: str) -> Path:
-    """``supernet.pt`` -> ``supernet.last.pt`` / ``supernet.timing.json``: files written beside ``-o``."""
-    out = Path(output)
-    return out.with_name(f"{out.stem}{suffix}")
 
 
 def _data_args(p: argparse.ArgumentParser, required: bool = True, batch: int = 512, hash_size: int | None = 10_000

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -172,7 +173,7 @@ class TensorBatches:
     the permutation is drawn on the CPU, so the batch order is the same on every device.
     """
 
-    def __init__(self, dense, sparse, label, batch_size: int = 256, shuffle: bool = False, seed: int = 0,
+    def __init__(self, dense, sparse, label, *, batch_size: int = 256, shuffle: bool = False, seed: int = 0,
                  device=None):
         if device is not None:
             dense, sparse, label = (t.to(device) for t in (dense, sparse, label))
@@ -207,7 +208,7 @@ class TensorBatches:
         return self.batches()
 
 
-def load_all_splits(name: str, path, **kwargs):
+def load_all_splits(name: str, path, **kwargs) -> tuple[dict[str, Any], CTRData]:
     """All three splits in memory from a single pass: ``({split: (dense, sparse, label)}, data)``.
 
     ``data.stats`` holds the parse counts of that pass.
@@ -215,7 +216,7 @@ def load_all_splits(name: str, path, **kwargs):
     import torch
 
     data = CTRData(name, path, "all", **kwargs)
-    parts = {s: [] for s in SPLITS}
+    parts: dict[str, list] = {s: [] for s in SPLITS}
     for c in iter_chunks(data.spec, data.path, data.chunk_rows, data.strict, data.stats):
         which = assign_splits(c.row_index, data.ratios, data.split_seed)
         for k, s in enumerate(SPLITS):

@@ -149,7 +149,7 @@ class CriteoParser(_Parser):
     def parse(self, f: list):
         self.check_count(f)
         try:
-            ints = [int(x) if x else 0 for x in f[1:14]]
+            ints: list[float] = [int(x) if x else 0 for x in f[1:14]]
         except ValueError:
             ints = [_log_int(x) for x in f[1:14]]  # raises _BadRow naming the field
         dense = [math.log(v + 1.0) if v > 0 else 0.0 for v in ints]
@@ -244,7 +244,9 @@ def load_kdd_profile(training: Path) -> tuple[np.ndarray, np.ndarray]:
             if not f:
                 continue
             try:
-                ids.append(int(f[0])), genders.append(int(f[1])), ages.append(int(f[2]))
+                ids.append(int(f[0]))
+                genders.append(int(f[1]))
+                ages.append(int(f[2]))
             except (ValueError, IndexError, OverflowError):
                 raise UserError(path, f"line {n}: expected 'UserID Gender Age' integers") from None
     ids_a = np.frombuffer(ids, dtype=np.int64) if ids else np.zeros(0, np.int64)
@@ -333,10 +335,16 @@ def _prepend(first: str, rest):
 class _Buffer:
     def __init__(self, spec: DatasetSpec):
         self.spec = spec
-        self.rows, self.dense, self.sparse, self.label = [], [], [], []
+        self.rows: list = []
+        self.dense: list = []
+        self.sparse: list = []
+        self.label: list = []
 
     def add(self, row, dense, sparse, label) -> None:
-        self.rows.append(row), self.dense.append(dense), self.sparse.append(sparse), self.label.append(label)
+        self.rows.append(row)
+        self.dense.append(dense)
+        self.sparse.append(sparse)
+        self.label.append(label)
 
     def __len__(self) -> int:
         return len(self.rows)

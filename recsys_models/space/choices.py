@@ -86,10 +86,6 @@ class SearchSpace:
     def max_sparse_width(self) -> int:
         return self.sparse_widths[-1]
 
-    @property
-    def nasrec_config(self) -> str:
-        return NASREC_CONFIG_KEY[self.name]
-
 
 def get_space(name: str, **overrides) -> SearchSpace:
     """The NASRec-Full (``"full"``/``"xlarge"``) or NASRec-Small (``"small"``/``"autoctr"``) space.

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 from pathlib import Path
 
 from recsys_models.space.choices import NASREC_CONFIG_KEY, Arch, BlockArch, OpPrecision, SearchSpace, get_space
@@ -143,7 +144,7 @@ def _block(i: int, macro, micro, prec, space: SearchSpace) -> BlockArch:
     )
 
 
-def arch_from_json(data: dict | str, space: SearchSpace | None = None) -> Arch:
+def arch_from_json(data: Any, space: SearchSpace | None = None) -> Arch:
     """Decode and validate an architecture (a dict or JSON text); raises ``ArchError`` naming the bad item.
 
     ``space`` defaults to the one named by ``config``; when given, the file's ``config`` must agree with it.

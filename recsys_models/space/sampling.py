@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
@@ -74,8 +75,11 @@ def _resample_key(block: BlockArch, key: str, i: int, space: SearchSpace, rng: n
         side, what = key.split("_", 1)
         current = getattr(block, f"{side}_precision") or OpPrecision(space.weight_bits[-1], space.act_bits[-1])
         menu = space.weight_bits if what == "weight_bits" else space.act_bits
-        return replace(block, **{f"{side}_precision": replace(current, **{what: _pick(rng, menu)})})
-    return replace(block, **{key: getattr(fresh, key)})
+        bits: dict[str, Any] = {what: _pick(rng, menu)}  # field names chosen at run time
+        precision: dict[str, Any] = {f"{side}_precision": replace(current, **bits)}
+        return replace(block, **precision)
+    drawn: dict[str, Any] = {key: getattr(fresh, key)}
+    return replace(block, **drawn)
 
 
 def _keys_for(group: str) -> tuple[str, ...]:
@@ -119,6 +123,6 @@ def with_uniform_precision(arch: Arch, weight_bits: int | None, act_bits: int | 
     """``arch`` with every dense and sparse operator at one precision (both ``None`` = floating point)."""
     if (weight_bits is None) != (act_bits is None):
         raise ValueError("give both weight_bits and act_bits, or neither (floating point)")
-    prec = None if weight_bits is None else OpPrecision(weight_bits, act_bits)
+    prec = None if weight_bits is None or act_bits is None else OpPrecision(weight_bits, act_bits)
     blocks = tuple(replace(b, dense_precision=prec, sparse_precision=prec) for b in arch.blocks)
     return Arch(space=arch.space, blocks=blocks)

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from recsys_models.errors import UserError
+from recsys_models.io import companion
 
 
 def resolve_arch(text: str, space=None):
@@ -78,7 +79,8 @@ def _train_data(args, path: Path, device):
     in_memory = args.in_memory == "yes" or (args.in_memory == "auto" and path.stat().st_size < IN_MEMORY_LIMIT_BYTES)
     if in_memory:
         splits, _ = load_all_splits(args.dataset, path, hash_size=args.hash_size)
-        train = TensorBatches(*splits["train"], batch_size=args.batch, shuffle=True, seed=args.seed, device=device)
+        train: TensorBatches | CTRData = TensorBatches(*splits["train"], batch_size=args.batch, shuffle=True,
+                                                       seed=args.seed, device=device)
         val = TensorBatches(*(t[:args.val_rows] for t in splits["val"]), batch_size=EVAL_BATCH, device=device)
         rows = len(splits["train"][2])
         if rows == 0:
@@ -136,7 +138,6 @@ def train(args: argparse.Namespace) -> int:
 
     import torch
 
-    from recsys_models.cli.supernet import companion
     from recsys_models.data import dataset_spec
     from recsys_models.supernet import Supernet, SupernetTrainConfig, train_supernet
     from recsys_models.supernet.train import CHECKPOINT_MODEL, SupernetRun, save_supernet

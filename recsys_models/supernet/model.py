@@ -96,6 +96,7 @@ class Supernet(nn.Module):
         A selection depends only on which inputs are read and the widths of the blocks they come from; caching it
         on the device saves a host-to-device copy (and, for blocking copies, a stream synchronisation) per use.
         """
+        key: tuple
         if kind == "dense":
             key = (kind, idx, tuple(earlier[j - 1].d for j in idx if j > 0), device)
         elif kind == "sparse":

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -34,6 +35,8 @@ from recsys_models.blocks.block import BlockSample
 from recsys_models.space.choices import SearchSpace
 from recsys_models.space.sampling import sample_arch
 from recsys_models.supernet.model import Supernet, to_samples
+from recsys_models.train.curves import Curves, NoCurves
+from recsys_models.train.distributed import Dist
 
 CHECKPOINT_MODEL = "nasrec_supernet"
 RECENT_STEPS = 100
@@ -65,13 +68,13 @@ class SupernetRun:
 
     device: object = None
     precision: str = "fp32"
-    dist: object = None
-    curves: object = None
+    dist: Dist | None = None
+    curves: Curves | NoCurves | None = None
     progress_every_s: float = 30.0
     log_every: int = 10
     checkpoint_every: int = 0
-    save_state: object = None
-    save_best: object = None
+    save_state: Callable[..., None] | None = None
+    save_best: Callable[..., None] | None = None
     timing: dict = field(default_factory=dict)
 
 

@@ -83,11 +83,6 @@ def wrap(model, ctx: Dist, device, find_unused: bool = False):
     return DistributedDataParallel(model, device_ids=ids, find_unused_parameters=find_unused, **buffers)
 
 
-def unwrap(model):
-    """The plain module inside a DDP wrapper (what is saved)."""
-    return getattr(model, "module", model)
-
-
 def broadcast_flag(ctx: Dist, flag: bool, device) -> bool:
     """Rank 0's ``flag`` on every rank (an early-stop decision)."""
     if not ctx.active:

@@ -32,6 +32,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from recsys_models.train.metrics import log_loss, roc_auc
+from recsys_models.train.curves import Curves, NoCurves
+from recsys_models.train.distributed import Dist
 
 TIMING_KEYS = ("train_wall_s", "train_samples_per_s")
 """History fields that are wall-clock measurements (kept out of result files, see ``recsys_models.train.run``)."""
@@ -61,8 +63,8 @@ class RunOptions:
 
     device: object = None
     precision: str = "fp32"
-    dist: object = None
-    curves: object = None
+    dist: Dist | None = None
+    curves: Curves | NoCurves | None = None
     progress_every_s: float = 30.0
     log_every: int = 10
     checkpoint_every: int = 0

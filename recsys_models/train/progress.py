@@ -72,11 +72,12 @@ class Progress:
         now = self.clock()
         if self.bar is not None:
             self.bar.update(n)
+            show = bool(fields)
             if fields_fn is not None and now - self.last_line >= 1.0:
                 self.last_line = now
                 self.fields.update(fields_fn())
-                fields = True
-            if fields:
+                show = True
+            if show:
                 self.bar.set_postfix({k: (f"{v:.4f}" if isinstance(v, float) else v) for k, v in self.fields.items()},
                                      refresh=False)
             return

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from pimsim.spec.cli_support import build_tool, leaf_parsers
-from pimsim.spec.cli_types import InputFile, OutputDir, OutputFile, OutputPath
+from pimsim.spec.cli_types import OutputPath
 
 REPO = Path(__file__).resolve().parents[2]
 MAINS = {"pimsim": "pimsim.cli", "pimcompile": "compiler.cli", "recsys": "recsys_models.cli"}

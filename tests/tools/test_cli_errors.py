@@ -57,7 +57,7 @@ def test_pimcompile_missing_and_not_onnx(tmp_path):
 
 
 def test_pimcompile_unsupported_op_names_node_and_type(tmp_path):
-    onnx = pytest.importorskip("onnx")
+    import onnx
     from onnx import TensorProto, helper
 
     node = helper.make_node("Det", ["x"], ["y"], name="the_det_node")

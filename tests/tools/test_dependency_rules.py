@@ -10,6 +10,8 @@
 - recsys_models imports compiler/pimsim only in recsys_models/search/hardware_cost.py, except that its
   command line (recsys_models/cli/) shares the command-line conventions of the three tools: the
   numba- and torch-free ``pimsim.spec`` modules listed in CLI_SUPPORT.
+- no import cycles between the modules of the three packages, counting every import, including those inside
+  functions (issue 23 item 4): a cycle hidden behind a deferred import still ties two modules into one.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import ast
 import subprocess
 import sys
 from pathlib import Path
+
+import networkx as nx
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -43,6 +47,65 @@ def rel(p: Path) -> str:
 
 def _top(name: str) -> str:
     return name.split(".")[0]
+
+
+def module_name(root: Path, path: Path) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _targets(node: ast.AST, package: str, modules: set[str]) -> list[str]:
+    """Modules one import statement names, relative imports resolved against ``package``; ``from a import b``
+    names module ``a.b`` when that is a module, else ``a`` (``b`` is then a name defined in ``a``)."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if not isinstance(node, ast.ImportFrom):
+        return []
+    base = node.module or ""
+    if node.level:
+        up = package.split(".")[:len(package.split(".")) - node.level + 1]
+        base = ".".join(up + ([base] if base else []))
+    return [f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in node.names]
+
+
+def import_graph(root: Path, packages: tuple[str, ...]) -> nx.DiGraph:
+    """Module -> module it imports (every import statement, at the top or inside a function), within
+    ``packages``.  An import of a module also runs its parent packages' ``__init__``; those edges are left out
+    (a package re-exporting its submodules would otherwise close a cycle with each of them)."""
+    paths = {module_name(root, p): p for pkg in packages for p in sorted((root / pkg).rglob("*.py"))}
+    graph = nx.DiGraph()
+    graph.add_nodes_from(paths)
+    for mod, path in paths.items():
+        package = mod if path.name == "__init__.py" else mod.rpartition(".")[0]
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            for target in _targets(node, package, set(paths)):
+                while target and target not in paths:  # a name inside a module, or a module of another project
+                    target = target.rpartition(".")[0]
+                if target and target != mod:
+                    graph.add_edge(mod, target)
+    return graph
+
+
+def import_cycles(graph: nx.DiGraph) -> list[str]:
+    return sorted(" -> ".join([*c, c[0]]) for c in nx.simple_cycles(graph))
+
+
+def test_no_import_cycles():
+    graph = import_graph(REPO, ("pimsim", "compiler", "recsys_models"))
+    assert graph.has_edge("compiler.frontend.load", "compiler.frontend.registry")  # the walker sees the imports
+    assert graph.has_edge("compiler.driver", "compiler.check")  # ... including those inside functions
+    assert not import_cycles(graph)
+
+
+def test_import_cycles_are_found(tmp_path):
+    """Guard against a vacuous pass: a cycle through a relative import inside a function is reported."""
+    pkg = tmp_path / "pkg"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "sub" / "__init__.py").write_text("")
+    (pkg / "a.py").write_text("from pkg.sub import b\n")
+    (pkg / "sub" / "b.py").write_text("def f():\n    from .. import a\n")
+    assert import_cycles(import_graph(tmp_path, ("pkg",))) == ["pkg.a -> pkg.sub.b -> pkg.a"]
 
 
 def test_imports_are_parsed():

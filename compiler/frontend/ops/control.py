@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 from compiler.frontend.limits import Unsupported
-from compiler.frontend.ops import node_name
+from compiler.frontend.ops import node_name, renamed_node
 
 
 def If(b, node, attrs: dict) -> None:
     from onnx import numpy_helper
-
-    from compiler.frontend.registry import lower_node, renamed_node
 
     src = node_name(node)
     cond = b.const_data(node.input[0])
@@ -30,7 +28,7 @@ def If(b, node, attrs: dict) -> None:
     for init in branch.initializer:
         b.add_constant(renamed.get(init.name, init.name), numpy_helper.to_array(init))
     for sub in branch.node:
-        lower_node(b, renamed_node(sub, renamed, f"{src}/{sub.name or sub.op_type}"))
+        b.lower(renamed_node(sub, renamed, f"{src}/{sub.name or sub.op_type}"))
     for inner, outer in zip(branch.output, node.output):
         b.emit("Identity", [renamed.get(inner.name, b.alias.get(inner.name, inner.name))], [outer], {}, src)
 

@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import numpy as np
 from pimsim.spec.errors import SpecError
+from pimsim.spec.semantics import run_op
 
 from compiler.frontend.dims import check_lookup_count
 from compiler.frontend.limits import Unsupported
-from compiler.frontend.ops import node_name
+from compiler.frontend.ops import attributes, node_name
+from compiler.ir.deps import computed_from
 
 MAX_UNROLL = 4096
 
@@ -97,22 +99,11 @@ def _runtime_offsets(b, body, sli, n_bags: int, n_ids: int) -> str | None:
 
 def _ancestors(b, names: set[str]) -> tuple[list, set[str]]:
     """IR nodes (in graph order) and values that ``names`` are computed from."""
-    producers = b.graph.producers()
-    values, stack = set(), list(names)
-    while stack:
-        v = stack.pop()
-        if v in values:
-            continue
-        values.add(v)
-        node = producers.get(v)
-        if node is not None:
-            stack.extend(i for i in node.inputs if i and not b.graph.values[i].constant)
+    values = computed_from(b.graph, names)
     return [n for n in b.graph.nodes if any(o in values for o in n.outputs)], values
 
 
 def _bounds_follow(b, body, sli, nodes, cand: str, marker: np.ndarray, n_ids: int) -> bool:
-    from pimsim.spec.semantics import run_op
-
     outer = {cand: marker.astype(b.graph.values[cand].dtype)}
     for n in nodes:
         if any(i in outer for i in n.inputs):
@@ -126,10 +117,6 @@ def _bounds_follow(b, body, sli, nodes, cand: str, marker: np.ndarray, n_ids: in
 def _bag_bounds(b, body, sli, iteration: int, outer: dict | None = None):
     """(start, end) of the Slice in one iteration, computed from constants and the ``outer`` values given (None if
     it needs anything else)."""
-    from pimsim.spec.semantics import run_op
-
-    from compiler.frontend.registry import attributes
-
     env = {body.input[0].name: np.array(iteration, np.int64), body.input[1].name: np.array(True)}
     for n in body.node:
         if n is sli:
@@ -180,8 +167,6 @@ def _contiguous(bounds, n_ids: int) -> bool:
 
 
 def _reduces_rows(b, body, red) -> bool:
-    from compiler.frontend.registry import attributes
-
     a = attributes(red)
     axes = a.get("axes")
     if axes is None and len(red.input) > 1:
@@ -210,8 +195,6 @@ def _flag(b, node, name: str, what: str):
 
 
 def _unroll(b, node, body) -> None:
-    from compiler.frontend.registry import lower_node
-
     src = node_name(node)
     trips = _flag(b, node, node.input[0] if node.input else "", "trip count")
     cond = _flag(b, node, node.input[1] if len(node.input) > 1 else "", "initial condition")
@@ -234,7 +217,7 @@ def _unroll(b, node, body) -> None:
         b.alias.update(dict(zip(body_in[2:], carried)))
         _add_initializers(b, body)
         for sub in body.node:
-            lower_node(b, sub)
+            b.lower(sub)
         cond = _flag(b, node, b.alias.get(body_out[0], body_out[0]), "continuation condition")
         carried = [b.alias.get(o, o) for o in body_out[1:1 + n_carried]]
         for k, o in enumerate(body_out[1 + n_carried:]):

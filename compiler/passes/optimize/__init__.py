@@ -28,6 +28,7 @@ whose operators do not fit its tiles is an error naming the kind and the tiles t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from pimsim.cost.actions import Costs, ceil_div
 from pimsim.cost.area import chip_area_mm2, fixed_area_mm2, tile_area_mm2, tiles_within
@@ -106,7 +107,8 @@ def choose(scores: list[Score], objective: str, guard: Score | None) -> Score:
     fastest stream."""
     pool = [s for s in scores if guard is None or objective == "energy"
             or (s.latency_cycles <= guard.latency_cycles and s.stream_cycles <= guard.stream_cycles)]
-    pool = pool or [guard]
+    if not pool and guard is not None:  # none as fast as the baseline: the baseline itself
+        pool = [guard]
     if objective == "throughput":
         frugal = min(pool, key=lambda s: (s.energy_pj, s.stream_cycles))
         pool = [s for s in pool if s.energy_pj <= (1 + ISO_ENERGY) * frugal.energy_pj
@@ -223,7 +225,7 @@ def _anchored(graph, arch, baseline: dict, budget: int, floor: float, cache: dic
     placed = place_extra_copies(graph, {p.node.name: expand_blocks(p) for p in plans if p.replicas > 1}, arch, free)
     if not placed:
         return None
-    notes = {"vector_split": _split(graph, arch, plans, floor)}
+    notes: dict[str, Any] = {"vector_split": _split(graph, arch, plans, floor)}
     _sync_replicas(plans)
     _, bits = views_from_graph(graph)
     notes.update(placement=f"baseline placement, extra copies on {placed} free tiles",
@@ -241,7 +243,7 @@ def _attempt(graph, arch, opts, budget: int, floor: float, setting: Setting, cac
              for n in xnodes if n.kind == "mvm"]
     cap = setting.cap if setting.spread else None
     _, bits = views_from_graph(graph)
-    notes = {}
+    notes: dict[str, Any] = {}
     budgets = _budgets(arch, budget)
     own = {k: sum(ceil_div(len(n.blocks), _per_tile(arch, k)) for n in xnodes if node_kind(n) == k) for k in budgets}
     io_kind = arch.tile_kinds[0].name  # the kind of tile 0, kept for I/O when there is a spare tile

@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from pimsim.cost.actions import Costs, ceil_div
 from pimsim.cost.crossbar import block_slice_timing, input_slices
 
+from compiler.ir.graph import Node
+
 OBJECTIVE_BATCH = 64
 """Queries in the stream the greedy optimises for (the docs/mapping.md table uses the same)."""
 
@@ -44,7 +46,7 @@ OBJECTIVE_BATCH = 64
 class Plan:
     """Per-operator choice: base blocks (one copy, unsplit), spread factor, copies per query, groups."""
 
-    node: object
+    node: Node
     base: list[dict]
     spread: int = 1
     copies: int = 1
@@ -96,6 +98,7 @@ class Plan:
             tiles = ceil_div(self.copies * self.copy_crossbars(self.spread), per_tile)
             remote = max(tiles - 1.0 / self.groups, 0.0)
             info, p, flit = self.node.shape_info, self.node.precision, arch.tile.router.flit_bits
+            assert p is not None  # assigned by the precision pass, before placement
             in_flits = ceil_div(info["k"] * info["m"] * p["input_bits"], flit)
             psum_flits = sum(b["cols"] for b in self.base) * info["m"] * p["output_bits"] / flit / max(tiles, 1)
             self.memo[key] = max(self._times(costs, arch)[1] / self.groups, remote * max(in_flits, psum_flits))
@@ -106,6 +109,7 @@ class Plan:
         key = ("times", self.spread, self.copies)
         if key not in self.memo:
             p = self.node.precision
+            assert p is not None  # assigned by the precision pass, before placement
             slices = ceil_div(self.m, self.copies) * input_slices(arch, p["input_bits"])
             best = (0, 0)
             for b in self.base:

@@ -31,7 +31,8 @@ IO_TILE = 0
 
 
 def snake_tiles(arch) -> list[int]:
-    cols, out = arch.chip.mesh_cols, []
+    cols = arch.chip.mesh_cols
+    out: list[int] = []
     for y in range(arch.mesh_rows):
         xs = range(cols) if y % 2 == 0 else range(cols - 1, -1, -1)
         out.extend(t for t in (y * cols + x for x in xs) if t < arch.chip.tiles)
@@ -53,7 +54,8 @@ def place_own_tiles(graph, groups: dict[str, list[dict]], arch, budget_tiles: in
         return abs(ax - bx) + abs(ay - by)
 
     free = {k.name: set(kind_tiles(arch, k.name)) for k in arch.tile_kinds}
-    home, used = {}, dict.fromkeys(free, 0)
+    home: dict[str, int] = {}  # value -> tile it is written on
+    used = dict.fromkeys(free, 0)
     parts = graph_view_parts(graph, bits)
     for n in graph.nodes:
         src = [(home.get(p.value, IO_TILE), p.bits) for i in n.inputs if i and not graph.values[i].constant
@@ -132,7 +134,7 @@ def place_dense(graph, bins: list[list[tuple[str, dict]]], arch) -> int:
         taken[kind] = i + 1
         for name, b in bin_:
             placed.setdefault(name, []).append({**b, **where})
-    home = {}
+    home: dict[str, int] = {}
     for n in graph.nodes:
         src = [home.get(i, 0) for i in n.inputs if i and not graph.values[i].constant]
         if n.name in placed:

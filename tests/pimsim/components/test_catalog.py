@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from pimsim.components import ComponentError, build_components, instances
@@ -71,7 +73,7 @@ def test_instances_router_is_shared_by_four_tiles():
 
 def test_models_are_frozen():
     comps = build_components(load_arch("isaac"))
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         comps.adc.area_um2 = 1.0
     with pytest.raises(TypeError):
         comps.adc.energies_pj["convert"] = 0.0

@@ -22,8 +22,6 @@ from tests.pimsim.sweep.conftest import write_sweep
 
 @pytest.fixture(scope="module")
 def dlrm_onnx(tmp_path_factory) -> bytes:
-    pytest.importorskip("compiler.api", reason="compiler.api.compile_onnx has not landed")
-    pytest.importorskip("pimsim.api", reason="pimsim.api.simulate has not landed")
     out = tmp_path_factory.mktemp("dlrm") / "dlrm.onnx"
     recsys = Path(sys.executable).parent / "recsys"
     subprocess.run([str(recsys), "export", "dlrm", "--hash-size", "100", "-o", str(out)], check=True,

@@ -11,7 +11,6 @@ import contextlib
 import io
 import json
 
-import numpy as np
 import pytest
 
 from recsys_models.cli import main
@@ -85,7 +84,6 @@ def test_missing_checkpoint_is_one_line_error(trained, capsys):
 def test_pim_metrics_next_to_float(trained, capsys):
     """PIM log loss/AUC equal those of pim_forward's probabilities (recomputed here with the models
     helper's metrics); at the mapping's 8-bit precision they stay close to the float model's."""
-    pytest.importorskip("compiler.api")
     from recsys_models.data.dataset import load_split
     from recsys_models.search.hardware_cost import pim_forward
     from recsys_models.train.metrics import log_loss, roc_auc
@@ -103,7 +101,6 @@ def test_pim_metrics_next_to_float(trained, capsys):
 
 
 def test_mapping_of_another_model_is_refused(trained, capsys):
-    pytest.importorskip("compiler.api")
     mapping = _compile(trained, "other")
     rc, _, err = _run(capsys, trained / "ck.pt", "--data", trained / "train.txt", "--pim", mapping)
     assert rc == 2 and "ideal-mode outputs differ from the checkpoint's float model" in err
@@ -112,7 +109,6 @@ def test_mapping_of_another_model_is_refused(trained, capsys):
 def test_precision_overrides_reach_the_pim_run(trained, capsys):
     """--adc-bits 2 saturates 128-row bit-sliced sums (top code 3): the PIM probabilities move
     much further from the float ones than at the mapping's 8 bits."""
-    pytest.importorskip("compiler.api")
     mapping = _compile(trained, "ck")
     args = [trained / "ck.pt", "--data", trained / "train.txt", "--pim", mapping, "--json"]
     base = json.loads(_run(capsys, *args)[1])["pim"]["max_abs_prob_diff"]

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
-onnx = pytest.importorskip("onnx")
+import onnx  # noqa: E402
 ort = pytest.importorskip("onnxruntime")
 
 from recsys_models.baselines import MODELS, build_model  # noqa: E402
