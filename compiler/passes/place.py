@@ -21,12 +21,11 @@ from __future__ import annotations
 from pimsim.spec.errors import SpecError
 
 from compiler.ir.graph import Node, OpGraph
+from compiler.passes.kind_views import kind_tiles, kind_view, node_kind
 
 
 def place(graph: OpGraph, arch, opts) -> OpGraph:
     """Blocks on crossbars of their operator's tile kind, in graph order, kind by kind (one kind: the chip)."""
-    from compiler.passes.optimize.kinds import kind_tiles, kind_view, node_kind
-
     nodes = [n for n in graph.nodes if n.kind == "mvm"]
     used = 0
     for kind in arch.tile_kinds:

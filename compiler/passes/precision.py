@@ -29,7 +29,8 @@ from __future__ import annotations
 import numpy as np
 
 from compiler.ir.graph import Node, OpGraph
-from compiler.passes.optimize.kinds import assign_kind, node_view
+from compiler.passes.kind_views import node_view
+from compiler.passes.optimize.kinds import assign_kind
 from compiler.precision_policy import PrecisionPolicy
 
 

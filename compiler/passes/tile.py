@@ -12,6 +12,7 @@ slices themselves only when one weight is wider than a crossbar.
 from __future__ import annotations
 
 from compiler.ir.graph import OpGraph
+from compiler.passes.kind_views import node_view
 
 
 def weight_layout(arch, weight_bits: int) -> tuple[int, int, int]:
@@ -39,8 +40,6 @@ def tile_matrix(arch, k: int, n: int, weight_bits: int) -> list[dict[str, int]]:
 
 def tile_weights(graph: OpGraph, arch, opts) -> OpGraph:
     """Tile every ``mvm`` for the crossbar of its tile kind (``compiler.passes.optimize.kinds``)."""
-    from compiler.passes.optimize.kinds import node_view
-
     for n in graph.nodes:
         if n.kind == "mvm":
             info, p = n.shape_info, n.precision

@@ -27,8 +27,8 @@ class Costs:
     comps: ComponentSet
     memo: dict = field(default_factory=dict, compare=False, repr=False)
     """Derived figures asked for often (``pimsim.cost.crossbar.slice_timing``), computed once."""
-    arch: ArchSpec | None = field(default=None, compare=False, repr=False)
-    """The architecture, when known (``Costs.of``): prices DRAM lookups of tables an on-chip design spills."""
+    arch: ArchSpec = field(kw_only=True, compare=False, repr=False)
+    """The architecture priced (its tile kind's view for ``at``): DRAM lookups of spilled tables, buffer banks."""
 
     @staticmethod
     def of(arch) -> "Costs":
@@ -45,7 +45,7 @@ class Costs:
         ``arch`` is the kind's single-kind view (``ArchSpec.kind_arch``), so its ``pe`` and ``tile`` sections
         are the kind's."""
         arch = self.arch
-        if arch is None or not arch.heterogeneous:
+        if not arch.heterogeneous:
             return self
         kind = arch.tile_kind_of(tile)
         key = ("kind", kind)
@@ -185,7 +185,7 @@ class Costs:
         model = self.comps.embedding_storage
         if (storage == "onchip") == model.onchip:
             return model
-        if storage == "dram" and self.arch is not None and self.arch.embedding.dram is not None:
+        if storage == "dram" and self.arch.embedding.dram is not None:
             if "dram" not in self.memo:
                 from pimsim.components.memory import build_dram
 

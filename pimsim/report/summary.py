@@ -204,8 +204,10 @@ def static_energy(arch, rollup, makespan_ns: float, used: AbstractSet[int],
                         len(used), gated)
 
 
-def switching_pj(arch, rollup, makespan_ns: float, used: set[int], active_ns: dict[int, float]) -> float:
+def switching_pj(arch, rollup, makespan_ns: float, used: AbstractSet[int], active_ns: dict[int, float] | None) -> float:
     """``idle`` gating: sum over used tiles of (1 - r) x gateable leakage x min(T_BE, off time) (module docstring)."""
+    if active_ns is None:
+        raise ValueError("power_gating=idle needs each tile's active span (tile_active_ns)")
     from pimsim.components.rollup import GATED_LEAKAGE_FRACTION as r
 
     be_ns = cycles_to_ns(BREAK_EVEN_CYCLES, arch.clock_mhz)

@@ -37,8 +37,8 @@ from pimsim.spec.errors import SpecError
 from compiler.passes.optimize.adc import match_adc_bits
 from compiler.passes.optimize.balance import OBJECTIVE_BATCH, Plan, balance, expand_blocks, plan_context
 from compiler.passes.optimize.dynamic_choice import choose_dynamic
-from compiler.passes.optimize.kinds import kind_costs, kind_tiles, kind_view, node_kind, refuse_short_kind, \
-    tiles_by_kind
+from compiler.passes.kind_views import kind_costs, kind_tiles, kind_view, node_kind
+from compiler.passes.optimize.kinds import refuse_short_kind, tiles_by_kind
 from compiler.passes.optimize.noc_place import place_dense, place_extra_copies, place_own_tiles
 from compiler.passes.optimize.pack import physical_cols, shelf_pack
 from compiler.passes.optimize.vector_split import MAX_UNITS, product_cycles, split_products, splittable
@@ -400,8 +400,7 @@ def _budget_tiles(arch, opts) -> int:
     return tiles
 
 
-def _too_small(arch, opts, blocks: int, bins: int, budget: int, kind: str | None = None,
-               capacity: int = 0) -> None:
+def _too_small(arch, opts, blocks: int, bins: int, budget: int, kind: str, capacity: int) -> None:
     if arch.heterogeneous:
         per = _per_tile(arch, kind)
         refuse_short_kind(arch, kind, ceil_div(bins, per), capacity // per,

@@ -21,6 +21,8 @@ import math
 
 from pimsim.components.slicing import rows_summed_per_conversion
 
+from compiler.passes.kind_views import node_view
+
 
 def needed_adc_bits(arch, rows: int) -> int:
     """Bits that convert every possible column sum of a block of ``rows`` rows exactly: one conversion sums
@@ -41,8 +43,6 @@ def matched_adc_bits(arch, rows: int) -> int:
 def match_adc_bits(graph, arch) -> int:
     """Set ``precision['adc_bits']`` of every crossbar operator (by its tile kind's ADC,
     ``compiler.passes.optimize.kinds``); returns how many were lowered."""
-    from compiler.passes.optimize.kinds import node_view
-
     lowered = 0
     for n in graph.nodes:
         if not n.blocks or n.kind not in ("mvm", "dynamic_mvm"):

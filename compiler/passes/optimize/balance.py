@@ -35,8 +35,10 @@ from dataclasses import dataclass, field
 
 from pimsim.cost.actions import Costs, ceil_div
 from pimsim.cost.crossbar import block_slice_timing, input_slices
+from pimsim.spec.arch import ArchSpec
 
 from compiler.ir.graph import Node
+from compiler.passes.kind_views import kind_costs, node_kind
 
 OBJECTIVE_BATCH = 64
 """Queries in the stream the greedy optimises for (the docs/mapping.md table uses the same)."""
@@ -129,11 +131,9 @@ def pieces(cols: int, spread: int) -> int:
     return ceil_div(cols, _width(cols, spread))
 
 
-def plan_context(arch, plan: Plan) -> tuple[Costs, object]:
+def plan_context(arch, plan: Plan) -> tuple[Costs, ArchSpec]:
     """(costs, single-kind view) of the tile kind an operator's blocks go on (``compiler.passes.optimize.kinds``;
     ``Costs.of(arch)`` and ``arch`` on a chip of one kind)."""
-    from compiler.passes.optimize.kinds import kind_costs, node_kind
-
     c = kind_costs(arch, node_kind(plan.node))
     return c, c.arch if arch.heterogeneous else arch
 
@@ -170,12 +170,10 @@ def balance(plans: list[Plan], arch, capacity: int | dict[str, int], own_tiles: 
 
     Each step prices every move incrementally: only the moved operator's terms of the objective and
     of the budget change, so a move costs O(1) instead of a pass over all operators."""
-    from compiler.passes.optimize.kinds import node_kind
-
     caps = capacity if isinstance(capacity, dict) else {node_kind(p.node): capacity for p in plans}
-    known = {}
+    known: dict[str, tuple[Costs, ArchSpec]] = {}
 
-    def ctx(p: Plan) -> tuple[Costs, object]:
+    def ctx(p: Plan) -> tuple[Costs, ArchSpec]:
         k = node_kind(p.node)
         if k not in known:
             known[k] = plan_context(arch, p)
@@ -208,8 +206,6 @@ def _terms(p: Plan, ctx, floor: float) -> tuple[float, float, float]:
 def _best_move(plans, ctx, floor: float, caps: dict[str, int], cost, spans_ok, batch: int):
     """(gain per crossbar, plan, attribute, value) of the best move, or None if none pays off and fits (in
     the capacity of the operator's tile kind)."""
-    from compiler.passes.optimize.kinds import node_kind
-
     terms = [_terms(p, ctx, floor) for p in plans]
     j0 = _objective(plans, ctx, floor, batch)
     lat, excess = sum(t[0] for t in terms), sum(t[2] for t in terms)

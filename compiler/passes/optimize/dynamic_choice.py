@@ -46,7 +46,8 @@ def vector_path_cycles(arch, n) -> int:
 
 def choose_dynamic(graph, arch) -> dict[str, str]:
     """Pick each dynamic_mvm's implementation (sets shape_info['implementation'] and blocks)."""
-    from compiler.passes.optimize.kinds import dynamic_kind, kind_view
+    from compiler.passes.kind_views import kind_view
+    from compiler.passes.optimize.kinds import dynamic_kind
 
     chosen = {}
     for n in graph.nodes:

@@ -24,10 +24,10 @@ without the fit check, so single-kind mappings are unchanged.
 
 from __future__ import annotations
 
-from pimsim.cost.actions import Costs
 from pimsim.spec.arch import IMPLICIT_KIND
 from pimsim.spec.errors import SpecError
 
+from compiler.passes.kind_views import kind_view, tile_kind
 from compiler.passes.optimize.adc import needed_adc_bits
 from compiler.passes.tile import tile_matrix
 
@@ -52,39 +52,6 @@ def choose_kind(arch, name: str, k: int, n: int, weight_bits: int, input_bits: i
         raise SpecError(source, f"operator {name}: {weight_bits}-bit weights x {input_bits}-bit inputs need "
                                 f"{need}-bit conversions; no tile kind converts them (ADC bits: {adcs})")
     return min(fits)[2]
-
-
-def _kind(arch, name: str):
-    for kind in arch.tile_kinds:
-        if kind.name == name:
-            return kind
-    raise KeyError(f"tile kind {name!r}")
-
-
-def kind_costs(arch, name: str) -> Costs:
-    """The costs of kind ``name`` (``Costs.at`` its first tile; ``Costs.of(arch)`` itself with one kind)."""
-    return Costs.of(arch).at(_kind(arch, name).first_tile)
-
-
-def kind_view(arch, name: str):
-    """Kind ``name``'s single-kind view (``ArchSpec.kind_arch``, built once per kind; ``arch`` with one kind)."""
-    return kind_costs(arch, name).arch if arch.heterogeneous else arch
-
-
-def kind_tiles(arch, name: str) -> range:
-    """Tile indices of kind ``name`` (kinds hold consecutive tiles, ``chip.tile_kinds`` order)."""
-    kind = _kind(arch, name)
-    return range(kind.first_tile, kind.first_tile + kind.count)
-
-
-def node_kind(node) -> str:
-    """The kind a crossbar operator was given (``all`` before ``assign_kind`` or on a single-kind chip)."""
-    return getattr(node, "tile_kind", None) or IMPLICIT_KIND
-
-
-def node_view(arch, node):
-    """The single-kind view a crossbar operator is tiled, placed and priced with."""
-    return kind_view(arch, node_kind(node))
 
 
 def assign_kind(arch, node, weight_bits: int, input_bits: int, source: str) -> None:
@@ -116,4 +83,4 @@ def refuse_short_kind(arch, name: str, need_tiles: int, have_tiles: int, what: s
     """A kind with too few tiles for its operators: one line naming the kind and the need."""
     if need_tiles > have_tiles:
         raise SpecError(source, f"tile kind {name}: its operators need {need_tiles} tiles ({what}) but "
-                                f"{have_tiles} of its {_kind(arch, name).count} tiles are available")
+                                f"{have_tiles} of its {tile_kind(arch, name).count} tiles are available")

@@ -25,7 +25,7 @@ from pimsim.cost.actions import ceil_div
 from pimsim.cost.views import parts_of, resolve_views
 from pimsim.spec.arch import IMPLICIT_KIND
 
-from compiler.passes.optimize.kinds import kind_tiles, kind_view, node_kind
+from compiler.passes.kind_views import kind_tiles, kind_view, node_kind
 
 IO_TILE = 0
 
@@ -123,7 +123,7 @@ def place_dense(graph, bins: list[list[tuple[str, dict]]], arch) -> int:
     """Fill crossbars with ``bins`` (each: (node name, block) sharing one crossbar, of one tile kind) along the
     snake walk over the tiles of the bin's kind; returns the tiles used."""
     kind_of = {n.name: node_kind(n) for n in graph.nodes}
-    walk, taken = snake_tiles(arch), {}
+    walk, taken = snake_tiles(arch), dict[str, int]()
     walks = {k.name: [t for t in walk if k.first_tile <= t < k.first_tile + k.count] for k in arch.tile_kinds}
     placed: dict[str, list[dict]] = {}
     for bin_ in bins:

@@ -41,7 +41,8 @@ def phase_tasks(stream, result, prefix, query=0):
 
 
 def test_component_numbers_the_hand_calculations_use():
-    c = Costs(build_components(chain_mapping([(0, (0, 0, 0))]).arch))
+    arch = chain_mapping([(0, (0, 0, 0))]).arch
+    c = Costs(build_components(arch), arch=arch)
     assert (c.read_cycles, c.dac_cycles, c.sample_hold_cycles, c.shift_add_cycles) == (120, 0, 0, 1)
     assert (c.adc_cycles(128), c.adc_cycles(64), c.hop_cycles) == (120, 60, 1)
 
