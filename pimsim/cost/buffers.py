@@ -80,36 +80,43 @@ def require_fit(what: str, bits: int, tile: int, capacity_bits: int) -> None:
 
 
 def resident_sizes(mapping) -> dict[str, int]:
-    """Bits every non-constant value holds in a tile buffer: whole, or -- under ``pipeline: element``, when every
-    reader reads it row by row (``pimsim.cost.streams``: convolution windows, pooling, element-wise operators,
-    global pooling) and it is no graph output -- the most any of its readers keeps resident (a line buffer, or
-    the rows an element-wise reader waits for)."""
+    """Bits every non-constant value of ``mapping`` holds in a tile buffer (:func:`resident_bits`)."""
     from pimsim.cost.streams import mapping_streams
-    from pimsim.cost.views import parts_of, resolve_views
 
     sizes = {v.name: v.size_bits for v in mapping.values}
+    words = {v.name: v.bits for v in mapping.values}
     consts = {v.name for v in mapping.values if v.constant}
-    parts = resolve_views(mapping.operators, sizes, consts)
-    streams = mapping_streams(mapping)
-    bits_of = {v.name: v.bits for v in mapping.values}
+    return resident_bits(mapping.operators, sizes, words, consts, mapping.outputs, mapping_streams(mapping))
+
+
+def resident_bits(ops, size_bits: dict[str, int], word_bits: dict[str, int], consts, outputs,
+                  streams: dict) -> dict[str, int]:
+    """Bits every non-constant value holds in a tile buffer: whole, or -- when every reader reads it row by row
+    (``streams``: ``pimsim.cost.streams.row_streams``, empty unless ``pipeline: element``: convolution windows,
+    pooling, element-wise operators, spatial reductions) and it is no graph output -- the most any of its
+    readers keeps resident (a line buffer, or the rows an element-wise reader waits for).  ``ops`` are the
+    mapping's operators or the estimator's views of them."""
+    from pimsim.cost.views import parts_of, resolve_views
+
+    parts = resolve_views(ops, size_bits, consts)
 
     def stored(name: str) -> set[str]:
-        return {p.value for p in parts_of(parts, name, sizes)}
+        return {p.value for p in parts_of(parts, name, size_bits)}
 
     line: dict[str, int] = {}
-    whole = {v for n in mapping.outputs for v in stored(n)}
-    for oi, op in enumerate(mapping.operators):
+    whole = {v for n in outputs for v in stored(n)}
+    for oi, op in enumerate(ops):
         if op.kind == "view":
             continue
         for n in op.inputs:
-            if n in consts:
+            if not n or n in consts:
                 continue
             s = streams.get(oi, {}).get(n)
             if s is None:
                 whole |= stored(n)
             else:
-                line[s.stored] = max(line.get(s.stored, 0), s.resident_words * bits_of[s.stored])
-    out = {n: b for n, b in sizes.items() if n not in consts}
+                line[s.stored] = max(line.get(s.stored, 0), s.resident_words * word_bits[s.stored])
+    out = {n: b for n, b in size_bits.items() if n not in consts}
     for v, bits in line.items():
         if v not in whole:
             out[v] = min(out[v], bits)
