@@ -171,7 +171,7 @@ def row_streams(ops, shapes: dict[str, list[int]], size_bits: dict[str, int],
             y = op.outputs[0]
             nds = {fm.get(n) for n in ins}
             nd = next(iter(nds)) if len(nds) == 1 else None
-            if nd is not None and all(is_map(n, nd) and list(shapes[n]) == list(shapes[y]) for n in ins):
+            if nd is not None and all(is_map(n, nd) and _core(shapes[n]) == _core(shapes[y]) for n in ins):
                 h = shapes[y][-nd]
                 got = {n: stream(n, 1, h, (1 + _ceil(base - lag.get(n, Fraction(0)), h)) * (_prod(shapes[n]) // h),
                                  nd) for n in ins}
@@ -181,6 +181,14 @@ def row_streams(ops, shapes: dict[str, list[int]], size_bits: dict[str, int],
         if mine:
             out[oi] = mine
     return out
+
+
+def _core(shape) -> list[int]:
+    """The shape without leading axes of 1 (a kept batch axis of 1 does not change the layout)."""
+    shape = [int(d) for d in shape]
+    while len(shape) > 1 and shape[0] == 1:
+        shape = shape[1:]
+    return shape
 
 
 def _ceil(frac: Fraction, h: int) -> int:

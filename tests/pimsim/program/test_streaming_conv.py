@@ -130,6 +130,33 @@ def test_relu_between_convs_streams_rows(tmp_path):
     assert abs(b.latency_cycles - hand) <= 0.10 * hand, (b.latency_cycles, hand, d0, dr, d1, g0, g1)
 
 
+def test_residual_skip_holds_the_rows_the_other_branch_lags(tmp_path):
+    """A ResNet basic block on x (16 x 32 x 32, 8 bits): conv0 -> Relu -> conv1 -> Add(x) -> Relu -> y.  Row i of
+    the Add needs conv1's row i, which needs the Relu's row i + 1 (3x3, pads 1: one row beyond the aligned one),
+    which needs x's row i + 2.  So x's row i is written two rows before the Add reads it: x holds 1 + 2 = 3 rows =
+    3 x 32 x 16 = 1536 words (more than conv0's line buffer, 2 x 32 x 16 + 3 x 16 = 1072 words); conv1's
+    output, read by the Add as it is written, one row (512 words); the Relu between the convs, conv1's line
+    buffer (1072 words).  The last Relu's output y is a graph output: whole."""
+    r = np.random.default_rng(1)
+    nodes = [helper.make_node("Conv", ["x", "w0"], ["a"], name="conv0", pads=[1, 1, 1, 1], kernel_shape=[3, 3]),
+             helper.make_node("Relu", ["a"], ["ar"], name="relu0"),
+             helper.make_node("Conv", ["ar", "w1"], ["b"], name="conv1", pads=[1, 1, 1, 1], kernel_shape=[3, 3]),
+             helper.make_node("Add", ["b", "x"], ["s"], name="add"),
+             helper.make_node("Relu", ["s"], ["y"], name="relu1")]
+    inits = [(f"w{i}", (r.standard_normal((C, C, 3, 3)) * 0.1).astype(F)) for i in range(2)]
+    model = make_model(tmp_path / "block.onnx", nodes, [("x", F, [1, C, H, H])], [("y", F, [1, C, H, H])], inits, 17)
+    m, _ = compile_onnx_with_weights(model, load_arch("default"), "naive")
+    sizes = resident_sizes(m)
+    conv1 = [op for op in m.operators if op.kind == "mvm"][1]
+    assert m.pipeline == "element"
+    assert sizes["x"] == 1536 * 8
+    assert sizes["ar"] == 1072 * 8
+    assert sizes[conv1.outputs[0]] == 512 * 8
+    assert sizes["y"] == 16 * 32 * 32 * 8
+    assert simulate(m).latency_cycles < simulate(compile_onnx_with_weights(model, load_arch("default"), "naive",
+                                                                          pipeline="layer")[0]).latency_cycles
+
+
 def test_pimcompile_refuses_what_pimsim_would(tmp_path, capsys):
     """2 KiB buffers (16384 bits) cannot hold the 16 x 32 x 32 x 8 = 131072-bit input x (layer); streamed
     (element) x needs only its 8576-bit line buffer, and the error moves to the last conv's output, stored whole
