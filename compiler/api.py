@@ -66,10 +66,10 @@ def default_pipeline(graph) -> str:
     default: ISAAC starts a layer as soon as the rows it needs exist and sizes each layer's buffer for them
     (Shafiee et al., ISCA 2016, Sec. 3 and Fig. 3), and MNSIM 2.0 pipelines by default (thu-nics/MNSIM-2.0
     ``main.py``: ``-DisPipe`` "Disable inner layer pipeline in latency modeling, default: false", so
-    ``calculate_model_latency(mode=1)``, window-granular); holding every feature map whole instead makes the cited 16 KiB tile buffer of
-    ``configs/neurosim_vgg8_chip.yaml`` refuse VGG-8 (a 128 KiB first feature map) and ResNet-18 (a 147 KiB
-    image).  A model without sliding windows has nothing that streams by rows, and ``layer`` keeps its
-    mappings as they were."""
+    ``calculate_model_latency(mode=1)``, window-granular); holding every feature map whole instead makes the
+    cited 16 KiB tile buffer of ``configs/neurosim_vgg8_chip.yaml`` refuse VGG-8 (a 128 KiB first feature map)
+    and ResNet-18 (a 147 KiB image).  A model without sliding windows has nothing that streams by rows, and
+    ``layer`` keeps its mappings as they were."""
     windowed = any(n.op_type in ("Conv", "ConvTranspose", "pim.Im2Col", "MaxPool", "AveragePool")
                    for n in graph.nodes)
     return "element" if windowed else "layer"

@@ -1,13 +1,14 @@
-"""Row streams under ``pipeline: element``: which inputs an operator reads row by row, and how much of each stays resident.
+"""Row streams under ``pipeline: element``: which inputs an operator reads row by row, how much of each is resident.
 
 Model (ISAAC's inter-layer pipeline, Shafiee et al., ISCA 2016, Sec. 3 and Fig. 3: a layer starts once the rows
 of its input that its first windows need have been produced, and its input buffer holds only the rows its kernels
 still slide over; MNSIM 2.0 pipelines inside and between layers by default -- thu-nics/MNSIM-2.0 ``main.py``:
 ``-DisPipe`` "Disable inner layer pipeline in latency modeling, default: false", hence
 ``Model_latency.calculate_model_latency(mode=1)``, which fills a layer's input kernel window by kernel window
-(``mode=0``: row by row); rows are the coarser of the two).  A feature map of logical shape ``[..., C, H, W]`` (a kept batch axis of 1 allowed) is stored in raster order with channels
-innermost -- a convolution's crossbar writes one ``C``-word output vector per position, ``[H x W, C]``, which the
-graph then reads through Transpose/Reshape aliases -- so a *row* is the ``C x W`` words of one ``H`` index, and
+(``mode=0``: row by row); rows are the coarser of the two).  A feature map of logical shape ``[..., C, H, W]``
+(a kept batch axis of 1 allowed) is stored in raster order with channels innermost -- a convolution's crossbar
+writes one ``C``-word output vector per position, ``[H x W, C]``, which the graph then reads through
+Transpose/Reshape aliases -- so a *row* is the ``C x W`` words of one ``H`` index, and
 a producer that writes rows in order lets a consumer start once the rows it needs exist.
 
 Stream readers of an activation input (every other reader needs the input complete and resident whole):
