@@ -100,7 +100,7 @@ def estimate_error(mapping_path: Path, sim: dict) -> dict:
     out = {"latency": est.latency_cycles / sim[1]["latency_cycles"] - 1}
     for batch, rep in sim.items():
         if batch > 1:
-            out[f"makespan_{batch}"] = est.makespan_cycles(batch) / rep["makespan_cycles"] - 1
+            out[f"makespan_{batch}"] = est.makespan_cycles(batch) / rep["stats"]["makespan_cycles"] - 1
     return out
 
 
