@@ -32,8 +32,8 @@ a ``P`` that itself streams, the longer of that and its own producer's row
 span: a Relu emits rows as fast as its convolution feeds it), and the first
 output row needs the first ``r`` of the ``H`` input rows (a window: ``r = (k_0 -
 1) d_0 + 1 - pad_top``; element-wise: 1), so the consumer may start ``ceil(D_P x
-r / H)`` cycles after ``P`` started (a start-to-start edge).  Its last output row needs the last
-input row: the consumer finishes no earlier than ``X``'s full arrival plus one
+r / H)`` cycles after ``P`` started (a start-to-start edge).  Its last output
+row needs the last input row: the consumer finishes no earlier than ``X``'s full arrival plus one
 output row's share of its own span, ``ceil(D_C / H_out)`` (an edge into its
 exit).  Unloaded, a two-convolution chain then takes
 
@@ -82,8 +82,6 @@ class QueryLowering:
         self.size_bits = {v.name: v.size_bits for v in mapping.values}
         self.key_value: dict[str, str] = {}  # range key -> the stored value it lies in
         self.key_bits: dict[str, int] = {}  # range key -> its bits
-        self.window_view = {o: op for op in mapping.operators if op.kind == "view" and op.layout == "window"
-                            for o in op.outputs}
         self.producer = {o: i for i, op in enumerate(mapping.operators) if op.kind != "view" for o in op.outputs}
         self.streams = mapping_streams(mapping)  # op index -> {input read row by row -> RowStream}
         self.row_span: dict[int, int] = {}  # op index -> cycles over which it writes its output rows
