@@ -19,13 +19,14 @@ if TYPE_CHECKING:
 def compile_graph(onnx_path, arch: "ArchSpec", strategy: str = "optimized", precision_policy=None,
                   batch: int | None = None, verify_each: bool = False, area_budget_mm2: float | None = None,
                   shapes_only: bool = False, dims: "Sequence[str]" = (), sample: "dict[str, np.ndarray] | None" = None,
-                  name: str | None = None, objective: str = "throughput", pipeline: str = "layer"):
+                  name: str | None = None, objective: str = "throughput", pipeline: str = "auto"):
     """Frontend + passes: the placed IR and the options (with report notes).
 
     ``dims``: ``--dim`` specs (``NAME=N``, ``INPUT[AXIS]=N``); ``sample``: input arrays whose shapes bind every
     symbolic dimension (``--inputs``); ``name``: the model's name in reports and mappings (default: the file's
-    stem).  See ``compiler.frontend.dims``.  ``pipeline``: ``layer`` or ``element`` (``pimsim.spec.mapping``:
-    when a convolution may start on the rows of its input that exist).
+    stem).  See ``compiler.frontend.dims``.  ``pipeline``: ``layer``, ``element`` (``pimsim.spec.mapping``:
+    whether an operator may start on the rows of its input that exist) or ``auto`` (the default:
+    :func:`default_pipeline`).
     """
     from dataclasses import replace
 
@@ -39,8 +40,8 @@ def compile_graph(onnx_path, arch: "ArchSpec", strategy: str = "optimized", prec
         raise ValueError(f"strategy must be 'naive' or 'optimized', got {strategy!r}")
     if objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
-    if pipeline not in ("layer", "element"):
-        raise ValueError(f"pipeline must be 'layer' or 'element', got {pipeline!r}")
+    if pipeline not in ("auto", "layer", "element"):
+        raise ValueError(f"pipeline must be 'auto', 'layer' or 'element', got {pipeline!r}")
     policy = precision_policy
     if isinstance(policy, (str, Path)):
         policy = load_policy(str(policy))
@@ -51,9 +52,27 @@ def compile_graph(onnx_path, arch: "ArchSpec", strategy: str = "optimized", prec
     opts = CompileOptions(strategy=strategy, policy=policy, verify_each=verify_each, area_budget_mm2=area_budget_mm2,
                           objective=objective, pipeline=pipeline)
     graph = load_graph(str(onnx_path), shapes_only=shapes_only, binding=parse_dims(dims, batch, sample))
+    if pipeline == "auto":
+        opts.pipeline = default_pipeline(graph)
     if name is not None:
         graph.meta = replace(graph.meta, name=name)
     return run_passes(graph, arch, opts), opts
+
+
+def default_pipeline(graph) -> str:
+    """``element`` for a model with convolutions or pooling (sliding windows), else ``layer``.
+
+    Row-granular inter-layer pipelining is what the CNN accelerators this simulator is compared with do by
+    default: ISAAC starts a layer as soon as the rows it needs exist and sizes each layer's buffer for them
+    (Shafiee et al., ISCA 2016, Sec. 3 and Fig. 3), and MNSIM 2.0 pipelines by default (thu-nics/MNSIM-2.0
+    ``main.py``: ``-DisPipe`` "Disable inner layer pipeline in latency modeling, default: false", so
+    ``calculate_model_latency(mode=1)``, window-granular); holding every feature map whole instead makes the
+    cited 16 KiB tile buffer of ``configs/neurosim_vgg8_chip.yaml`` refuse VGG-8 (a 128 KiB first feature map)
+    and ResNet-18 (a 147 KiB image).  A model without sliding windows has nothing that streams by rows, and
+    ``layer`` keeps its mappings as they were."""
+    windowed = any(n.op_type in ("Conv", "ConvTranspose", "pim.Im2Col", "MaxPool", "AveragePool")
+                   for n in graph.nodes)
+    return "element" if windowed else "layer"
 
 
 def compile_onnx_with_weights(onnx_path, arch: "ArchSpec", strategy: str = "optimized", precision_policy=None,
@@ -61,7 +80,7 @@ def compile_onnx_with_weights(onnx_path, arch: "ArchSpec", strategy: str = "opti
                               shapes_only: bool = False, dims: "Sequence[str]" = (),
                               sample: "dict[str, np.ndarray] | None" = None, name: str | None = None,
                               objective: str = "throughput",
-                              pipeline: str = "layer") -> tuple["Mapping", dict[str, "np.ndarray"]]:
+                              pipeline: str = "auto") -> tuple["Mapping", dict[str, "np.ndarray"]]:
     """The mapping and its constant tensors (value name -> array)."""
     from compiler.passes.emit import to_mapping
 

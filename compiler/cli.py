@@ -46,9 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--optimize", choices=("throughput", "latency", "energy", "edp"), default="throughput",
                    help="optimized: what picks among candidate placements (default: throughput within 5 %% of the "
                         "least energy)")
-    p.add_argument("--pipeline", choices=("layer", "element"), default="layer",
-                   help="when a convolution starts: layer (its input complete) or element (on the input rows "
-                        "that exist, its input held as a line buffer) (default: layer)")
+    p.add_argument("--pipeline", choices=("auto", "layer", "element"), default="auto",
+                   help="when an operator starts: layer (its inputs complete) or element (a convolution, pooling "
+                        "or element-wise operator on the input rows that exist, holding only the rows it still "
+                        "needs); auto: element for models with convolutions or pooling, else layer (default: auto)")
     p.add_argument("--report", action="store_true", help="print where each operator went")
     p.add_argument("--check", action="store_true", help="compare the IR interpreter with onnxruntime")
     p.add_argument("--shapes-only", action="store_true",

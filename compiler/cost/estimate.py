@@ -165,6 +165,15 @@ class _Units:
         self.log.clear()
 
 
+class _Unbounded(_Units):
+    """Units that never make a task wait (every task starts when ready): the dependence-only span the simulator
+    takes as an operator's row span (``pimsim.program.lower._span_cycles`` ignores resource contention)."""
+
+    def run(self, key: tuple, ready: int, dur: int, servers: int = 1) -> int:
+        self.last = ([], ready)
+        return ready + dur
+
+
 def _first_gap(lane: list[tuple[int, int, int]], ready: int, dur: int) -> int:
     """Earliest start >= ready of a ``dur``-long gap in a sorted list of disjoint busy intervals."""
     if not lane or lane[-1][1] <= ready:
@@ -183,8 +192,10 @@ def _first_gap(lane: list[tuple[int, int, int]], ready: int, dur: int) -> int:
 class Model:
     """A placed mapping as the estimator sees it: operators, value sizes, view parts, who reads what."""
 
-    def __init__(self, ops, value_bits: dict[str, int], inputs, outputs, arch):
+    def __init__(self, ops, value_bits: dict[str, int], inputs, outputs, arch, streams: dict | None = None,
+                 resident: dict[str, int] | None = None):
         self.ops, self.bits, self.arch = ops, value_bits, arch
+        self.resident = resident or {}  # value -> bits it holds in a buffer (a line buffer when streamed)
         self.inputs, self.outputs = list(inputs), list(outputs)
         self.costs = Costs.of(arch)
         self.consts = ops[0].constants if ops else frozenset()
@@ -210,7 +221,29 @@ class Model:
                 self.readers[d].append(x)
         self.written = {x: [v for v in (ops[x].outputs if x < n_ops else [self.inputs[x - n_ops]])]
                         for x in range(n_ops + n_in) if x >= n_ops or ops[x].kind != "view"}
+        self.rows = self._row_deps(streams or {})
+        self.feeds_rows = {d for deps in self.rows.values() for d in deps}
         self._mark_shared_crossbars()
+
+    def _row_deps(self, streams: dict) -> dict[int, dict[int, tuple]]:
+        """Node -> {producing operator node it reads row by row -> (rows first, input rows, own rows)}: every
+        read of that producer's values streamed (``pimsim.cost.streams``, as the simulator's lowering)."""
+        out: dict[int, dict[int, tuple]] = {}
+        for x, ins in streams.items():
+            got: dict[int, tuple] = {}
+            for name, st in ins.items():
+                d = self.stored_by.get(st.stored)
+                if d is None or d >= len(self.ops):
+                    continue  # a graph input arrives whole
+                others = [n for n in self.reads[x] if n not in ins and any(p.value == st.stored
+                                                                            for p in self.parts_of(n))]
+                if not others:
+                    prev = got.get(d)
+                    got[d] = max(prev, (st.first_rows, st.rows, st.out_rows)) if prev else (
+                        st.first_rows, st.rows, st.out_rows)
+            if got:
+                out[x] = got
+        return out
 
     def parts_of(self, name: str):
         return parts_of(self.parts, name, self.bits)
@@ -246,6 +279,9 @@ class _Schedule:
         self.avail: list[dict[str, dict[int, int]]] = [dict() for _ in range(batch)]  # part key -> tile -> when
         self.key_value: dict[str, str] = {}
         self.start: dict[int, int] = {}  # (query 0) node -> start of its producer task
+        self.row_span: dict[tuple[int, int], int] = {}  # (query, node) -> cycles over which it writes its rows
+        self.began_at: dict[tuple[int, int], int] = {}  # (query, node) -> its entry
+        self.own_span = 0  # the node just placed: its entry to its last task's end, before any row tail
         self.added: list[tuple[dict, Any]] = []  # entries set by the attempt in progress (undone if it waits)
         self.now, self.began, self.rank = 0, 0, (0, 0, 0)
         self.queues: dict[tuple, list] = {}  # unit -> heap of (query, ready, node) waiting for it
@@ -266,6 +302,9 @@ class _Schedule:
             return wait
         if q == 0 and self.m.kind(x) != "output":
             self.start.setdefault(x, self.began)
+        if x in self.m.feeds_rows or x in self.m.rows:
+            self.began_at[q, x] = self.began
+            self.row_span[q, x] = max([self.own_span] + [self.row_span[q, d] for d in self.m.rows.get(x, ())])
         return t
 
     def first(self, key: tuple, ready: int, dur: int, servers: int = 1) -> int:
@@ -361,9 +400,17 @@ class _Schedule:
         group = q % op.groups
         tiles = (sorted({b["tile"] for b, _ in op.group_blocks(group)}) if op.on_crossbars
                  else [op.tile] + list(op.vector_tiles))
-        entry = max([ready] + [self.deliver(q, n, t) for n in self.m.reads[x] for t in tiles])
+        rows = self.m.rows.get(x, {})
+        streamed = {n for n in self.m.reads[x] if any(self.m.stored_by.get(p.value) in rows
+                                                      for p in self.m.parts_of(n))}
+        entry = max([ready] + [self.deliver(q, n, t) for n in self.m.reads[x] if n not in streamed for t in tiles])
         self.began = entry
         done = self._operator(op, group, entry)
+        if x in self.m.feeds_rows or rows:
+            self.own_span = self._unloaded_cycles(op, group)
+        if rows:  # the last output row waits for the last input row (pimsim.program.lower)
+            tail = ceil_div(self.own_span, next(iter(rows.values()))[2])
+            done = max([done] + [self.deliver(q, n, t) + tail for n in streamed for t in tiles])
         for name in op.outputs:
             self._set(self.avail[q], name, {op.tile: done})
         return done
@@ -394,6 +441,17 @@ class _Schedule:
             in_bits = sum(p.reads for n in op.inputs if n not in self.m.consts for p in self.m.parts_of(n))
             t = self.vec(h, self.buf(h, entry, in_bits, False, first=True), op.vector_ops())
         return self.buf(h, t, sum(self.m.bits[n] for n in op.outputs), True)
+
+    def _unloaded_cycles(self, op, group: int) -> int:
+        """The operator's span on units that never make it wait, as the simulator's row span
+        (``pimsim.program.lower``: dependences only), so a Relu waiting for the buffer banks its convolution
+        holds does not slow the rows it passes on.  Placed on scratch units, nothing recorded."""
+        saved = (self.units, self.queues, self.now, self.record, self.energy_pj)
+        self.units, self.queues, self.now, self.record = _Unbounded(), {}, 0, False
+        try:
+            return self._operator(op, group, 0)
+        finally:
+            self.units, self.queues, self.now, self.record, self.energy_pj = saved
 
     def _product(self, op, entry: int) -> int:
         """A product of activations shared by several vector units (``pimsim.cost.products``)."""
@@ -541,7 +599,11 @@ def _simulate(model: Model, batch: int, credits: dict[int, int] | None, record: 
         finish[q, x] = t
         end = max(end, t)
         for y in model.dependents[x]:
-            arm(q, y, t)
+            rows = model.rows.get(y, {}).get(x)
+            if rows is None:
+                arm(q, y, t)
+            else:  # y starts once the rows it needs first exist (pimsim.program.lower, row pipelining)
+                arm(q, y, s.began_at[q, x] + ceil_div(s.row_span[q, x] * rows[0], rows[1]))
         for d in model.deps[x]:
             left[q, d] = left.get((q, d), len(model.readers[d])) - 1
             if left[q, d] == 0:
@@ -558,9 +620,12 @@ def _release(model, gated, q: int, x: int, t: int, arm, batch: int) -> None:
         arm(q + k, x, t)
 
 
-def estimate(ops, value_bits: dict[str, int], inputs, outputs, arch) -> Estimate:
-    """Latency, energy and stream estimate of a mapping given as operator views (module docstring)."""
-    model = Model(ops, value_bits, inputs, outputs, arch)
+def estimate(ops, value_bits: dict[str, int], inputs, outputs, arch, streams: dict | None = None,
+             resident: dict[str, int] | None = None) -> Estimate:
+    """Latency, energy and stream estimate of a mapping given as operator views (module docstring).
+    ``streams``/``resident``: row streams and resident bits under ``pipeline: element``
+    (``compiler.cost.ops.streams_from_mapping`` / ``streams_from_graph``); None: every input waits whole."""
+    model = Model(ops, value_bits, inputs, outputs, arch, streams, resident)
     latency, one, finish = _simulate(model, 1, None, record=True)
     credits = _credits(model, one, finish)
     busy = _busy_per_query(model, one)
@@ -593,7 +658,7 @@ def _credits(model: Model, one: _Schedule, finish) -> dict[int, int]:
         if value not in window:
             continue
         shared = one.avail[0][value] if value != key else {}
-        bits = model.bits[key] if key == value else next(p.bits for p in model.parts[key])
+        bits = model.resident.get(key, model.bits[key]) if key == value else next(p.bits for p in model.parts[key])
         for tile, t in where.items():
             if shared.get(tile) == t and key != value:
                 continue

@@ -39,6 +39,7 @@ class OpView:
     storage: str = "dram"
     layout: str = "alias"
     vector_tiles: list = field(default_factory=list)
+    attrs: dict = field(default_factory=dict)
     memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -93,7 +94,7 @@ def views_from_graph(graph) -> tuple[list[OpView], dict[str, int]]:
                    blocks=list(n.blocks or []), replicas=int(info.get("replicas", 1)),
                    copies_per_query=int(info.get("copies_per_query", 1)),
                    implementation=info.get("implementation", "vector"), layout=info.get("layout", "alias"),
-                   vector_tiles=list(info.get("vector_tiles", [])))
+                   vector_tiles=list(info.get("vector_tiles", [])), attrs=dict(n.attrs or {}))
         if n.kind in ("mvm", "dynamic_mvm"):
             v.m, v.k, v.n, v.count = info["m"], info["k"], info["n"], info.get("count", 1)
         elif n.kind == "embedding":
@@ -104,6 +105,36 @@ def views_from_graph(graph) -> tuple[list[OpView], dict[str, int]]:
             v.bits = info["bits_elements"] * max(graph.values[o].bits or 32 for o in n.outputs if o)
         views.append(v)
     return views, bits
+
+
+def streams_from_mapping(mapping) -> tuple[dict, dict[str, int]]:
+    """(row streams, resident bits per value) of a mapping: ``pimsim.cost.streams`` and the capacity decision's
+    sizes (``pimsim.cost.buffers.resident_sizes``), for the estimator."""
+    from pimsim.cost.buffers import resident_sizes
+    from pimsim.cost.streams import mapping_streams
+
+    return mapping_streams(mapping), resident_sizes(mapping)
+
+
+def streams_from_graph(graph, views: list[OpView], bits: dict[str, int], pipeline: str) -> tuple[dict, dict[str, int]]:
+    """The same for the placed IR (``views``, ``bits``: :func:`views_from_graph`) compiled with ``pipeline``."""
+    from pimsim.cost.buffers import resident_bits
+    from pimsim.cost.streams import row_streams
+
+    consts = frozenset(n for n, v in graph.values.items() if v.constant)
+    streams = {}
+    if pipeline == "element":
+        shapes = {n: _per_query_shape(v) for n, v in graph.values.items()}
+        streams = row_streams(views, shapes, bits, consts)
+    words = {n: v.bits or 32 for n, v in graph.values.items()}
+    return streams, resident_bits(views, bits, words, consts, list(graph.outputs), streams)
+
+
+def _per_query_shape(v) -> list[int]:
+    shape = [int(d) for d in v.shape]
+    if v.batch_axis is not None:
+        del shape[v.batch_axis]
+    return shape
 
 
 def _per_query_numel(v) -> int:

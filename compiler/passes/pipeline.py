@@ -25,7 +25,8 @@ class CompileOptions:
     policy: object | None = None  # compiler.precision_policy.PrecisionPolicy
     area_budget_mm2: float | None = None  # optimized: tiles allowed (compiler.passes.optimize); None = whole chip
     objective: str = "throughput"  # optimized: what the pick among candidates optimises (optimize.OBJECTIVES)
-    pipeline: str = "layer"  # mapping.pipeline: "element" streams convolutions row by row (pimsim.spec.mapping)
+    pipeline: str = "layer"  # mapping.pipeline: "element" streams feature maps row by row (pimsim.cost.streams);
+    # compiler.api.compile_graph resolves its "auto" (compiler.api.default_pipeline)
     verify_each: bool = False
     notes: dict = field(default_factory=dict)  # facts for the report (crossbars used, spills)
 

@@ -22,13 +22,15 @@ value larger than the buffer is rejected before simulation.
 
 Capacity (one decision for the compiler and the simulator: :func:`require_fit`):
 a resident value fits a tile when its resident bits do not exceed the tile
-buffer's capacity.  A value is resident whole, except the input of a streaming
-convolution under row pipelining (``pipeline: element``): its producer writes
-rows as it makes them and the convolution consumes them, so the consumer's
-tile holds only a *line buffer* (:func:`line_buffer_words`), the rows its
-windows still slide over -- ISAAC's inter-layer pipeline buffer ("(k-1) rows
-plus k pixels", Shafiee et al., ISCA 2016, Sec. 3 and Fig. 3) and NeuroSim's
-and PUMA's line buffers for sliding windows.  ``pimcompile`` calls
+buffer's capacity.  A value is resident whole, except a value every reader of which reads
+it row by row under row pipelining (``pipeline: element``,
+``pimsim.cost.streams``): its producer writes rows as it makes them and the
+readers consume them, so the tile holds only what the readers still need --
+a convolution's or pooling's *line buffer* (:func:`line_buffer_words`), the
+rows its windows still slide over (ISAAC's inter-layer pipeline buffer, "(k-1)
+rows plus k pixels", Shafiee et al., ISCA 2016, Sec. 3 and Fig. 3; NeuroSim's
+and PUMA's line buffers for sliding windows), or the rows an element-wise
+reader (Relu, a residual Add) waits for.  ``pimcompile`` calls
 :func:`mapping_fit_error` before it writes a mapping and ``pimsim`` calls it
 before it lowers one, so every mapping the compiler writes fits the
 simulator's buffers, and the error (one line) names the value and the bits it
@@ -77,43 +79,47 @@ def require_fit(what: str, bits: int, tile: int, capacity_bits: int) -> None:
                              f"holds {capacity_bits} bits ({capacity_bits // 8} B, tile.buffer.capacity_bytes)")
 
 
-def window_line_buffer_bits(mapping, view) -> int:
-    """Line-buffer bits of one ``window`` view (its attrs: ``kernel_shape``, ``dilations``) over its input."""
-    x = mapping.value(view.inputs[0])
-    kernel = list(view.attrs["kernel_shape"])
-    nd = len(kernel)
-    dil = list(view.attrs.get("dilations") or [1] * nd)
-    channels = _prod(x.shape[:-nd])  # channels (times a kept batch axis of 1)
-    return line_buffer_words(channels, list(x.shape[-nd:]), kernel, dil) * x.bits
-
-
 def resident_sizes(mapping) -> dict[str, int]:
-    """Bits every non-constant value holds in a tile buffer: whole, or -- read only through windows (directly or
-    through aliases such as a conv output's Transpose/Reshape) under ``pipeline: element`` -- the largest of its
-    readers' line buffers (module docstring)."""
-    from pimsim.cost.views import parts_of, resolve_views
+    """Bits every non-constant value of ``mapping`` holds in a tile buffer (:func:`resident_bits`)."""
+    from pimsim.cost.streams import mapping_streams
 
     sizes = {v.name: v.size_bits for v in mapping.values}
+    words = {v.name: v.bits for v in mapping.values}
     consts = {v.name for v in mapping.values if v.constant}
-    parts = resolve_views(mapping.operators, sizes, consts)
+    return resident_bits(mapping.operators, sizes, words, consts, mapping.outputs, mapping_streams(mapping))
+
+
+def resident_bits(ops, size_bits: dict[str, int], word_bits: dict[str, int], consts, outputs,
+                  streams: dict) -> dict[str, int]:
+    """Bits every non-constant value holds in a tile buffer: whole, or -- when every reader reads it row by row
+    (``streams``: ``pimsim.cost.streams.row_streams``, empty unless ``pipeline: element``: convolution windows,
+    pooling, element-wise operators, spatial reductions) and it is no graph output -- the most any of its
+    readers keeps resident (a line buffer, or the rows an element-wise reader waits for).  ``ops`` are the
+    mapping's operators or the estimator's views of them."""
+    from pimsim.cost.views import parts_of, resolve_views
+
+    parts = resolve_views(ops, size_bits, consts)
 
     def stored(name: str) -> set[str]:
-        return {p.value for p in parts_of(parts, name, sizes)}
+        return {p.value for p in parts_of(parts, name, size_bits)}
 
-    windowed = {o for op in mapping.operators if op.kind == "view" and op.layout == "window" for o in op.outputs}
     line: dict[str, int] = {}
-    whole = {v for n in mapping.outputs for v in stored(n)}
-    for op in mapping.operators:
-        if op.kind == "view" and op.layout == "window":
-            for v in stored(op.inputs[0]):
-                line[v] = max(line.get(v, 0), window_line_buffer_bits(mapping, op))
-        elif op.kind != "view":
-            whole |= {v for n in op.inputs if n not in consts and n not in windowed for v in stored(n)}
-    out = {n: b for n, b in sizes.items() if n not in consts}
-    if mapping.pipeline == "element":
-        for v, bits in line.items():
-            if v not in whole:
-                out[v] = min(out[v], bits)
+    whole = {v for n in outputs for v in stored(n)}
+    for oi, op in enumerate(ops):
+        if op.kind == "view":
+            continue
+        for n in op.inputs:
+            if not n or n in consts:
+                continue
+            s = streams.get(oi, {}).get(n)
+            if s is None:
+                whole |= stored(n)
+            else:
+                line[s.stored] = max(line.get(s.stored, 0), s.resident_words * word_bits[s.stored])
+    out = {n: b for n, b in size_bits.items() if n not in consts}
+    for v, bits in line.items():
+        if v not in whole:
+            out[v] = min(out[v], bits)
     return out
 
 

@@ -22,21 +22,25 @@ Per operator (home tile ``h``), for one query:
   marks when its parts are all written, for the report's operator spans).
 
 Row pipelining (``pipeline: element``; ISAAC's inter-layer pipeline, Shafiee
-et al. ISCA 2016 Sec. 3, and MNSIM 2.0's default): a crossbar operator that
-reads its input ``X`` through a ``window`` view (a convolution) does not wait
-for ``X`` to be complete.  Its producer ``P`` writes ``X`` row by row at an
-even rate over its unloaded span ``D_P`` (entry to exit, ``_span_cycles``), and
-the first output row needs the first ``r = (k_0 - 1) d_0 + 1 - pad_top`` of the
-``H`` input rows, so the consumer may start ``ceil(D_P x r / H)`` cycles after
-``P`` started (a start-to-start edge).  Its last output row needs the last
-input row: the consumer finishes no earlier than ``X``'s full arrival plus one
+et al. ISCA 2016 Sec. 3, and MNSIM 2.0's default): an operator that reads an
+input ``X`` row by row (``pimsim.cost.streams``: a convolution through its
+``window`` view, pooling, an element-wise operator such as the Relu between two
+convolutions or a residual Add, a spatial reduction) does not wait for ``X`` to
+be complete.  Its producer ``P`` writes ``X`` row by row at an even rate over
+its row span ``D_P`` (its unloaded span, entry to exit, ``_span_cycles``; for
+a ``P`` that itself streams, the longer of that and its own producer's row
+span: a Relu emits rows as fast as its convolution feeds it), and the first
+output row needs the first ``r`` of the ``H`` input rows (a window: ``r = (k_0 -
+1) d_0 + 1 - pad_top``; element-wise: 1), so the consumer may start ``ceil(D_P x
+r / H)`` cycles after ``P`` started (a start-to-start edge).  Its last output
+row needs the last input row: the consumer finishes no earlier than ``X``'s full arrival plus one
 output row's share of its own span, ``ceil(D_C / H_out)`` (an edge into its
 exit).  Unloaded, a two-convolution chain then takes
 
     max(r/H x D_1 + D_2,  D_1 + g + D_2 / H_out)   instead of   D_1 + g + D_2,
 
-``g`` the transfer between them.  Other operators (element-wise ones
-included) wait for complete inputs.
+``g`` the transfer between them.  Other operators (crossbar operators on
+whole vectors, copies, embeddings) wait for complete inputs.
 
 Every duration and energy comes from ``pimsim.cost`` (which takes them from
 the component models); the mapper's estimates use the same functions.  With
@@ -49,6 +53,7 @@ link are chip-level and the same for every kind.
 from __future__ import annotations
 
 from pimsim.cost.actions import Costs, ceil_div
+from pimsim.cost.streams import mapping_streams
 from pimsim.cost.views import Part, parts_of
 from pimsim.engine.events import DEP_START_TO_START
 from pimsim.program.resources import IO_TILE, ResourceTable
@@ -77,9 +82,11 @@ class QueryLowering:
         self.size_bits = {v.name: v.size_bits for v in mapping.values}
         self.key_value: dict[str, str] = {}  # range key -> the stored value it lies in
         self.key_bits: dict[str, int] = {}  # range key -> its bits
-        self.window_view = {o: op for op in mapping.operators if op.kind == "view" and op.layout == "window"
-                            for o in op.outputs}
         self.producer = {o: i for i, op in enumerate(mapping.operators) if op.kind != "view" for o in op.outputs}
+        self.streams = mapping_streams(mapping)  # op index -> {input read row by row -> RowStream}
+        self.row_span: dict[int, int] = {}  # op index -> cycles over which it writes its output rows
+        self.feeds_rows = {self.producer[s.stored] for ins in self.streams.values() for s in ins.values()
+                           if s.stored in self.producer}
         self._edges_into: list[list[int]] = []  # task -> ids of edges into it (``_span_cycles``)
         self._edges_seen = 0
 
@@ -190,7 +197,7 @@ class QueryLowering:
         arrivals: list[int] = []
         streamed: list[int] = []
         reads = [n for n in op.inputs if not self.values[n].constant]
-        rows = self._row_streams(op)
+        rows = self._row_streams(oi)
         for name in reads:
             for tile in self._needed_tiles(oi, op):
                 got = self.deliver(name, tile, oi)
@@ -213,9 +220,11 @@ class QueryLowering:
             last = t.task(self._buf(op.tile), 2 * c.buffer_cycles(bits), oi, "copy", after=[entry],
                           energy={"tile_buffer": c.buffer_read_pj(bits) + c.buffer_write_pj(bits)})
         t.exit[oi] = t.join(oi, "exit", [last])
+        span = self._span_cycles(entry, last) if tails or oi in self.feeds_rows else 0
+        self.row_span[oi] = max([span] + [self.row_span[p] for p, _ in tails])
         if tails:  # the last output row waits for the last input row (module docstring)
             out_rows = tails[0][1]
-            tail = -(-self._span_cycles(entry, last) // out_rows)
+            tail = -(-span // out_rows)
             for arrived in streamed:
                 t.edge(arrived, t.exit[oi], tail)
         for name in reads:
@@ -223,37 +232,22 @@ class QueryLowering:
         for name in op.outputs:
             self.avail[name] = {op.tile: t.exit[oi]}
 
-    def _row_streams(self, op) -> dict[str, tuple]:
-        """Inputs a crossbar operator reads row by row under ``pipeline: element``: window-view outputs whose
-        stored input was written by one operator -> (that operator, rows needed first, input rows, output rows)."""
-        if self.m.pipeline != "element" or op.kind != "mvm":
-            return {}
+    def _row_streams(self, oi: int) -> dict[str, tuple]:
+        """Inputs operator ``oi`` reads row by row (``pimsim.cost.streams``) whose stored value one operator
+        wrote -> (that operator, rows needed first, input rows, rows its own work is spread over)."""
         out = {}
-        for name in op.inputs:
-            view = self.window_view.get(name)
-            if view is None:
-                continue
-            x = self.values[view.inputs[0]]
-            stored = {p.value for p in self.parts_of(x.name)}  # through aliases (Transpose, Reshape) to storage
-            producer = self.producer.get(next(iter(stored))) if len(stored) == 1 else None
-            kernel = list(view.attrs["kernel_shape"])
-            nd = len(kernel)
-            if producer is None or len(x.shape) < nd + 1:
-                continue
-            dil = (view.attrs.get("dilations") or [1] * nd)[0]
-            strides = (view.attrs.get("strides") or [1] * nd)[0]
-            pads = view.attrs.get("pads") or [0] * 2 * nd
-            h = x.shape[-nd]
-            first = min(h, max(1, (kernel[0] - 1) * dil + 1 - pads[0]))
-            h_out = (h + pads[0] + pads[nd] - dil * (kernel[0] - 1) - 1) // strides + 1
-            out[name] = (producer, first, h, max(1, h_out))
+        for name, s in self.streams.get(oi, {}).items():
+            producer = self.producer.get(s.stored)
+            if producer is not None:
+                out[name] = (producer, s.first_rows, s.rows, s.out_rows)
         return out
 
     def _stream_rows(self, oi: int, name: str, entry: int, producer: int, first: int, h: int, h_out: int):
-        """Start ``entry`` once ``first`` of the ``h`` input rows exist; returns (producer, output rows)."""
-        p_entry, p_exit = self.t.entry[producer], self.t.exit[producer]
-        lag = -(-self._span_cycles(p_entry, p_exit) * first // h)
-        self.t.edge(p_entry, entry, lag, start_to_start=True)
+        """Start ``entry`` once ``first`` of the ``h`` input rows exist; returns (producer, output rows).  The
+        producer writes its rows over its row span (``row_span``: its own span, or the span of the operator it
+        streams from when that one is slower -- a Relu emits rows as fast as its convolution feeds it)."""
+        lag = -(-self.row_span[producer] * first // h)
+        self.t.edge(self.t.entry[producer], entry, lag, start_to_start=True)
         return producer, h_out
 
     def _span_cycles(self, first: int, last: int) -> int:

@@ -129,7 +129,8 @@ def optimize(graph, arch, opts):
         opts.notes["tile_kinds"] = {n.name: node_kind(n) for n in graph.nodes if n.blocks}
     base = {n.name: [dict(b) for b in n.blocks] for n in graph.nodes if n.blocks}
     floor = _floor(graph, arch)
-    cache: dict = {}  # placement signature -> estimate: candidates often end in the same placement
+    cache: dict = {"pipeline": opts.pipeline}  # placement signature -> estimate (candidates often end in the same
+    # placement); "pipeline": the mapping's pipeline mode, which the estimate models
     guard = _baseline(graph, arch, base, budget, cache)  # None when the baseline does not fit the budget
     found = {} if guard is None else {"baseline": guard}
     if guard is not None:
@@ -309,12 +310,14 @@ def _estimate(graph, arch, cache: dict):
     """(``compiler.cost.estimate`` of the graph as placed now, operator views, value bits), memoised on
     the placement (home tiles, copies, blocks): the estimate is a pure function of it."""
     from compiler.cost.estimate import estimate
-    from compiler.cost.ops import views_from_graph
+    from compiler.cost.ops import streams_from_graph, views_from_graph
 
     key = _signature(graph)
     if key not in cache:
         ops, bits = views_from_graph(graph)
-        cache[key] = (estimate(ops, bits, list(graph.inputs), list(graph.outputs), arch), ops, bits)
+        streams, resident = streams_from_graph(graph, ops, bits, cache.get("pipeline", "layer"))
+        cache[key] = (estimate(ops, bits, list(graph.inputs), list(graph.outputs), arch, streams, resident), ops,
+                      bits)
     return cache[key]
 
 

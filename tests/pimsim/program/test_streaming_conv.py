@@ -25,12 +25,19 @@ F = np.float32
 C, H = 16, 32
 
 
-def _convs(tmp_path, count: int, name: str = "convs.onnx"):
-    """``count`` 3x3 convolutions (pads 1, stride 1) in a chain on a 1 x 16 x 32 x 32 input, no bias, no Relu."""
+def _convs(tmp_path, count: int, name: str = "convs.onnx", relu: bool = False):
+    """``count`` 3x3 convolutions (pads 1, stride 1) in a chain on a 1 x 16 x 32 x 32 input, no bias; with
+    ``relu`` a Relu after every convolution but the last."""
     r = np.random.default_rng(0)
     names = ["x"] + [f"h{i}" for i in range(1, count)] + ["y"]
-    nodes = [helper.make_node("Conv", [names[i], f"w{i}"], [names[i + 1]], name=f"conv{i}", pads=[1, 1, 1, 1],
-                              kernel_shape=[3, 3]) for i in range(count)]
+    nodes = []
+    for i in range(count):
+        src = names[i]
+        if relu and i > 0:
+            nodes.append(helper.make_node("Relu", [src], [f"{src}r"], name=f"relu{i}"))
+            src = f"{src}r"
+        nodes.append(helper.make_node("Conv", [src, f"w{i}"], [names[i + 1]], name=f"conv{i}", pads=[1, 1, 1, 1],
+                                      kernel_shape=[3, 3]))
     inits = [(f"w{i}", (r.standard_normal((C, C, 3, 3)) * 0.1).astype(F)) for i in range(count)]
     return make_model(tmp_path / name, nodes, [("x", F, [1, C, H, H])], [("y", F, [1, C, H, H])], inits, 17)
 
@@ -52,7 +59,7 @@ def test_streamed_conv_input_resident_as_a_line_buffer(tmp_path):
     assert resident_sizes(m)["x"] == 1072 * 8
     assert [op.layout for op in m.operators if op.op_type == "pim.Im2Col"] == ["window"]
     assert not [op for op in m.operators if op.kind == "copy"]
-    layer, _ = compile_onnx_with_weights(_convs(tmp_path, 1), arch, "naive")
+    layer, _ = compile_onnx_with_weights(_convs(tmp_path, 1), arch, "naive", pipeline="layer")
     assert resident_sizes(layer)["x"] == 16 * 32 * 32 * 8
 
 
@@ -77,10 +84,12 @@ def test_two_conv_chain_pipelines_rows(tmp_path):
     span, g: the gap between them, from the layer run).  Row-pipelined, conv1's first output row needs input rows
     0..1 (r = (3-1) + 1 - 1 = 2 of H = 32), so conv1 starts r/H x D0 after conv0 started, and its last row needs
     conv0's last: the chain takes max(r/H x D0 + D1, D0 + g + D1/32) instead of D0 + g + D1 (two-stage pipeline,
-    ISAAC Sec. 3).  The simulated latency must be below L and within 10 % of L - (D0 + g + D1) + that max."""
+    ISAAC Sec. 3).  The simulated latency must be below L and within 10 % of L - (D0 + g + D1) + that max.
+    The pipelined mapping is the compiler's default for a model with convolutions (``--pipeline auto``)."""
     arch = load_arch("default")
-    layer, _ = compile_onnx_with_weights(_convs(tmp_path, 2), arch, "naive")
-    element, _ = compile_onnx_with_weights(_convs(tmp_path, 2), arch, "naive", pipeline="element")
+    layer, _ = compile_onnx_with_weights(_convs(tmp_path, 2), arch, "naive", pipeline="layer")
+    element, _ = compile_onnx_with_weights(_convs(tmp_path, 2), arch, "naive")
+    assert (layer.pipeline, element.pipeline) == ("layer", "element")
     a, b = simulate(layer), simulate(element)
     mvm = [op.name for op in layer.operators if op.kind == "mvm"]
     spans = {name: (s, f) for name, s, f in a.operators}
@@ -89,6 +98,63 @@ def test_two_conv_chain_pipelines_rows(tmp_path):
     hand = a.latency_cycles - (d0 + g + d1) + max(2 / 32 * d0 + d1, d0 + g + d1 / 32)
     assert b.latency_cycles < a.latency_cycles
     assert abs(b.latency_cycles - hand) <= 0.10 * hand, (b.latency_cycles, hand, d0, d1, g)
+
+
+def test_relu_between_convs_streams_rows(tmp_path):
+    """conv0 -> Relu -> conv1 (default pipeline).  The Relu reads conv0's output row by row (one row first,
+    ``pimsim.cost.streams``) and emits rows as fast as conv0 makes them, so conv1 starts 1/32 x D0 + 2/32 x D0
+    after conv0 started; conv1's last row waits for the Relu's last (D_r/32 after conv0's, the Relu's own span
+    shared over its 32 rows).  Pipelined chain, by hand with the layer run's spans (D0, D_r, D1) and gaps (g0:
+    conv0 -> Relu, g1: Relu -> conv1):
+
+        max(3/32 x D0 + D1,  D0 + g0 + D_r/32 + g1 + D1/32)   instead of   D0 + g0 + D_r + g1 + D1.
+
+    conv0's output is resident as one row (16 channels x 32 columns x 8 bits = 4096 bits) instead of 16 x 32 x
+    32 x 8 = 131072: the Relu reads each row once, as it is written."""
+    arch = load_arch("default")
+    model = _convs(tmp_path, 2, relu=True)
+    layer, _ = compile_onnx_with_weights(model, arch, "naive", pipeline="layer")
+    element, _ = compile_onnx_with_weights(model, arch, "naive")
+    relu = next(op for op in element.operators if op.op_type == "Relu")
+    stored = next(op for op in element.operators if op.kind == "mvm").outputs[0]
+    assert resident_sizes(element)[stored] == 16 * 32 * 8
+    assert resident_sizes(layer)[stored] == 16 * 32 * 32 * 8
+    a, b = simulate(layer), simulate(element)
+    spans = {name: (s, f) for name, s, f in a.operators}
+    mvm = [op.name for op in layer.operators if op.kind == "mvm"]
+    (s0, f0), (sr, fr), (s1, f1) = spans[mvm[0]], spans[relu.name], spans[mvm[1]]
+    d0, dr, d1, g0, g1 = f0 - s0, fr - sr, f1 - s1, sr - f0, s1 - fr
+    chain = d0 + g0 + dr + g1 + d1
+    hand = a.latency_cycles - chain + max(3 / 32 * d0 + d1, d0 + g0 + dr / 32 + g1 + d1 / 32)
+    assert b.latency_cycles < a.latency_cycles
+    assert abs(b.latency_cycles - hand) <= 0.10 * hand, (b.latency_cycles, hand, d0, dr, d1, g0, g1)
+
+
+def test_residual_skip_holds_the_rows_the_other_branch_lags(tmp_path):
+    """A ResNet basic block on x (16 x 32 x 32, 8 bits): conv0 -> Relu -> conv1 -> Add(x) -> Relu -> y.  Row i of
+    the Add needs conv1's row i, which needs the Relu's row i + 1 (3x3, pads 1: one row beyond the aligned one),
+    which needs x's row i + 2.  So x's row i is written two rows before the Add reads it: x holds 1 + 2 = 3 rows =
+    3 x 32 x 16 = 1536 words (more than conv0's line buffer, 2 x 32 x 16 + 3 x 16 = 1072 words); conv1's
+    output, read by the Add as it is written, one row (512 words); the Relu between the convs, conv1's line
+    buffer (1072 words).  The last Relu's output y is a graph output: whole."""
+    r = np.random.default_rng(1)
+    nodes = [helper.make_node("Conv", ["x", "w0"], ["a"], name="conv0", pads=[1, 1, 1, 1], kernel_shape=[3, 3]),
+             helper.make_node("Relu", ["a"], ["ar"], name="relu0"),
+             helper.make_node("Conv", ["ar", "w1"], ["b"], name="conv1", pads=[1, 1, 1, 1], kernel_shape=[3, 3]),
+             helper.make_node("Add", ["b", "x"], ["s"], name="add"),
+             helper.make_node("Relu", ["s"], ["y"], name="relu1")]
+    inits = [(f"w{i}", (r.standard_normal((C, C, 3, 3)) * 0.1).astype(F)) for i in range(2)]
+    model = make_model(tmp_path / "block.onnx", nodes, [("x", F, [1, C, H, H])], [("y", F, [1, C, H, H])], inits, 17)
+    m, _ = compile_onnx_with_weights(model, load_arch("default"), "naive")
+    sizes = resident_sizes(m)
+    conv1 = [op for op in m.operators if op.kind == "mvm"][1]
+    assert m.pipeline == "element"
+    assert sizes["x"] == 1536 * 8
+    assert sizes["ar"] == 1072 * 8
+    assert sizes[conv1.outputs[0]] == 512 * 8
+    assert sizes["y"] == 16 * 32 * 32 * 8
+    assert simulate(m).latency_cycles < simulate(compile_onnx_with_weights(model, load_arch("default"), "naive",
+                                                                          pipeline="layer")[0]).latency_cycles
 
 
 def test_pimcompile_refuses_what_pimsim_would(tmp_path, capsys):
