@@ -26,7 +26,7 @@ buffer's capacity.  A value is resident whole, except a value every reader of wh
 it row by row under row pipelining (``pipeline: element``,
 ``pimsim.cost.streams``): its producer writes rows as it makes them and the
 readers consume them, so the tile holds only what the readers still need --
-a convolution's or pooling's *line buffer* (:func:`line_buffer_words`), the
+a convolution's or pooling's *line buffer* (``pimsim.cost.streams.line_buffer_words``), the
 rows its windows still slide over (ISAAC's inter-layer pipeline buffer, "(k-1)
 rows plus k pixels", Shafiee et al., ISCA 2016, Sec. 3 and Fig. 3; NeuroSim's
 and PUMA's line buffers for sliding windows), or the rows an element-wise
@@ -43,29 +43,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Hashable
 
-
-def line_buffer_words(channels: int, spatial: list[int], kernel: list[int], dilations: list[int]) -> int:
-    """Words a sliding window over a ``channels x spatial`` input (raster order, channels innermost) keeps
-    resident: every word from the oldest one a window still needs to the newest one it reads,
-
-        channels x (1 + sum_i (k_i - 1) x d_i x prod_{j > i} S_j),
-
-    which for a 2-D ``k x k`` kernel (dilation 1) over ``H x W x C`` is ``(k-1) x W x C + k x C`` (ISAAC's
-    "(k-1) rows plus k pixels").  Padding words are generated, not stored."""
-    span = 1
-    for i, (k, d) in enumerate(zip(kernel, dilations)):
-        stride_words = 1
-        for s in spatial[i + 1:]:
-            stride_words *= s
-        span += (k - 1) * d * stride_words
-    return channels * min(span, _prod(spatial))
-
-
-def _prod(xs) -> int:
-    out = 1
-    for x in xs:
-        out *= x
-    return out
+from pimsim.cost.streams import mapping_streams
+from pimsim.cost.views import parts_of, resolve_views
 
 
 class BufferFitError(ValueError):
@@ -81,8 +60,6 @@ def require_fit(what: str, bits: int, tile: int, capacity_bits: int) -> None:
 
 def resident_sizes(mapping) -> dict[str, int]:
     """Bits every non-constant value of ``mapping`` holds in a tile buffer (:func:`resident_bits`)."""
-    from pimsim.cost.streams import mapping_streams
-
     sizes = {v.name: v.size_bits for v in mapping.values}
     words = {v.name: v.bits for v in mapping.values}
     consts = {v.name for v in mapping.values if v.constant}
@@ -96,8 +73,6 @@ def resident_bits(ops, size_bits: dict[str, int], word_bits: dict[str, int], con
     pooling, element-wise operators, spatial reductions) and it is no graph output -- the most any of its
     readers keeps resident (a line buffer, or the rows an element-wise reader waits for).  ``ops`` are the
     mapping's operators or the estimator's views of them."""
-    from pimsim.cost.views import parts_of, resolve_views
-
     parts = resolve_views(ops, size_bits, consts)
 
     def stored(name: str) -> set[str]:

@@ -15,7 +15,7 @@ Stream readers of an activation input (every other reader needs the input comple
 
 - a crossbar operator reading a ``window`` view (a convolution), and a pooling vector operator (``MaxPool``,
   ``AveragePool``): the first output row needs ``r = (k_0 - 1) d_0 + 1 - pad_top`` input rows; resident: the
-  line buffer (``pimsim.cost.buffers.line_buffer_words``, "(k-1) rows plus k pixels");
+  line buffer (``line_buffer_words``, "(k-1) rows plus k pixels");
 - an element-wise vector operator (Relu, Add, BN as a vector op, ...) all of whose activation inputs are feature
   maps of its output's shape: one row first; resident: the rows written before this operator reads them.  A row
   of an input that is *ahead* of the others (a residual skip connection read by Add) waits for the slower inputs:
@@ -82,10 +82,25 @@ def _window(attrs: dict, nd: int, h: int) -> tuple[int, int, int]:
     return first, max(1, out), max(0, reach - pads[0])
 
 
+def line_buffer_words(channels: int, spatial: list[int], kernel: list[int], dilations: list[int]) -> int:
+    """Words a sliding window over a ``channels x spatial`` input (raster order, channels innermost) keeps
+    resident: every word from the oldest one a window still needs to the newest one it reads,
+
+        channels x (1 + sum_i (k_i - 1) x d_i x prod_{j > i} S_j),
+
+    which for a 2-D ``k x k`` kernel (dilation 1) over ``H x W x C`` is ``(k-1) x W x C + k x C`` (ISAAC's
+    "(k-1) rows plus k pixels").  Padding words are generated, not stored."""
+    span = 1
+    for i, (k, d) in enumerate(zip(kernel, dilations)):
+        stride_words = 1
+        for s in spatial[i + 1:]:
+            stride_words *= s
+        span += (k - 1) * d * stride_words
+    return channels * min(span, _prod(spatial))
+
+
 def line_words(shape: list[int], attrs: dict, nd: int) -> int:
     """Line-buffer words of a window (kernel, dilations in ``attrs``) over a value of logical ``shape``."""
-    from pimsim.cost.buffers import line_buffer_words
-
     kernel = list(attrs["kernel_shape"])
     dil = list(attrs.get("dilations") or [1] * nd)
     return line_buffer_words(_prod(shape[:-nd]), list(shape[-nd:]), kernel, dil)

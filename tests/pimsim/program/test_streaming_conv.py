@@ -15,7 +15,8 @@ from compiler.api import compile_onnx_with_weights
 from compiler.cli import main as pimcompile
 from pimsim.api import simulate
 from pimsim.cost.actions import Costs
-from pimsim.cost.buffers import line_buffer_words, mapping_fit_error, resident_sizes
+from pimsim.cost.buffers import mapping_fit_error, resident_sizes
+from pimsim.cost.streams import line_buffer_words
 from pimsim.program.build import lower_mapping
 from pimsim.spec.arch import load_arch
 from tests.compiler.helpers import make_model
