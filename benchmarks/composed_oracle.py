@@ -111,8 +111,8 @@ def _fidelity(spec: dict, space, args) -> None:
         got = {name: ev.hardware(arch, {}) for name, ev in evs.items()}
         if not any("infeasible" in m for m in got.values()):
             rows.append(got)
-    keys = ("latency_ns", "throughput_inferences_per_s", "energy_per_inference_pj", "power_mw",
-            "inferences_per_s_per_w", "flops", "crossbars")
+    keys = ("latency_ns", "throughput_inferences_per_s", "energy_per_inference_pj", "energy_dynamic_per_inference_pj",
+            "power_mw", "inferences_per_s_per_w", "flops", "crossbars")
     print(f"fidelity on {len(rows)} random candidates (batch {args.batch}, seed {args.seed + 1000}):")
     pairs = (("composed naive", "naive"), ("composed naive", "optimized"), ("composed optimized", "optimized"))
     for key in keys:

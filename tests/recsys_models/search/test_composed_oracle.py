@@ -101,8 +101,8 @@ BOUNDS = {"naive": (-0.06, 0.01), "optimized": (-0.25, 0.01)}
 Naive: the composition omits work, never adds it -- each unit priced alone receives its inputs on tile 0, where its
 first crossbar operator also sits, while in the whole model its inputs and first crossbar operator are on other
 tiles (290-910 cycles of NoC transfer per unit boundary on the critical chain, docs/search.md) -- so it is fast:
--0.4 % to -4.7 % on the 6 candidates of this file (small seeds 0 and 10-13, full seed 3), -0.7 % on average and
-at most 3.4 % off on 32 random NASRec-Full candidates (docs/search.md); 1 % above and 6 % below allow for that.
+-0.4 % to -4.7 % on the 6 candidates of this file (small seeds 0 and 10-13, full seed 3), -0.2 % to -3.4 % on 32
+random NASRec-Full candidates (docs/search.md); 1 % above and 6 % below allow for that.
 
 Optimized: also fast, for that reason and because a unit compiled alone takes copies on the whole chip's spare
 crossbars, which the units of the whole model share: -2.3 % (full seed 3) to -21.5 % (small seed 13, whose whole
