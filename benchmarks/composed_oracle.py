@@ -58,7 +58,7 @@ def main() -> None:
     ap.add_argument("--unit-strategy", choices=("naive", "optimized"), default="naive",
                     help="the units' mapping in the stream (the fidelity part measures both)")
     ap.add_argument("--unit-objective", choices=("throughput", "latency", "energy", "edp"), default="edp",
-                    help="compiler objective of the optimized units (default: the oracle's, hardware_cost.UNIT_OBJECTIVE)")
+                    help="compiler objective of the optimized units (default: hardware_cost.UNIT_OBJECTIVE's)")
     ap.add_argument("--cost-cache", metavar="DIR",
                     help="reuse unit and whole-model results from DIR (figures are the same; only times change)")
     args = ap.parse_args()

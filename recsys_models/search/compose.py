@@ -7,8 +7,10 @@ Rules (all per query; the unit fields are those of ``hardware_cost.price_unit``)
   ``max over its inputs i of (ready_i + tail_i)``, ``tail_i`` the longest chain of its operators from input
   i to its end measured on the unit alone (``hardware_cost.input_tails``), so an input that is ready late
   but feeds a short chain (the dense inputs of a dot-product unit) is not charged the unit's whole span;
-  the head adds its ``exit`` (the result leaves the chip).  Not modelled: NoC hops between units (a unit priced alone receives its inputs from the I/O
-  tile instead of from its producer's tile) and contention between units of one query.
+  the head adds its ``exit`` (the result leaves the chip).  Not modelled: NoC hops between units (a unit
+  priced alone receives its inputs on tile 0, next to its first crossbar operator, instead of from its
+  producer's tile: the composition is fast by that transfer per unit boundary on the critical chain) and
+  contention between units of one query.
 - **period** (time between pipelined queries), the largest of: any unit's ``period`` (its busiest
   crossbar, vector unit, buffer or DRAM channel: every unit has its own crossbars in the naive mapping),
   the stem's I/O-link input time, and for every value read by a later unit the *buffer-credit cycle*

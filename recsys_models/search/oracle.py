@@ -131,8 +131,8 @@ class Evaluator:
 
 
 UNIT_COST_VERSION = 2
-"""Part of a unit's cache key: the fields ``hardware_cost.price_unit`` returns (2: ``input_tail_cycles``), so a
-cache written by an older version is not read as this one's."""
+"""Part of a unit's cache key: the fields ``hardware_cost.price_unit`` returns (2: ``input_tail_cycles`` and
+``crossbars_one_copy``), so a cache written by an older version is not read as this one's."""
 
 
 class UnitOracle:
