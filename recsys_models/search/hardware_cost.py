@@ -145,7 +145,8 @@ def price_onnx(onnx_path: str | Path, arch_doc: dict, strategy: str = "optimized
     return _report_metrics(report, mapping)
 
 
-def _compile_and_simulate(onnx_path, arch_doc: dict, strategy: str, batch: int, precision_policy: Any = None):
+def _compile_and_simulate(onnx_path, arch_doc: dict, strategy: str, batch: int, precision_policy: Any = None,
+                          objective: str = "throughput"):
     """(mapping, report); compiler and simulator errors become one-line ``UserError``s."""
     from compiler.api import compile_onnx
     from pimsim.api import simulate
@@ -154,7 +155,7 @@ def _compile_and_simulate(onnx_path, arch_doc: dict, strategy: str, batch: int, 
     try:
         # the mapping is per query (compile batch 1); the simulator runs ``batch`` queries through it
         mapping = compile_onnx(str(onnx_path), arch, strategy=strategy, precision_policy=precision_policy,
-                               batch=1, weights=False)
+                               batch=1, weights=False, objective=objective)
         return mapping, simulate(mapping, batch=batch)
     except SpecError as exc:
         raise UserError(exc.path, exc.message) from None
@@ -253,22 +254,31 @@ def pim_forward(mapping_path: str | Path, dense, sparse, ideal: bool = False, va
 # ---------------------------------------------------------------------------
 # Composed oracle: one unit (see ``recsys_models.search.units``) priced alone, then composed
 
-UNIT_STRATEGY = "naive"
-"""Units are always mapped naively: a unit compiled alone with the optimized strategy would spend the whole chip's
-spare crossbars on itself (replicas), which it never gets inside a candidate."""
+UNIT_OBJECTIVE = "edp"
+"""What picks the optimized mapping of a unit compiled alone (``compile_onnx(objective=...)``).  Not the whole
+model's ``throughput``: a unit alone has the whole chip's spare crossbars, and under ``throughput`` it spreads its
+copies over them (more DAC and input-register energy, accepted because its energy-delay product does not get
+worse), which the whole model, whose units share the chip, does not; ``edp`` refuses that spreading where it buys
+little time.  Measured on 32 NASRec-Full candidates (``benchmarks/composed_oracle.py --n 0 --validate 32
+--unit-objective throughput`` and ``edp``, docs/search.md), against the whole model's optimized mapping: dynamic
+energy at most 58.9 % (throughput) and 33.0 % (edp) off, Kendall tau of latency 0.98 and 1.00, of power 0.73
+and 0.83."""
 
 
-def price_unit(onnx_path: str | Path, arch_doc: dict, batch: int) -> dict[str, float]:
-    """Compile one unit naively for ``arch_doc`` and simulate ``batch`` queries; its cost with the chip I/O split out.
+def price_unit(onnx_path: str | Path, arch_doc: dict, batch: int, strategy: str = "naive",
+               objective: str = UNIT_OBJECTIVE) -> dict[str, float]:
+    """Compile one unit with ``strategy`` (``optimized``: under ``objective``) for ``arch_doc`` and simulate
+    ``batch`` queries; its cost with the chip I/O split out.
 
     Returns (per query): ``energy_pj`` (dynamic energy without leakage and without the chip I/O link),
     ``io_in_pj``/``io_out_pj`` (the I/O link carrying the unit's inputs/outputs), ``entry_cycles`` (first
     operator start: inputs in through the I/O link and delivered), ``span_cycles`` (first operator start to
     last operator end), ``exit_cycles`` (last operator end to the result out of the chip), ``period_cycles``
     (the busiest resource other than the I/O link: busy cycles per server per query), ``io_in_period_cycles``
-    (the I/O link's input direction, per query), ``crossbars`` and ``flops``.
+    (the I/O link's input direction, per query), ``input_tail_cycles`` (per input, the longest chain from it to
+    the unit's end: :func:`input_tails`), ``crossbars`` and ``flops``.
     """
-    return _unit_cost(*_compile_and_simulate(onnx_path, arch_doc, UNIT_STRATEGY, batch))
+    return _unit_cost(*_compile_and_simulate(onnx_path, arch_doc, strategy, batch, objective=objective))
 
 
 def _unit_cost(mapping: Any, report: Any) -> dict[str, float]:
@@ -295,11 +305,54 @@ def _unit_cost(mapping: Any, report: Any) -> dict[str, float]:
         "energy_pj": sum(v for k, v in per_query.items() if k not in ("io_link", "leakage")),
         "io_in_pj": io_in, "io_out_pj": io_out,
         "entry_cycles": float(first), "span_cycles": float(last - first),
+        "input_tail_cycles": input_tails(mapping, report.operators),
         "exit_cycles": float(report.latency_cycles - last),
         "period_cycles": period, "io_in_period_cycles": io_period,
         "crossbars": float(_mapping_crossbars(mapping)),
+        "crossbars_one_copy": float(_one_copy_crossbars(mapping)),
         "flops": float(mapping_macs(mapping)),
     }
+
+
+def _one_copy_crossbars(mapping: Any) -> int:
+    """Distinct physical crossbars holding the first copy (``replica`` 0) of the weights: what the unit needs at
+    least, whatever replicas the optimized strategy added (equal to the crossbar count of a naive mapping)."""
+    return len({(b.tile, b.pe, b.crossbar) for op in mapping.operators for b in getattr(op, "blocks", None) or []
+                if b.replica == 0})
+
+
+def input_tails(mapping: Any, spans: list[tuple[str, int, int]]) -> list[float]:
+    """Per graph input of a unit (in the mapping's input order), the cycles from the moment its first consumer may
+    start to the unit's end: the longest chain of operators that depends on it, each charged its simulated
+    duration (``finish - start`` of the one-query run, ``pimsim.report.summary.operator_spans``) and each edge
+    producer -> consumer the consumer's wait after its *last* producer finished (its input transfer; waits for an
+    input that is ready later belong to that input's chain, not this one).  An input read by no operator has 0.
+
+    Run alone, a unit receives every input at once; in a candidate its inputs are ready at different times, and
+    one that arrives late but feeds a short chain (the dense inputs of a dot-product unit, whose long chain is
+    the token projection) must not be charged the unit's whole span after its arrival (``compose.compose``).
+    """
+    ops = mapping.operators
+    timing = [(int(s), int(f)) for _, s, f in spans]
+    producer = {v: i for i, op in enumerate(ops) for v in op.outputs}
+    consumers: dict[str, list[int]] = {}
+    for i, op in enumerate(ops):
+        for v in op.inputs:
+            consumers.setdefault(v, []).append(i)
+    # when each operator's last producing operator finished (graph inputs and constants: not an operator)
+    last_in = [max((timing[producer[v]][1] for v in op.inputs if v in producer), default=timing[i][0])
+               for i, op in enumerate(ops)]
+    tail = [0.0] * len(ops)
+    for i in reversed(range(len(ops))):  # the compiler emits operators in topological order
+        start, finish = timing[i]
+        after = 0.0
+        for v in ops[i].outputs:
+            for c in consumers.get(v, []):
+                if c <= i:
+                    raise RuntimeError(f"unit {mapping.model.name}: operators are not in topological order")
+                after = max(after, max(0, timing[c][0] - last_in[c]) + tail[c])
+        tail[i] = (finish - start) + after
+    return [max((tail[c] for c in consumers.get(v, [])), default=0.0) for v in mapping.inputs]
 
 
 def mapping_macs(mapping: Any) -> int:

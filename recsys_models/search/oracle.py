@@ -12,9 +12,12 @@ validation rows.
 Hardware, ``spec["oracle"]``:
 
 - ``"composed"`` (:class:`UnitOracle`, the search's default): the candidate's
-  units (``units.py``) are each exported, compiled naively and simulated once
-  per PIM configuration, then composed (``compose.py``); see docs/search.md
-  for the rules and their measured agreement with the exact oracle.
+  units (``units.py``) are each exported, compiled and simulated once per PIM
+  configuration, then composed (``compose.py``); ``spec["unit_strategy"]``
+  maps them ``"naive"`` (default) or ``"optimized"`` (under
+  ``spec["unit_objective"]``, default ``hardware_cost.UNIT_OBJECTIVE``); see
+  docs/search.md for the rules and their measured agreement with the exact
+  oracle.
 - ``"exact"``: the candidate's standalone model (random weights: the mapping
   and its cost do not depend on weight values) is exported to ONNX with its
   precisions as QDQ pairs, compiled with ``spec["strategy"]`` for the
@@ -62,7 +65,9 @@ class Evaluator:
             self._onnx_dir = Path(self._tmp.name)
         self._onnx_dir.mkdir(parents=True, exist_ok=True)
         self.seconds = {"accuracy": 0.0, "hardware": 0.0}
-        self.units = UnitOracle(spec["dataset"], self.cache, self._onnx_dir / "units", int(spec.get("batch", 1)))
+        self.units = UnitOracle(spec["dataset"], self.cache, self._onnx_dir / "units", int(spec.get("batch", 1)),
+                                spec.get("unit_strategy", "naive"),
+                                spec.get("unit_objective", hardware_cost.UNIT_OBJECTIVE))
 
     def accuracy(self, arch_json: dict) -> dict[str, float]:
         from recsys_models.search.accuracy import SupernetAccuracy
@@ -125,15 +130,24 @@ class Evaluator:
         return metrics
 
 
+UNIT_COST_VERSION = 2
+"""Part of a unit's cache key: the fields ``hardware_cost.price_unit`` returns (2: ``input_tail_cycles`` and
+``crossbars_one_copy``), so a cache written by an older version is not read as this one's."""
+
+
 class UnitOracle:
     """The composed oracle: a candidate's units (``units.py``) priced one by one, cached, and composed
     (``compose.py``).  Each distinct unit is exported to ONNX once (shared by all PIM configurations) and
-    compiled + simulated once per PIM configuration."""
+    compiled (``strategy``; ``optimized`` under ``objective``) + simulated once per PIM configuration."""
 
-    def __init__(self, dataset: str, cache: hardware_cost.CostCache, onnx_dir: Path, batch: int):
+    def __init__(self, dataset: str, cache: hardware_cost.CostCache, onnx_dir: Path, batch: int,
+                 strategy: str = "naive", objective: str = hardware_cost.UNIT_OBJECTIVE):
         from recsys_models.supernet.model import resolve_dataset_spec
 
         self.dataset, self.cache, self.onnx_dir, self.batch = dataset, cache, onnx_dir, batch
+        self.strategy, self.objective = strategy, objective
+        # the units' mapping, part of their cache key (the objective only matters to the optimized strategy)
+        self.mapping = strategy if strategy == "naive" else f"{strategy}-{objective}"
         self.dataset_spec = resolve_dataset_spec(dataset)
         self._chips: dict[str, dict] = {}
 
@@ -176,10 +190,10 @@ class UnitOracle:
     def unit_cost(self, key: dict, doc: dict, adig: str) -> dict:
         from recsys_models.search.units import unit_digest
 
-        ckey = f"unit-{unit_digest(key)}-{adig}-{hardware_cost.UNIT_STRATEGY}-b{self.batch}"
+        ckey = f"unit-v{UNIT_COST_VERSION}-{unit_digest(key)}-{adig}-{self.mapping}-b{self.batch}"
         hit = self.cache.get(ckey)
         if hit is None:
-            hit = hardware_cost.price_unit(self._onnx(key), doc, self.batch)
+            hit = hardware_cost.price_unit(self._onnx(key), doc, self.batch, self.strategy, self.objective)
             self.cache.put(ckey, hit)
         return hit
 

@@ -82,9 +82,7 @@ def test_chosen_designs_are_repriced_exactly(tmp_path):
     assert load_arch(design / "arch.json") == arch_from_json(rec["candidate"]["arch"])
     assert load_pim_arch(design / "pim_arch.yaml") == load_pim_arch("default")
     assert exact["flops"] == rec["metrics"]["flops"]
-    # composed vs exact latency is not asserted here: this design is the known outlier of docs/search.md (composed
-    # 4.6 % slow after the issue-16 execution model: compose has no per-input start offsets); the agreement bound
-    # lives in test_composed_oracle.py (its fixed-seed rank test is a strict xfail until offsets exist)
+    # composed vs exact latency is not asserted here: the agreement bounds live in test_composed_oracle.py (BOUNDS)
     assert "re-priced by compiling the whole model" in (out / "best.md").read_text()
     assert any(cache.glob("unit-*.json")) and not (out / "cost_cache").exists()
 
