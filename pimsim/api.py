@@ -163,12 +163,11 @@ def simulate(mapping: Mapping, batch: int = 1, trace_path=None, trace_queries: i
 
 
 def array_bytes(stream, result) -> int:
-    """Bytes of the run's arrays: the lowered stream, the engine program, the results and the kernel's work
-    arrays besides its results (``pimsim.engine.kernel.run_kernel``: ``remaining``, ``wk``, ``wseq_task``, ``nowq``,
+    """Bytes of the run's arrays: the engine program (its priorities are the tasks' queries), the results and the
+    kernel's work arrays besides its results (``pimsim.engine.kernel.run_kernel``: ``remaining``, ``wk``, ``wseq_task``, ``nowq``,
     ``readyq``: 28 bytes per task; ``hkey`` and ``seq_item``: 12 bytes per event-heap slot, one per task and edge)."""
     prog = stream.program
-    held = [stream.query, stream.pattern, stream.local, stream.energy_pj, stream.query_offset,
-            result["start_cycles"], result["finish_cycles"]]
+    held = [stream.query_offset, result["start_cycles"], result["finish_cycles"]]
     held += [getattr(prog, f) for f in prog.__dataclass_fields__]
     kernel = 28 * prog.n_tasks + 12 * (prog.n_tasks + prog.n_edges)
     return int(sum(a.nbytes for a in held)) + kernel

@@ -84,12 +84,7 @@ def build_program(task_res, task_dur, task_prio, res_cap, edge_src, edge_dst, ed
     kind = np.full(src.shape[0], DEP_FINISH_TO_START, np.int8) if edge_kind is None else np.asarray(edge_kind, np.int8)
     n = task_res.shape[0]
     _check(task_res, task_dur, res_cap, src, dst, lag, n)
-    if n and (task_prio.min() < 0 or task_prio.max() >= 1 << 31):
-        raise ValueError("task priorities must lie in [0, 2**31)")
-    if n >= 1 << 31:
-        raise ValueError("at most 2**31 - 1 tasks (the kernel keeps task ids in int32 queues)")
-    if kind.shape[0] and (kind.min() < DEP_FINISH_TO_START or kind.max() > DEP_START_TO_START):
-        raise ValueError("an edge has an unknown kind")
+    _check_limits(task_prio, n, kind)
     key = src * 2 + kind  # (source, kind): each task's finish-to-start edges first
     order = np.argsort(key, kind="stable")
     counts = np.bincount(key, minlength=2 * n).reshape(n, 2) if n else np.zeros((0, 2), np.int64)
@@ -100,6 +95,28 @@ def build_program(task_res, task_dur, task_prio, res_cap, edge_src, edge_dst, ed
     return TaskProgram(task_res, task_dur, task_prio, res_cap, npred, succ_ptr, succ_mid,
                        np.ascontiguousarray(dst[order], dtype=np.int32), np.ascontiguousarray(lag[order]),
                        np.ascontiguousarray(kind[order]))
+
+
+def check_program(p: TaskProgram) -> None:
+    """The checks of :func:`build_program`, on a program assembled in CSR form directly (``pimsim.program.stream``);
+    also that its CSR offsets are consistent."""
+    n = p.n_tasks
+    if p.succ_ptr.shape[0] != n + 1 or p.succ_mid.shape[0] != n or p.npred.shape[0] != n:
+        raise ValueError("succ_ptr, succ_mid and npred must match the task count")
+    if n and (p.succ_ptr[0] != 0 or p.succ_ptr[-1] != p.n_edges or np.any(p.succ_mid < p.succ_ptr[:-1])
+              or np.any(p.succ_mid > p.succ_ptr[1:])):
+        raise ValueError("inconsistent CSR offsets")
+    _check(p.task_res, p.task_dur, p.res_cap, p.succ_task, p.succ_task, p.succ_lag, n)  # edge sources: by the CSR
+    _check_limits(p.task_prio, n, p.succ_kind)
+
+
+def _check_limits(task_prio, n, kind) -> None:
+    if n and (task_prio.min() < 0 or task_prio.max() >= 1 << 31):
+        raise ValueError("task priorities must lie in [0, 2**31)")
+    if n >= 1 << 31:
+        raise ValueError("at most 2**31 - 1 tasks (the kernel keeps task ids in int32 queues)")
+    if kind.shape[0] and (kind.min() < DEP_FINISH_TO_START or kind.max() > DEP_START_TO_START):
+        raise ValueError("an edge has an unknown kind")
 
 
 def _check(task_res, task_dur, res_cap, src, dst, lag, n) -> None:

@@ -21,26 +21,48 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pimsim.engine.program import TaskProgram, build_program
+from pimsim.engine.events import DEP_FINISH_TO_START, DEP_START_TO_START
+from pimsim.engine.program import TaskProgram, check_program
 from pimsim.program.template import Template
 
 
 @dataclass(frozen=True)
 class StreamProgram:
-    """The engine program plus what the report and the trace need per task.
+    """The engine program plus what the report and the trace need to locate a task.
 
-    ``query[i]``, ``pattern[i]`` and ``local[i]`` locate task ``i`` in
-    ``templates[pattern[i]]``; ``energy_pj[i]`` is its total energy.
+    Task ``i`` of the stream is local task ``i - query_offset[q]`` of query ``q`` (``query_offset[q] <= i <
+    query_offset[q + 1]``), which runs template ``templates[q mod len(templates)]``.  Nothing else is stored
+    per task besides the engine's own arrays: the tasks' queueing priorities *are* their queries
+    (``program.task_prio``), and energies, operators and phase names are read from the templates
+    (:meth:`locate`, :meth:`task_energy_pj`).
     """
 
     program: TaskProgram
-    query: np.ndarray
-    pattern: np.ndarray
-    local: np.ndarray
-    energy_pj: np.ndarray
     templates: list[Template]
     query_offset: np.ndarray
     gates: tuple
+
+    @property
+    def query(self) -> np.ndarray:
+        """Query of every task (int64[n]): the program's priorities (shared, not a copy)."""
+        return self.program.task_prio
+
+    def locate(self, task: int) -> tuple[int, int, int]:
+        """(query, template index, local id) of stream task ``task``."""
+        q = int(self.program.task_prio[task])
+        return q, q % len(self.templates), task - int(self.query_offset[q])
+
+    def task_energy_pj(self, tasks: np.ndarray) -> np.ndarray:
+        """Total energy (pJ, all components) of the stream tasks ``tasks`` (float64, same shape)."""
+        tasks = np.asarray(tasks, np.int64)
+        q = self.program.task_prio[tasks]
+        pattern = q % len(self.templates)
+        local = tasks - self.query_offset[q]
+        out = np.empty(tasks.shape, np.float64)
+        for k, tpl in enumerate(self.templates):
+            sel = pattern == k
+            out[sel] = template_arrays(tpl).energy_pj[local[sel]]
+        return out
 
 
 @dataclass(frozen=True)
@@ -62,44 +84,115 @@ def replica_period(replicas: list[int], batch: int) -> int:
     return period
 
 
+@dataclass(frozen=True)
+class TemplateArrays:
+    """One template's tasks and edges as arrays, its edges sorted stably by (source, kind) as the engine's CSR
+    wants them (``pimsim.engine.program.build_program``); built once per template (:func:`template_arrays`)."""
+
+    res: np.ndarray  # int32[n]
+    dur: np.ndarray  # int64[n]
+    energy_pj: np.ndarray  # float64[n]: all components
+    npred: np.ndarray  # int32[n]
+    n_fs: np.ndarray  # int64[n]: finish-to-start edges out of each task
+    degree: np.ndarray  # int64[n]: edges out of each task
+    src: np.ndarray  # int64[e], sorted by (source, kind), stably
+    dst: np.ndarray  # int64[e]
+    lag: np.ndarray  # int64[e]
+    kind: np.ndarray  # int8[e]
+    ss: np.ndarray  # bool[e]: a start-to-start edge
+    rank: np.ndarray  # int64[e]: position among its source's edges of its kind
+
+
+def template_arrays(tpl: Template) -> TemplateArrays:
+    """:class:`TemplateArrays` of ``tpl``, cached on it (a lowered template is not extended any more; the cache
+    is keyed by its task and edge counts all the same)."""
+    key = (len(tpl.res), len(tpl.src))
+    hit = getattr(tpl, "_arrays", None)
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    n = len(tpl.res)
+    src = np.asarray(tpl.src, np.int64)
+    kind = np.asarray(tpl.kind, np.int8)
+    order = np.argsort(src * 2 + kind, kind="stable")
+    src, kind = src[order], kind[order]
+    ss = kind == DEP_START_TO_START
+    n_fs = np.bincount(src[~ss], minlength=n).astype(np.int64)
+    degree = np.bincount(src, minlength=n).astype(np.int64)
+    first = np.zeros(n + 1, np.int64)
+    np.cumsum(degree, out=first[1:])
+    rank = np.arange(src.size, dtype=np.int64) - first[src] - np.where(ss, n_fs[src], 0)
+    dst = np.asarray(tpl.dst, np.int64)[order]
+    arrays = TemplateArrays(
+        np.asarray(tpl.res, np.int32), np.asarray(tpl.dur, np.int64),
+        np.array([sum(e.values()) for e in tpl.energy], np.float64),
+        np.bincount(dst, minlength=n).astype(np.int32), n_fs, degree, src, dst,
+        np.asarray(tpl.lag, np.int64)[order], kind, ss, rank)
+    tpl._arrays = (key, arrays)
+    return arrays
+
+
 def layout_stream(templates: list[Template], batch: int, res_cap: list[int], gates=()) -> StreamProgram:
+    """The engine program of ``batch`` queries: query ``q`` runs ``templates[q mod P]``, plus the credit edges.
+
+    The CSR is assembled per query from each template's sorted edges (no sort over the whole stream); it is the
+    program ``pimsim.engine.program.build_program`` builds from the flat lists (each query's template edges, in
+    query order, then the credit edges by gate, release task and query), which ``tests/pimsim/program`` checks:
+    per source task, its template finish-to-start edges, then its credit edges (finish-to-start, lag 0), then
+    its template start-to-start edges.
+    """
     period = len(templates)
-    sizes = np.array([len(t) for t in templates], np.int64)
+    arrays = [template_arrays(t) for t in templates]
+    sizes = np.array([a.res.size for a in arrays], np.int64)
     q_pattern = np.arange(batch) % period
     q_off = np.zeros(batch + 1, np.int64)
     np.cumsum(sizes[q_pattern], out=q_off[1:])
     n = int(q_off[-1])
     res = np.empty(n, np.int32)
     dur = np.empty(n, np.int64)
-    energy = np.empty(n, np.float64)
-    query = np.empty(n, np.int64)
-    pattern = np.empty(n, np.int32)
-    local = np.empty(n, np.int64)
-    src, dst, lag, kind = [], [], [], []
-    for k, tpl in enumerate(templates):
-        qs = np.nonzero(q_pattern == k)[0]
-        if qs.size == 0:
-            continue
-        ids = (q_off[qs][:, None] + np.arange(len(tpl))[None, :]).ravel()
-        res[ids] = np.tile(np.asarray(tpl.res, np.int32), qs.size)
-        dur[ids] = np.tile(np.asarray(tpl.dur, np.int64), qs.size)
-        energy[ids] = np.tile(np.array([sum(e.values()) for e in tpl.energy], np.float64), qs.size)
-        query[ids] = np.repeat(qs, len(tpl))
-        pattern[ids] = k
-        local[ids] = np.tile(np.arange(len(tpl)), qs.size)
-        base = q_off[qs][:, None]
-        src.append((base + np.asarray(tpl.src, np.int64)[None, :]).ravel())
-        dst.append((base + np.asarray(tpl.dst, np.int64)[None, :]).ravel())
-        lag.append(np.tile(np.asarray(tpl.lag, np.int64), qs.size))
-        kind.append(np.tile(np.asarray(tpl.kind, np.int8), qs.size))
+    npred = np.empty(n, np.int32)
+    degree = np.empty(n, np.int64)
+    n_fs = np.empty(n, np.int64)
+    query = np.repeat(np.arange(batch, dtype=np.int64), sizes[q_pattern])
+    for q in range(batch):
+        a, lo, hi = arrays[q_pattern[q]], q_off[q], q_off[q + 1]
+        res[lo:hi], dur[lo:hi], npred[lo:hi] = a.res, a.dur, a.npred
+        degree[lo:hi], n_fs[lo:hi] = a.degree, a.n_fs
     cs, cd = _credit_edges(q_pattern, q_off, gates)
-    src.append(cs)
-    dst.append(cd)
-    lag.append(np.zeros(cs.size, np.int64))
-    kind.append(np.zeros(cs.size, np.int8))
-    prog = build_program(res, dur, query, res_cap, np.concatenate(src), np.concatenate(dst),
-                         np.concatenate(lag), np.concatenate(kind))
-    return StreamProgram(prog, query, pattern, local, energy, templates, q_off, tuple(gates))
+    c_rank = np.zeros(cs.size, np.int64)
+    if cs.size:
+        np.add.at(degree, cs, 1)
+        np.add.at(npred, cd, 1)
+        order = np.argsort(cs, kind="stable")
+        sorted_src = cs[order]
+        starts = np.flatnonzero(np.r_[True, sorted_src[1:] != sorted_src[:-1]])
+        c_rank[order] = np.arange(cs.size) - np.repeat(starts, np.diff(np.r_[starts, cs.size]))
+    succ_ptr = np.zeros(n + 1, np.int64)
+    np.cumsum(degree, out=succ_ptr[1:])
+    del degree
+    succ_mid = succ_ptr[:-1] + n_fs  # template finish-to-start edges, then the credit edges (also finish-to-start)
+    if cs.size:
+        np.add.at(succ_mid, cs, 1)
+    n_edges = int(succ_ptr[-1])
+    succ_task = np.empty(n_edges, np.int32)
+    succ_lag = np.empty(n_edges, np.int64)
+    succ_kind = np.empty(n_edges, np.int8)
+    for q in range(batch):
+        a, lo = arrays[q_pattern[q]], q_off[q]
+        src = a.src + lo
+        pos = np.where(a.ss, succ_mid[src], succ_ptr[src]) + a.rank
+        succ_task[pos] = a.dst + lo
+        succ_lag[pos] = a.lag
+        succ_kind[pos] = a.kind
+    if cs.size:
+        pos = succ_ptr[cs] + n_fs[cs] + c_rank
+        succ_task[pos] = cd
+        succ_lag[pos] = 0
+        succ_kind[pos] = DEP_FINISH_TO_START
+    del n_fs
+    prog = TaskProgram(res, dur, query, np.ascontiguousarray(res_cap, dtype=np.int32), npred, succ_ptr, succ_mid,
+                       succ_task, succ_lag, succ_kind)
+    check_program(prog)
+    return StreamProgram(prog, templates, q_off, tuple(gates))
 
 
 def _credit_edges(q_pattern, q_off, gates):

@@ -234,7 +234,7 @@ def operator_records(stream, result, mapping) -> list[OperatorRecord]:
     """Per-operator spans on the critical query, busy cycles and dynamic energy per inference."""
     batch = stream.query_offset.size - 1
     q = critical_query(stream, result)
-    tpl = stream.templates[int(stream.pattern[stream.query_offset[q]])]
+    tpl = stream.templates[q % len(stream.templates)]
     off = int(stream.query_offset[q])
     start, finish = result["start_cycles"], result["finish_cycles"]
     n_ops = len(mapping.operators)
