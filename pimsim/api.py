@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import resource
 import time
+import weakref
 from dataclasses import dataclass
 
 from pimsim.report.model import Report
@@ -71,7 +72,7 @@ def estimate_simulation(mapping: Mapping, batch: int, trace_queries: int = 0,
     from pimsim.program.build import lower_mapping
     from pimsim.spec.mapping_limits import check_mapping_limits
 
-    check_mapping(mapping, source)
+    _check_once(mapping, source)
     check_mapping_limits(mapping, source)
     try:
         stream, _ = lower_mapping(mapping, Costs.of(mapping.arch), 1, source)
@@ -84,6 +85,21 @@ def estimate_simulation(mapping: Mapping, batch: int, trace_queries: int = 0,
     seq_bits = max(1, int((program.n_tasks + program.n_edges) * batch + 1).bit_length())
     horizon = (int(program.task_dur.sum()) + int(program.succ_lag.sum())) * batch
     return SimulationEstimate(memory, horizon, 62 - seq_bits)
+
+
+_CHECKED: dict[int, weakref.ref] = {}
+"""id -> weak reference of the mappings :func:`_check_once` passed (mappings are frozen pydantic models)."""
+
+
+def _check_once(mapping: Mapping, source: str) -> None:
+    """``check_mapping`` once per mapping object: the CLI's estimate, the batch-1 run and the stream (and a
+    ``--duration-ms`` pilot) of one mapping share the verdict."""
+    ref = _CHECKED.get(id(mapping))
+    if ref is not None and ref() is mapping:
+        return
+    check_mapping(mapping, source)
+    key = id(mapping)
+    _CHECKED[key] = weakref.ref(mapping, lambda _ref: _CHECKED.pop(key, None))
 
 
 def run_stream(mapping: Mapping, costs, batch: int, source: str, single_finish=None):
@@ -119,7 +135,7 @@ def simulate(mapping: Mapping, batch: int = 1, trace_path=None, trace_queries: i
     source = source or f"mapping {mapping.model.name}"
     if batch < 1:
         raise ValueError(f"batch={batch}: must be at least 1")
-    check_mapping(mapping, source)
+    _check_once(mapping, source)
     arch = mapping.arch
     _refuse_unsimulated(arch, source)
     costs = Costs.of(arch)

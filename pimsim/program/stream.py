@@ -101,6 +101,8 @@ class TemplateArrays:
     kind: np.ndarray  # int8[e]
     ss: np.ndarray  # bool[e]: a start-to-start edge
     rank: np.ndarray  # int64[e]: position among its source's edges of its kind
+    adc_cycles: int  # ADC conversion cycles of the tasks' slice sub-phases (``SlicePhases.adc_cycles``), summed
+    shift_add_cycles: int  # the same for their shift-and-add sub-phases
 
 
 def template_arrays(tpl: Template) -> TemplateArrays:
@@ -126,7 +128,8 @@ def template_arrays(tpl: Template) -> TemplateArrays:
         np.asarray(tpl.res, np.int32), np.asarray(tpl.dur, np.int64),
         np.array([sum(e.values()) for e in tpl.energy], np.float64),
         np.bincount(dst, minlength=n).astype(np.int32), n_fs, degree, src, dst,
-        np.asarray(tpl.lag, np.int64)[order], kind, ss, rank)
+        np.asarray(tpl.lag, np.int64)[order], kind, ss, rank,
+        sum(p.adc_cycles for p in tpl.slice_phases.values()), sum(p.shift_add_cycles for p in tpl.slice_phases.values()))
     tpl._arrays = (key, arrays)
     return arrays
 
@@ -176,13 +179,13 @@ def layout_stream(templates: list[Template], batch: int, res_cap: list[int], gat
     succ_task = np.empty(n_edges, np.int32)
     succ_lag = np.empty(n_edges, np.int64)
     succ_kind = np.empty(n_edges, np.int8)
-    for q in range(batch):
-        a, lo = arrays[q_pattern[q]], q_off[q]
-        src = a.src + lo
-        pos = np.where(a.ss, succ_mid[src], succ_ptr[src]) + a.rank
-        succ_task[pos] = a.dst + lo
-        succ_lag[pos] = a.lag
-        succ_kind[pos] = a.kind
+    from pimsim.engine.assemble import place_template_edges
+
+    e_off = np.zeros(period + 1, np.int64)
+    np.cumsum([a.src.size for a in arrays], out=e_off[1:])
+    cat = {f: np.concatenate([getattr(a, f) for a in arrays]) for f in ("src", "dst", "lag", "kind", "ss", "rank")}
+    place_template_edges(q_pattern, q_off, e_off, cat["src"], cat["dst"], cat["lag"], cat["kind"], cat["ss"],
+                         cat["rank"], succ_ptr, succ_mid, succ_task, succ_lag, succ_kind)
     if cs.size:
         pos = succ_ptr[cs] + n_fs[cs] + c_rank
         succ_task[pos] = cd

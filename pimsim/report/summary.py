@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pimsim.program.resources import instances_on_chip
+from pimsim.program.stream import template_arrays
 from pimsim.spec.units import cycles_to_ns, energy_pj_from_power
 
 
@@ -67,27 +68,34 @@ def busy_by_class(stream, table) -> dict[str, int]:
     ``crossbars_per_chip`` (the factor cancels); the shift-and-add phase
     occupies one PE shift-and-add unit.
     """
-    prog = stream.program
-    has = prog.task_res >= 0
-    per_res = np.bincount(prog.task_res[has], weights=prog.task_dur[has], minlength=len(table.keys))
+    per_res = busy_per_resource(stream, len(table.keys))
     out: dict[str, int] = {cls: 0 for cls in CHILD_CLASSES.values()}
-    for rid, busy in enumerate(per_res):
-        cls = table.keys[rid][0]
+    for key, busy in zip(table.keys, per_res.tolist()):
+        cls = key[0]
         if cls not in CHILD_CLASSES.values():  # the ADC drain tasks: counted by their phases below
             out[cls] = out.get(cls, 0) + int(busy)
     for tpl, count in zip(stream.templates, queries_per_template(stream)):
-        for phases in tpl.slice_phases.values():
-            out["adc"] += int(count) * phases.adc_cycles
-            out["shift_add"] += int(count) * phases.shift_add_cycles
+        arrays = template_arrays(tpl)
+        out["adc"] += int(count) * arrays.adc_cycles
+        out["shift_add"] += int(count) * arrays.shift_add_cycles
+    return out
+
+
+def busy_per_resource(stream, n_resources: int) -> np.ndarray:
+    """Busy server-cycles per resource (float64[n_resources], whole numbers): each template's task durations per
+    resource times the queries that run it (exact below 2**53 cycles)."""
+    out = np.zeros(n_resources)
+    for tpl, count in zip(stream.templates, queries_per_template(stream)):
+        a = template_arrays(tpl)
+        has = a.res >= 0
+        out += int(count) * np.bincount(a.res[has], weights=a.dur[has], minlength=n_resources)
     return out
 
 
 def busiest_resources(stream, table, makespan_cycles: int, top: int = 10) -> list[tuple[str, int, float]]:
     """(resource name, busy server-cycles, utilization of its servers) of the ``top`` busiest resources:
     the first is the stream's bottleneck candidate."""
-    prog = stream.program
-    has = prog.task_res >= 0
-    per_res = np.bincount(prog.task_res[has], weights=prog.task_dur[has], minlength=len(table.keys))
+    per_res = busy_per_resource(stream, len(table.keys))
     cap = np.asarray(table.capacity, np.float64)
     util = per_res / (cap * max(makespan_cycles, 1))
     order = np.lexsort((np.arange(util.size), -util))[:top]
@@ -114,16 +122,16 @@ def leakage_energy_pj(leakage_mw: float, makespan_cycles: int, clock_mhz: float)
 def tile_active_ns(stream, table, result, clock_mhz: float) -> dict[int, float]:
     """Tile -> ns from its first task's start to its last task's finish (tasks on resources of that tile)."""
     prog = stream.program
-    start, finish = result["start_cycles"], result["finish_cycles"]
-    first: dict[int, int] = {}
-    last: dict[int, int] = {}
-    for i in np.nonzero(prog.task_res >= 0)[0]:
-        tile = table.tile_of(int(prog.task_res[i]))
-        if tile is None:
-            continue
-        first[tile] = min(first.get(tile, int(start[i])), int(start[i]))
-        last[tile] = max(last.get(tile, int(finish[i])), int(finish[i]))
-    return {t: cycles_to_ns(last[t] - first[t], clock_mhz) for t in first}
+    tile_of = np.array([-1 if t is None else t for t in map(table.tile_of, range(len(table.keys)))] + [-1], np.int64)
+    tiles = tile_of[prog.task_res]  # NO_RESOURCE (-1) picks the trailing -1
+    on = tiles >= 0
+    tiles = tiles[on]
+    n = int(tiles.max(initial=-1)) + 1
+    first = np.full(n, np.iinfo(np.int64).max)
+    last = np.full(n, np.iinfo(np.int64).min)
+    np.minimum.at(first, tiles, result["start_cycles"][on])
+    np.maximum.at(last, tiles, result["finish_cycles"][on])
+    return {int(t): cycles_to_ns(int(last[t] - first[t]), clock_mhz) for t in np.unique(tiles)}
 
 
 @dataclass(frozen=True)
