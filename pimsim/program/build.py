@@ -18,14 +18,14 @@ values it writes.
 
 from __future__ import annotations
 
-import weakref
+from collections import OrderedDict
 
 from pimsim.cost.actions import Costs
 from pimsim.cost.buffers import Resident, allocate_credits, mapping_fit_error, resident_sizes
 from pimsim.cost.views import ViewError, resolve_views
 from pimsim.program.lower import QueryLowering
 from pimsim.program.resources import ResourceTable
-from pimsim.program.stream import CreditGate, StreamProgram, layout_stream, replica_period
+from pimsim.program.stream import CreditGate, StreamProgram, replica_period, stream_tasks
 from pimsim.spec.errors import SpecError
 from pimsim.spec.mapping import Mapping
 from pimsim.spec.units import bytes_to_bits
@@ -83,19 +83,25 @@ class Lowered:
         return ResourceTable({k: v for k, v in t.ids.items() if v < n}, t.keys[:n], t.capacity[:n])
 
 
-_LOWERED: dict[tuple[int, int], tuple] = {}
-"""(id(mapping), id(costs)) -> (weak reference to the mapping, its :class:`Lowered`); mappings are frozen
-(pydantic ``frozen=True``), so a lowering stays valid while its mapping lives; an entry goes with its mapping."""
+LOWERED_CACHE = 4
+"""Mappings whose lowerings are kept (the latest ones used): a sweep over many mappings holds this many."""
+_LOWERED: OrderedDict[tuple[int, int], tuple] = OrderedDict()
+"""(id(mapping), id(costs)) -> (mapping, costs, its :class:`Lowered`); mappings are frozen (pydantic
+``frozen=True``), so a lowering stays valid for its mapping; the entry holds the mapping, so its id is not reused
+while cached."""
 
 
 def lowered(mapping: Mapping, costs: Costs, source: str = "mapping") -> Lowered:
     """The cached :class:`Lowered` of ``mapping`` under ``costs`` (built, and fit-checked, on first use)."""
     key = (id(mapping), id(costs))
     hit = _LOWERED.get(key)
-    if hit is not None and hit[0]() is mapping:
-        return hit[1]
+    if hit is not None and hit[0] is mapping and hit[1] is costs:
+        _LOWERED.move_to_end(key)
+        return hit[2]
     lw = Lowered(mapping, costs, source)
-    _LOWERED[key] = (weakref.ref(mapping, lambda _ref, key=key: _LOWERED.pop(key, None)), lw)
+    _LOWERED[key] = (mapping, costs, lw)
+    while len(_LOWERED) > LOWERED_CACHE:
+        _LOWERED.popitem(last=False)
     return lw
 
 
@@ -114,13 +120,13 @@ def lower_mapping(mapping: Mapping, costs: Costs, batch: int, source: str = "map
     if batch > 1:
         if single_finish is None:
             if lw.single_finish is None:
-                from pimsim.engine.kernel import simulate_program
+                from pimsim.engine.kernel import simulate_stream
 
-                lw.single_finish = simulate_program(
-                    layout_stream([lowerings[0].t], 1, lw.table_of(1).capacity).program)["finish_cycles"]
+                one = simulate_stream(stream_tasks([lowerings[0].t], 1, lw.table_of(1).capacity).tasks, 1)
+                lw.single_finish = one.kept(0)[1][:len(lowerings[0].t)]
             single_finish = lw.single_finish
         gates = credit_gates(mapping, lowerings, lw.residents, single_finish)
-    return layout_stream([x.t for x in lowerings], batch, table.capacity, gates), table
+    return stream_tasks([x.t for x in lowerings], batch, table.capacity, gates), table
 
 
 def buffer_bits(arch, tile: int) -> int:

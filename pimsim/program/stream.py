@@ -18,44 +18,49 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from pimsim.engine.events import DEP_FINISH_TO_START, DEP_START_TO_START
-from pimsim.engine.program import TaskProgram, check_program
+from pimsim.engine.program import StreamTasks, TaskProgram, check_program
 from pimsim.program.template import Template
 
 
 @dataclass(frozen=True)
 class StreamProgram:
-    """The engine program plus what the report and the trace need to locate a task.
+    """A stream of queries as the engine runs it (``tasks``: the templates and the credit edges, nothing per task)
+    plus what the report and the trace need to locate a task.
 
-    Task ``i`` of the stream is local task ``i - query_offset[q]`` of query ``q`` (``query_offset[q] <= i <
-    query_offset[q + 1]``), which runs template ``templates[q mod len(templates)]``.  Nothing else is stored
-    per task besides the engine's own arrays: the tasks' queueing priorities *are* their queries
-    (``program.task_prio``), and energies, operators and phase names are read from the templates
-    (:meth:`locate`, :meth:`task_energy_pj`).
+    Stream task ``i`` is local task ``i - query_offset[q]`` of query ``q`` (``query_offset[q] <= i <
+    query_offset[q + 1]``), which runs template ``templates[q mod len(templates)]``.  ``program`` lays the whole
+    stream out as one :class:`TaskProgram` (memory grows with batch x tasks: for tests, benchmarks and
+    ``pimsim.engine.reference``).
     """
 
-    program: TaskProgram
+    tasks: StreamTasks
     templates: list[Template]
     query_offset: np.ndarray
     gates: tuple
+    res_cap: tuple
 
     @property
-    def query(self) -> np.ndarray:
-        """Query of every task (int64[n]): the program's priorities (shared, not a copy)."""
-        return self.program.task_prio
+    def batch(self) -> int:
+        return int(self.query_offset.size - 1)
+
+    @cached_property
+    def program(self) -> TaskProgram:
+        return layout_stream(self.templates, self.batch, list(self.res_cap), self.gates)
 
     def locate(self, task: int) -> tuple[int, int, int]:
         """(query, template index, local id) of stream task ``task``."""
-        q = int(self.program.task_prio[task])
+        q = int(np.searchsorted(self.query_offset, task, side="right")) - 1
         return q, q % len(self.templates), task - int(self.query_offset[q])
 
     def task_energy_pj(self, tasks: np.ndarray) -> np.ndarray:
         """Total energy (pJ, all components) of the stream tasks ``tasks`` (float64, same shape)."""
         tasks = np.asarray(tasks, np.int64)
-        q = self.program.task_prio[tasks]
+        q = np.searchsorted(self.query_offset, tasks, side="right") - 1
         pattern = q % len(self.templates)
         local = tasks - self.query_offset[q]
         out = np.empty(tasks.shape, np.float64)
@@ -63,6 +68,19 @@ class StreamProgram:
             sel = pattern == k
             out[sel] = template_arrays(tpl).energy_pj[local[sel]]
         return out
+
+    def kept_tasks(self, result, queries: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(stream task ids, resources, start cycles, finish cycles) of every task of the first ``queries``
+        queries, from a run that kept them (``pimsim.engine.kernel.simulate_stream(keep_queries=...)``)."""
+        parts = [[], [], [], []]
+        for q in range(min(queries, self.batch)):
+            a = template_arrays(self.templates[q % len(self.templates)])
+            n = a.res.size
+            start, finish = result.kept(q)
+            for part, arr in zip(parts, (self.query_offset[q] + np.arange(n), a.res, start[:n], finish[:n])):
+                part.append(arr)
+        dtypes = (np.int64, np.int32, np.int64, np.int64)
+        return tuple(np.concatenate(p).astype(d) if p else np.zeros(0, d) for p, d in zip(parts, dtypes))
 
 
 @dataclass(frozen=True)
@@ -134,8 +152,9 @@ def template_arrays(tpl: Template) -> TemplateArrays:
     return arrays
 
 
-def layout_stream(templates: list[Template], batch: int, res_cap: list[int], gates=()) -> StreamProgram:
-    """The engine program of ``batch`` queries: query ``q`` runs ``templates[q mod P]``, plus the credit edges.
+def layout_stream(templates: list[Template], batch: int, res_cap: list[int], gates=()) -> TaskProgram:
+    """The whole engine program of ``batch`` queries (memory grows with batch x tasks; the simulator runs
+    :func:`stream_tasks` instead, the tests compare the two): query ``q`` runs ``templates[q mod P]``, plus the credit edges.
 
     The CSR is assembled per query from each template's sorted edges (no sort over the whole stream); it is the
     program ``pimsim.engine.program.build_program`` builds from the flat lists (each query's template edges, in
@@ -195,7 +214,57 @@ def layout_stream(templates: list[Template], batch: int, res_cap: list[int], gat
     prog = TaskProgram(res, dur, query, np.ascontiguousarray(res_cap, dtype=np.int32), npred, succ_ptr, succ_mid,
                        succ_task, succ_lag, succ_kind)
     check_program(prog)
-    return StreamProgram(prog, templates, q_off, tuple(gates))
+    return prog
+
+
+def stream_tasks(templates: list[Template], batch: int, res_cap: list[int], gates=()) -> StreamProgram:
+    """The stream of :func:`layout_stream` without laying it out: the templates' arrays once, the credit edges
+    per template (``pimsim.engine.program.StreamTasks``); its size grows with the templates, not the batch."""
+    period = len(templates)
+    arrays = [template_arrays(t) for t in templates]
+    sizes = np.array([a.res.size for a in arrays], np.int64)
+    t_off = np.zeros(period + 1, np.int64)
+    np.cumsum(sizes, out=t_off[1:])
+    e_sizes = np.array([a.src.size for a in arrays], np.int64)
+    e_off = np.zeros(period + 1, np.int64)
+    np.cumsum(e_sizes, out=e_off[1:])
+    succ_ptr = np.zeros(int(t_off[-1]) + 1, np.int64)
+    np.cumsum(np.concatenate([a.degree for a in arrays]), out=succ_ptr[1:])
+    n_fs = np.concatenate([a.n_fs for a in arrays])
+    # Credit edges (``_credit_edges``): release task j of query q - c (template p) -> the entry of query q.
+    out_edges: list[list[tuple[int, int, int]]] = [[] for _ in range(period)]  # (local source, dq, local target)
+    in_credits: list[list[tuple[int, int]]] = [[] for _ in range(period)]  # (local entry, credits)
+    for g in gates:
+        if g.credits >= batch:
+            continue
+        for j in range(len(g.release[0])):
+            for p in range(period):
+                out_edges[p].append((g.release[p][j], g.credits, g.entry[(p + g.credits) % period]))
+                in_credits[p].append((g.entry[p], g.credits))
+    x_src, x_dq, x_task, xin_task, xin_c = [], [], [], [], []
+    for p in range(period):
+        for (src, dq, tgt) in sorted(out_edges[p], key=lambda e: e[0]):  # stable: (gate, j) order per source
+            x_src.append(t_off[p] + src)
+            x_dq.append(dq)
+            x_task.append(tgt)
+        for (entry, c) in in_credits[p]:
+            xin_task.append(t_off[p] + entry)
+            xin_c.append(c)
+    n = int(t_off[-1])
+    x_src = np.asarray(x_src, np.int64)
+    x_ptr = np.zeros(n + 1, np.int64)
+    np.cumsum(np.bincount(x_src, minlength=n), out=x_ptr[1:])
+    xin_task = np.asarray(xin_task, np.int64)
+    order = np.argsort(xin_task, kind="stable")
+    xin_ptr = np.zeros(n + 1, np.int64)
+    np.cumsum(np.bincount(xin_task, minlength=n), out=xin_ptr[1:])
+    st = StreamTasks(
+        t_off, np.concatenate([a.res for a in arrays]), np.concatenate([a.dur for a in arrays]),
+        np.zeros(n, np.int64), np.concatenate([a.npred for a in arrays]), succ_ptr,
+        succ_ptr[:-1] + n_fs, np.concatenate([a.dst for a in arrays]).astype(np.int32),
+        np.concatenate([a.lag for a in arrays]), x_ptr, np.asarray(x_dq, np.int64), np.asarray(x_task, np.int32),
+        xin_ptr, np.asarray(xin_c, np.int64)[order], np.ascontiguousarray(res_cap, dtype=np.int32), int(batch), 1)
+    return StreamProgram(st, templates, st.query_offset, tuple(gates), tuple(res_cap))
 
 
 def _credit_edges(q_pattern, q_off, gates):

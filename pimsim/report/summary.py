@@ -119,19 +119,18 @@ def leakage_energy_pj(leakage_mw: float, makespan_cycles: int, clock_mhz: float)
     return energy_pj_from_power(leakage_mw, cycles_to_ns(makespan_cycles, clock_mhz))
 
 
-def tile_active_ns(stream, table, result, clock_mhz: float) -> dict[int, float]:
-    """Tile -> ns from its first task's start to its last task's finish (tasks on resources of that tile)."""
-    prog = stream.program
-    tile_of = np.array([-1 if t is None else t for t in map(table.tile_of, range(len(table.keys)))] + [-1], np.int64)
-    tiles = tile_of[prog.task_res]  # NO_RESOURCE (-1) picks the trailing -1
-    on = tiles >= 0
-    tiles = tiles[on]
-    n = int(tiles.max(initial=-1)) + 1
-    first = np.full(n, np.iinfo(np.int64).max)
-    last = np.full(n, np.iinfo(np.int64).min)
-    np.minimum.at(first, tiles, result["start_cycles"][on])
-    np.maximum.at(last, tiles, result["finish_cycles"][on])
-    return {int(t): cycles_to_ns(int(last[t] - first[t]), clock_mhz) for t in np.unique(tiles)}
+def tile_active_ns(table, result, clock_mhz: float) -> dict[int, float]:
+    """Tile -> ns from its first task's start to its last task's finish (tasks on resources of that tile), from
+    each resource's first start and last finish (``pimsim.engine.kernel.StreamResult``)."""
+    first: dict[int, int] = {}
+    last: dict[int, int] = {}
+    for rid, (s, f) in enumerate(zip(result.resource_first_start.tolist(), result.resource_last_finish.tolist())):
+        tile = table.tile_of(rid)
+        if tile is None or s < 0:
+            continue
+        first[tile] = min(first.get(tile, s), s)
+        last[tile] = max(last.get(tile, f), f)
+    return {t: cycles_to_ns(last[t] - first[t], clock_mhz) for t in first}
 
 
 @dataclass(frozen=True)
@@ -195,12 +194,10 @@ def static_energy(arch, rollup, makespan_ns: float, used: set[int],
 
 
 def operator_spans(stream, result, mapping) -> list[tuple[str, int, int]]:
-    """(name, start, finish) cycles of every operator of query 0."""
+    """(name, start, finish) cycles of every operator of query 0 (kept by the run)."""
     tpl = stream.templates[0]
-    off = int(stream.query_offset[0])
-    start, finish = result["start_cycles"], result["finish_cycles"]
-    return [(op.name, int(start[off + tpl.entry[oi]]), int(finish[off + tpl.exit[oi]]))
-            for oi, op in enumerate(mapping.operators)]
+    start, finish = result.kept(0)
+    return [(op.name, int(start[tpl.entry[oi]]), int(finish[tpl.exit[oi]])) for oi, op in enumerate(mapping.operators)]
 
 
 @dataclass(frozen=True)
@@ -230,21 +227,12 @@ class OperatorRecord:
                 "busy_cycles": self.busy_cycles, "energy_pj": dict(sorted(self.energy_pj.items()))}
 
 
-def critical_query(stream, result) -> int:
-    """The query with the longest latency (first task start to last task finish); the first one on ties."""
-    first = stream.query_offset[:-1]
-    finish = np.maximum.reduceat(result["finish_cycles"], first)
-    start = np.minimum.reduceat(result["start_cycles"], first)
-    return int(np.argmax(finish - start))
-
-
 def operator_records(stream, result, mapping) -> list[OperatorRecord]:
     """Per-operator spans on the critical query, busy cycles and dynamic energy per inference."""
     batch = stream.query_offset.size - 1
-    q = critical_query(stream, result)
+    q = result.critical_query  # the query with the longest latency, first task start to last task finish
     tpl = stream.templates[q % len(stream.templates)]
-    off = int(stream.query_offset[q])
-    start, finish = result["start_cycles"], result["finish_cycles"]
+    start, finish = result.critical_start, result.critical_finish
     n_ops = len(mapping.operators)
     busy = np.zeros(n_ops)
     energy: list[dict[str, float]] = [{} for _ in range(n_ops)]
@@ -264,7 +252,7 @@ def operator_records(stream, result, mapping) -> list[OperatorRecord]:
         blocks = getattr(op, "blocks", [])
         records.append(OperatorRecord(
             name=op.name, op_type=op.op_type, kind=op.kind, tiles=tuple(sorted({op.tile, *(b.tile for b in blocks)})),
-            copies=getattr(op, "replicas", 1), start_cycles=int(start[off + tpl.entry[oi]]),
-            end_cycles=int(finish[off + tpl.exit[oi]]), busy_cycles=float(busy[oi] / batch),
+            copies=getattr(op, "replicas", 1), start_cycles=int(start[tpl.entry[oi]]),
+            end_cycles=int(finish[tpl.exit[oi]]), busy_cycles=float(busy[oi] / batch),
             energy_pj={role: e / batch for role, e in energy[oi].items()}))
     return records

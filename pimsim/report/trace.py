@@ -46,17 +46,16 @@ def _lanes(rids: np.ndarray, start: np.ndarray, finish: np.ndarray) -> np.ndarra
 
 
 def trace_events(mapping, stream, table, result, queries: int, leakage_mw: float) -> dict:
-    prog = stream.program
     clock = mapping.arch.clock_mhz
-    start, finish = result["start_cycles"], result["finish_cycles"]
-    traced = int(stream.query_offset[min(queries, stream.query_offset.size - 1)])  # tasks of the traced queries
-    sel = np.nonzero(prog.task_res[:traced] >= 0)[0]
-    energy = stream.task_energy_pj(sel)
-    lanes = _lanes(prog.task_res[sel], start[sel], finish[sel])
+    ids, res, start, finish = stream.kept_tasks(result, queries)  # every task of the traced queries
+    on = np.nonzero(res >= 0)[0]
+    ids, rids, s_on, f_on = ids[on], res[on], start[on], finish[on]
+    energy = stream.task_energy_pj(ids)
+    lanes = _lanes(rids, s_on, f_on)
     chip_pid = mapping.arch.chip.tiles
     events, slices, named = [], [], set()
-    for j, i in enumerate(sel):
-        rid = int(prog.task_res[i])
+    for j, i in enumerate(ids):
+        rid = int(rids[j])
         tile = table.tile_of(rid)
         pid = chip_pid if tile is None else tile
         tid = rid * 64 + int(lanes[j])
@@ -66,7 +65,7 @@ def trace_events(mapping, stream, table, result, queries: int, leakage_mw: float
             events.append({"ph": "M", "name": "thread_name", "pid": pid, "tid": tid,
                            "args": {"name": table.name(rid) + suffix}})
             events.append({"ph": "M", "name": "thread_sort_index", "pid": pid, "tid": tid, "args": {"sort_index": tid}})
-        slices.extend(_task_slices(stream, mapping, int(i), float(energy[j]), pid, tid, int(start[i]), int(finish[i]),
+        slices.extend(_task_slices(stream, mapping, int(i), float(energy[j]), pid, tid, int(s_on[j]), int(f_on[j]),
                                    clock))
     # Per track in time order, a parent before the children that share its start (Perfetto nesting).
     slices.sort(key=lambda e: (e["pid"], e["tid"], e["args"]["start_cycles"], -e["args"]["dur_cycles"]))
@@ -74,8 +73,8 @@ def trace_events(mapping, stream, table, result, queries: int, leakage_mw: float
     for pid in sorted({p for p, _ in named}):
         name = "chip (I/O, DRAM, counters)" if pid == chip_pid else f"tile {pid}"
         events.append({"ph": "M", "name": "process_name", "pid": pid, "args": {"name": name}})
-    end = int(finish[:traced].max(initial=0))
-    events.extend(_counters(energy, sel, start, finish, end, leakage_mw, clock, chip_pid))
+    end = int(finish.max(initial=0))
+    events.extend(_counters(energy, s_on, f_on, end, leakage_mw, clock, chip_pid))
     leak = energy_pj_from_power(leakage_mw, cycles_to_ns(end, clock))
     return {
         "traceEvents": events,
@@ -109,13 +108,13 @@ def _task_slices(stream, mapping, i, energy_pj, pid, tid, s, f, clock) -> list[d
     return out
 
 
-def _counters(energy_pj, sel, start, finish, end, leakage_mw, clock, pid) -> list[dict]:
+def _counters(energy_pj, s, f, end, leakage_mw, clock, pid) -> list[dict]:
     """Cumulative energy E(t) (slices spread evenly over their duration) and mean power per sample step."""
     if end <= 0:
         return []
     times = np.linspace(0, end, min(COUNTER_SAMPLES, end) + 1).round().astype(np.int64)
     times = np.unique(times)
-    s, f, e = start[sel], finish[sel], energy_pj
+    e = energy_pj
     d = np.maximum(f - s, 1)
     cum = np.array([float((e * np.clip((t - s) / d, 0.0, 1.0)).sum()) for t in times])
     cum += np.array([energy_pj_from_power(leakage_mw, cycles_to_ns(t, clock)) for t in times])

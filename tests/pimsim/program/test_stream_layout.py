@@ -8,7 +8,9 @@ from __future__ import annotations
 import numpy as np
 
 from pimsim.cost.actions import Costs
+from pimsim.engine.kernel import simulate_stream
 from pimsim.engine.program import build_program
+from pimsim.engine.reference import simulate_program_reference
 from pimsim.program.build import lower_mapping
 from pimsim.program.stream import _credit_edges
 from pimsim.spec.mapping import mapping_from_dict
@@ -76,3 +78,31 @@ def test_one_lowering_serves_every_stream_of_a_mapping():
     # replica k adds its own crossbar (and ADC); the rest is shared
     assert len(t2.keys) == len(t1.keys) + 2 and len(t3.keys) == len(t1.keys) + 4
     assert lower_mapping(m, costs, 1)[1].keys == t1.keys
+
+
+def test_stream_kernel_gives_the_twin_schedule_of_the_whole_program():
+    """The engine runs the stream without laying it out (per-query slots for the queries in flight only): its
+    event log, each query's first start and last finish, the kept queries' task times and the critical query
+    are those of the pure-Python twin on the whole program (``pimsim.engine.reference``)."""
+    m = alternating_mapping(3, 4096)
+    batch = 40
+    stream, _ = lower_mapping(m, Costs.of(m.arch), batch)
+    ref = simulate_program_reference(stream.program, log=True)
+    run = simulate_stream(stream.tasks, keep_queries=5, log=True)
+    for a, b in zip(run.log, ref["log"]):
+        np.testing.assert_array_equal(a, b)
+    assert run.events == ref["events"] and run.finished == stream.program.n_tasks
+    off = stream.query_offset
+    start, finish = ref["start_cycles"], ref["finish_cycles"]
+    np.testing.assert_array_equal(run.first_start, np.minimum.reduceat(start, off[:-1]))
+    np.testing.assert_array_equal(run.last_finish, np.maximum.reduceat(finish, off[:-1]))
+    for q in range(5):
+        n = off[q + 1] - off[q]
+        np.testing.assert_array_equal(run.kept(q)[0][:n], start[off[q]:off[q + 1]])
+        np.testing.assert_array_equal(run.kept(q)[1][:n], finish[off[q]:off[q + 1]])
+    crit = int(np.argmax(run.last_finish - run.first_start))
+    n = off[crit + 1] - off[crit]
+    assert run.critical_query == crit
+    np.testing.assert_array_equal(run.critical_finish[:n], finish[off[crit]:off[crit + 1]])
+    # The buffer credits let only a few queries be in flight: the kernel held slots for those, not for 40.
+    assert run.slots < batch // 2
