@@ -81,11 +81,11 @@ def estimate_simulation(mapping: Mapping, batch: int, trace_queries: int = 0,
     except OverflowError:
         raise SpecError(source, "a duration or energy of one query overflows 64-bit integers: a latency, count or "
                                 "size in the mapping or its architecture is out of range") from None
-    program = stream.program
-    per_query = program.n_tasks
+    one = stream.tasks  # one query: its template (no credit edges)
+    per_query = one.n_tasks
     memory = per_query * (batch + 1) * BYTES_PER_TASK + per_query * min(trace_queries, batch) * TRACE_BYTES_PER_TASK
-    seq_bits = max(1, int((program.n_tasks + program.n_edges) * batch + 1).bit_length())
-    horizon = (int(program.task_dur.sum()) + int(program.succ_lag.sum())) * batch
+    seq_bits = max(1, int((one.n_tasks + one.n_edges) * batch + 1).bit_length())
+    horizon = one.horizon_cycles() * batch
     return SimulationEstimate(memory, horizon, 62 - seq_bits)
 
 
