@@ -15,7 +15,10 @@ from __future__ import annotations
 import math
 import resource
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
+
+import numpy as np
 
 from pimsim.report.model import Report
 from pimsim.report.throughput import completion_cycles, completions_within, steady_state
@@ -71,30 +74,48 @@ def estimate_simulation(mapping: Mapping, batch: int, trace_queries: int = 0,
     from pimsim.program.build import lower_mapping
     from pimsim.spec.mapping_limits import check_mapping_limits
 
-    check_mapping(mapping, source)
+    _check_once(mapping, source)
     check_mapping_limits(mapping, source)
     try:
         stream, _ = lower_mapping(mapping, Costs.of(mapping.arch), 1, source)
     except OverflowError:
         raise SpecError(source, "a duration or energy of one query overflows 64-bit integers: a latency, count or "
                                 "size in the mapping or its architecture is out of range") from None
-    program = stream.program
-    per_query = program.n_tasks
+    one = stream.tasks  # one query: its template (no credit edges)
+    per_query = one.n_tasks
     memory = per_query * (batch + 1) * BYTES_PER_TASK + per_query * min(trace_queries, batch) * TRACE_BYTES_PER_TASK
-    seq_bits = max(1, int((program.n_tasks + program.n_edges) * batch + 1).bit_length())
-    horizon = (int(program.task_dur.sum()) + int(program.succ_lag.sum())) * batch
+    seq_bits = max(1, int((one.n_tasks + one.n_edges) * batch + 1).bit_length())
+    horizon = one.horizon_cycles() * batch
     return SimulationEstimate(memory, horizon, 62 - seq_bits)
 
 
-def run_stream(mapping: Mapping, costs, batch: int, source: str, single_finish=None):
+_CHECKED: OrderedDict[int, Mapping] = OrderedDict()
+"""id -> the latest mappings :func:`_check_once` passed (held, so their ids are not reused; mappings are frozen
+pydantic models, so the verdict stays true)."""
+
+
+def _check_once(mapping: Mapping, source: str) -> None:
+    """``check_mapping`` once per mapping object: the CLI's estimate, the batch-1 run and the stream (and a
+    ``--duration-ms`` pilot) of one mapping share the verdict."""
+    if _CHECKED.get(id(mapping)) is mapping:
+        _CHECKED.move_to_end(id(mapping))
+        return
+    check_mapping(mapping, source)
+    _CHECKED[id(mapping)] = mapping
+    while len(_CHECKED) > 4:
+        _CHECKED.popitem(last=False)
+
+
+def run_stream(mapping: Mapping, costs, batch: int, source: str, single_finish=None, keep_queries: int = 0):
     """Lower and simulate ``batch`` queries; returns (stream, table, result).  ``single_finish``: finish cycles of
-    the one-query run, which set the stream's buffer credits (simulated when not given)."""
-    from pimsim.engine.kernel import simulate_program
+    the one-query run, which set the stream's buffer credits (simulated when not given); ``keep_queries``: the
+    first queries whose every task's times the result keeps (``pimsim.engine.kernel.StreamResult``)."""
+    from pimsim.engine.kernel import simulate_stream
     from pimsim.program.build import lower_mapping
 
     stream, table = lower_mapping(mapping, costs, batch, source, single_finish)
-    result = simulate_program(stream.program)
-    unrun = int((result["finish_cycles"] < 0).sum())
+    result = simulate_stream(stream.tasks, keep_queries)
+    unrun = stream.tasks.n_tasks - result.finished
     if unrun:
         raise RuntimeError(f"{source}: {unrun} tasks never ran (dependency cycle in the lowered program)")
     return stream, table, result
@@ -103,6 +124,9 @@ def run_stream(mapping: Mapping, costs, batch: int, source: str, single_finish=N
 def simulate(mapping: Mapping, batch: int = 1, trace_path=None, trace_queries: int = DEFAULT_TRACE_QUERIES,
              source: str | None = None, duration_cycles: int | None = None) -> Report:
     """Simulate ``batch`` queries of ``mapping``; with ``duration_cycles`` also count the completions within it.
+
+    The engine keeps every task's times only for the single-query run and, with a trace, the traced queries;
+    of the stream it keeps per query its first start and last finish, and the critical query's tasks.
 
     Raises
     ------
@@ -119,19 +143,19 @@ def simulate(mapping: Mapping, batch: int = 1, trace_path=None, trace_queries: i
     source = source or f"mapping {mapping.model.name}"
     if batch < 1:
         raise ValueError(f"batch={batch}: must be at least 1")
-    check_mapping(mapping, source)
+    _check_once(mapping, source)
     arch = mapping.arch
     _refuse_unsimulated(arch, source)
     costs = Costs.of(arch)
-    one = run_stream(mapping, costs, 1, source)
-    stream, table, result = one if batch == 1 else run_stream(mapping, costs, batch, source,
-                                                              one[2]["finish_cycles"])
-    single = (one[0], one[2])
-    makespan = int(result["finish_cycles"].max(initial=0))
-    completions = completion_cycles(stream.query_offset, result["finish_cycles"])
+    one = run_stream(mapping, costs, 1, source, keep_queries=1)
+    single_finish = one[2].kept(0)[1][:one[0].tasks.n_tasks]
+    traced = trace_queries if trace_path is not None else 0
+    stream, table, result = one if batch == 1 else run_stream(mapping, costs, batch, source, single_finish, traced)
+    makespan = int(result.last_finish.max(initial=0))
+    completions = completion_cycles(result.last_finish)
     rollup = area_rollup(arch)
     makespan_ns = cycles_to_ns(makespan, arch.clock_mhz)
-    active = summary.tile_active_ns(stream, table, result, arch.clock_mhz) if arch.chip.power_gating == "idle" else None
+    active = summary.tile_active_ns(table, result, arch.clock_mhz) if arch.chip.power_gating == "idle" else None
     static = summary.static_energy(arch, rollup, makespan_ns, tiles_used(mapping), active)
     leak_mw = static.average_power_mw
     energy = summary.dynamic_energy_pj(stream)
@@ -143,19 +167,19 @@ def simulate(mapping: Mapping, batch: int = 1, trace_path=None, trace_queries: i
         write_trace(trace_path, mapping, stream, table, result, trace_queries, leak_mw)
     return Report(
         mapping_name=mapping.model.name, arch_name=arch.name, clock_mhz=arch.clock_mhz, batch=batch,
-        latency_cycles=int(single[1]["finish_cycles"].max(initial=0)), makespan_cycles=makespan,
+        latency_cycles=int(single_finish.max(initial=0)), makespan_cycles=makespan,
         energy_breakdown_pj=energy, leakage_mw=leak_mw, area_mm2=rollup.chip_area_mm2,
         area_breakdown_mm2=rollup.breakdown_area_mm2(), busy_cycles=busy,
-        utilization=summary.utilization(busy, arch, makespan), events=result["events"],
-        wall_s=time.perf_counter() - t0, tasks=stream.program.n_tasks,
+        utilization=summary.utilization(busy, arch, makespan), events=result.events,
+        wall_s=time.perf_counter() - t0, tasks=stream.tasks.n_tasks,
         tiles_used=len(tiles_used(mapping)), tiles_total=arch.chip.tiles,
         occupied_area_mm2=occupied_area_mm2(mapping, rollup),
-        operators=summary.operator_spans(single[0], single[1], mapping),
+        operators=summary.operator_spans(one[0], one[2], mapping),
         busiest=summary.busiest_resources(stream, table, makespan),
         static_breakdown_pj=static.by_role_pj, power_gating=arch.chip.power_gating,
         compute_area_mm2=rollup.compute_area_mm2,
         operator_records=summary.operator_records(stream, result, mapping),
-        critical_query=summary.critical_query(stream, result),
+        critical_query=result.critical_query,
         steady=steady_state(completions, len(stream.templates)), duration_cycles=duration_cycles,
         duration_completions=None if duration_cycles is None else completions_within(completions, duration_cycles),
         memory_bytes=array_bytes(stream, result), peak_rss_bytes=peak_rss_bytes(),
@@ -163,15 +187,15 @@ def simulate(mapping: Mapping, batch: int = 1, trace_path=None, trace_queries: i
 
 
 def array_bytes(stream, result) -> int:
-    """Bytes of the run's arrays: the lowered stream, the engine program, the results and the kernel's work
-    arrays besides its results (``pimsim.engine.kernel.run_kernel``: ``remaining``, ``wk``, ``wseq_task``, ``nowq``,
-    ``readyq``: 28 bytes per task; ``hkey`` and ``seq_item``: 12 bytes per event-heap slot, one per task and edge)."""
-    prog = stream.program
-    held = [stream.query, stream.pattern, stream.local, stream.energy_pj, stream.query_offset,
-            result["start_cycles"], result["finish_cycles"]]
-    held += [getattr(prog, f) for f in prog.__dataclass_fields__]
-    kernel = 28 * prog.n_tasks + 12 * (prog.n_tasks + prog.n_edges)
-    return int(sum(a.nbytes for a in held)) + kernel
+    """Bytes of the run's arrays: the stream's tasks (templates and credit edges), the kernel's buffers at the end
+    of the run (per-query slots for the queries in flight, queues, heaps; ``StreamResult.buffer_bytes``) and
+    what it returns (per query its first start and last finish, the kept queries' and the critical query's
+    task times, per resource its first start and last finish)."""
+    held = [getattr(stream.tasks, f) for f in stream.tasks.__dataclass_fields__]
+    held = [a for a in held if isinstance(a, np.ndarray)]
+    held += [stream.query_offset, result.first_start, result.last_finish, result.kept_start, result.kept_finish,
+             result.critical_start, result.critical_finish, result.resource_first_start, result.resource_last_finish]
+    return int(sum(a.nbytes for a in held)) + result.buffer_bytes
 
 
 def peak_rss_bytes() -> int:

@@ -2,7 +2,10 @@
 
 It implements exactly the semantics documented in ``pimsim.engine.kernel``
 (same event kinds, priorities, sequence numbers and wait-queue order), so the
-property test in ``tests/pimsim/engine`` can demand identical event logs.
+property test in ``tests/pimsim/engine`` can demand identical event logs.  It runs a
+whole program (every task of every query in one array); the kernel runs a stream
+keeping state for the queries in flight only, and ``tests/pimsim/program/test_stream_layout.py``
+demands the twin's event log from it on a laid-out stream.
 Use it to read what the kernel does, and as the baseline of
 ``benchmarks/engine_kernel.py``.
 """

@@ -18,12 +18,16 @@ values it writes.
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
+import numpy as np
+
 from pimsim.cost.actions import Costs
 from pimsim.cost.buffers import Resident, allocate_credits, mapping_fit_error, resident_sizes
 from pimsim.cost.views import ViewError, resolve_views
 from pimsim.program.lower import QueryLowering
 from pimsim.program.resources import ResourceTable
-from pimsim.program.stream import CreditGate, StreamProgram, layout_stream, replica_period
+from pimsim.program.stream import CreditGate, StreamProgram, replica_period, stream_tasks
 from pimsim.spec.errors import SpecError
 from pimsim.spec.mapping import Mapping
 from pimsim.spec.units import bytes_to_bits
@@ -44,31 +48,87 @@ def copy_groups(mapping: Mapping) -> list[int]:
     return [op.groups if op.kind == "mvm" else 1 for op in mapping.operators]
 
 
+class Lowered:
+    """The per-query lowerings of one mapping, built once and reused by every stream of it (one lowering per
+    run: ``pimsim run --batch N`` simulates the query alone and then the stream, the CLI's estimate lowers one
+    query first, ``--duration-ms`` runs a pilot stream; each reuses the templates of the ones before).
+
+    ``lower(period)`` lowers replicas ``0..period-1`` on first use, in that order, into one resource table,
+    so resource ids are those of a fresh lowering of the same period (replica ``k``'s lowering only adds the
+    resources it uses first)."""
+
+    def __init__(self, mapping: Mapping, costs: Costs, source: str):
+        self.mapping, self.costs = mapping, costs
+        self.parts = view_parts(mapping, source)
+        self.table = ResourceTable()
+        self.groups = copy_groups(mapping)
+        self.lowerings: list[QueryLowering] = []
+        self.resources: list[int] = []  # resources the first k + 1 lowerings use
+        self.lower(1)
+        self.residents = check_fit(mapping, self.lowerings[0], source)
+        self.single_finish: np.ndarray | None = None  # the one-query run's finish cycles, once simulated
+
+    def lower(self, period: int) -> list[QueryLowering]:
+        for k in range(len(self.lowerings), period):
+            lw = QueryLowering(self.mapping, self.costs, self.table, {oi: k % g for oi, g in enumerate(self.groups)},
+                               self.parts)
+            lw.build()
+            self.lowerings.append(lw)
+            self.resources.append(len(self.table.keys))
+        return self.lowerings[:period]
+
+    def table_of(self, period: int) -> ResourceTable:
+        """The resource table of replicas ``0..period-1`` alone (what a fresh lowering of them would hold), a copy:
+        lowering more replicas later does not change it."""
+        n = self.resources[period - 1]
+        t = self.table
+        return ResourceTable({k: v for k, v in t.ids.items() if v < n}, t.keys[:n], t.capacity[:n])
+
+
+LOWERED_CACHE = 4
+"""Mappings whose lowerings are kept (the latest ones used): a sweep over many mappings holds this many."""
+_LOWERED: OrderedDict[tuple[int, int], tuple] = OrderedDict()
+"""(id(mapping), id(costs)) -> (mapping, costs, its :class:`Lowered`); mappings are frozen (pydantic
+``frozen=True``), so a lowering stays valid for its mapping; the entry holds the mapping, so its id is not reused
+while cached."""
+
+
+def lowered(mapping: Mapping, costs: Costs, source: str = "mapping") -> Lowered:
+    """The cached :class:`Lowered` of ``mapping`` under ``costs`` (built, and fit-checked, on first use)."""
+    key = (id(mapping), id(costs))
+    hit = _LOWERED.get(key)
+    if hit is not None and hit[0] is mapping and hit[1] is costs:
+        _LOWERED.move_to_end(key)
+        return hit[2]
+    lw = Lowered(mapping, costs, source)
+    _LOWERED[key] = (mapping, costs, lw)
+    while len(_LOWERED) > LOWERED_CACHE:
+        _LOWERED.popitem(last=False)
+    return lw
+
+
 def lower_mapping(mapping: Mapping, costs: Costs, batch: int, source: str = "mapping",
                   single_finish=None) -> tuple[StreamProgram, ResourceTable]:
     """Lower ``mapping`` for ``batch`` queries; raises SpecError (naming operator and tile) if it does not fit.
 
     ``single_finish``: finish cycles of the one-query program (``batch=1``), if already simulated; the buffer
-    credits of a stream come from it (simulated here when not given).
+    credits of a stream come from it (simulated here, once per mapping, when not given).
     """
-    parts = view_parts(mapping, source)
-    table = ResourceTable()
-    groups = copy_groups(mapping)
-    period = replica_period(groups, batch)
-    lowerings = []
-    for k in range(period):
-        lw = QueryLowering(mapping, costs, table, {oi: k % g for oi, g in enumerate(groups)}, parts)
-        lw.build()
-        lowerings.append(lw)
-    residents = check_fit(mapping, lowerings[0], source)
+    lw = lowered(mapping, costs, source)
+    period = replica_period(lw.groups, batch)
+    lowerings = lw.lower(period)
+    table = lw.table_of(period)
     gates: list[CreditGate] = []
     if batch > 1:
         if single_finish is None:
-            from pimsim.engine.kernel import simulate_program
+            if lw.single_finish is None:
+                from pimsim.engine.kernel import simulate_stream
 
-            single_finish = simulate_program(layout_stream([lowerings[0].t], 1, table.capacity).program)["finish_cycles"]
-        gates = credit_gates(mapping, lowerings, residents, single_finish)
-    return layout_stream([lw.t for lw in lowerings], batch, table.capacity, gates), table
+                one = simulate_stream(stream_tasks([lowerings[0].t], 1, lw.table_of(1).capacity).tasks, 1)
+                lw.single_finish = one.kept(0)[1][:len(lowerings[0].t)]
+            single_finish = lw.single_finish
+        gates = credit_gates(mapping, lowerings, lw.residents, single_finish)
+    return stream_tasks([x.t for x in lowerings], batch, table.capacity, gates), table
 
 
 def buffer_bits(arch, tile: int) -> int:

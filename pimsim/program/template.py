@@ -68,6 +68,8 @@ class Template:
     io_out: dict[str, int] = field(default_factory=dict)
     readers: dict[str, list[int]] = field(default_factory=dict)
     """Stored value -> tasks after which this query no longer needs it (its readers' exits, output link)."""
+    arrays_cache: tuple | None = field(default=None, repr=False, compare=False)
+    """((tasks, edges), arrays) kept by ``pimsim.program.stream.template_arrays``."""
 
     def task(self, res: int, dur: int, op: int, phase: str, after=(), energy: dict[str, float] | None = None,
              lag: int = 0) -> int:

@@ -43,6 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pimsim.program.resources import instances_on_chip
+from pimsim.program.stream import template_arrays
 from pimsim.spec.units import cycles_to_ns, energy_pj_from_power
 
 
@@ -75,27 +76,34 @@ def busy_by_class(stream, table) -> dict[str, int]:
     ``crossbars_per_chip`` (the factor cancels); the shift-and-add phase
     occupies one PE shift-and-add unit.
     """
-    prog = stream.program
-    has = prog.task_res >= 0
-    per_res = np.bincount(prog.task_res[has], weights=prog.task_dur[has], minlength=len(table.keys))
+    per_res = busy_per_resource(stream, len(table.keys))
     out: dict[str, int] = {cls: 0 for cls in CHILD_CLASSES.values()}
-    for rid, busy in enumerate(per_res):
-        cls = table.keys[rid][0]
+    for key, busy in zip(table.keys, per_res.tolist()):
+        cls = key[0]
         if cls not in CHILD_CLASSES.values():  # the ADC drain tasks: counted by their phases below
             out[cls] = out.get(cls, 0) + int(busy)
     for tpl, count in zip(stream.templates, queries_per_template(stream)):
-        for phases in tpl.slice_phases.values():
-            out["adc"] += int(count) * phases.adc_cycles
-            out["shift_add"] += int(count) * phases.shift_add_cycles
+        arrays = template_arrays(tpl)
+        out["adc"] += int(count) * arrays.adc_cycles
+        out["shift_add"] += int(count) * arrays.shift_add_cycles
+    return out
+
+
+def busy_per_resource(stream, n_resources: int) -> np.ndarray:
+    """Busy server-cycles per resource (float64[n_resources], whole numbers): each template's task durations per
+    resource times the queries that run it (exact below 2**53 cycles)."""
+    out = np.zeros(n_resources)
+    for tpl, count in zip(stream.templates, queries_per_template(stream)):
+        a = template_arrays(tpl)
+        has = a.res >= 0
+        out += int(count) * np.bincount(a.res[has], weights=a.dur[has], minlength=n_resources)
     return out
 
 
 def busiest_resources(stream, table, makespan_cycles: int, top: int = 10) -> list[tuple[str, int, float]]:
     """(resource name, busy server-cycles, utilization of its servers) of the ``top`` busiest resources:
     the first is the stream's bottleneck candidate."""
-    prog = stream.program
-    has = prog.task_res >= 0
-    per_res = np.bincount(prog.task_res[has], weights=prog.task_dur[has], minlength=len(table.keys))
+    per_res = busy_per_resource(stream, len(table.keys))
     cap = np.asarray(table.capacity, np.float64)
     util = per_res / (cap * max(makespan_cycles, 1))
     order = np.lexsort((np.arange(util.size), -util))[:top]
@@ -119,18 +127,17 @@ def leakage_energy_pj(leakage_mw: float, makespan_cycles: int, clock_mhz: float)
     return energy_pj_from_power(leakage_mw, cycles_to_ns(makespan_cycles, clock_mhz))
 
 
-def tile_active_ns(stream, table, result, clock_mhz: float) -> dict[int, float]:
-    """Tile -> ns from its first task's start to its last task's finish (tasks on resources of that tile)."""
-    prog = stream.program
-    start, finish = result["start_cycles"], result["finish_cycles"]
+def tile_active_ns(table, result, clock_mhz: float) -> dict[int, float]:
+    """Tile -> ns from its first task's start to its last task's finish (tasks on resources of that tile), from
+    each resource's first start and last finish (``pimsim.engine.kernel.StreamResult``)."""
     first: dict[int, int] = {}
     last: dict[int, int] = {}
-    for i in np.nonzero(prog.task_res >= 0)[0]:
-        tile = table.tile_of(int(prog.task_res[i]))
-        if tile is None:
+    for rid, (s, f) in enumerate(zip(result.resource_first_start.tolist(), result.resource_last_finish.tolist())):
+        tile = table.tile_of(rid)
+        if tile is None or s < 0:
             continue
-        first[tile] = min(first.get(tile, int(start[i])), int(start[i]))
-        last[tile] = max(last.get(tile, int(finish[i])), int(finish[i]))
+        first[tile] = min(first.get(tile, s), s)
+        last[tile] = max(last.get(tile, f), f)
     return {t: cycles_to_ns(last[t] - first[t], clock_mhz) for t in first}
 
 
@@ -220,12 +227,10 @@ def switching_pj(arch, rollup, makespan_ns: float, used: AbstractSet[int], activ
 
 
 def operator_spans(stream, result, mapping) -> list[tuple[str, int, int]]:
-    """(name, start, finish) cycles of every operator of query 0."""
+    """(name, start, finish) cycles of every operator of query 0 (kept by the run)."""
     tpl = stream.templates[0]
-    off = int(stream.query_offset[0])
-    start, finish = result["start_cycles"], result["finish_cycles"]
-    return [(op.name, int(start[off + tpl.entry[oi]]), int(finish[off + tpl.exit[oi]]))
-            for oi, op in enumerate(mapping.operators)]
+    start, finish = result.kept(0)
+    return [(op.name, int(start[tpl.entry[oi]]), int(finish[tpl.exit[oi]])) for oi, op in enumerate(mapping.operators)]
 
 
 @dataclass(frozen=True)
@@ -255,21 +260,12 @@ class OperatorRecord:
                 "busy_cycles": self.busy_cycles, "energy_pj": dict(sorted(self.energy_pj.items()))}
 
 
-def critical_query(stream, result) -> int:
-    """The query with the longest latency (first task start to last task finish); the first one on ties."""
-    first = stream.query_offset[:-1]
-    finish = np.maximum.reduceat(result["finish_cycles"], first)
-    start = np.minimum.reduceat(result["start_cycles"], first)
-    return int(np.argmax(finish - start))
-
-
 def operator_records(stream, result, mapping) -> list[OperatorRecord]:
     """Per-operator spans on the critical query, busy cycles and dynamic energy per inference."""
     batch = stream.query_offset.size - 1
-    q = critical_query(stream, result)
-    tpl = stream.templates[int(stream.pattern[stream.query_offset[q]])]
-    off = int(stream.query_offset[q])
-    start, finish = result["start_cycles"], result["finish_cycles"]
+    q = result.critical_query  # the query with the longest latency, first task start to last task finish
+    tpl = stream.templates[q % len(stream.templates)]
+    start, finish = result.critical_start, result.critical_finish
     n_ops = len(mapping.operators)
     busy = np.zeros(n_ops)
     energy: list[dict[str, float]] = [{} for _ in range(n_ops)]
@@ -289,7 +285,7 @@ def operator_records(stream, result, mapping) -> list[OperatorRecord]:
         blocks = getattr(op, "blocks", [])
         records.append(OperatorRecord(
             name=op.name, op_type=op.op_type, kind=op.kind, tiles=tuple(sorted({op.tile, *(b.tile for b in blocks)})),
-            copies=getattr(op, "replicas", 1), start_cycles=int(start[off + tpl.entry[oi]]),
-            end_cycles=int(finish[off + tpl.exit[oi]]), busy_cycles=float(busy[oi] / batch),
+            copies=getattr(op, "replicas", 1), start_cycles=int(start[tpl.entry[oi]]),
+            end_cycles=int(finish[tpl.exit[oi]]), busy_cycles=float(busy[oi] / batch),
             energy_pj={role: e / batch for role, e in energy[oi].items()}))
     return records

@@ -27,9 +27,9 @@ from dataclasses import dataclass
 import numpy as np
 
 
-def completion_cycles(query_offset: np.ndarray, finish_cycles: np.ndarray) -> np.ndarray:
-    """Sorted completion times: per query the finish of its last task (int64[N])."""
-    return np.sort(np.maximum.reduceat(finish_cycles, query_offset[:-1]))
+def completion_cycles(last_finish: np.ndarray) -> np.ndarray:
+    """Sorted completion times from each query's last task finish (int64[N])."""
+    return np.sort(last_finish)
 
 
 @dataclass(frozen=True)

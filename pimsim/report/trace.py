@@ -46,15 +46,16 @@ def _lanes(rids: np.ndarray, start: np.ndarray, finish: np.ndarray) -> np.ndarra
 
 
 def trace_events(mapping, stream, table, result, queries: int, leakage_mw: float) -> dict:
-    prog = stream.program
     clock = mapping.arch.clock_mhz
-    start, finish = result["start_cycles"], result["finish_cycles"]
-    sel = np.nonzero((stream.query < queries) & (prog.task_res >= 0))[0]
-    lanes = _lanes(prog.task_res[sel], start[sel], finish[sel])
+    ids, res, start, finish = stream.kept_tasks(result, queries)  # every task of the traced queries
+    on = np.nonzero(res >= 0)[0]
+    ids, rids, s_on, f_on = ids[on], res[on], start[on], finish[on]
+    energy = stream.task_energy_pj(ids)
+    lanes = _lanes(rids, s_on, f_on)
     chip_pid = mapping.arch.chip.tiles
     events, slices, named = [], [], set()
-    for j, i in enumerate(sel):
-        rid = int(prog.task_res[i])
+    for j, i in enumerate(ids):
+        rid = int(rids[j])
         tile = table.tile_of(rid)
         pid = chip_pid if tile is None else tile
         tid = rid * 64 + int(lanes[j])
@@ -64,15 +65,16 @@ def trace_events(mapping, stream, table, result, queries: int, leakage_mw: float
             events.append({"ph": "M", "name": "thread_name", "pid": pid, "tid": tid,
                            "args": {"name": table.name(rid) + suffix}})
             events.append({"ph": "M", "name": "thread_sort_index", "pid": pid, "tid": tid, "args": {"sort_index": tid}})
-        slices.extend(_task_slices(stream, mapping, int(i), pid, tid, int(start[i]), int(finish[i]), clock))
+        slices.extend(_task_slices(stream, mapping, int(i), float(energy[j]), pid, tid, int(s_on[j]), int(f_on[j]),
+                                   clock))
     # Per track in time order, a parent before the children that share its start (Perfetto nesting).
     slices.sort(key=lambda e: (e["pid"], e["tid"], e["args"]["start_cycles"], -e["args"]["dur_cycles"]))
     events.extend(slices)
     for pid in sorted({p for p, _ in named}):
         name = "chip (I/O, DRAM, counters)" if pid == chip_pid else f"tile {pid}"
         events.append({"ph": "M", "name": "process_name", "pid": pid, "args": {"name": name}})
-    end = int(finish[stream.query < queries].max(initial=0))
-    events.extend(_counters(stream, sel, start, finish, end, leakage_mw, clock, chip_pid))
+    end = int(finish.max(initial=0))
+    events.extend(_counters(energy, s_on, f_on, end, leakage_mw, clock, chip_pid))
     leak = energy_pj_from_power(leakage_mw, cycles_to_ns(end, clock))
     return {
         "traceEvents": events,
@@ -83,21 +85,21 @@ def trace_events(mapping, stream, table, result, queries: int, leakage_mw: float
             "batch": int(stream.query_offset.size - 1), "traced_queries": int(min(queries, stream.query_offset.size - 1)),
             "note": f"only the first {queries} queries of the stream are traced",
             "traced_window_cycles": end, "leakage_energy_pj": leak,
-            "dynamic_energy_traced_pj": float(stream.energy_pj[sel].sum()),
+            "dynamic_energy_traced_pj": float(energy.sum()),
         },
     }
 
 
-def _task_slices(stream, mapping, i, pid, tid, s, f, clock) -> list[dict]:
-    tpl = stream.templates[int(stream.pattern[i])]
-    loc = int(stream.local[i])
+def _task_slices(stream, mapping, i, energy_pj, pid, tid, s, f, clock) -> list[dict]:
+    query, pattern, loc = stream.locate(i)
+    tpl = stream.templates[pattern]
     op = tpl.op[loc]
     name = f"{mapping.operators[op].name}: {tpl.phase[loc]}" if op >= 0 else tpl.phase[loc]
     cat = tpl.phase[loc].split()[0]
     out = [{"ph": "X", "name": name, "cat": cat, "pid": pid, "tid": tid, "ts": cycles_to_us(s, clock),
             "dur": cycles_to_us(f - s, clock),
-            "args": {"query": int(stream.query[i]), "start_cycles": s, "dur_cycles": f - s,
-                     "energy_pj": float(stream.energy_pj[i]),
+            "args": {"query": query, "start_cycles": s, "dur_cycles": f - s,
+                     "energy_pj": energy_pj,
                      "energy_by_component_pj": {k: float(v) for k, v in sorted(tpl.energy[loc].items())}}}]
     for off, dur, child in tpl.children(loc):
         out.append({"ph": "X", "name": child, "cat": child, "pid": pid, "tid": tid,
@@ -106,13 +108,13 @@ def _task_slices(stream, mapping, i, pid, tid, s, f, clock) -> list[dict]:
     return out
 
 
-def _counters(stream, sel, start, finish, end, leakage_mw, clock, pid) -> list[dict]:
+def _counters(energy_pj, s, f, end, leakage_mw, clock, pid) -> list[dict]:
     """Cumulative energy E(t) (slices spread evenly over their duration) and mean power per sample step."""
     if end <= 0:
         return []
     times = np.linspace(0, end, min(COUNTER_SAMPLES, end) + 1).round().astype(np.int64)
     times = np.unique(times)
-    s, f, e = start[sel], finish[sel], stream.energy_pj[sel]
+    e = energy_pj
     d = np.maximum(f - s, 1)
     cum = np.array([float((e * np.clip((t - s) / d, 0.0, 1.0)).sum()) for t in times])
     cum += np.array([energy_pj_from_power(leakage_mw, cycles_to_ns(t, clock)) for t in times])
