@@ -56,7 +56,8 @@ class CoDesignProblem:
         return {"arch": arch_to_json(arch, self.space), "hw": hw}
 
     def mutate(self, cand: dict, rng: random.Random) -> dict:
-        if rng.random() < self.p_model:
+        # the draw comes first, so a model-only search (p_model = 1, no hw_space) draws exactly as a co-design one
+        if rng.random() < self.p_model or self.hw_space is None:
             arch = self._decode(cand["arch"])
             child = mutate(arch, self.space, _np(rng))
             if not self.quantized and child.quantized:  # a float-only search never gains precisions
