@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 Candidate = dict[str, Any]
-Metrics = dict[str, float]
+Metrics = dict[str, float | str]
+"""A candidate's figures by name; a design the tools rejected has ``"infeasible": <reason>`` (``oracle.py``)."""
 
 MAX_DUPLICATE_DRAWS = 64
 """Attempts to draw a child not seen before; past that the slot stays empty (tiny spaces only)."""
