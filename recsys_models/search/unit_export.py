@@ -44,7 +44,8 @@ class OpUnit(nn.Module):
         self.d, self.s = d, s
         self.pair, self.same = name in PAIR_OPS, key.get("same", False)
         self.n_dense = len(key.get("widths", []))
-        if self.pair:  # Gating and Sum take dpair_max, passed as Block passes it (blocks/block.py): OPS is not typed per name
+        if self.pair:
+            # Gating and Sum take dpair_max; passed as Block passes it (blocks/block.py): OPS is not typed per name
             extra = {"dpair_max": max(key["left"], key["right"])}
             self.op = OPS[name](1, d, 1, 1, False, **extra)
         else:
