@@ -34,7 +34,7 @@ from __future__ import annotations
 import json
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from recsys_models.search import hardware_cost
@@ -98,13 +98,14 @@ def run_searches(dataset: str, data: str, ckpt: Path, out: Path, b: Budget, hw_s
     from recsys_models.search.report import best_designs, choose_designs
     from recsys_models.search.runner import SearchOptions, oracle_spec, run_search
 
-    common = dict(space="small", dataset=dataset, data=data, supernet=str(ckpt), budget=b.search_budget,
-                  population=b.population, children=b.children, sample_size=b.sample_size, seed=b.seed,
-                  finetune_steps=b.finetune_steps, batch=b.sim_batch, oracle=b.search_oracle)
-    acc = run_search(SearchOptions(out=str(out / "search_accuracy"), objective="accuracy", quantized=False,
-                                   **common))
-    co_opts = SearchOptions(out=str(out / "search_codesign"), objective=b.objective, hw_space=hw_space,
-                            strategy=b.search_strategy, **common)
+    acc_opts = SearchOptions(space="small", dataset=dataset, data=data, supernet=str(ckpt), budget=b.search_budget,
+                             population=b.population, children=b.children, sample_size=b.sample_size, seed=b.seed,
+                             finetune_steps=b.finetune_steps, batch=b.sim_batch, oracle=b.search_oracle,
+                             out=str(out / "search_accuracy"), objective="accuracy", quantized=False)
+    acc = run_search(acc_opts)
+    # the same search settings, on the co-design problem (the other fields as SearchOptions' defaults)
+    co_opts = replace(acc_opts, out=str(out / "search_codesign"), objective=b.objective, quantized=True,
+                      hw_space=hw_space, strategy=b.search_strategy)
     co = run_search(co_opts)
     best_acc = best_designs(acc.state.evaluated, acc.objective, 1, dataset)[0]
     best_co = choose_designs(co.state.evaluated, co.objective, 1, oracle_spec(co_opts, co.objective),

@@ -28,16 +28,27 @@ Ratios (all "higher is better" by construction):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
+
+
+class Column(NamedTuple):
+    """One table column: ``fmt.format(metrics[key] / divisor)`` (the divisor changes the shown unit only)."""
+
+    key: str
+    label: str
+    fmt: str
+    divisor: float = 1.0
+
 
 COLUMNS = (
-    ("log_loss", "log loss", "{:.4f}"),
-    ("auc", "AUC", "{:.4f}"),
-    ("flops", "MFLOPs", None),
-    ("latency_ns", "latency, ns", "{:,.0f}"),
-    ("throughput_inferences_per_s", "throughput, inf/s", "{:,.0f}"),
-    ("energy_per_inference_pj", "energy/inf, nJ", None),
-    ("area_mm2", "area, mm2", "{:.2f}"),
-    ("inferences_per_s_per_w", "power eff., inf/s/W", "{:,.0f}"),
+    Column("log_loss", "log loss", "{:.4f}"),
+    Column("auc", "AUC", "{:.4f}"),
+    Column("flops", "MFLOPs", "{:.3f}", 1e6),
+    Column("latency_ns", "latency, ns", "{:,.0f}"),
+    Column("throughput_inferences_per_s", "throughput, inf/s", "{:,.0f}"),
+    Column("energy_per_inference_pj", "energy/inf, nJ", "{:,.1f}", 1e3),  # pJ -> nJ, for readability only
+    Column("area_mm2", "area, mm2", "{:.2f}"),
+    Column("inferences_per_s_per_w", "power eff., inf/s/W", "{:,.0f}"),
 )
 PAPER = {"speedup": 3.36, "area_reduction": 1.68, "power_efficiency_gain": 12.48,
          "flops_gain": 2.0, "energy_gain": 1.8, "performance_gain": 1.5}
@@ -52,15 +63,9 @@ class Row:
     note: str = ""
 
 
-def _cell(key: str, fmt: str | None, metrics: dict) -> str:
-    v = metrics.get(key)
-    if v is None:
-        return "-"
-    if key == "flops":
-        return f"{v / 1e6:.3f}"
-    if key == "energy_per_inference_pj":
-        return f"{v / 1e3:,.1f}"  # pJ -> nJ, for readability only
-    return fmt.format(v)
+def _cell(column: Column, metrics: dict[str, float]) -> str:
+    v = metrics.get(column.key)
+    return "-" if v is None else column.fmt.format(v / column.divisor)
 
 
 def _one(rows: list[Row], kind: str) -> Row | None:
@@ -94,10 +99,10 @@ def ratios(rows: list[Row]) -> dict[str, float | None]:
 
 def render_dataset(dataset: str, rows: list[Row]) -> str:
     """One dataset's Markdown: the rows table and the ratios against the papers' figures."""
-    head = "| design | mapping | " + " | ".join(label for _, label, _ in COLUMNS) + " |"
+    head = "| design | mapping | " + " | ".join(c.label for c in COLUMNS) + " |"
     lines = [f"### {dataset}", "", head, "|" + "---|" * (2 + len(COLUMNS))]
     for r in rows:
-        cells = " | ".join(_cell(k, f, r.metrics) for k, _, f in COLUMNS)
+        cells = " | ".join(_cell(c, r.metrics) for c in COLUMNS)
         lines.append(f"| {r.name} | {r.note} | {cells} |")
     hand = best_hand_crafted(rows)
     lines += ["", f"Best hand-crafted (lowest log loss): {hand.name if hand else '-'}.", "",

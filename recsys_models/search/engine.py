@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 Candidate = dict[str, Any]
-Metrics = dict[str, float]
+Metrics = dict[str, float | str]
+"""A candidate's figures by name; a design the tools rejected has ``"infeasible": <reason>`` (``oracle.py``)."""
 
 MAX_DUPLICATE_DRAWS = 64
 """Attempts to draw a child not seen before; past that the slot stays empty (tiny spaces only)."""
@@ -157,7 +158,8 @@ def _mutate_n(problem: Problem, parent: Candidate, n: int, rng: random.Random) -
 def random_search(problem: Problem, scorer: Scorer, budget: int, seed: int = 0, batch: int = 8,
                   progress=None) -> SearchState:
     """Sample ``budget`` distinct candidates, scored in batches of ``batch``."""
-    rng, state, seen = random.Random(seed), SearchState(), set()
+    rng, state = random.Random(seed), SearchState()
+    seen: set[str] = set()
     done = 0
     while done < budget:
         cands = []
@@ -187,7 +189,8 @@ def regularized_evolution(problem: Problem, scorer: Scorer, cfg: EvolutionConfig
 
     ``initial`` candidates (e.g. published architectures) open the population; random ones fill the rest.
     """
-    rng, state, seen = random.Random(cfg.seed), SearchState(), set()
+    rng, state = random.Random(cfg.seed), SearchState()
+    seen: set[str] = set()
     init = []
     for cand in initial[: cfg.population]:
         if problem.key(cand) not in seen:

@@ -45,17 +45,6 @@ def base_arch_doc(name_or_path: str) -> dict:
         raise UserError(exc.path, exc.message) from None
 
 
-def read_config_yaml(path) -> Any:
-    """A configuration YAML read by the project's strict loader (``pimsim.spec.io.read_yaml``: regular files only,
-    duplicate keys, aliases and non-finite numbers refused with the line)."""
-    from pimsim.spec.io import read_yaml
-
-    try:
-        return read_yaml(path)
-    except SpecError as exc:
-        raise UserError(exc.path, exc.message) from None
-
-
 def arch_from_doc(doc: dict, where: str):
     """Validate an arch document into a ``pimsim.spec.arch.ArchSpec``."""
     from pimsim.spec.arch import arch_from_dict

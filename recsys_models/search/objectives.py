@@ -35,9 +35,11 @@ Objective strings (``--objective``):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from recsys_models.errors import UserError
+from recsys_models.search.engine import Metrics
 
 # name -> +1 if smaller is better, -1 if larger is better
 METRICS = {
@@ -84,13 +86,13 @@ class Objective:
     def needs_hardware(self) -> bool:
         return any(m not in ("log_loss", "auc") for m in self.metrics)
 
-    def feasible(self, metrics: dict[str, float]) -> bool:
+    def feasible(self, metrics: Metrics) -> bool:
         """Priced by the hardware tools and within the log-loss constraint."""
         if "infeasible" in metrics:
             return False
         return self.max_log_loss is None or float(metrics["log_loss"]) <= self.max_log_loss
 
-    def fitness(self, metrics: dict[str, float]) -> float:
+    def fitness(self, metrics: Metrics) -> float:
         """Scalarised value, lower is better (also the Pareto tie-breaker); +inf for an infeasible design."""
         if not self.feasible(metrics):
             return float("inf")
@@ -100,7 +102,7 @@ class Objective:
             value += weight * ((ratio if METRICS[name] > 0 else 1.0 / ratio) - 1.0)
         return value
 
-    def vector(self, metrics: dict[str, float]) -> tuple[float, ...]:
+    def vector(self, metrics: Metrics) -> tuple[float, ...]:
         """The minimised vector of Pareto mode (+inf everywhere for an infeasible design)."""
         names = self.pareto_metrics or ("log_loss",)
         if not self.feasible(metrics):
@@ -164,7 +166,7 @@ def parse_objective(text: str, where: str = "--objective", max_log_loss: float |
     raise UserError(where, f"{text!r}: expected 'accuracy', 'scalar:M=W@T,...', 'pareto' or 'pareto:M1,M2,...'")
 
 
-def non_dominated(vectors: list[tuple[float, ...]]) -> list[int]:
+def non_dominated(vectors: Sequence[tuple[float, ...]]) -> list[int]:
     """Indices of the non-dominated vectors, in input order (exact duplicates all kept): the project's one Pareto
     filter, ``pimsim.sweep.pareto.pareto_mask`` (through ``hardware_cost``, the module that may import pimsim)."""
     from recsys_models.search.hardware_cost import pareto_mask

@@ -38,12 +38,18 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from recsys_models.errors import UserError
 from recsys_models.search import hardware_cost
 from recsys_models.search.compose import Infeasible, compose
+from recsys_models.search.engine import Metrics
 from recsys_models.search.hw_space import load_hw_space
+
+if TYPE_CHECKING:  # accuracy imports torch and the supernet: loaded on first use only
+    from recsys_models.search.accuracy import SupernetAccuracy
 
 
 class Evaluator:
@@ -55,7 +61,7 @@ class Evaluator:
         self.base_doc = hardware_cost.base_arch_doc(spec.get("base_arch", "default"))
         self.cache = hardware_cost.CostCache(spec.get("cache_dir"))
         self.needs_hardware = bool(spec.get("needs_hardware", True))
-        self._accuracy = None
+        self._accuracy: SupernetAccuracy | None = None
         self._onnx: dict[str, Path] = {}
         cache_dir = spec.get("cache_dir")
         if cache_dir:
@@ -98,7 +104,7 @@ class Evaluator:
             self._onnx[digest] = path
         return self._onnx[digest]
 
-    def hardware(self, arch_json: dict, hw: dict) -> dict[str, float]:
+    def hardware(self, arch_json: dict, hw: dict) -> Mapping[str, float | str]:
         if self.spec.get("oracle", "exact") == "composed":
             return self.units.candidate(arch_json, self.arch_doc(hw))
         return self.hardware_exact(arch_json, hw)
@@ -116,9 +122,11 @@ class Evaluator:
         self.cache.put(key, metrics)
         return metrics
 
-    def __call__(self, cand: dict) -> dict[str, float]:
+    def __call__(self, cand: dict) -> Metrics:
         t0 = time.perf_counter()
-        metrics = self.accuracy(cand["arch"]) if self.spec.get("supernet") else {}
+        metrics: Metrics = {}
+        if self.spec.get("supernet"):
+            metrics.update(self.accuracy(cand["arch"]))
         t1 = time.perf_counter()
         if self.needs_hardware:
             try:
@@ -151,7 +159,7 @@ class UnitOracle:
         self.dataset_spec = resolve_dataset_spec(dataset)
         self._chips: dict[str, dict] = {}
 
-    def candidate(self, arch_json: dict, doc: dict) -> dict[str, float]:
+    def candidate(self, arch_json: dict, doc: dict) -> Mapping[str, float | str]:
         from recsys_models.search.units import unit_specs
         from recsys_models.space import arch_from_json
 

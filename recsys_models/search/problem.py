@@ -56,7 +56,8 @@ class CoDesignProblem:
         return {"arch": arch_to_json(arch, self.space), "hw": hw}
 
     def mutate(self, cand: dict, rng: random.Random) -> dict:
-        if rng.random() < self.p_model:
+        # without a hardware space p_model is 1; the draw still comes first, so the random stream is the same
+        if rng.random() < self.p_model or self.hw_space is None:
             arch = self._decode(cand["arch"])
             child = mutate(arch, self.space, _np(rng))
             if not self.quantized and child.quantized:  # a float-only search never gains precisions

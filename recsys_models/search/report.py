@@ -12,6 +12,7 @@ their search estimates; the legend says which figures are estimates.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 from recsys_models.io import atomic_write_text
@@ -125,7 +126,7 @@ def pareto_figure(evaluated: list[Evaluated], chosen: list[Evaluated], searched:
 
     fig, panels = plt.subplots(1, len(axes), figsize=(4.6 * len(axes), 3.9), squeeze=False)
     for ax, (key, label) in zip(panels[0], axes):
-        pts = [(e.metrics[key], e.metrics["log_loss"]) for e in evaluated if key in e.metrics]
+        pts = [(float(e.metrics[key]), float(e.metrics["log_loss"])) for e in evaluated if key in e.metrics]
         ax.scatter(*zip(*pts), s=8, c="0.7", label=f"evaluated ({estimate_label})")
         ax.step(*zip(*_front(pts)), where="post", color="0.35", linewidth=1.0, label="Pareto front of those")
         ax.scatter([e.metrics[key] for e in chosen], [e.metrics["log_loss"] for e in chosen], s=30, c="tab:red",
@@ -173,6 +174,7 @@ def verify_exact(designs: list[Evaluated], objective: objectives.Objective, spec
 
     ev, out = Evaluator({**spec, "oracle": "exact"}), []
     for d in tqdm(designs, desc="exact re-pricing", unit="design", disable=not sys.stderr.isatty()):
+        hardware: Mapping[str, float | str]
         try:
             hardware = ev.hardware_exact(d.candidate["arch"], d.candidate.get("hw", {}))
         except UserError as exc:

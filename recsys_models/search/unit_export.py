@@ -45,7 +45,9 @@ class OpUnit(nn.Module):
         self.pair, self.same = name in PAIR_OPS, key.get("same", False)
         self.n_dense = len(key.get("widths", []))
         if self.pair:
-            self.op = OPS[name](1, d, 1, 1, False, dpair_max=max(key["left"], key["right"]))
+            # Gating and Sum take dpair_max; passed as Block passes it (blocks/block.py): OPS is not typed per name
+            extra = {"dpair_max": max(key["left"], key["right"])}
+            self.op = OPS[name](1, d, 1, 1, False, **extra)
         else:
             self.op = OPS[name](max(sum(key.get("widths", [])), 1), d, max(sum(key.get("tokens", [])), 1), s, False)
         self.op.quant.precision = None if key["precision"] is None else OpPrecision(*key["precision"])
@@ -113,7 +115,8 @@ def build_unit(key: dict, dataset_spec, gen: torch.Generator) -> tuple[nn.Module
     classes = {"fm": FmUnit, "ds": DsUnit, "head": HeadUnit}
     if kind not in classes:
         raise ValueError(f"unknown unit kind {kind!r}")
-    return classes[kind](key), (dense(key["d"]), sparse(key.get("s", key.get("t"))))
+    tokens = key["s"] if "s" in key else key["t"]  # fm/ds units read s tokens, the head t (units.py)
+    return classes[kind](key), (dense(key["d"]), sparse(tokens))
 
 
 def export_unit_onnx(key: dict, dataset_spec, path: Path, seed: int = 0) -> None:

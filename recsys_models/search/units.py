@@ -61,7 +61,8 @@ def unit_specs(arch: Arch, n_int: int, n_cat: int, dataset: str | None = None) -
 def live_units(units: list[dict]) -> list[dict]:
     """The units whose results reach the head: the exporter drops the rest as dead code (a block output no later
     block reads), so the compiled candidate has none of their operators."""
-    needed, keep = set(), []
+    needed: set[tuple] = set()
+    keep: list[dict] = []
     for unit in reversed(units):
         writes = {tuple(w) for w in unit["writes"]}
         if unit["key"]["unit"] in ("head", "stem") or writes & needed:

@@ -18,7 +18,6 @@ import time
 import pytest
 
 pytest.importorskip("torch")
-pytest.importorskip("distributed")
 
 from tests.conftest import REPO  # noqa: E402
 

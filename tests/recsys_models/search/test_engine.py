@@ -166,7 +166,8 @@ def test_scheduler_address_forms():
 
 
 def test_dask_executor_on_a_local_cluster():
-    distributed = pytest.importorskip("distributed")
+    import distributed  # a core dependency; imported here, the one test that starts a cluster (a heavy import)
+
     from recsys_models.search.executor import DaskExecutor
 
     rng = random.Random(1)
