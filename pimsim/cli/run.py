@@ -44,10 +44,12 @@ def main(args: argparse.Namespace) -> int:
                 f"compiled for architecture {mapping.arch.name} ({mapping.arch_sha256[:12]}), "
                 f"not {arch.name} ({arch.sha256()[:12]}); recompile with --arch {args.arch}",
             )
+    from pimsim.engine.kernel import no_blas_probe
     from pimsim.report.text import format_report
 
     try:
-        report = _simulate(args, mapping)
+        with no_blas_probe():  # this process runs only the event kernel: no scipy.linalg (0.3-0.5 s) for numba
+            report = _simulate(args, mapping)
     except MemoryError:
         raise SpecError(_flag(args), f"{_amount(args)}: the simulation's event arrays do not fit in memory; "
                                      "use a smaller one") from None

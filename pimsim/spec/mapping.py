@@ -52,6 +52,7 @@ exists exactly once; ``docs/schemas/mapping.schema.json`` is generated from it.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
@@ -266,7 +267,7 @@ def mapping_from_dict(data, path: str) -> Mapping:
         mapping = Mapping.model_validate(data)
     except ValidationError as exc:
         raise SpecError(path, validation_message(exc, data)) from None
-    check_mapping(mapping, path)
+    check_mapping_once(mapping, path)
     return mapping
 
 
@@ -296,6 +297,23 @@ def write_mapping(mapping: Mapping, path: str | Path) -> None:
 
     check_mapping(mapping, str(path))
     atomic_write_json(path, mapping_to_json_dict(mapping))
+
+
+_CHECKED: OrderedDict[int, Mapping] = OrderedDict()
+"""id -> the latest mappings :func:`check_mapping_once` passed (held, so their ids are not reused; mappings are
+frozen pydantic models, so the verdict stays true)."""
+
+
+def check_mapping_once(mapping: Mapping, path: str) -> None:
+    """``check_mapping`` once per mapping object: ``load_mapping``, the CLI's estimate, the batch-1 run and the
+    stream (and a ``--duration-ms`` pilot) of one mapping share the verdict (one check per ``pimsim run``)."""
+    if _CHECKED.get(id(mapping)) is mapping:
+        _CHECKED.move_to_end(id(mapping))
+        return
+    check_mapping(mapping, path)
+    _CHECKED[id(mapping)] = mapping
+    while len(_CHECKED) > 4:
+        _CHECKED.popitem(last=False)
 
 
 def check_mapping(mapping: Mapping, path: str) -> None:
