@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 import resource
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +22,7 @@ import numpy as np
 from pimsim.report.model import Report
 from pimsim.report.throughput import completion_cycles, completions_within, steady_state
 from pimsim.spec.errors import SpecError
-from pimsim.spec.mapping import Mapping, check_mapping
+from pimsim.spec.mapping import Mapping, check_mapping_once
 from pimsim.spec.units import cycles_to_ns
 
 DEFAULT_TRACE_QUERIES = 8
@@ -74,7 +73,7 @@ def estimate_simulation(mapping: Mapping, batch: int, trace_queries: int = 0,
     from pimsim.program.build import lower_mapping
     from pimsim.spec.mapping_limits import check_mapping_limits
 
-    _check_once(mapping, source)
+    check_mapping_once(mapping, source)
     check_mapping_limits(mapping, source)
     try:
         stream, _ = lower_mapping(mapping, Costs.of(mapping.arch), 1, source)
@@ -87,23 +86,6 @@ def estimate_simulation(mapping: Mapping, batch: int, trace_queries: int = 0,
     seq_bits = max(1, int((one.n_tasks + one.n_edges) * batch + 1).bit_length())
     horizon = one.horizon_cycles() * batch
     return SimulationEstimate(memory, horizon, 62 - seq_bits)
-
-
-_CHECKED: OrderedDict[int, Mapping] = OrderedDict()
-"""id -> the latest mappings :func:`_check_once` passed (held, so their ids are not reused; mappings are frozen
-pydantic models, so the verdict stays true)."""
-
-
-def _check_once(mapping: Mapping, source: str) -> None:
-    """``check_mapping`` once per mapping object: the CLI's estimate, the batch-1 run and the stream (and a
-    ``--duration-ms`` pilot) of one mapping share the verdict."""
-    if _CHECKED.get(id(mapping)) is mapping:
-        _CHECKED.move_to_end(id(mapping))
-        return
-    check_mapping(mapping, source)
-    _CHECKED[id(mapping)] = mapping
-    while len(_CHECKED) > 4:
-        _CHECKED.popitem(last=False)
 
 
 def run_stream(mapping: Mapping, costs, batch: int, source: str, single_finish=None, keep_queries: int = 0):
@@ -143,7 +125,7 @@ def simulate(mapping: Mapping, batch: int = 1, trace_path=None, trace_queries: i
     source = source or f"mapping {mapping.model.name}"
     if batch < 1:
         raise ValueError(f"batch={batch}: must be at least 1")
-    _check_once(mapping, source)
+    check_mapping_once(mapping, source)
     arch = mapping.arch
     _refuse_unsimulated(arch, source)
     costs = Costs.of(arch)

@@ -25,6 +25,9 @@ Everything is integer cycles.  The optional event log records
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -591,6 +594,31 @@ class StreamResult:
         """(start, finish) cycles of every task of kept query ``q`` (``size`` entries, unused ones -1)."""
         lo = q * self.size
         return self.kept_start[lo:lo + self.size], self.kept_finish[lo:lo + self.size]
+
+
+BLAS_PROBE = "scipy.linalg.cython_blas"
+"""What numba's CPU target imports, on its first compile or cache load in a process, only to learn whether a BLAS
+is there (``numba.np.arraymath._HAVE_BLAS``, numba 0.68: it picks BLAS or a loop for ``np.vdot``/inner
+products); importing it loads ``scipy.linalg`` (0.3-0.5 s measured at load ~2, issue 18)."""
+
+
+@contextmanager
+def no_blas_probe() -> Iterator[None]:
+    """Load the kernel with numba's BLAS probe answered "absent" without importing scipy, for a process that runs
+    only this kernel (``pimsim run``): the kernel does no linear algebra, so its cached machine code and results
+    do not depend on the answer.  The module is hidden only while the block runs (``sys.modules[name] = None``
+    makes that one import fail at once, parents untouched) and only when nothing imported it before; afterwards
+    scipy imports normally, but numba keeps its answer: later jitted ``np.vdot`` calls in the same process use
+    numba's loop instead of BLAS."""
+    if BLAS_PROBE in sys.modules:
+        yield
+        return
+    sys.modules[BLAS_PROBE] = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        if BLAS_PROBE in sys.modules and sys.modules[BLAS_PROBE] is None:
+            del sys.modules[BLAS_PROBE]
 
 
 def simulate_stream(stream: StreamTasks, keep_queries: int = 0, log: bool = False) -> StreamResult:

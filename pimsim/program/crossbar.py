@@ -65,24 +65,39 @@ def lower_block(lw, oi: int, op, b, vectors: int, after: int, write: bool, on_ba
     """Add block ``b``'s crossbar work for ``vectors`` input vectors after task ``after``; returns the task id.
     ``on_bank``: crossbars of the operator whose conversions the block's ADC bank serialises."""
     c, t = lw.c.at(b.tile), lw.t
-    arch = c.arch
     xbar = lw.rt.get(("crossbar", b.tile, b.pe, b.crossbar))
     prev = after
     if write:
         prev = t.task(xbar, b.rows * c.write_row_cycles, oi, "write weights", after=[after],
-                      energy={"crossbar": b.rows * c.write_row_pj * b.physical_cols / arch.pe.crossbar.cols})
-    n_slices, timing = block_timing(lw, op, b, vectors, on_bank)
-    energy = block_energy_pj(c, arch, b.rows, b.physical_cols, n_slices, op.precision.adc_bits)
-    name = f"mvm {b.rows}x{b.physical_cols}"
+                      energy={"crossbar": b.rows * c.write_row_pj * b.physical_cols / c.arch.pe.crossbar.cols})
+    occupancy, energy, phases, drain_phases, name = _block_work(lw, op, b, vectors, on_bank)
     if getattr(op, "replicas", 1) > 1:
         name += f" copy {b.replica} ({vectors} of {op.m} vectors)"
-    x = t.task(xbar, timing.occupancy(n_slices), oi, name, after=[prev], energy=energy)
-    t.slice_phases[x] = SlicePhases(timing, n_slices)
+    x = t.task(xbar, occupancy, oi, name, after=[prev], energy=energy)
+    t.slice_phases[x] = phases
     # The last step's conversions finish on the crossbar's ADCs once the array is free (sample-and-hold); on
     # a shared bank the conversions of the operator's other crossbars are already inside ``timing``.
-    drain = t.task(lw.rt.get(("adc", b.tile, b.pe, b.crossbar)), timing.drain_cycles, oi, "adc drain", after=[x])
-    t.slice_phases[drain] = SlicePhases(timing, 0)
+    drain = t.task(lw.rt.get(("adc", b.tile, b.pe, b.crossbar)), drain_phases.timing.drain_cycles, oi, "adc drain",
+                   after=[x])
+    t.slice_phases[drain] = drain_phases
     return drain
+
+
+def _block_work(lw, op, b, vectors: int, on_bank: int) -> tuple[int, dict[str, float], SlicePhases, SlicePhases, str]:
+    """(occupancy cycles, energy by component, the crossbar task's and the drain's sub-phases, task name) of block
+    ``b`` for ``vectors`` vectors: the same for every block of one shape on one tile kind, so computed once per
+    shape (a convolution's blocks share a few shapes: VGG-8 on the cited chip has 6,344 blocks of 6) and kept in the tile
+    kind's ``Costs.memo`` (the records are immutable; ``Template.task`` copies the energy dict)."""
+    c = lw.c.at(b.tile)
+    key = ("block_work", b.rows, b.physical_cols, vectors, op.precision.input_bits, op.precision.adc_bits, on_bank)
+    work = c.memo.get(key)
+    if work is None:
+        n_slices, timing = block_timing(lw, op, b, vectors, on_bank)
+        energy = block_energy_pj(c, c.arch, b.rows, b.physical_cols, n_slices, op.precision.adc_bits)
+        work = (timing.occupancy(n_slices), energy, SlicePhases(timing, n_slices), SlicePhases(timing, 0),
+                f"mvm {b.rows}x{b.physical_cols}")
+        c.memo[key] = work
+    return work
 
 
 def lower_crossbar_op(lw, oi: int, op, entry: int, write: bool) -> int:

@@ -52,6 +52,7 @@ exists exactly once; ``docs/schemas/mapping.schema.json`` is generated from it.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
@@ -266,7 +267,7 @@ def mapping_from_dict(data, path: str) -> Mapping:
         mapping = Mapping.model_validate(data)
     except ValidationError as exc:
         raise SpecError(path, validation_message(exc, data)) from None
-    check_mapping(mapping, path)
+    check_mapping_once(mapping, path)
     return mapping
 
 
@@ -298,6 +299,23 @@ def write_mapping(mapping: Mapping, path: str | Path) -> None:
     atomic_write_json(path, mapping_to_json_dict(mapping))
 
 
+_CHECKED: OrderedDict[int, Mapping] = OrderedDict()
+"""id -> the latest mappings :func:`check_mapping_once` passed (held, so their ids are not reused; mappings are
+frozen pydantic models, so the verdict stays true)."""
+
+
+def check_mapping_once(mapping: Mapping, path: str) -> None:
+    """``check_mapping`` once per mapping object: ``load_mapping``, the CLI's estimate, the batch-1 run and the
+    stream (and a ``--duration-ms`` pilot) of one mapping share the verdict (one check per ``pimsim run``)."""
+    if _CHECKED.get(id(mapping)) is mapping:
+        _CHECKED.move_to_end(id(mapping))
+        return
+    check_mapping(mapping, path)
+    _CHECKED[id(mapping)] = mapping
+    while len(_CHECKED) > 4:
+        _CHECKED.popitem(last=False)
+
+
 def check_mapping(mapping: Mapping, path: str) -> None:
     """Check the mapping against itself and against the architecture it embeds."""
     arch = mapping.arch
@@ -309,11 +327,12 @@ def check_mapping(mapping: Mapping, path: str) -> None:
     if dup_ops:
         raise SpecError(path, f"operator {dup_ops[0]} is declared twice")
     occupied: dict[tuple[int, int, int], list[tuple[str, int, int, int, int]]] = {}
+    kinds: dict[int, ArchSpec] = {}  # tile -> its kind's view (asked once per tile, not per block)
     for op in mapping.operators:
         if op.tile >= arch.chip.tiles:
             raise SpecError(path, f"operator {op.name}: tile {op.tile} does not exist (chip has {arch.chip.tiles})")
         for block in getattr(op, "blocks", []):
-            _check_block(op.name, block, arch, path, occupied)
+            _check_block(op.name, block, arch, path, occupied, kinds)
         if op.kind in ("mvm", "dynamic_mvm"):
             _check_adc_bits(op, arch, path)
         if op.kind == "mvm":
@@ -364,28 +383,37 @@ def _check_values(mapping: Mapping, path: str) -> None:
         raise SpecError(path, f"graph output {missing[0]} is never produced")
 
 
-def _check_block(op_name: str, b: CrossbarBlock, arch: ArchSpec, path: str, occupied: dict) -> None:
-    where = f"operator {op_name}: block on tile {b.tile} pe {b.pe} crossbar {b.crossbar}"
+def _check_block(op_name: str, b: CrossbarBlock, arch: ArchSpec, path: str, occupied: dict,
+                 kinds: dict[int, ArchSpec]) -> None:
     if b.tile >= arch.chip.tiles:
-        raise SpecError(path, f"{where}: tile {b.tile} does not exist (chip has {arch.chip.tiles})")
-    arch = arch.tile_arch(b.tile)  # the block's tile kind: its PEs, crossbars and crossbar size
+        raise SpecError(path, f"{_where(op_name, b)}: tile {b.tile} does not exist (chip has {arch.chip.tiles})")
+    if b.tile not in kinds:
+        kinds[b.tile] = arch.tile_arch(b.tile)
+    arch = kinds[b.tile]  # the block's tile kind: its PEs, crossbars and crossbar size
     if b.pe >= arch.tile.pes:
-        raise SpecError(path, f"{where}: pe {b.pe} does not exist (tile has {arch.tile.pes})")
+        raise SpecError(path, f"{_where(op_name, b)}: pe {b.pe} does not exist (tile has {arch.tile.pes})")
     if b.crossbar >= arch.pe.crossbars:
-        raise SpecError(path, f"{where}: crossbar {b.crossbar} does not exist (pe has {arch.pe.crossbars})")
+        raise SpecError(path, f"{_where(op_name, b)}: crossbar {b.crossbar} does not exist "
+                              f"(pe has {arch.pe.crossbars})")
     xbar = arch.pe.crossbar
     if b.xbar_row_offset + b.rows > xbar.rows:
-        raise SpecError(path, f"{where}: rows {b.xbar_row_offset}+{b.rows} exceed the crossbar's {xbar.rows}")
+        raise SpecError(path, f"{_where(op_name, b)}: rows {b.xbar_row_offset}+{b.rows} exceed the crossbar's "
+                              f"{xbar.rows}")
     if b.xbar_col_offset + b.physical_cols > xbar.cols:
         raise SpecError(
-            path, f"{where}: columns {b.xbar_col_offset}+{b.physical_cols} exceed the crossbar's {xbar.cols}"
+            path, f"{_where(op_name, b)}: columns {b.xbar_col_offset}+{b.physical_cols} exceed the crossbar's "
+                  f"{xbar.cols}"
         )
     rect = (b.xbar_row_offset, b.xbar_row_offset + b.rows, b.xbar_col_offset, b.xbar_col_offset + b.physical_cols)
     key = (b.tile, b.pe, b.crossbar)
     for other_name, r0, r1, c0, c1 in occupied.get(key, []):
         if rect[0] < r1 and r0 < rect[1] and rect[2] < c1 and c0 < rect[3]:
-            raise SpecError(path, f"{where}: overlaps cells already used by operator {other_name}")
+            raise SpecError(path, f"{_where(op_name, b)}: overlaps cells already used by operator {other_name}")
     occupied.setdefault(key, []).append((op_name, *rect))
+
+
+def _where(op_name: str, b: CrossbarBlock) -> str:
+    return f"operator {op_name}: block on tile {b.tile} pe {b.pe} crossbar {b.crossbar}"
 
 
 def _check_copies(op: MvmOp, arch: ArchSpec, path: str) -> None:
