@@ -6,7 +6,8 @@ counters), ``tid`` = one server lane of one hardware resource, named through
 ``X`` slice with ``ts``/``dur`` in microseconds (cycles / clock_mhz) and
 ``args`` holding the raw ``start_cycles``, ``dur_cycles``, ``query`` and the
 task's ``energy_pj``; crossbar tasks contain nested ``read`` / ``adc`` child
-slices (no energy of their own).  Resources with several servers (buffer
+slices (no energy of their own; the first ``CHILDREN_SHOWN`` of a task, then
+one ``k more phases`` child covering the rest).  Resources with several servers (buffer
 banks, shift-and-add units) get one lane per server so slices never overlap
 on a track (Perfetto requires nesting).  Counters ``power_mw`` and
 ``energy_pj`` (cumulative, dynamic + leakage) sample the traced window.
@@ -26,6 +27,10 @@ from pimsim.spec.io import atomic_write_text
 from pimsim.spec.units import cycles_to_ns, cycles_to_us, energy_pj_from_power, power_mw_from_energy
 
 COUNTER_SAMPLES = 200
+CHILDREN_SHOWN = 64
+"""Sub-phases (``read``/``adc``) written one by one per task; the rest of a longer run is one ``k more phases``
+child spanning them.  A convolution block reads every output pixel's input slices: ResNet-18's first layer has
+12,544 pixels x 8 slices per block, and writing each phase made a 2-query trace grow past 13 GB (issue 18)."""
 
 
 def _lanes(rids: np.ndarray, start: np.ndarray, finish: np.ndarray) -> np.ndarray:
@@ -101,11 +106,21 @@ def _task_slices(stream, mapping, i, energy_pj, pid, tid, s, f, clock) -> list[d
             "args": {"query": query, "start_cycles": s, "dur_cycles": f - s,
                      "energy_pj": energy_pj,
                      "energy_by_component_pj": {k: float(v) for k, v in sorted(tpl.energy[loc].items())}}}]
-    for off, dur, child in tpl.children(loc):
-        out.append({"ph": "X", "name": child, "cat": child, "pid": pid, "tid": tid,
+    for off, dur, child in _shown_children(tpl.children(loc)):
+        out.append({"ph": "X", "name": child, "cat": child.split()[-1], "pid": pid, "tid": tid,
                     "ts": cycles_to_us(s + off, clock), "dur": cycles_to_us(dur, clock),
                     "args": {"start_cycles": s + off, "dur_cycles": dur}})
     return out
+
+
+def _shown_children(kids: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """The first :data:`CHILDREN_SHOWN` sub-phases, then one child from the next one's start to the last one's
+    end standing for the rest (named with their count)."""
+    if len(kids) <= CHILDREN_SHOWN + 1:
+        return kids
+    rest = kids[CHILDREN_SHOWN:]
+    start, end = rest[0][0], max(off + dur for off, dur, _ in rest)
+    return kids[:CHILDREN_SHOWN] + [(start, end - start, f"{len(rest)} more phases")]
 
 
 def _counters(energy_pj, s, f, end, leakage_mw, clock, pid) -> list[dict]:

@@ -69,3 +69,16 @@ def test_time_is_microseconds_from_cycles_and_counters_have_units(traced):
     assert x["dur"] == pytest.approx(x["args"]["dur_cycles"] / clock)
     counters = {e["name"] for e in trace["traceEvents"] if e["ph"] == "C"}
     assert counters == {"energy_pj", "power_mw"}
+
+
+def test_long_runs_of_sub_phases_are_summarised():
+    """A crossbar task of 100 slices (read every 10 cycles for 4, adc 6 cycles after each read) has 200 sub-phases:
+    the trace writes the first CHILDREN_SHOWN (64) and one child for the other 136, from read 32's start (320) to
+    the last adc's end (99 x 10 + 4 + 6 = 1000); 65 children or fewer are written as they are."""
+    from pimsim.report.trace import CHILDREN_SHOWN, _shown_children
+
+    kids = sorted([(k * 10, 4, "read") for k in range(100)] + [(k * 10 + 4, 6, "adc") for k in range(100)])
+    shown = _shown_children(kids)
+    assert CHILDREN_SHOWN == 64 and shown[:64] == kids[:64]
+    assert shown[64:] == [(320, 680, "136 more phases")]
+    assert _shown_children(kids[:65]) == kids[:65]
