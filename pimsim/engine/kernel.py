@@ -91,6 +91,22 @@ _NOW, _SEQ, _WSEQ, _EVENTS, _FINISHED, _HN, _NHEAD, _NTAIL, _RHEAD, _RTAIL, _DHE
 _DONE, _GROW_READY, _GROW_HEAP, _GROW_NOW, _GROW_WAIT, _GROW_WINDOW = range(6)
 
 
+@njit(cache=True, inline="always")
+def _sift_up(keys, items, off, c, key, item):
+    """Put ``(key, item)`` at free position ``c`` of the 4-ary min-heap stored from ``keys[off]``, moving each
+    larger parent down one level (the one sift-up of the resources' wait heaps and of the event heap)."""
+    while c > 0:
+        parent = (c - 1) >> 2
+        pk = keys[off + parent]
+        if pk < key:
+            break
+        keys[off + c] = pk
+        items[off + c] = items[off + parent]
+        c = parent
+    keys[off + c] = key
+    items[off + c] = item
+
+
 @njit(cache=True)
 def _steps(S, t_off, task_res, task_dur, task_prio, npred, succ_ptr, succ_mid, succ_task, succ_lag, x_ptr, x_dq,
            x_task, xin_ptr, xin_credits, batch, prio_per_query, n_keep, log_enabled, seq_bits, max_push, max_open,
@@ -283,16 +299,7 @@ def _steps(S, t_off, task_res, task_dur, task_prio, npred, succ_ptr, succ_mid, s
                     key = ((task_prio[g] + q * prio_per_query) << 32) | wseq
                     c = wlen[r]
                     wlen[r] = c + 1
-                    while c > 0:
-                        parent = (c - 1) >> 2
-                        pk = wk[off + parent]
-                        if pk < key:
-                            break
-                        wk[off + c] = pk
-                        wt[off + c] = wt[off + parent]
-                        c = parent
-                    wk[off + c] = key
-                    wt[off + c] = item
+                    _sift_up(wk, wt, off, c, key, item)
                     wseq += 1
                     if not pending[r]:
                         pending[r] = True
@@ -322,18 +329,8 @@ def _steps(S, t_off, task_res, task_dur, task_prio, npred, succ_ptr, succ_mid, s
                 nowi[ntail & nmask] = st
                 ntail += 1
             else:
-                c = hn
+                _sift_up(hkey, hitem, 0, hn, key, st)
                 hn += 1
-                while c > 0:
-                    parent = (c - 1) >> 2
-                    pk = hkey[parent]
-                    if pk < key:
-                        break
-                    hkey[c] = pk
-                    hitem[c] = hitem[parent]
-                    c = parent
-                hkey[c] = key
-                hitem[c] = st
             src_q = q
             e0 = succ_mid[g]
             e1 = succ_ptr[g + 1]
@@ -346,18 +343,8 @@ def _steps(S, t_off, task_res, task_dur, task_prio, npred, succ_ptr, succ_mid, s
                 if lag > 0:
                     key = ((((t + lag) << 1) | 1) << seq_bits) | seq
                     seq += 1
-                    c = hn
+                    _sift_up(hkey, hitem, 0, hn, key, qhi | s)
                     hn += 1
-                    while c > 0:
-                        parent = (c - 1) >> 2
-                        pk = hkey[parent]
-                        if pk < key:
-                            break
-                        hkey[c] = pk
-                        hitem[c] = hitem[parent]
-                        c = parent
-                    hkey[c] = key
-                    hitem[c] = qhi | s
                 else:
                     remaining[base + s] -= 1
                     if remaining[base + s] == 0:
