@@ -49,7 +49,8 @@ from pimsim.cost.actions import Costs, ceil_div
 from pimsim.cost.area import chip_leakage_mw
 from pimsim.cost.buffers import Resident, allocate_credits
 from pimsim.cost.crossbar import (
-    adc_bank, block_energy_pj, block_slice_timing, crossbars_on_banks, input_slices, vector_split,
+    adc_bank, bank_hold_cycles, block_energy_pj, block_slice_timing, contended_banks, crossbars_on_banks,
+    input_slices, vector_split,
 )
 from pimsim.cost.products import product_shares
 from pimsim.cost.views import parts_of, resolve_views
@@ -259,6 +260,9 @@ class Model:
             for b in op.blocks:
                 owners[(b["tile"], b["pe"], b["crossbar"])].add((op.name, b.get("replica", 0)))
         self.shared = {k for k, v in owners.items() if len(v) > 1}
+        self.contended = contended_banks(self.arch, [
+            ((op.name, b.get("replica", 0) // (op.copies_per_query if op.kind == "mvm" else 1)), b["tile"], b["pe"],
+             b["crossbar"]) for op in self.ops for b in op.blocks])
 
 
 class _Wait(Exception):
@@ -469,12 +473,14 @@ class _Schedule:
     def _crossbar(self, op, group: int, entry: int) -> int:
         finals: dict[int, int] = defaultdict(int)
         psum: dict[int, int] = defaultdict(int)
+        fetched: list[int] = []
         for g in _fetch_groups(self.m, op, group):
             t = self.buf(g["tile"], entry, g["bits"], False, first=True)
             c = self.c.at(g["tile"])
             if self.record:
                 self.energy_pj += c.bus_pj(g["bits"])
             t = self.first(("bus", g["tile"]), t, c.bus_cycles(g["bits"]))
+            fetched.append(t)
             for u in g["units"]:
                 ready = t
                 if u["write_cycles"]:
@@ -484,6 +490,12 @@ class _Schedule:
                 if self.record:
                     self.energy_pj += u["energy_pj"]
             psum[g["tile"]] += g["psum_bits"]
+        for u in _bank_units(self.m, op, group):  # contended ADC banks: held whole by each user's run
+            ready = max(fetched[i] for i in u["fetches"]) + u["write_cycles"]
+            start = self.first(u["unit"], ready, u["occupancy"]) - u["occupancy"]
+            finals[u["tile"]] = max(finals[u["tile"]], start + u["cycles"])
+            if self.record:
+                self.energy_pj += u["energy_pj"]
         done = max([t if tile == op.tile else self.transfer(tile, op.tile, psum[tile], t)
                     for tile, t in sorted(finals.items())], default=entry)
         adds = sum(b["cols"] * v for b, v in op.group_blocks(group)) - op.n * op.m * op.count
@@ -503,13 +515,14 @@ def _fetch_groups(model: Model, op, group: int) -> list[dict]:
     groups: dict[tuple, dict] = {}
     pairs = op.group_blocks(group)
     banks = crossbars_on_banks(model.arch, [(b["tile"], b["pe"], b["crossbar"]) for b, _ in pairs])
+    on_contended: dict[tuple[int, int, int], list] = {}
     for b, vectors in pairs:
         c = model.costs.at(b["tile"])  # the block's tile kind: its crossbar, DAC, ADC (chip.tile_kinds)
         arch = c.arch
         per_slice = input_slices(arch, p["input_bits"])
         fetch = (b["tile"], b["row_start"], b["rows"])
-        g = groups.setdefault(fetch if not write else (fetch, len(groups)),
-                              {"tile": b["tile"], "copies": {}, "units": {}, "psum_bits": 0, "bits": 0})
+        g_key = fetch if not write else (fetch, len(groups))
+        g = groups.setdefault(g_key, {"tile": b["tile"], "copies": {}, "units": {}, "psum_bits": 0, "bits": 0})
         g["copies"][b.get("replica", 0)] = vectors
         if write:
             g["bits"] = b["rows"] * p["input_bits"] * vectors + b["rows"] * b["cols"] * (
@@ -519,17 +532,22 @@ def _fetch_groups(model: Model, op, group: int) -> list[dict]:
         on_bank = banks[b["tile"], b["pe"], adc_bank(arch, b["crossbar"])]
         timing = block_slice_timing(c, arch, b["rows"], cols, p.get("adc_bits"), on_bank)
         xb = (b["tile"], b["pe"], b["crossbar"])
-        lockstep = not write and xb not in model.shared
-        ukey = ("lockstep", slices, timing) if lockstep else ("own", xb, len(g["units"]))
         energy = sum(block_energy_pj(c, arch, b["rows"], cols, slices, p.get("adc_bits")).values())
         if write:  # programming the rows first (pimsim/program/crossbar.py lower_block)
             energy += b["rows"] * c.write_row_pj * cols / arch.pe.crossbar.cols
+        g["psum_bits"] += b["cols"] * vectors * p["output_bits"]
+        bank = (b["tile"], b["pe"], adc_bank(arch, b["crossbar"]))
+        if bank in model.contended:  # placed per bank by _bank_units
+            on_contended.setdefault(bank, []).append((list(groups).index(g_key), b, timing, slices, energy,
+                                                      b["rows"] * c.write_row_cycles if write else 0))
+            continue
+        lockstep = not write and xb not in model.shared
+        ukey = ("lockstep", slices, timing) if lockstep else ("own", xb, len(g["units"]))
         u = g["units"].setdefault(ukey, {"unit": ("xgroup", op.name, group, fetch) + ukey[1:] if lockstep
                                          else ("xbar",) + xb, "occupancy": timing.occupancy(slices),
                                          "cycles": timing.cycles(slices), "energy_pj": 0.0,
                                          "write_cycles": b["rows"] * c.write_row_cycles if write else 0})
         u["energy_pj"] += energy
-        g["psum_bits"] += b["cols"] * vectors * p["output_bits"]
     out = []
     for fetch, g in groups.items():
         rows = (fetch[0] if write else fetch)[2]
@@ -538,7 +556,31 @@ def _fetch_groups(model: Model, op, group: int) -> list[dict]:
         out.append({"tile": g["tile"], "bits": g["bits"], "units": list(g["units"].values()),
                     "psum_bits": g["psum_bits"]})
     op.memo[key] = out
+    op.memo[("banks", group)] = [_bank_unit(bank, members) for bank, members in on_contended.items()]
     return out
+
+
+def _bank_units(model: Model, op, group: int) -> list[dict]:
+    """The operator's runs on contended ADC banks for copy group ``group`` (computed with ``_fetch_groups``)."""
+    _fetch_groups(model, op, group)
+    return op.memo[("banks", group)]
+
+
+def _bank_unit(bank: tuple[int, int, int], members: list) -> dict:
+    """One user's run on a contended bank, as the simulator lowers it (``pimsim.program.crossbar``): ready when
+    the fetches of its blocks are done (and their rows written, in parallel on their crossbars), it holds the
+    bank ``bank_hold_cycles``; a block's result is ready its ``cycles`` after its crossbar starts, blocks on one
+    crossbar back to back."""
+    before: dict[int, int] = {}
+    cycles = 0
+    for _, b, timing, slices, _, _ in members:
+        x = b["crossbar"]
+        cycles = max(cycles, before.get(x, 0) + timing.cycles(slices))
+        before[x] = before.get(x, 0) + timing.occupancy(slices)
+    return {"unit": ("bank",) + bank, "tile": bank[0], "fetches": sorted({m[0] for m in members}),
+            "occupancy": bank_hold_cycles((m[1]["crossbar"], m[2].occupancy(m[3])) for m in members),
+            "cycles": cycles, "energy_pj": sum(m[4] for m in members),
+            "write_cycles": max(m[5] for m in members)}
 
 
 def _simulate(model: Model, batch: int, credits: dict[int, int] | None, record: bool) -> tuple[int, _Schedule, dict]:

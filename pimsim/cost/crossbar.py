@@ -37,10 +37,18 @@ Shared ADC banks (``pe.adc.shared_by_crossbars`` > 1; PUMA: 2 ADCs per
 blocks of one query on the bank (:func:`crossbars_on_banks`); they are fed
 by one operand broadcast and read in lock-step, so their conversions of one
 step are serialised on the bank, and two crossbars on one bank take twice
-the conversion time of one.  Conversions of *different* operators' blocks
-that run at the same time on one bank are not serialised with each other (a
-limitation, stated: the simulator's ``adc`` resource stays per crossbar, so
-a bank shared by two operators' blocks is optimistic when both run at once).
+the conversion time of one.  A bank that converts for more than one *user*
+(an operator's copy group: two operators packed behind one bank, or two copy
+groups serving alternate queries; :func:`contended_banks`) is a resource of
+its own: a user's run holds it for :func:`bank_hold_cycles` (the longest
+crossbar's occupancy among its blocks on the bank, blocks on one crossbar
+back to back) and its crossbars start reading when it gets the bank, so two
+users' runs on one bank are serialised whole: two operators that would each
+take ``N S x conv`` alone take ``2 N S x conv`` together, the same total as
+interleaving their conversions step by step.  The next user's first
+conversion comes a read after it takes the bank, no earlier than the previous
+user's drain (``min(read, conv)``) ends, so the sample-and-hold overlap is
+kept across users.  A bank with one user keeps the model above unchanged.
 
 Energy per slice does not depend on the overlap: rows driven (DAC, each row
 once per slice), each cell used read once (one step reads
@@ -155,6 +163,29 @@ def crossbars_on_banks(arch, placements) -> dict[tuple[int, int, int], int]:
     for tile, pe, xbar in placements:
         seen.setdefault((tile, pe, adc_bank(arch.tile_arch(tile), xbar)), set()).add(xbar)
     return {k: len(v) for k, v in seen.items()}
+
+
+def contended_banks(arch, placements) -> set[tuple[int, int, int]]:
+    """(tile, pe, bank) of the ADC banks converting for more than one user among ``placements`` ((user, tile,
+    pe, crossbar) of every block of the mapping; user: an operator's copy group, e.g. (operator, replica //
+    copies_per_query)).  Only kinds with ``pe.adc.shared_by_crossbars`` > 1 have such banks: with one crossbar
+    per bank, blocks sharing a crossbar are already serialised by the crossbar itself."""
+    users: dict[tuple[int, int, int], set] = {}
+    for user, tile, pe, xbar in placements:
+        a = arch.tile_arch(tile)
+        if a.pe.adc.shared_by_crossbars > 1:
+            users.setdefault((tile, pe, adc_bank(a, xbar)), set()).add(user)
+    return {k for k, v in users.items() if len(v) > 1}
+
+
+def bank_hold_cycles(runs) -> int:
+    """Cycles one user's run holds a contended ADC bank: ``runs`` are (crossbar, occupancy cycles) of its blocks
+    on the bank; blocks on different crossbars read in lock-step, blocks on one crossbar one after another, so
+    the hold is the largest per-crossbar sum."""
+    per: dict[int, int] = {}
+    for xbar, cycles in runs:
+        per[xbar] = per.get(xbar, 0) + cycles
+    return max(per.values(), default=0)
 
 
 def input_slices(arch, input_bits: int) -> int:

@@ -53,6 +53,7 @@ link are chip-level and the same for every kind.
 from __future__ import annotations
 
 from pimsim.cost.actions import Costs, ceil_div
+from pimsim.cost.crossbar import contended_banks
 from pimsim.cost.streams import mapping_streams
 from pimsim.cost.views import Part, parts_of
 from pimsim.engine.events import DEP_START_TO_START
@@ -89,6 +90,16 @@ class QueryLowering:
                            if s.stored in self.producer}
         self._edges_into: list[list[int]] = []  # task -> ids of edges into it (``_span_cycles``)
         self._edges_seen = 0
+        self._contended: set[tuple[int, int, int]] | None = None
+
+    def contended_banks(self) -> set[tuple[int, int, int]]:
+        """(tile, pe, bank) of the ADC banks that convert for more than one operator copy group of the mapping
+        (``pimsim.cost.crossbar.contended_banks``; computed once)."""
+        if self._contended is None:
+            self._contended = contended_banks(self.arch, [
+                ((oi, b.replica // getattr(op, "copies_per_query", 1)), b.tile, b.pe, b.crossbar)
+                for oi, op in enumerate(self.m.operators) for b in (getattr(op, "blocks", None) or ())])
+        return self._contended
 
     def build(self) -> Template:
         c, t = self.c, self.t

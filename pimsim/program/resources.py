@@ -23,9 +23,12 @@ from pimsim.spec.arch import ArchSpec
 IO_TILE = 0
 """Tile whose router holds the chip I/O port (inputs arrive, outputs leave)."""
 
-RESOURCE_CLASSES = ("crossbar", "adc", "tile_buffer", "bus", "vector_unit", "noc_link", "io_link", "embedding_storage")
+RESOURCE_CLASSES = ("crossbar", "adc", "adc_bank", "tile_buffer", "bus", "vector_unit", "noc_link", "io_link",
+                    "embedding_storage")
 """Resource classes that tasks occupy (a crossbar's ``adc`` holds the drain of its last slice's conversions;
-``adc`` and ``shift_add`` busy time is reported from the sub-phases of crossbar and drain tasks)."""
+``adc_bank`` an ADC bank that converts for several operators or copy groups, held by each one's run,
+``pimsim.program.crossbar``; ``adc`` and ``shift_add`` busy time is reported from the sub-phases of crossbar and
+drain tasks)."""
 
 
 @dataclass

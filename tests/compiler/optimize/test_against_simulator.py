@@ -76,3 +76,22 @@ def test_naive_is_the_documented_baseline(compiled, arch):
             assert owners.setdefault(b.tile, op.name) == op.name
     assert all(b.xbar_row_offset == 0 and b.xbar_col_offset == 0 for op in mvm for b in op.blocks)
     assert per_tile == 64  # default preset: 8 PEs x 8 crossbars (pimsim/spec/presets/default.yaml)
+
+
+@pytest.mark.parametrize("xbars, latency, makespan", [((0, 1), 4018, 15538), ((0, 2), 2102, 7862)])
+def test_estimate_counts_a_contended_adc_bank_as_the_simulator(xbars, latency, makespan):
+    """Two operators on crossbars of one ADC bank (0, 1) or of two (0, 2), the hand-checked mapping of
+    tests/pimsim/program/test_arch_execution.py (each operator's run holds its crossbar 1920 cycles; on one bank
+    b waits for a's whole run).  The estimate places each run on the bank as the simulator does, so one query
+    and a stream of 4 take the simulator's cycles exactly.  The stream is bound by the bank on (0, 1): 4 queries
+    x 2 runs x 1920 = 15360 cycles plus 178 of fill (input, fetch) and drain (ADC drain, output); on (0, 2) by
+    each crossbar: 4 x 1920 = 7680 plus 182."""
+    from pimsim.api import simulate
+    from tests.pimsim.program.test_arch_execution import SHARED_BY_2, _two_operators
+
+    mapping = _two_operators(*xbars, SHARED_BY_2)
+    est = _estimate(mapping)
+    assert (est.latency_cycles, est.makespan_cycles(4)) == (latency, makespan)
+    assert (simulate(mapping).latency_cycles, simulate(mapping, batch=4).makespan_cycles) == (latency, makespan)
+    if xbars == (0, 1):
+        assert est.unit_busy[("bank", 0, 0, 0)] == 2 * 1920  # both runs per query on the bank

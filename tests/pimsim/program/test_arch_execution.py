@@ -11,12 +11,15 @@ of at most a few thousand float64 terms of like sign, so rel=1e-12 is far above 
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from pimsim.api import simulate
+from pimsim.cost.actions import Costs
+from pimsim.program.build import lower_mapping
 from pimsim.spec.errors import SpecError
 from pimsim.spec.mapping import mapping_from_dict
-from tests.pimsim.program.builders import arch_doc
+from tests.pimsim.program.builders import arch_doc, mvm
 from tests.pimsim.program.test_execution_model import BLOCK, _doc, token_mapping
 from tests.pimsim.program.test_validation import phase_tasks, run
 
@@ -80,6 +83,82 @@ def test_two_crossbars_on_one_adc_bank_take_twice_the_conversion_time():
     assert [f - s for s, f, _ in phase_tasks(stream, res, "mvm")] == [8 * 480, 8 * 480]
     own = arch_doc(pe__adc__sample_rate_msps=640.0)  # one bank per crossbar: no serialisation
     assert _conversion_cycles(_two_block_mapping([0, 1], own)) == [240, 240]
+
+
+def _two_operators(xbar_a, xbar_b, arch):
+    """Two independent 128 x 16 mvms ``a`` and ``b`` reading the same input x (m = 1), each one block on
+    crossbar ``xbar_a`` / ``xbar_b`` of PE 0 of tile 0."""
+    values = [{"name": "x", "shape": [1, 128], "bits": 8}, {"name": "ya", "shape": [1, 16], "bits": 8},
+              {"name": "yb", "shape": [1, 16], "bits": 8}]
+    ops = [mvm("a", "x", "ya", 128, 16, 0, [(0, 0, xbar_a)]), mvm("b", "x", "yb", 128, 16, 0, [(0, 0, xbar_b)])]
+    return mapping_from_dict(_doc(values, ops, ["x"], ["ya", "yb"], arch), "test-mapping")
+
+
+SHARED_BY_2 = arch_doc(pe__adc__sample_rate_msps=640.0, pe__adc__shared_by_crossbars=2)
+
+
+def test_two_operators_on_one_adc_bank_take_twice_the_conversion_time():
+    """640 MS/s ADC shared by 2 crossbars (banks {0, 1}, {2, 3}, ...).  Each operator alone: 8 slices of 128
+    conversions x 1.5625 ns = 200 ns = 240 cycles per slice (> the 120-cycle read), so its crossbar is held
+    8 x 240 = 1920 cycles.  Operator b's operand broadcast follows a's on the tile's bus: 128 rows x 8 bits =
+    1024 bits over the 384-bit bus = ceil(2.67) = 3 cycles, so a's crossbar starts at s and b's is ready at
+    s + 3.  On one bank (crossbars 0 and 1) b waits for the bank that a holds for its 1920 cycles: b runs
+    s + 1920 .. s + 3840, both done after 2 x 1920 cycles, twice one operator's conversion time.  On separate
+    banks (crossbars 0 and 2) b runs at s + 3 .. s + 1923, no wait."""
+    stream, res = run(_two_operators(0, 1, SHARED_BY_2))
+    (a0, a1, _), (b0, b1, _) = phase_tasks(stream, res, "mvm")
+    assert (a1 - a0, b0 - a0, b1 - a0) == (1920, 1920, 2 * 1920)
+    (k0, k1, _), (h0, h1, _) = phase_tasks(stream, res, "adc bank")
+    assert (k0, k1, h0, h1) == (a0, a1, b0, b1)  # each run holds the bank exactly while its crossbar reads
+    stream, res = run(_two_operators(0, 2, SHARED_BY_2))
+    (a0, a1, _), (b0, b1, _) = phase_tasks(stream, res, "mvm")
+    assert (a1 - a0, b0 - a0, b1 - a0) == (1920, 3, 3 + 1920)
+    assert phase_tasks(stream, res, "adc bank") == []
+
+
+def test_one_operator_owning_a_bank_gets_no_bank_task():
+    """The same-operator model is unchanged when one operator owns the bank: its two blocks on crossbars 0 and 1
+    run in lock-step (480 cycles per slice, test above) and no ``adc bank`` task is added."""
+    stream, res = run(_two_block_mapping([0, 1], SHARED_BY_2))
+    assert phase_tasks(stream, res, "adc bank") == []
+
+
+def test_two_copy_groups_on_one_bank_serialise_alternate_queries():
+    """replicas = 2, copies_per_query = 1: queries alternate between the copies on crossbars 0 and 1 (one bank).
+    Each query's run holds the bank 1920 cycles (as above), so query 1's run starts when query 0's ends even
+    though its crossbar is free: its start is query 0's + 1920.  With the copies on crossbars 0 and 2 (two
+    banks) query 1 reads as soon as its operands are there, before query 0 ends."""
+    def copies(xbars):
+        doc = token_mapping(1, m=1, arch=SHARED_BY_2).model_dump(mode="json")
+        op = doc["operators"][0]
+        op["replicas"], op["copies_per_query"] = 2, 1
+        op["blocks"] = [dict(op["blocks"][0], crossbar=xb, replica=r) for r, xb in enumerate(xbars)]
+        return mapping_from_dict(doc, "test-mapping")
+
+    stream, res = run(copies([0, 1]), batch=2)
+    (q0, _, _), = phase_tasks(stream, res, "mvm", query=0)
+    (q1, _, _), = phase_tasks(stream, res, "mvm", query=1)
+    assert q1 - q0 == 1920
+    stream, res = run(copies([0, 2]), batch=2)
+    (q0, _, _), = phase_tasks(stream, res, "mvm", query=0)
+    (q1, _, _), = phase_tasks(stream, res, "mvm", query=1)
+    assert q1 - q0 < 1920
+
+
+@pytest.mark.parametrize("xbars", [(0, 1), (0, 2)])
+def test_bank_contention_kernel_equals_its_twin(xbars):
+    """The numba kernel and the pure-Python twin (``pimsim.engine.reference``) give the same event log and
+    times on the bank-contended program (start-to-start edges from the ``adc bank`` tasks), 4 queries."""
+    from pimsim.engine.kernel import simulate_program
+    from pimsim.engine.reference import simulate_program_reference
+
+    mapping = _two_operators(*xbars, SHARED_BY_2)
+    stream, _ = lower_mapping(mapping, Costs.of(mapping.arch), 4)
+    got, ref = simulate_program(stream.program, log=True), simulate_program_reference(stream.program, log=True)
+    for key in ("start_cycles", "finish_cycles"):
+        np.testing.assert_array_equal(got[key], ref[key])
+    for a, b in zip(got["log"], ref["log"]):
+        np.testing.assert_array_equal(a, b)
 
 
 TABLE = [{"bits": 4, "energy_pj": 1.0, "area_um2": 100.0, "conversion_ns": 2.0, "leakage_mw": 0.0},
