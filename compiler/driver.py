@@ -114,6 +114,7 @@ def run_cli(args) -> int:
         mapping = write_compiled(mapping, args.output, weights)
         print(f"wrote {args.output} ({len(mapping.operators)} operators, {seconds:.2f} s)")
     notes = [opts.notes["embedding_spill"]] if "embedding_spill" in opts.notes else []
+    notes += opts.notes.get("tile_kind_spills", [])
     if args.strategy == "naive" and args.precision:
         notes.append("--precision is ignored by --strategy naive (the baseline uses the architecture's precision)")
     if args.strategy == "naive" and args.area_budget_mm2 is not None:

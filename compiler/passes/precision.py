@@ -11,8 +11,10 @@ Sources, in priority order (``--strategy optimized``):
    and per-operator overrides matched by node name (glob);
 3. the architecture's defaults (``arch.precision``).
 A crossbar operator's tile kind (``chip.tile_kinds``) follows from its weight and
-input widths (``compiler.passes.optimize.kinds``); its ``adc_bits`` start at
-that kind's ADC resolution.
+input widths (``compiler.passes.optimize.kinds``; a full kind spills the
+operator to the next fitting kind with room, recorded in
+``opts.notes["tile_kind_spills"]``); its ``adc_bits`` start at that kind's ADC
+resolution.
 ``--strategy naive`` is the issue-6 baseline: the architecture's defaults
 everywhere (QDQ and policies are ignored).
 
@@ -27,10 +29,11 @@ full-precision shift-and-add.
 from __future__ import annotations
 
 import numpy as np
+from pimsim.cost.area import tiles_within
 
 from compiler.ir.graph import Node, OpGraph
 from compiler.passes.kind_views import node_view
-from compiler.passes.optimize.kinds import assign_kind
+from compiler.passes.optimize.kinds import KindRoom, assign_kind
 from compiler.precision_policy import PrecisionPolicy
 
 
@@ -49,6 +52,7 @@ def assign_precision(graph: OpGraph, arch, opts) -> OpGraph:
     for name in graph.inputs:
         _set_bits(graph.values[name], default_a)
     qdq_bits = _QdqBits(graph)
+    room = _kind_room(arch, opts)
     for n in graph.nodes:
         rule = policy.for_node(n.name, n.source_nodes) if policy is not None else {}
         w_bits = rule.get("weight_bits", default_w)
@@ -56,7 +60,7 @@ def assign_precision(graph: OpGraph, arch, opts) -> OpGraph:
         if use_qdq:
             w_bits, a_bits = _from_qdq(graph, n, w_bits, a_bits, qdq_bits)
         if n.kind == "mvm":  # its tile kind (chip.tile_kinds) sets its ADC resolution
-            assign_kind(arch, n, w_bits, a_bits, graph.meta.path)
+            assign_kind(arch, n, w_bits, a_bits, graph.meta.path, room)
         n.precision = _node_precision(graph, n, arch, w_bits, a_bits, rule.get("output_bits", a_bits))
         for name in n.inputs:
             v = graph.values.get(name) if name else None
@@ -65,7 +69,19 @@ def assign_precision(graph: OpGraph, arch, opts) -> OpGraph:
         for name in n.outputs:
             if name:
                 _set_bits(graph.values[name], n.precision["output_bits"])
+    if room is not None and room.spills:
+        opts.notes["tile_kind_spills"] = room.spills
     return graph
+
+
+def _kind_room(arch, opts) -> KindRoom | None:
+    """Crossbars of each tile kind for the spill rule (``compiler.passes.optimize.kinds``): the kinds' tiles within
+    ``--area-budget-mm2`` (a budget below one tile is refused later, by the placement, with its own message)."""
+    if not arch.heterogeneous:
+        return None
+    budget = getattr(opts, "area_budget_mm2", None)
+    tiles = arch.chip.tiles if budget is None else tiles_within(arch, budget)
+    return KindRoom(arch, getattr(opts, "strategy", "naive"), tiles if tiles >= 1 else arch.chip.tiles)
 
 
 def _weight_slot(n: Node) -> int:

@@ -110,25 +110,56 @@ def test_naive_strategy_uses_the_arch_precision_so_both_layers_go_on_the_8_bit_k
     assert report["energy_breakdown_pj"]["adc"] == pytest.approx((256 * 8 + 1024) * 1.40625, rel=1e-9)
 
 
-def test_a_kind_with_too_few_tiles_is_a_one_line_error_naming_kind_and_need(tmp_path, capsys):
-    """``high`` has 1 tile of 8 PEs x 8 crossbars.  fc4 as 64 -> 512 and fc8 as 512 -> 512, at 8 bits: 16 weights
-    (x 4 slices x 2 sign columns) per 128-column block, so fc4 is 1 x 32 = 32 blocks and fc8 4 x 32 = 128 full
-    crossbars.  Optimized (fc4 on ``low`` by the policy): fc8 alone needs 128 crossbars = 2 tiles, even packed.
-    Naive (both at 8 bits, both on ``high``): fc4 on crossbars 0-31, fc8 from a fresh tile, 64-191: 192 crossbars,
-    3 tiles."""
+def test_a_kind_with_too_few_tiles_is_a_one_line_error_naming_operator_and_need(tmp_path, capsys):
+    """``high`` has 1 tile of 8 PEs x 8 crossbars = 64.  fc4 as 64 -> 512 and fc8 as 512 -> 512, at 8 bits: 16
+    weights (x 4 slices x 2 sign columns) per 128-column block, so fc4 is 1 x 32 = 32 blocks and fc8 4 x 32 = 128
+    full crossbars; fc8 needs 7 bits, which only ``high`` converts.  Naive (both at 8 bits, both on ``high``): fc4
+    takes a whole tile (32 blocks from a fresh tile: 64 crossbars), leaving 0 for fc8's 128.  Optimized (fc4 on
+    ``low`` by the policy): fc8's 128 x 128 x 128 cells need at least 128 crossbars even packed, ``high`` has 64.
+    No fitting kind has room: the error names the operator and each fitting kind's need and room."""
     (tmp_path / "a.yaml").write_text(yaml.safe_dump(_kinds_doc(high=1, low=63)))
     (tmp_path / "p.yaml").write_text(yaml.safe_dump({"operators": {"fc4": {"weight_bits": 4, "input_bits": 4}}}))
     model = _model(tmp_path / "m.onnx", k1=64, n1=512, n2=512)
-    for strategy, need in (("naive", ("192 crossbars (160 blocks on per-operator tiles, 3 tiles) but it has 64 "
-                                      "(1 tiles x 8 PEs x 8 crossbars)")),
-                           ("optimized", ("2 tiles (128 weight blocks in 128 crossbars even packed) but 1 of its 1 "
-                                          "tiles are available"))):
+    for strategy, left in (("naive", 0), ("optimized", 64)):
         code = pimcompile([str(model), "--arch", str(tmp_path / "a.yaml"), "--strategy", strategy,
                            "--precision", str(tmp_path / "p.yaml"), "-o", str(tmp_path / "o.json")])
         err = capsys.readouterr().err.strip()
-        assert code == 2 and err.count("\n") == 0, err
-        assert err.startswith("error: ") and "tile kind high: its operators need " + need in err, err
+        assert code == 2 and err == (f"error: {model}: operator fc8: no tile kind that converts its bits has room "
+                                     f"for it (crossbars: high 128 needed, {left} left)"), err
         assert not (tmp_path / "o.json").exists()
+
+
+def test_a_full_kind_spills_to_the_next_fitting_kind(tmp_path, capsys):
+    """``low`` (4-bit ADCs) has 1 tile = 64 crossbars, ``high`` 63 tiles.  fc4 as 640 -> 512 at 4 bits (policy):
+    a 128-row block sums to 3 x 128 = 384, ceil(log2(385)) = 9 bits, capped at max(4, 4) = 4: ``low`` is preferred.
+    Its 4-bit weights are 2 slices x 2 sign columns, 32 weights per 128-column block: 5 row blocks x 16 = 80 full
+    blocks, at least 80 crossbars even packed, but ``low`` has 64: fc4 spills to ``high`` (8 bits fit too) and
+    ``pimcompile`` says so; fc8 (512 -> 16, 8 bits, needs 8 bits) goes on ``high`` as before.  With ``high`` cut
+    to 1 tile (64 crossbars) neither fitting kind has room for fc4's 80: a one-line error."""
+    (tmp_path / "a.yaml").write_text(yaml.safe_dump(_kinds_doc(high=63, low=1)))
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump({"operators": {"fc4": {"weight_bits": 4, "input_bits": 4}}}))
+    model = _model(tmp_path / "m.onnx", k1=640, n1=512, n2=16)
+    out = tmp_path / "o.json"
+    assert pimcompile([str(model), "--arch", str(tmp_path / "a.yaml"), "--precision", str(tmp_path / "p.yaml"),
+                       "-o", str(out)]) == 0
+    assert "note: tile kind spill: operator fc4 on high (low has 64 crossbars left, it needs 80)" in \
+        capsys.readouterr().out
+    ops = {op["name"]: op for op in json.loads(out.read_text())["operators"]}
+    assert {b["tile"] for b in ops["fc4"]["blocks"]} <= set(range(63))  # high: tiles 0-62
+    assert {b["tile"] for b in ops["fc8"]["blocks"]} <= set(range(63))
+    assert len({(b["tile"], b["pe"], b["crossbar"]) for b in ops["fc4"]["blocks"] if b["replica"] == 0}) == 80
+    # the ADC match (compiler.passes.optimize.adc) converts at min(high's 8, the 9 bits of 128 rows) = 8
+    assert ops["fc4"]["precision"]["adc_bits"] == 8
+    _run(capsys, out)  # pimsim accepts the spilled mapping (exit 0: blocks and adc_bits within high's tiles)
+
+    doc = _kinds_doc(high=1, low=1)
+    doc["chip"]["tiles"], doc["chip"]["mesh_cols"] = 2, 2
+    (tmp_path / "b.yaml").write_text(yaml.safe_dump(doc))
+    code = pimcompile([str(model), "--arch", str(tmp_path / "b.yaml"), "--precision", str(tmp_path / "p.yaml"),
+                       "-o", str(tmp_path / "o2.json")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err == (f"error: {model}: operator fc4: no tile kind that converts its bits has room for it "
+                                 "(crossbars: low 80 needed, 64 left, high 80 needed, 64 left)"), err
 
 
 def test_an_operator_no_kind_converts_is_a_one_line_error(tmp_path, capsys):

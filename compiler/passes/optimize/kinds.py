@@ -13,6 +13,18 @@ operator goes on the fitting kind of the lowest ADC resolution (the cheapest con
 in ``chip.tile_kinds`` order).  An operator no kind fits is an error naming it and its bits, never placed on a
 kind that would truncate more than its precision.
 
+Spill: kinds fill up in graph order.  The operator takes the first fitting kind, in the order above, that still
+has room for it, counted as the placement counts it: ``--strategy naive`` places each operator's blocks one per
+crossbar from a fresh tile (``compiler.passes.place``), so it needs ``ceil(blocks / crossbars per tile)`` whole
+tiles; ``optimized`` may pack several blocks per crossbar (``compiler.passes.optimize.pack``), so it needs at
+least ``ceil(cells / crossbar cells)`` crossbars (its blocks' rows x physical columns).  Room is the kind's
+crossbars (within ``--area-budget-mm2`` for ``optimized``, ``tiles_by_kind``).  A mapping that fitted its
+preferred kinds before is therefore unchanged; one that did not now spills operators to the next fitting kind
+(higher resolution) instead of failing.  A spilled operator is recorded in ``opts.notes["tile_kind_spills"]``
+(``pimcompile`` prints it as a note); when no fitting kind has room it is an error naming the operator and
+each fitting kind's need and room.  The cell count is a lower bound: packing whose shelves waste cells may still
+exceed a kind, which the packing step refuses naming the kind (``compiler.passes.optimize._pack_kind``).
+
 A product of activations written into crossbars at run time (``dynamic_mvm``, ``crossbar_write``) follows the
 same rule with its second operand's width as the weight width; when no kind fits it stays on the vector unit.
 Everything else (vector, embedding, copy, view) runs where it did on a single-kind chip, at the home tile of
@@ -29,6 +41,7 @@ from pimsim.spec.errors import SpecError
 
 from compiler.passes.kind_views import kind_view, tile_kind
 from compiler.passes.optimize.adc import needed_adc_bits
+from compiler.passes.optimize.pack import physical_cols
 from compiler.passes.tile import tile_matrix
 
 
@@ -38,8 +51,9 @@ def required_adc_bits(kind_arch, k: int, n: int, weight_bits: int, input_bits: i
     return min(needed_adc_bits(kind_arch, rows), max(weight_bits, input_bits))
 
 
-def choose_kind(arch, name: str, k: int, n: int, weight_bits: int, input_bits: int, source: str) -> str:
-    """The tile kind operator ``name`` goes on (module docstring rule); ``SpecError`` when none fits."""
+def fitting_kinds(arch, name: str, k: int, n: int, weight_bits: int, input_bits: int, source: str) -> list[str]:
+    """The kinds whose ADC converts operator ``name``'s bits, in preference order (lowest resolution first,
+    then ``chip.tile_kinds`` order); ``SpecError`` when none does."""
     fits = []
     for i, kind in enumerate(arch.tile_kinds):
         view = kind_view(arch, kind.name)
@@ -51,14 +65,64 @@ def choose_kind(arch, name: str, k: int, n: int, weight_bits: int, input_bits: i
                    for kind in arch.tile_kinds)
         raise SpecError(source, f"operator {name}: {weight_bits}-bit weights x {input_bits}-bit inputs need "
                                 f"{need}-bit conversions; no tile kind converts them (ADC bits: {adcs})")
-    return min(fits)[2]
+    return [name for _, _, name in sorted(fits)]
 
 
-def assign_kind(arch, node, weight_bits: int, input_bits: int, source: str) -> None:
-    """Record on ``node`` (an ``mvm``) its kind: the module docstring rule, or ``all`` with one kind."""
+def choose_kind(arch, name: str, k: int, n: int, weight_bits: int, input_bits: int, source: str) -> str:
+    """The preferred tile kind of operator ``name`` (module docstring rule, room not considered)."""
+    return fitting_kinds(arch, name, k, n, weight_bits, input_bits, source)[0]
+
+
+class KindRoom:
+    """Crossbars left on each kind while the precision pass assigns kinds in graph order (module docstring)."""
+
+    def __init__(self, arch, strategy: str, budget_tiles: int):
+        self.arch, self.naive = arch, strategy == "naive"
+        tiles = tiles_by_kind(arch, arch.chip.tiles if self.naive else budget_tiles)
+        self.left = {kind.name: tiles[kind.name] * _per_tile(arch, kind.name) for kind in arch.tile_kinds}
+        self.spills: list[str] = []
+
+    def need(self, kind: str, k: int, n: int, weight_bits: int) -> int:
+        """Crossbars a ``k x n`` operator's blocks take on ``kind`` (module docstring: whole tiles for naive, the
+        packing bound for optimized)."""
+        view = kind_view(self.arch, kind)
+        blocks = tile_matrix(view, k, n, weight_bits)
+        if self.naive:
+            per = _per_tile(self.arch, kind)
+            return -(-len(blocks) // per) * per
+        cells = sum(b["rows"] * physical_cols(b) for b in blocks)
+        return -(-cells // (view.pe.crossbar.rows * view.pe.crossbar.cols))
+
+    def take(self, name: str, kinds: list[str], k: int, n: int, weight_bits: int, source: str) -> str:
+        """The first of ``kinds`` (preference order) with room for operator ``name``; its room is taken."""
+        needs = {kind: self.need(kind, k, n, weight_bits) for kind in kinds}
+        for kind in kinds:
+            if needs[kind] <= self.left[kind]:
+                self.left[kind] -= needs[kind]
+                if kind != kinds[0]:
+                    self.spills.append(f"tile kind spill: operator {name} on {kind} ({kinds[0]} has "
+                                       f"{self.left[kinds[0]]} crossbars left, it needs {needs[kinds[0]]})")
+                return kind
+        room = ", ".join(f"{kind} {needs[kind]} needed, {self.left[kind]} left" for kind in kinds)
+        raise SpecError(source, f"operator {name}: no tile kind that converts its bits has room for it "
+                                f"(crossbars: {room})")
+
+
+def _per_tile(arch, kind: str) -> int:
+    view = kind_view(arch, kind)
+    return view.tile.pes * view.pe.crossbars
+
+
+def assign_kind(arch, node, weight_bits: int, input_bits: int, source: str, room: KindRoom | None = None) -> None:
+    """Record on ``node`` (an ``mvm``) its kind: the module docstring rule (with ``room``: the first fitting kind
+    with room), or ``all`` with one kind."""
+    if not arch.heterogeneous:
+        node.tile_kind = IMPLICIT_KIND
+        return
     info = node.shape_info
-    node.tile_kind = (choose_kind(arch, node.name, info["k"], info["n"], weight_bits, input_bits, source)
-                      if arch.heterogeneous else IMPLICIT_KIND)
+    kinds = fitting_kinds(arch, node.name, info["k"], info["n"], weight_bits, input_bits, source)
+    node.tile_kind = kinds[0] if room is None else room.take(node.name, kinds, info["k"], info["n"], weight_bits,
+                                                               source)
 
 
 def dynamic_kind(arch, node) -> str | None:
