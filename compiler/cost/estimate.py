@@ -18,6 +18,9 @@ instead of simulated task by task:
   write); views cost nothing;
 - shared units: each crossbar (blocks of one operator copy that share a fetch,
   a duration and crossbars nobody else uses run in lock-step and are one unit),
+  each ADC bank converting for several operators or copy groups (a user's run
+  holds it ``pimsim.cost.crossbar.bank_hold_cycles``, ready when its blocks'
+  fetches are done, as the simulator's ``adc_bank``),
   each tile's buffer banks, bus and vector unit, each mesh link, the DRAM
   channel or on-chip table memory, the I/O link in each direction.  A task
   takes the earliest gap on its unit at or after it is ready.

@@ -27,8 +27,10 @@ component models, counts and kinds from ``pimsim.components.rollup``):
   al., ISLPED 2004): switching a domain off and on costs what it saves in T_BE
   of sleep.  An off period shorter than T_BE is not worth gating and the tile
   stays on (the min: it then leaks the full T).  The wake-up latency is not in
-  the timing: the switch-on is scheduled ahead of the tile's first task, which
-  a static mapping knows.
+  the timing: a tile is never gated between its tasks (on_t spans all of
+  them), and its one switch-on is assumed issued ahead of its first task from
+  the data-independent schedule; that fails for a tile busy from the run's
+  start and for queries arriving at unknown times (docs/hardware-model.md §7).
 
 It depends only on the makespan, the mapping's used tiles and, for
 ``idle``, each tile's first and last task: not on the event program's

@@ -21,8 +21,9 @@ stream, energy per inference) and the pick follows ``--optimize``
 ``optimized``; embedding storage is decided by that module's rule.
 With several tile kinds (``chip.tile_kinds``) every step works per kind: each crossbar operator was given a
 kind by the precision pass (``kinds``), its blocks are balanced, packed and placed only on tiles of that kind
-(the budget's tiles counted per kind, ``kinds.tiles_by_kind``) and priced with that kind's costs; a kind
-whose operators do not fit its tiles is an error naming the kind and the tiles they need.
+(the budget's tiles counted per kind, ``kinds.tiles_by_kind``) and priced with that kind's costs; a full
+kind spilled operators to the next fitting kind there (``kinds.KindRoom``); a kind whose operators still do not
+fit its tiles packed is an error naming the kind and the tiles they need.
 """
 
 from __future__ import annotations
