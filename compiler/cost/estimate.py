@@ -263,9 +263,9 @@ class Model:
             for b in op.blocks:
                 owners[(b["tile"], b["pe"], b["crossbar"])].add((op.name, b.get("replica", 0)))
         self.shared = {k for k, v in owners.items() if len(v) > 1}
-        self.contended = contended_banks(self.arch, [
+        self.contended = contended_banks(self.arch, (
             ((op.name, b.get("replica", 0) // (op.copies_per_query if op.kind == "mvm" else 1)), b["tile"], b["pe"],
-             b["crossbar"]) for op in self.ops for b in op.blocks])
+             b["crossbar"]) for op in self.ops for b in op.blocks))
 
 
 class _Wait(Exception):

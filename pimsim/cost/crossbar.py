@@ -169,7 +169,10 @@ def contended_banks(arch, placements) -> set[tuple[int, int, int]]:
     """(tile, pe, bank) of the ADC banks converting for more than one user among ``placements`` ((user, tile,
     pe, crossbar) of every block of the mapping; user: an operator's copy group, e.g. (operator, replica //
     copies_per_query)).  Only kinds with ``pe.adc.shared_by_crossbars`` > 1 have such banks: with one crossbar
-    per bank, blocks sharing a crossbar are already serialised by the crossbar itself."""
+    per bank, blocks sharing a crossbar are already serialised by the crossbar itself (then ``placements``, which
+    may be a generator, is not read)."""
+    if all(kind.pe.adc.shared_by_crossbars == 1 for kind in arch.tile_kinds):
+        return set()
     users: dict[tuple[int, int, int], set] = {}
     for user, tile, pe, xbar in placements:
         a = arch.tile_arch(tile)

@@ -96,9 +96,9 @@ class QueryLowering:
         """(tile, pe, bank) of the ADC banks that convert for more than one operator copy group of the mapping
         (``pimsim.cost.crossbar.contended_banks``; computed once)."""
         if self._contended is None:
-            self._contended = contended_banks(self.arch, [
+            self._contended = contended_banks(self.arch, (
                 ((oi, b.replica // getattr(op, "copies_per_query", 1)), b.tile, b.pe, b.crossbar)
-                for oi, op in enumerate(self.m.operators) for b in (getattr(op, "blocks", None) or ())])
+                for oi, op in enumerate(self.m.operators) for b in (getattr(op, "blocks", None) or ())))
         return self._contended
 
     def build(self) -> Template:
