@@ -28,7 +28,6 @@ whose operators do not fit its tiles is an error naming the kind and the tiles t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from pimsim.cost.actions import Costs, ceil_div
 from pimsim.cost.area import chip_area_mm2, fixed_area_mm2, tile_area_mm2, tiles_within
@@ -38,6 +37,7 @@ from compiler.passes.optimize.adc import match_adc_bits
 from compiler.passes.optimize.balance import OBJECTIVE_BATCH, Plan, balance, expand_blocks, plan_context
 from compiler.passes.optimize.dynamic_choice import choose_dynamic
 from compiler.passes.kind_views import kind_costs, kind_tiles, kind_view, node_kind
+from compiler.passes.notes import CandidateNotes, CompileNotes, Score
 from compiler.passes.optimize.kinds import refuse_short_kind, tiles_by_kind
 from compiler.passes.optimize.noc_place import place_dense, place_extra_copies, place_own_tiles
 from compiler.passes.optimize.pack import physical_cols, shelf_pack
@@ -83,23 +83,6 @@ ANCHORED_OBJECTIVES = ("latency", "edp")
 it never won for throughput on the test models, and each candidate costs a stream estimate."""
 
 
-@dataclass(frozen=True)
-class Score:
-    label: str
-    latency_cycles: int
-    stream_cycles: float
-    energy_pj: float
-
-    def key(self, objective: str) -> tuple:
-        if objective == "latency":
-            return (self.latency_cycles, self.stream_cycles, self.energy_pj)
-        if objective == "energy":
-            return (self.energy_pj, self.stream_cycles, self.latency_cycles)
-        if objective == "edp":
-            return (self.energy_pj * self.latency_cycles, self.stream_cycles, self.latency_cycles)
-        return (self.stream_cycles, self.latency_cycles, self.energy_pj)
-
-
 def choose(scores: list[Score], objective: str, guard: Score | None) -> Score:
     """The pick among candidates.  Except for ``energy``, only candidates not slower than the baseline (in
     latency and in stream time) qualify, so optimized is never slower than its own baseline; ``throughput``
@@ -123,10 +106,10 @@ def optimize(graph, arch, opts):
     _check_policy_names(graph, opts)
     _place_embeddings(graph, arch, opts)  # storage decides the DRAM floor below
     budget = _budget_tiles(arch, opts)
-    opts.notes["dynamic_implementation"] = choose_dynamic(graph, arch)
-    opts.notes["adc_lowered_ops"] = match_adc_bits(graph, arch)
+    opts.notes.dynamic_implementation = choose_dynamic(graph, arch)
+    opts.notes.adc_lowered_ops = match_adc_bits(graph, arch)
     if arch.heterogeneous:
-        opts.notes["tile_kinds"] = {n.name: node_kind(n) for n in graph.nodes if n.blocks}
+        opts.notes.tile_kinds = {n.name: node_kind(n) for n in graph.nodes if n.blocks}
     base = {n.name: [dict(b) for b in n.blocks] for n in graph.nodes if n.blocks}
     floor = _floor(graph, arch)
     cache: dict = {"pipeline": opts.pipeline}  # placement signature -> estimate (candidates often end in the same
@@ -149,12 +132,8 @@ def optimize(graph, arch, opts):
     score, notes, chosen = next(v for v in found.values() if v[0] is best)
     for n in graph.nodes:
         n.tile, n.blocks, n.shape_info = chosen[n.name]
-    opts.notes.update(notes)
-    opts.notes["objective"] = objective
-    opts.notes["candidates"] = [(s.label, s.latency_cycles, s.stream_cycles, s.energy_pj) for s in scores]
-    opts.notes["estimate"] = (f"latency {score.latency_cycles} cycles, {score.stream_cycles:.0f} cycles for "
-                              f"{OBJECTIVE_BATCH} queries, {score.energy_pj / 1e3:.4g} nJ per inference "
-                              f"({score.label})")
+    opts.notes.choice, opts.notes.chosen, opts.notes.candidates = notes, score, scores
+    opts.notes.objective = objective
     return graph
 
 
@@ -192,7 +171,7 @@ def _baseline(graph, arch, base, budget: int, cache: dict):
 
     _reset(graph, base)
     try:
-        place(graph, arch, SimpleNamespace(strategy="naive", notes={}))
+        place(graph, arch, SimpleNamespace(strategy="naive", notes=CompileNotes()))
     except SpecError:  # more crossbars on per-operator tiles than the chip has
         return None
     tiles = {n.tile for n in graph.nodes} | {b["tile"] for n in graph.nodes for b in n.blocks}
@@ -201,15 +180,13 @@ def _baseline(graph, arch, base, budget: int, cache: dict):
     if arch.heterogeneous and any(len(tiles & set(kind_tiles(arch, k))) > n for k, n in _budgets(arch, budget).items()):
         return None
     score = Score("baseline: one copy per operator on its own tiles", *_score(graph, arch, cache))
-    return (score, {"placement": score.label}, _snapshot(graph))
+    return (score, CandidateNotes(score.label), _snapshot(graph))
 
 
 def _anchored(graph, arch, baseline: dict, budget: int, floor: float, cache: dict):
     """The baseline placement kept block for block, plus copies and groups (no spreading) on the tiles it
     leaves free, nearest each operator's home: the first copy's path is the baseline's, so a query is never
     slower for want of a hop.  Returns (score, notes, snapshot), or None when no copy fits."""
-    from compiler.cost.ops import views_from_graph
-
     for n in graph.nodes:
         n.tile, n.blocks, n.shape_info = baseline[n.name][0], [dict(b) for b in baseline[n.name][1]], dict(
             baseline[n.name][2])
@@ -226,16 +203,15 @@ def _anchored(graph, arch, baseline: dict, budget: int, floor: float, cache: dic
     placed = place_extra_copies(graph, {p.node.name: expand_blocks(p) for p in plans if p.replicas > 1}, arch, free)
     if not placed:
         return None
-    notes: dict[str, Any] = {"vector_split": _split(graph, arch, plans, floor)}
+    split = _split(graph, arch, plans, floor)
     _sync_replicas(plans)
-    _, bits = views_from_graph(graph)
-    notes.update(placement=f"baseline placement, extra copies on {placed} free tiles",
-                 replicated={p.node.name: (p.copies, p.groups) for p in plans if p.replicas > 1}, spread={})
+    notes = CandidateNotes(f"baseline placement, extra copies on {placed} free tiles", split,
+                           {p.node.name: (p.copies, p.groups) for p in plans if p.replicas > 1})
     score = Score("baseline placement + copies on free tiles", *_score(graph, arch, cache))
     return (score, notes, _snapshot(graph))
 
 
-def _attempt(graph, arch, opts, budget: int, floor: float, setting: Setting, cache: dict) -> dict:
+def _attempt(graph, arch, opts, budget: int, floor: float, setting: Setting, cache: dict) -> CandidateNotes:
     from compiler.cost.ops import views_from_graph
 
     xnodes = [n for n in graph.nodes if n.blocks]
@@ -244,7 +220,7 @@ def _attempt(graph, arch, opts, budget: int, floor: float, setting: Setting, cac
              for n in xnodes if n.kind == "mvm"]
     cap = setting.cap if setting.spread else None
     _, bits = views_from_graph(graph)
-    notes: dict[str, Any] = {}
+    notes = CandidateNotes("")
     budgets = _budgets(arch, budget)
     own = {k: sum(ceil_div(len(n.blocks), _per_tile(arch, k)) for n in xnodes if node_kind(n) == k) for k in budgets}
     io_kind = arch.tile_kinds[0].name  # the kind of tile 0, kept for I/O when there is a spare tile
@@ -257,16 +233,14 @@ def _attempt(graph, arch, opts, budget: int, floor: float, setting: Setting, cac
         used = _place_plans(graph, arch, plans, fixed_groups, budgets, bits)
         _split(graph, arch, plans, floor)
         used = _trim_groups(graph, arch, plans, fixed_groups, budgets, bits, used, floor, cache)
-        notes["vector_split"] = _split(graph, arch, plans, floor)  # homes may have moved with the trim
-        notes["placement"] = f"own tiles per operator, NoC-aware ({used} tiles)"
+        notes.vector_split = _split(graph, arch, plans, floor)  # homes may have moved with the trim
+        notes.placement = f"own tiles per operator, NoC-aware ({used} tiles)"
     else:
-        used = _dense(graph, arch, notes, opts, plans, fixed, budget, floor, cap, setting.batch)
-        notes["vector_split"] = _split(graph, arch, plans, floor)
+        notes.placement = _dense(graph, arch, opts, plans, fixed, budget, floor, cap, setting.batch)
+        notes.vector_split = _split(graph, arch, plans, floor)
     _sync_replicas(plans)
-    notes["replicated"] = {p.node.name: (p.copies, p.groups) for p in plans if p.replicas > 1}
-    notes["spread"] = {p.node.name: p.spread for p in plans if p.spread > 1}
-    notes["crossbars_mvm"] = sum(len(n.blocks) for n in xnodes)
-    notes["tiles_used"] = used
+    notes.replicated = {p.node.name: (p.copies, p.groups) for p in plans if p.replicas > 1}
+    notes.spread = {p.node.name: p.spread for p in plans if p.spread > 1}
     return notes
 
 
@@ -329,7 +303,9 @@ def _score(graph, arch, cache: dict) -> tuple[int, float, float]:
             est.energy_per_inference_pj(SCORE_BATCH))
 
 
-def _dense(graph, arch, notes, opts, plans, fixed, budget: int, floor: float, cap, batch: int) -> int:
+def _dense(graph, arch, opts, plans, fixed, budget: int, floor: float, cap, batch: int) -> str:
+    """Blocks along the mesh walk, packed when one copy needs more crossbars than the budget holds; returns the
+    placement in words."""
     budgets = _budgets(arch, budget)
     capacity = {k: n * _per_tile(arch, k) for k, n in budgets.items()}
     fixed_xbars = {k: sum(len(n.blocks) for n in fixed if node_kind(n) == k) for k in budgets}
@@ -340,7 +316,7 @@ def _dense(graph, arch, notes, opts, plans, fixed, budget: int, floor: float, ca
         balance(plans, arch, spare if arch.heterogeneous else next(iter(spare.values())), own_tiles=False,
                 floor=floor, max_tiles_per_copy=cap, batch=batch)
         bins = [[it] for it in items] + [[(p.node.name, b)] for p in plans for b in expand_blocks(p)]
-        notes["placement"] = "dense along the mesh walk (too few tiles for one per operator)"
+        placement = "dense along the mesh walk (too few tiles for one per operator)"
     else:
         items += [(p.node.name, {**b, "replica": 0}) for p in plans for b in p.base]
         kind_of = {n.name: node_kind(n) for n in graph.nodes}
@@ -348,8 +324,9 @@ def _dense(graph, arch, notes, opts, plans, fixed, budget: int, floor: float, ca
         for k in budgets:
             mine = [it for it in items if kind_of[it[0]] == k]
             bins += _pack_kind(arch, opts, k, mine, base_of[k], capacity[k], budget)
-        notes["placement"] = f"packed: {sum(base_of.values())} blocks in {len(bins)} crossbars"
-    return place_dense(graph, bins, arch)
+        placement = f"packed: {sum(base_of.values())} blocks in {len(bins)} crossbars"
+    place_dense(graph, bins, arch)
+    return placement
 
 
 def _pack_kind(arch, opts, kind: str, items, base: int, capacity: int, budget: int) -> list:
@@ -446,27 +423,28 @@ def _floor(graph, arch) -> float:
     return float(max(dram, io, vec, products))
 
 
-def summary_lines(notes: dict) -> list[str]:
+def summary_lines(notes: CompileNotes) -> list[str]:
     """``pimcompile --report`` lines for the choices this pass made (empty for naive)."""
-    if "estimate" not in notes:
+    score, choice = notes.chosen, notes.choice
+    if score is None or choice is None:
         return []
-    lines = ["", f"optimized for {notes.get('objective', 'throughput')}: {notes.get('placement', '')}; "
-                 f"{notes['estimate']}",
+    estimate = (f"latency {score.latency_cycles} cycles, {score.stream_cycles:.0f} cycles for {OBJECTIVE_BATCH} "
+                f"queries, {score.energy_pj / 1e3:.4g} nJ per inference ({score.label})")
+    lines = ["", f"optimized for {notes.objective}: {choice.placement}; {estimate}",
              f"  candidates (estimated latency, {OBJECTIVE_BATCH}-query stream, energy per inference):"]
-    for label, lat, cycles, pj in notes.get("candidates", []):
-        lines.append(f"    {label}: {lat} cycles, {cycles:.0f} cycles, {pj / 1e3:.4g} nJ")
-    if notes.get("replicated"):
+    for s in notes.candidates:
+        lines.append(f"    {s.label}: {s.latency_cycles} cycles, {s.stream_cycles:.0f} cycles, "
+                     f"{s.energy_pj / 1e3:.4g} nJ")
+    if choice.replicated:
         lines.append("  copies (per query x groups): " + ", ".join(
-            f"{k} {c}x{g}" for k, (c, g) in notes["replicated"].items()))
-    if notes.get("spread"):
-        lines.append("  column spread: " + ", ".join(f"{k} x{v}" for k, v in notes["spread"].items()))
-    if notes.get("vector_split"):
+            f"{k} {c}x{g}" for k, (c, g) in choice.replicated.items()))
+    if choice.spread:
+        lines.append("  column spread: " + ", ".join(f"{k} x{v}" for k, v in choice.spread.items()))
+    if choice.vector_split:
         lines.append("  products on several vector units: " + ", ".join(
-            f"{k} tiles {v}" for k, v in notes["vector_split"].items()))
-    if notes.get("tile_kinds"):
-        lines.append("  tile kinds (chip.tile_kinds): " + ", ".join(f"{k} {v}" for k, v in notes["tile_kinds"].items()))
-    lowered = notes.get("adc_lowered_ops", 0)
-    lines.append(f"  ADC resolution lowered (rows read at once) on {lowered} operator(s)")
-    dyn = notes.get("dynamic_implementation") or {}
-    lines += [f"  {name}: {how}" for name, how in dyn.items()]
+            f"{k} tiles {v}" for k, v in choice.vector_split.items()))
+    if notes.tile_kinds:
+        lines.append("  tile kinds (chip.tile_kinds): " + ", ".join(f"{k} {v}" for k, v in notes.tile_kinds.items()))
+    lines.append(f"  ADC resolution lowered (rows read at once) on {notes.adc_lowered_ops} operator(s)")
+    lines += [f"  {name}: {how}" for name, how in notes.dynamic_implementation.items()]
     return lines
