@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from pimsim.cost.crossbar import vector_split
 
+from compiler.ir.records import CopyWork, EmbeddingShape, MvmShape, ProductShape, VectorWork, ViewLayout
+
 
 @dataclass
 class OpView:
@@ -88,21 +90,21 @@ def views_from_graph(graph) -> tuple[list[OpView], dict[str, int]]:
     bits = {n: _per_query_numel(v) * (v.bits or 32) for n, v in graph.values.items()}
     views = []
     for n in graph.nodes:
-        info = n.shape_info or {}
+        p = n.params
         v = OpView(name=n.name, kind=n.kind, inputs=[i for i in n.inputs if i], outputs=[o for o in n.outputs if o],
                    tile=n.tile or 0, precision=dict(n.precision or {}), op_type=n.op_type, constants=consts,
-                   blocks=list(n.blocks or []), replicas=int(info.get("replicas", 1)),
-                   copies_per_query=int(info.get("copies_per_query", 1)),
-                   implementation=info.get("implementation", "vector"), layout=info.get("layout", "alias"),
-                   vector_tiles=list(info.get("vector_tiles", [])), attrs=dict(n.attrs or {}))
-        if n.kind in ("mvm", "dynamic_mvm"):
-            v.m, v.k, v.n, v.count = info["m"], info["k"], info["n"], info.get("count", 1)
-        elif n.kind == "embedding":
-            v.tables, v.lookups, v.dim, v.storage = info["tables"], info["lookups"], info["dim"], info["storage"]
-        elif n.kind == "vector":
-            v.ops = dict(info["ops"])
-        elif n.kind == "copy":
-            v.bits = info["bits_elements"] * max(graph.values[o].bits or 32 for o in n.outputs if o)
+                   blocks=list(n.blocks), replicas=n.replicas, copies_per_query=n.copies_per_query,
+                   implementation=n.implementation, vector_tiles=list(n.vector_tiles), attrs=dict(n.attrs))
+        if isinstance(p, (MvmShape, ProductShape)):
+            v.m, v.k, v.n, v.count = p.m, p.k, p.n, p.count if isinstance(p, ProductShape) else 1
+        elif isinstance(p, EmbeddingShape):
+            v.tables, v.lookups, v.dim, v.storage = p.tables, p.lookups, p.dim, n.storage or "dram"
+        elif isinstance(p, VectorWork):
+            v.ops = dict(p.ops)
+        elif isinstance(p, CopyWork):
+            v.bits = graph.copy_bits(n, p)
+        elif isinstance(p, ViewLayout):
+            v.layout = p.layout
         views.append(v)
     return views, bits
 

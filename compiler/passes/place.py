@@ -87,7 +87,7 @@ def _place_embeddings(graph: OpGraph, arch, opts) -> None:
     opts.notes.embedding_bytes = need
     for n in graph.nodes:
         if n.kind == "embedding":
-            n.shape_info["storage"] = storage
+            n.storage = storage
 
 
 def _home_tiles(graph: OpGraph) -> None:

@@ -37,6 +37,7 @@ from compiler.passes.optimize.adc import match_adc_bits
 from compiler.passes.optimize.balance import OBJECTIVE_BATCH, Plan, balance, expand_blocks, plan_context
 from compiler.passes.optimize.dynamic_choice import choose_dynamic
 from compiler.passes.kind_views import kind_costs, kind_tiles, kind_view, node_kind
+from compiler.ir.records import Placement
 from compiler.passes.notes import CandidateNotes, CompileNotes, Score
 from compiler.passes.optimize.kinds import refuse_short_kind, tiles_by_kind
 from compiler.passes.optimize.noc_place import place_dense, place_extra_copies, place_own_tiles
@@ -131,7 +132,7 @@ def optimize(graph, arch, opts):
     best = choose(scores, objective, guard[0] if guard else None)
     score, notes, chosen = next(v for v in found.values() if v[0] is best)
     for n in graph.nodes:
-        n.tile, n.blocks, n.shape_info = chosen[n.name]
+        chosen[n.name].apply(n)
     opts.notes.choice, opts.notes.chosen, opts.notes.candidates = notes, score, scores
     opts.notes.objective = objective
     return graph
@@ -144,21 +145,19 @@ test models; scheduling 64 queries would make compiles 4x slower)."""
 
 
 def _reset(graph, base) -> None:
+    """Every node back to one copy, no vector units borrowed, and its tiled blocks (``base``) unplaced."""
     for n in graph.nodes:
         if n.name in base:
             n.blocks = [dict(b) for b in base[n.name]]
-        n.shape_info.pop("replicas", None)
-        n.shape_info.pop("copies_per_query", None)
-        n.shape_info.pop("vector_tiles", None)
+        n.replicas, n.copies_per_query, n.vector_tiles = 1, 1, []
 
 
-def _snapshot(graph) -> dict:
-    return {n.name: (n.tile, [dict(b) for b in n.blocks], dict(n.shape_info)) for n in graph.nodes}
+def _snapshot(graph) -> dict[str, Placement]:
+    return {n.name: Placement.of(n) for n in graph.nodes}
 
 
 def _signature(graph) -> tuple:
-    return tuple((n.tile, n.shape_info.get("replicas", 1), n.shape_info.get("copies_per_query", 1),
-                  n.shape_info.get("implementation"), tuple(n.shape_info.get("vector_tiles", ())),
+    return tuple((n.tile, n.replicas, n.copies_per_query, n.implementation, tuple(n.vector_tiles),
                   tuple(tuple(b.items()) for b in n.blocks)) for n in graph.nodes)
 
 
@@ -183,13 +182,12 @@ def _baseline(graph, arch, base, budget: int, cache: dict):
     return (score, CandidateNotes(score.label), _snapshot(graph))
 
 
-def _anchored(graph, arch, baseline: dict, budget: int, floor: float, cache: dict):
+def _anchored(graph, arch, baseline: dict[str, Placement], budget: int, floor: float, cache: dict):
     """The baseline placement kept block for block, plus copies and groups (no spreading) on the tiles it
     leaves free, nearest each operator's home: the first copy's path is the baseline's, so a query is never
     slower for want of a hop.  Returns (score, notes, snapshot), or None when no copy fits."""
     for n in graph.nodes:
-        n.tile, n.blocks, n.shape_info = baseline[n.name][0], [dict(b) for b in baseline[n.name][1]], dict(
-            baseline[n.name][2])
+        baseline[n.name].apply(n)
     taken = {n.tile for n in graph.nodes} | {b["tile"] for n in graph.nodes for b in n.blocks}
     free, capacity = [], {}
     plans = [Plan(n, [dict(b) for b in n.blocks], allow_spread=False) for n in graph.nodes if n.kind == "mvm"]
@@ -276,8 +274,7 @@ def _trim_groups(graph, arch, plans, fixed_groups, budget: dict[str, int], bits,
 
 def _sync_replicas(plans) -> None:
     for p in plans:
-        p.node.shape_info["replicas"] = p.replicas
-        p.node.shape_info["copies_per_query"] = p.copies
+        p.node.replicas, p.node.copies_per_query = p.replicas, p.copies
 
 
 def _estimate(graph, arch, cache: dict):
@@ -418,7 +415,7 @@ def _floor(graph, arch) -> float:
                for o in ops if o.kind == "embedding" and o.storage == "dram")
     io = sum(c.io_cycles(bits[i]) for i in graph.inputs)
     vec = max([min(k.vector_cycles(o.vector_ops()) for k in kinds) for o in ops if o.kind == "vector"], default=0)
-    products = max([ceil_div(min(product_cycles(k, n) for k in kinds), min(n.shape_info["m"], MAX_UNITS))
+    products = max([ceil_div(min(product_cycles(k, n) for k in kinds), min(n.params.m, MAX_UNITS))
                     for n in graph.nodes if splittable(n)], default=0)  # products can share vector units
     return float(max(dram, io, vec, products))
 

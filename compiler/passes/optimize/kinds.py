@@ -56,8 +56,8 @@ def choose_kind(arch, name: str, k: int, n: int, weight_bits: int, input_bits: i
 
 def assign_kind(arch, node, weight_bits: int, input_bits: int, source: str) -> None:
     """Record on ``node`` (an ``mvm``) its kind: the module docstring rule, or ``all`` with one kind."""
-    info = node.shape_info
-    node.tile_kind = (choose_kind(arch, node.name, info["k"], info["n"], weight_bits, input_bits, source)
+    info = node.params
+    node.tile_kind = (choose_kind(arch, node.name, info.k, info.n, weight_bits, input_bits, source)
                       if arch.heterogeneous else IMPLICIT_KIND)
 
 
@@ -66,9 +66,9 @@ def dynamic_kind(arch, node) -> str | None:
     converts it (it then stays on the vector unit)."""
     if not arch.heterogeneous:
         return IMPLICIT_KIND
-    info, bits = node.shape_info, node.precision["input_bits"]
+    info, bits = node.params, node.precision["input_bits"]
     try:
-        return choose_kind(arch, node.name, info["k"], info["n"], bits, bits, "")
+        return choose_kind(arch, node.name, info.k, info.n, bits, bits, "")
     except SpecError:
         return None
 

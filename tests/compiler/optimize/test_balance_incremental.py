@@ -16,6 +16,7 @@ import pytest
 
 from pimsim.cost.actions import Costs, ceil_div
 
+from compiler.ir.records import MvmShape
 from compiler.passes.optimize.balance import OBJECTIVE_BATCH, Plan, _objective, balance, moves
 
 
@@ -24,7 +25,7 @@ def _plans(seed: int, n: int) -> list[Plan]:
     out = []
     for i in range(n):
         k, cols = rng.choice([16, 64, 128, 300]), rng.choice([8, 32, 128, 200])
-        node = SimpleNamespace(name=f"op{i}", shape_info={"m": rng.choice([1, 1, 4, 16]), "k": k, "n": cols},
+        node = SimpleNamespace(name=f"op{i}", params=MvmShape(rng.choice([1, 1, 4, 16]), k, cols),
                                precision={"input_bits": rng.choice([4, 8]), "output_bits": 8,
                                           "adc_bits": rng.choice([None, 6])})
         base = [{"row_start": r, "rows": min(128, k - r), "col_start": c, "cols": min(128, cols - c),
