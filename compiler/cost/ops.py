@@ -11,8 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pimsim.cost.crossbar import vector_split
+from pimsim.spec.mapping import Precision
 
-from compiler.ir.records import CopyWork, EmbeddingShape, MvmShape, ProductShape, VectorWork, ViewLayout
+from compiler.ir.records import (CopyWork, EmbeddingShape, MvmShape, OpPrecision, ProductShape, VectorWork,
+                                 ViewLayout)
 
 
 @dataclass
@@ -22,7 +24,7 @@ class OpView:
     inputs: list[str]
     outputs: list[str]
     tile: int
-    precision: dict
+    precision: OpPrecision | Precision  # the IR's record or the mapping's model: the same fields
     op_type: str = ""
     constants: frozenset = frozenset()
     m: int = 1
@@ -79,7 +81,7 @@ def views_from_mapping(mapping) -> tuple[list[OpView], dict[str, int]]:
         d = op.model_dump()
         d["blocks"] = [dict(b) for b in d.get("blocks", [])]
         keep = {k: d[k] for k in OpView.__dataclass_fields__ if k in d and k not in ("constants", "memo")}
-        keep["precision"] = {k: v for k, v in d["precision"].items() if v is not None}
+        keep["precision"] = op.precision
         views.append(OpView(constants=consts, **keep))
     return views, bits
 
@@ -92,7 +94,7 @@ def views_from_graph(graph) -> tuple[list[OpView], dict[str, int]]:
     for n in graph.nodes:
         p = n.params
         v = OpView(name=n.name, kind=n.kind, inputs=[i for i in n.inputs if i], outputs=[o for o in n.outputs if o],
-                   tile=n.tile or 0, precision=dict(n.precision or {}), op_type=n.op_type, constants=consts,
+                   tile=n.tile or 0, precision=n.precision, op_type=n.op_type, constants=consts,
                    blocks=list(n.blocks), replicas=n.replicas, copies_per_query=n.copies_per_query,
                    implementation=n.implementation, vector_tiles=list(n.vector_tiles), attrs=dict(n.attrs))
         if isinstance(p, (MvmShape, ProductShape)):

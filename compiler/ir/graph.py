@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from compiler.ir.records import CopyWork, OpParams
+from compiler.ir.records import CopyWork, OpParams, OpPrecision
 
 KINDS = ("mvm", "dynamic_mvm", "embedding", "vector", "copy", "view")
 
@@ -57,7 +57,7 @@ class Node:
     attrs: dict[str, Any] = field(default_factory=dict)
     source_nodes: list[str] = field(default_factory=list)
     kind: str | None = None
-    precision: dict[str, int] | None = None
+    precision: OpPrecision | None = None
     tile: int | None = None
     blocks: list[dict[str, int]] = field(default_factory=list)
     params: OpParams | None = None  # the kind's per-query sizes (compiler.ir.records), set by the partition pass
@@ -108,7 +108,7 @@ class OpGraph:
         """An independent copy for passes to mutate; constant arrays are shared (passes never write them)."""
         nodes = [replace(n, inputs=list(n.inputs), outputs=list(n.outputs), attrs=dict(n.attrs),
                          source_nodes=list(n.source_nodes), blocks=[dict(b) for b in n.blocks],
-                         vector_tiles=list(n.vector_tiles), precision=dict(n.precision) if n.precision else None)
+                         vector_tiles=list(n.vector_tiles))
                  for n in self.nodes]
         return OpGraph(self.meta, self.batch, {k: replace(v) for k, v in self.values.items()}, nodes,
                        list(self.inputs), list(self.outputs))

@@ -66,6 +66,18 @@ class ViewLayout:
     layout: str
 
 
+@dataclass(frozen=True, slots=True)
+class OpPrecision:
+    """Bits of an operator's input and output activations; static-weight bits (``mvm``) and the ADC resolution
+    (crossbar operators) where they apply.  The fields of ``pimsim.spec.mapping.Precision``, which the
+    estimator also reads from a written mapping."""
+
+    input_bits: int
+    output_bits: int
+    weight_bits: int | None = None
+    adc_bits: int | None = None
+
+
 OpParams = MvmShape | ProductShape | EmbeddingShape | VectorWork | CopyWork | ViewLayout
 
 PARAMS_OF_KIND: dict[str, type] = {"mvm": MvmShape, "dynamic_mvm": ProductShape, "embedding": EmbeddingShape,

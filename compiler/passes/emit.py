@@ -9,6 +9,7 @@ simulator's own decision (``pimsim.cost.buffers.mapping_fit_error``).
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
@@ -70,7 +71,7 @@ def _jsonable(value):
 def _operator(graph: OpGraph, n: Node) -> dict:
     op: dict[str, Any] = {"name": n.name, "op_type": n.op_type, "source_nodes": n.source_nodes, "inputs": n.inputs,
           "outputs": n.outputs, "attrs": {k: _jsonable(v) for k, v in n.attrs.items()},
-          "precision": n.precision, "tile": n.tile, "kind": n.kind}
+          "precision": asdict(n.precision) if n.precision else None, "tile": n.tile, "kind": n.kind}
     p = n.params
     if isinstance(p, MvmShape):
         op.update(m=p.m, k=p.k, n=p.n, blocks=n.blocks, replicas=n.replicas, copies_per_query=n.copies_per_query)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from compiler.ir.graph import Node, OpGraph
+from compiler.ir.records import OpPrecision
 from compiler.passes.kind_views import node_view
 from compiler.passes.optimize.kinds import assign_kind
 from compiler.precision_policy import PrecisionPolicy
@@ -64,7 +65,7 @@ def assign_precision(graph: OpGraph, arch, opts) -> OpGraph:
                 _set_bits(v, w_bits if n.kind in ("mvm", "embedding") and name == n.inputs[_weight_slot(n)] else 32)
         for name in n.outputs:
             if name:
-                _set_bits(graph.values[name], n.precision["output_bits"])
+                _set_bits(graph.values[name], n.precision.output_bits)
     return graph
 
 
@@ -106,7 +107,7 @@ class _QdqBits:
         return max(p for p in parts if p is not None) if parts and all(parts) else None
 
 
-def _node_precision(graph: OpGraph, n: Node, arch, w_bits: int, a_bits: int, out_bits: int) -> dict:
+def _node_precision(graph: OpGraph, n: Node, arch, w_bits: int, a_bits: int, out_bits: int) -> OpPrecision:
     acts = [graph.values[i] for i in n.inputs if i and not graph.values[i].constant]
     first = acts[0] if acts else None
     in_bits = a_bits
@@ -115,10 +116,9 @@ def _node_precision(graph: OpGraph, n: Node, arch, w_bits: int, a_bits: int, out
     out = graph.values[n.outputs[0]]
     if not np.issubdtype(np.dtype(out.dtype), np.floating):
         out_bits = _dtype_bits(out.dtype)
-    p = {"input_bits": int(in_bits), "output_bits": int(out_bits)}
     if n.kind == "mvm":
-        p.update(weight_bits=int(w_bits), adc_bits=node_view(arch, n).pe.adc.bits)
-    return p
+        return OpPrecision(int(in_bits), int(out_bits), weight_bits=int(w_bits), adc_bits=node_view(arch, n).pe.adc.bits)
+    return OpPrecision(int(in_bits), int(out_bits))
 
 
 def _dtype_bits(dtype: str) -> int:

@@ -44,6 +44,7 @@ def tile_weights(graph: OpGraph, arch, opts) -> OpGraph:
     for n in graph.nodes:
         if n.kind == "mvm":
             info, p = n.params, n.precision
-            assert p is not None and isinstance(info, MvmShape)  # partition and precision ran before
-            n.blocks = tile_matrix(node_view(arch, n), info.k, info.n, p["weight_bits"])
+            assert p is not None and p.weight_bits is not None and isinstance(info, MvmShape)  # partition,
+            # precision ran before (compiler.ir.verify checks an mvm's record and weight bits)
+            n.blocks = tile_matrix(node_view(arch, n), info.k, info.n, p.weight_bits)
     return graph

@@ -411,7 +411,7 @@ def _floor(graph, arch) -> float:
     kinds = [kind_costs(arch, k.name) for k in arch.tile_kinds]  # the op's tile is not known yet: the fastest
     ops, bits = views_from_graph(graph)
     dram = sum(c.embedding_access("dram", o.tables * o.lookups, o.tables * o.lookups * o.dim
-                                  * o.precision["output_bits"])[1]
+                                  * o.precision.output_bits)[1]
                for o in ops if o.kind == "embedding" and o.storage == "dram")
     io = sum(c.io_cycles(bits[i]) for i in graph.inputs)
     vec = max([min(k.vector_cycles(o.vector_ops()) for k in kinds) for o in ops if o.kind == "vector"], default=0)

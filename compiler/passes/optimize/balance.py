@@ -108,8 +108,8 @@ class Plan:
             remote = max(tiles - 1.0 / self.groups, 0.0)
             info, p, flit = self.shape, self.node.precision, arch.tile.router.flit_bits
             assert p is not None  # assigned by the precision pass, before placement
-            in_flits = ceil_div(info.k * info.m * p["input_bits"], flit)
-            psum_flits = sum(b["cols"] for b in self.base) * info.m * p["output_bits"] / flit / max(tiles, 1)
+            in_flits = ceil_div(info.k * info.m * p.input_bits, flit)
+            psum_flits = sum(b["cols"] for b in self.base) * info.m * p.output_bits / flit / max(tiles, 1)
             self.memo[key] = max(self._times(costs, arch)[1] / self.groups, remote * max(in_flits, psum_flits))
         return self.memo[key]
 
@@ -119,11 +119,11 @@ class Plan:
         if key not in self.memo:
             p = self.node.precision
             assert p is not None  # assigned by the precision pass, before placement
-            slices = ceil_div(self.m, self.copies) * input_slices(arch, p["input_bits"])
+            slices = ceil_div(self.m, self.copies) * input_slices(arch, p.input_bits)
             best = (0, 0)
             for b in self.base:
                 cols = _width(b["cols"], self.spread) * b["slice_count"] * b["sign_columns"]
-                t = block_slice_timing(costs, arch, b["rows"], cols, p.get("adc_bits"))
+                t = block_slice_timing(costs, arch, b["rows"], cols, p.adc_bits)
                 best = max(best, (t.cycles(slices), t.occupancy(slices)))
             self.memo[key] = best
         return self.memo[key]

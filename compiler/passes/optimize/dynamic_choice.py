@@ -22,7 +22,7 @@ from compiler.passes.tile import tile_matrix
 
 
 def crossbar_write_blocks(arch, n) -> list[dict]:
-    info, bits = n.params, n.precision["input_bits"]
+    info, bits = n.params, n.precision.input_bits
     # one k x n matrix per independent product; the reduction counts every copy's columns
     return [dict(b) for _ in range(info.count) for b in tile_matrix(arch, info.k, info.n, bits)]
 
@@ -30,7 +30,7 @@ def crossbar_write_blocks(arch, n) -> list[dict]:
 def write_path_cycles(arch, n, blocks) -> int:
     c, p, m = Costs.of(arch), n.precision, n.params.m
     adc = matched_adc_bits(arch, max(b["rows"] for b in blocks))
-    slices = m * input_slices(arch, p["input_bits"])
+    slices = m * input_slices(arch, p.input_bits)
     per = [b["rows"] * c.write_row_cycles + block_slice_timing(
         c, arch, b["rows"], b["cols"] * b["slice_count"] * b["sign_columns"], adc).cycles(slices) for b in blocks]
     adds = sum(b["cols"] for b in blocks) * m - n.params.n * m * n.params.count

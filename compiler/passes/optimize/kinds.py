@@ -66,7 +66,7 @@ def dynamic_kind(arch, node) -> str | None:
     converts it (it then stays on the vector unit)."""
     if not arch.heterogeneous:
         return IMPLICIT_KIND
-    info, bits = node.params, node.precision["input_bits"]
+    info, bits = node.params, node.precision.input_bits
     try:
         return choose_kind(arch, node.name, info.k, info.n, bits, bits, "")
     except SpecError:

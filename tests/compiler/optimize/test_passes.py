@@ -142,8 +142,8 @@ def test_dynamic_choice_prices_both_paths(arch):
     from compiler.passes.optimize.dynamic_choice import (crossbar_write_blocks, vector_path_cycles,
                                                          write_path_cycles)
 
-    from compiler.ir.records import ProductShape
+    from compiler.ir.records import OpPrecision, ProductShape
 
-    n = SimpleNamespace(params=ProductShape(count=2, m=39, k=16, n=39), precision={"input_bits": 8})
+    n = SimpleNamespace(params=ProductShape(count=2, m=39, k=16, n=39), precision=OpPrecision(8, 8))
     assert vector_path_cycles(arch, n) == 2947
     assert write_path_cycles(arch, n, crossbar_write_blocks(arch, n)) > 10 * 2947
