@@ -98,9 +98,9 @@ def strategies(paths: list[str]) -> int:
     arch = load_arch("default")
     print(f"load average {os.getloadavg()[0]:.1f}")
     for path in paths:
-        t = {s: best_of(lambda s=s: compile_onnx(path, arch, strategy=s, weights=False), cold=False)
+        t = {s: best_of(lambda s=s: compile_onnx(path, arch, strategy=s), cold=False)
              for s in ("naive", "optimized")}
-        cpu = best_cpu(lambda: compile_onnx(path, arch, strategy="optimized", weights=False))
+        cpu = best_cpu(lambda: compile_onnx(path, arch, strategy="optimized"))
         print(f"{Path(path).name:28s} naive {t['naive']:6.3f} s  optimized {t['optimized']:6.3f} s wall, "
               f"{cpu:6.3f} s CPU")
     return 0
@@ -111,7 +111,7 @@ def main() -> int:
         return strategies(sys.argv[2:])
     from pimsim.spec.arch import load_arch
 
-    from compiler.api import compile_onnx, write_compiled
+    from compiler.api import compile_onnx, compile_onnx_with_weights
 
     arch = load_arch("default")
     with tempfile.TemporaryDirectory() as tmp:
@@ -121,7 +121,7 @@ def main() -> int:
         subprocess.run([str(Path(sys.executable).with_name("recsys")), "export", "dlrm", "-o", str(dlrm)], check=True,
                        capture_output=True)
         for label, path, target in (("650 small MatMuls", fib, 3.0), ("demo DLRM", dlrm, 0.5)):
-            seconds = best_of(lambda p=path: write_compiled(compile_onnx(p, arch), tmp / "m.json"))
+            seconds = best_of(lambda p=path: compile_onnx_with_weights(p, arch).write(tmp / "m.json"))
             size_mb = path.stat().st_size / 1e6
             verdict = "ok" if seconds < target else "SLOWER THAN TARGET"
             print(f"{label:20s} {size_mb:6.1f} MB  compile+write {seconds:6.3f} s  (target < {target} s: {verdict})")

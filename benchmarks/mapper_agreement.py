@@ -28,7 +28,7 @@ def row(name: str, onnx: Path, arch, batch: int) -> list[str]:
 
     cells = []
     for strategy in ("naive", "optimized"):
-        mapping = compile_onnx(onnx, arch, strategy=strategy, weights=False)
+        mapping = compile_onnx(onnx, arch, strategy=strategy)
         ops, bits = views_from_mapping(mapping)
         est = estimate(ops, bits, mapping.inputs, mapping.outputs, arch, *streams_from_mapping(mapping))
         sim = simulate(mapping, batch=batch)

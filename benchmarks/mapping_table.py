@@ -45,30 +45,31 @@ def export(name: str, out: Path) -> Path:
 def measure(name: str, onnx: Path, arch, batch: int, out: Path, min_area: bool = True) -> dict:
     import time
 
-    from compiler.api import compile_onnx, write_compiled
+    from compiler.api import compile_onnx_with_weights, write_compiled
     from pimsim.api import simulate
     from pimsim.cost.area import chip_area_mm2
     from pimsim.report.compare import ratios, side_from_simulation
     from pimsim.spec.occupancy import tiles_used
 
     sides, row = {}, {"model": name}
-    naive = compile_onnx(onnx, arch, strategy="naive")
+    naive, naive_weights = compile_onnx_with_weights(onnx, arch, strategy="naive")
     budget = chip_area_mm2(arch, len(tiles_used(naive))) + 1e-6
     variants = (("naive", naive, None), ("optimized", None, None), ("optimized_iso_area", None, budget))
     for label, mapping, area in variants:
+        weights = naive_weights
         if mapping is None:
             t0 = time.perf_counter()
-            mapping = compile_onnx(onnx, arch, area_budget_mm2=area)
+            mapping, weights = compile_onnx_with_weights(onnx, arch, area_budget_mm2=area)
             row[f"{label}_compile_s"] = time.perf_counter() - t0
-        write_compiled(mapping, out / f"{name}.{label}.json")
+        write_compiled(mapping, out / f"{name}.{label}.json", weights)
         report = simulate(mapping, batch=batch)
         sides[label] = side_from_simulation(label, mapping, report)
         row[label] = sides[label].to_json_dict()
         row[f"{label}_bottleneck"] = list(report.busiest[0])
     labels = [("optimized", "ratios"), ("optimized_iso_area", "ratios_iso_area")]
     if min_area:
-        tiles, mapping = _smallest_not_slower(onnx, arch, batch, sides["naive"], len(tiles_used(naive)))
-        write_compiled(mapping, out / f"{name}.optimized_min_area.json")
+        tiles, (mapping, weights) = _smallest_not_slower(onnx, arch, batch, sides["naive"], len(tiles_used(naive)))
+        write_compiled(mapping, out / f"{name}.optimized_min_area.json", weights)
         sides["optimized_min_area"] = side_from_simulation("optimized_min_area", mapping,
                                                            simulate(mapping, batch=batch))
         row["optimized_min_area"] = sides["optimized_min_area"].to_json_dict()
@@ -87,21 +88,21 @@ TIE = 1e-3
 
 def _smallest_not_slower(onnx, arch, batch: int, naive, naive_tiles: int):
     """Bisect the fewest tiles whose optimized mapping is not slower than naive (latency and throughput,
-    within ``TIE``)."""
-    from compiler.api import compile_onnx
+    within ``TIE``); (tiles, its ``compiler.api.Compiled``)."""
+    from compiler.api import compile_onnx_with_weights
     from pimsim.cost.area import chip_area_mm2
     from pimsim.api import simulate
     from pimsim.spec.errors import SpecError
 
     def ok(t: int):
         try:
-            m = compile_onnx(onnx, arch, area_budget_mm2=chip_area_mm2(arch, t) + 1e-6)
+            compiled = compile_onnx_with_weights(onnx, arch, area_budget_mm2=chip_area_mm2(arch, t) + 1e-6)
         except SpecError:
             return None
-        r = simulate(m, batch=batch)
+        r = simulate(compiled.mapping, batch=batch)
         fast = (r.latency_ns <= naive.latency_ns * (1 + TIE)
                 and r.throughput_inferences_per_s >= naive.throughput_inferences_per_s * (1 - TIE))
-        return m if fast else None
+        return compiled if fast else None
 
     lo, hi, best = 1, naive_tiles, (naive_tiles, ok(naive_tiles))
     if best[1] is None:

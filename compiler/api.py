@@ -6,7 +6,7 @@ Cheap to import: onnx and numpy-heavy modules load on the first call.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -14,6 +14,18 @@ if TYPE_CHECKING:
     import numpy as np
     from pimsim.spec.arch import ArchSpec
     from pimsim.spec.mapping import Mapping
+
+
+class Compiled(NamedTuple):
+    """A compile's result: the mapping and its constant tensors (value name -> array), which
+    :func:`write_compiled` writes to the ``.weights.npz`` sidecar.  Unpacks as ``mapping, weights``."""
+
+    mapping: "Mapping"
+    weights: "dict[str, np.ndarray]"
+
+    def write(self, path) -> "Mapping":
+        """:func:`write_compiled` of this mapping and its weights."""
+        return write_compiled(self.mapping, path, self.weights)
 
 
 def compile_graph(onnx_path, arch: "ArchSpec", strategy: str = "optimized", precision_policy=None,
@@ -80,21 +92,22 @@ def compile_onnx_with_weights(onnx_path, arch: "ArchSpec", strategy: str = "opti
                               shapes_only: bool = False, dims: "Sequence[str]" = (),
                               sample: "dict[str, np.ndarray] | None" = None, name: str | None = None,
                               objective: str = "throughput",
-                              pipeline: str = "auto") -> tuple["Mapping", dict[str, "np.ndarray"]]:
-    """The mapping and its constant tensors (value name -> array)."""
+                              pipeline: str = "auto") -> Compiled:
+    """The mapping and its constant tensors: :func:`compile_onnx`'s options, the weights kept."""
     from compiler.passes.emit import to_mapping
 
     graph, opts = compile_graph(onnx_path, arch, strategy, precision_policy, batch, area_budget_mm2=area_budget_mm2,
                                 shapes_only=shapes_only, dims=dims, sample=sample, name=name, objective=objective,
                                 pipeline=pipeline)
-    return to_mapping(graph, arch, opts)
+    return Compiled(*to_mapping(graph, arch, opts))
 
 
 def compile_onnx(onnx_path, arch: "ArchSpec", strategy: str = "optimized", precision_policy=None,
-                 batch: int | None = None, weights: bool = True, area_budget_mm2: float | None = None,
+                 batch: int | None = None, area_budget_mm2: float | None = None,
                  shapes_only: bool = False, dims: "Sequence[str]" = (), sample: "dict[str, np.ndarray] | None" = None,
                  name: str | None = None, objective: str = "throughput") -> "Mapping":
-    """Compile an ONNX model for ``arch``.
+    """Compile an ONNX model for ``arch``: the mapping alone (what cost-only callers, sweeps and the search's
+    oracle need); :func:`compile_onnx_with_weights` also returns the constant tensors for :func:`write_compiled`.
 
     Parameters
     ----------
@@ -103,8 +116,6 @@ def compile_onnx(onnx_path, arch: "ArchSpec", strategy: str = "optimized", preci
     strategy : "optimized" (default) or "naive" (issue 6's baseline)
     precision_policy : None, a YAML path, a dict, or a ``PrecisionPolicy``
     batch : fix a symbolic batch dimension (default 1: per-query mapping)
-    weights : keep the constant tensors on the result (``mapping_weights(m)``) for
-        :func:`write_compiled`; False drops them (cheaper for cost-only callers)
     area_budget_mm2 : optimized only: chip area the mapping may occupy (tiles, estimated by
         ``pimsim.cost.area``); None = the whole chip
     shapes_only : accept absent external-data files (price a model from its shapes alone)
@@ -114,34 +125,19 @@ def compile_onnx(onnx_path, arch: "ArchSpec", strategy: str = "optimized", preci
     objective : optimized only: "throughput" (default; the fastest stream within 5 % of the least energy),
         "latency", "energy" or "edp" -- what picks among candidate placements (``compiler.passes.optimize``)
     """
-    mapping, data = compile_onnx_with_weights(onnx_path, arch, strategy, precision_policy, batch, area_budget_mm2,
-                                              shapes_only, dims, sample, name, objective)
-    if weights:
-        _WEIGHTS[id(mapping)] = (mapping, data)
-        while len(_WEIGHTS) > _KEEP_WEIGHTS:  # a sweep compiles thousands: keep only the latest few
-            del _WEIGHTS[next(iter(_WEIGHTS))]
-    return mapping
+    return compile_onnx_with_weights(onnx_path, arch, strategy, precision_policy, batch, area_budget_mm2,
+                                     shapes_only, dims, sample, name, objective).mapping
 
 
-_KEEP_WEIGHTS = 4
-_WEIGHTS: dict[int, tuple] = {}
+def write_compiled(mapping: "Mapping", path, weights: "dict[str, np.ndarray] | None" = None) -> "Mapping":
+    """Write ``mapping`` to ``path`` and, given ``weights`` (:class:`Compiled`'s), them to ``<stem>.weights.npz``
+    beside it (both atomically).  :meth:`Compiled.write` writes a compile's result.
 
-
-def mapping_weights(mapping: "Mapping") -> dict[str, "np.ndarray"] | None:
-    """The constant tensors :func:`compile_onnx` produced for ``mapping`` (None if not kept)."""
-    entry = _WEIGHTS.get(id(mapping))
-    return entry[1] if entry is not None and entry[0] is mapping else None
-
-
-def write_compiled(mapping: "Mapping", path, weights: dict | None = None) -> "Mapping":
-    """Write ``mapping`` to ``path`` and its weights to ``<stem>.weights.npz`` beside it (both atomically).
-
-    Returns the mapping as written (with ``weights_file``/``weights_sha256`` set).
+    Returns the mapping as written (with ``weights_file``/``weights_sha256`` set when weights were given).
     """
     from compiler.weights_file import write_weights
     from pimsim.spec.mapping import write_mapping
 
-    weights = weights if weights is not None else mapping_weights(mapping)
     path = Path(path)
     if weights is not None:
         npz = path.with_name(f"{path.name.removesuffix('.json')}.weights.npz")

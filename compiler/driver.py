@@ -113,8 +113,8 @@ def run_cli(args) -> int:
     if args.output and status == 0:
         mapping = write_compiled(mapping, args.output, weights)
         print(f"wrote {args.output} ({len(mapping.operators)} operators, {seconds:.2f} s)")
-    notes = [opts.notes["embedding_spill"]] if "embedding_spill" in opts.notes else []
-    notes += opts.notes.get("tile_kind_spills", [])
+    notes = [opts.notes.embedding_spill] if opts.notes.embedding_spill is not None else []
+    notes += opts.notes.tile_kind_spills
     if args.strategy == "naive" and args.precision:
         notes.append("--precision is ignored by --strategy naive (the baseline uses the architecture's precision)")
     if args.strategy == "naive" and args.area_budget_mm2 is not None:

@@ -433,7 +433,7 @@ class _Schedule:
             t = self._crossbar(op, group, entry)
         elif op.kind == "embedding":
             rows = op.tables * op.lookups
-            bits = rows * op.dim * op.precision["output_bits"]
+            bits = rows * op.dim * op.precision.output_bits
             if self.record:
                 self.energy_pj += c.embedding_pj(op.storage, rows, bits)
             delay, hold = c.embedding_access(op.storage, rows, bits)
@@ -522,23 +522,22 @@ def _fetch_groups(model: Model, op, group: int) -> list[dict]:
     for b, vectors in pairs:
         c = model.costs.at(b["tile"])  # the block's tile kind: its crossbar, DAC, ADC (chip.tile_kinds)
         arch = c.arch
-        per_slice = input_slices(arch, p["input_bits"])
+        per_slice = input_slices(arch, p.input_bits)
         fetch = (b["tile"], b["row_start"], b["rows"])
         g_key = fetch if not write else (fetch, len(groups))
         g = groups.setdefault(g_key, {"tile": b["tile"], "copies": {}, "units": {}, "psum_bits": 0, "bits": 0})
         g["copies"][b.get("replica", 0)] = vectors
         if write:
-            g["bits"] = b["rows"] * p["input_bits"] * vectors + b["rows"] * b["cols"] * (
-                p.get("weight_bits") or p["input_bits"])
+            g["bits"] = b["rows"] * p.input_bits * vectors + b["rows"] * b["cols"] * (p.weight_bits or p.input_bits)
         cols = b["cols"] * b["slice_count"] * b["sign_columns"]
         slices = vectors * per_slice
         on_bank = banks[b["tile"], b["pe"], adc_bank(arch, b["crossbar"])]
-        timing = block_slice_timing(c, arch, b["rows"], cols, p.get("adc_bits"), on_bank)
+        timing = block_slice_timing(c, arch, b["rows"], cols, p.adc_bits, on_bank)
         xb = (b["tile"], b["pe"], b["crossbar"])
-        energy = sum(block_energy_pj(c, arch, b["rows"], cols, slices, p.get("adc_bits")).values())
+        energy = sum(block_energy_pj(c, arch, b["rows"], cols, slices, p.adc_bits).values())
         if write:  # programming the rows first (pimsim/program/crossbar.py lower_block)
             energy += b["rows"] * c.write_row_pj * cols / arch.pe.crossbar.cols
-        g["psum_bits"] += b["cols"] * vectors * p["output_bits"]
+        g["psum_bits"] += b["cols"] * vectors * p.output_bits
         bank = (b["tile"], b["pe"], adc_bank(arch, b["crossbar"]))
         if bank in model.contended:  # placed per bank by _bank_units
             on_contended.setdefault(bank, []).append((list(groups).index(g_key), b, timing, slices, energy,
@@ -555,7 +554,7 @@ def _fetch_groups(model: Model, op, group: int) -> list[dict]:
     for fetch, g in groups.items():
         rows = (fetch[0] if write else fetch)[2]
         if not write:
-            g["bits"] = rows * p["input_bits"] * sum(g["copies"].values())
+            g["bits"] = rows * p.input_bits * sum(g["copies"].values())
         out.append({"tile": g["tile"], "bits": g["bits"], "units": list(g["units"].values()),
                     "psum_bits": g["psum_bits"]})
     op.memo[key] = out
@@ -767,7 +766,7 @@ def _noc_load_per_query(model: Model) -> dict[tuple, float]:
             receive(model.reads[x], tiles, 1.0 / op.groups)
             psum: dict[int, int] = defaultdict(int)
             for b, v in pairs:
-                psum[b["tile"]] += b["cols"] * v * op.precision["output_bits"]
+                psum[b["tile"]] += b["cols"] * v * op.precision.output_bits
             for t, bits in psum.items():
                 if t != op.tile:
                     send(t, op.tile, bits, 1.0 / op.groups)

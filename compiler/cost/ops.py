@@ -11,6 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pimsim.cost.crossbar import vector_split
+from pimsim.spec.mapping import Precision
+
+from compiler.ir.records import (CopyWork, EmbeddingShape, MvmShape, OpPrecision, ProductShape, VectorWork,
+                                 ViewLayout)
 
 
 @dataclass
@@ -20,7 +24,7 @@ class OpView:
     inputs: list[str]
     outputs: list[str]
     tile: int
-    precision: dict
+    precision: OpPrecision | Precision  # the IR's record or the mapping's model: the same fields
     op_type: str = ""
     constants: frozenset = frozenset()
     m: int = 1
@@ -77,7 +81,7 @@ def views_from_mapping(mapping) -> tuple[list[OpView], dict[str, int]]:
         d = op.model_dump()
         d["blocks"] = [dict(b) for b in d.get("blocks", [])]
         keep = {k: d[k] for k in OpView.__dataclass_fields__ if k in d and k not in ("constants", "memo")}
-        keep["precision"] = {k: v for k, v in d["precision"].items() if v is not None}
+        keep["precision"] = op.precision
         views.append(OpView(constants=consts, **keep))
     return views, bits
 
@@ -88,21 +92,21 @@ def views_from_graph(graph) -> tuple[list[OpView], dict[str, int]]:
     bits = {n: _per_query_numel(v) * (v.bits or 32) for n, v in graph.values.items()}
     views = []
     for n in graph.nodes:
-        info = n.shape_info or {}
+        p = n.params
         v = OpView(name=n.name, kind=n.kind, inputs=[i for i in n.inputs if i], outputs=[o for o in n.outputs if o],
-                   tile=n.tile or 0, precision=dict(n.precision or {}), op_type=n.op_type, constants=consts,
-                   blocks=list(n.blocks or []), replicas=int(info.get("replicas", 1)),
-                   copies_per_query=int(info.get("copies_per_query", 1)),
-                   implementation=info.get("implementation", "vector"), layout=info.get("layout", "alias"),
-                   vector_tiles=list(info.get("vector_tiles", [])), attrs=dict(n.attrs or {}))
-        if n.kind in ("mvm", "dynamic_mvm"):
-            v.m, v.k, v.n, v.count = info["m"], info["k"], info["n"], info.get("count", 1)
-        elif n.kind == "embedding":
-            v.tables, v.lookups, v.dim, v.storage = info["tables"], info["lookups"], info["dim"], info["storage"]
-        elif n.kind == "vector":
-            v.ops = dict(info["ops"])
-        elif n.kind == "copy":
-            v.bits = info["bits_elements"] * max(graph.values[o].bits or 32 for o in n.outputs if o)
+                   tile=n.tile or 0, precision=n.precision, op_type=n.op_type, constants=consts,
+                   blocks=list(n.blocks), replicas=n.replicas, copies_per_query=n.copies_per_query,
+                   implementation=n.implementation, vector_tiles=list(n.vector_tiles), attrs=dict(n.attrs))
+        if isinstance(p, (MvmShape, ProductShape)):
+            v.m, v.k, v.n, v.count = p.m, p.k, p.n, p.count if isinstance(p, ProductShape) else 1
+        elif isinstance(p, EmbeddingShape):
+            v.tables, v.lookups, v.dim, v.storage = p.tables, p.lookups, p.dim, n.storage or "dram"
+        elif isinstance(p, VectorWork):
+            v.ops = dict(p.ops)
+        elif isinstance(p, CopyWork):
+            v.bits = graph.copy_bits(n, p)
+        elif isinstance(p, ViewLayout):
+            v.layout = p.layout
         views.append(v)
     return views, bits
 

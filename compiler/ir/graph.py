@@ -3,8 +3,11 @@
 ``Value`` is a tensor (full shape at the compile batch, numpy dtype name,
 constant data when known, bit width once precision is assigned).  ``Node`` is
 one operator whose ``op_type`` has reference semantics in
-``pimsim.spec.semantics``; passes fill in its ``kind`` (operator class),
-``precision``, crossbar ``blocks`` and home ``tile``.  ``OpGraph`` keeps nodes
+``pimsim.spec.semantics``; passes fill in its ``kind`` (operator class) and
+``params`` (the class's typed per-query sizes, ``compiler.ir.records``),
+``precision``, crossbar ``blocks``, home ``tile`` and placement choices
+(``replicas``, ``copies_per_query``, ``implementation``, ``vector_tiles``,
+``storage``: the mapping format's fields of the same names).  ``OpGraph`` keeps nodes
 in schedule (topological) order.  ``compiler.ir.verify`` states the invariants.
 
 Operator classes (``Node.kind``), as in ``pimsim.spec.mapping``:
@@ -20,6 +23,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
+
+from compiler.ir.records import CopyWork, OpParams, OpPrecision
 
 KINDS = ("mvm", "dynamic_mvm", "embedding", "vector", "copy", "view")
 
@@ -52,11 +57,16 @@ class Node:
     attrs: dict[str, Any] = field(default_factory=dict)
     source_nodes: list[str] = field(default_factory=list)
     kind: str | None = None
-    precision: dict[str, int] | None = None
+    precision: OpPrecision | None = None
     tile: int | None = None
     blocks: list[dict[str, int]] = field(default_factory=list)
-    shape_info: dict[str, Any] = field(default_factory=dict)  # m/k/n, count, tables... for the mapping
+    params: OpParams | None = None  # the kind's per-query sizes (compiler.ir.records), set by the partition pass
     tile_kind: str | None = None  # crossbar operators: the chip.tile_kinds kind its blocks go on
+    replicas: int = 1  # mvm: copies of the weights (blocks carry their copy in "replica")
+    copies_per_query: int = 1  # mvm: copies one query's m vectors are spread over (divides replicas)
+    implementation: str = "vector"  # dynamic_mvm: "vector" or "crossbar_write" (compiler.passes.optimize)
+    vector_tiles: list[int] = field(default_factory=list)  # dynamic_mvm on the vector unit: extra units' tiles
+    storage: str | None = None  # embedding: "onchip" or "dram" (compiler.passes.place)
 
 
 @dataclass
@@ -87,6 +97,10 @@ class OpGraph:
                     users.setdefault(name, []).append(n)
         return users
 
+    def copy_bits(self, n: Node, work: CopyWork) -> int:
+        """Bits the ``copy`` ``n`` writes per query: its elements at its widest output's width."""
+        return work.bits_elements * max(self.values[o].bits or 32 for o in n.outputs if o)
+
     def is_const(self, name: str) -> bool:
         return bool(name) and self.values[name].constant
 
@@ -94,7 +108,7 @@ class OpGraph:
         """An independent copy for passes to mutate; constant arrays are shared (passes never write them)."""
         nodes = [replace(n, inputs=list(n.inputs), outputs=list(n.outputs), attrs=dict(n.attrs),
                          source_nodes=list(n.source_nodes), blocks=[dict(b) for b in n.blocks],
-                         shape_info=dict(n.shape_info), precision=dict(n.precision) if n.precision else None)
+                         vector_tiles=list(n.vector_tiles))
                  for n in self.nodes]
         return OpGraph(self.meta, self.batch, {k: replace(v) for k, v in self.values.items()}, nodes,
                        list(self.inputs), list(self.outputs))

@@ -9,6 +9,7 @@ simulator's own decision (``pimsim.cost.buffers.mapping_fit_error``).
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,7 @@ from pimsim.spec.mapping import MAPPING_SCHEMA_VERSION, Mapping, ModelInfo, Valu
 
 from compiler import __version__
 from compiler.ir.graph import Node, OpGraph
+from compiler.ir.records import CopyWork, EmbeddingShape, MvmShape, ProductShape, VectorWork, ViewLayout
 
 
 def to_mapping(graph: OpGraph, arch, opts) -> tuple[Mapping, dict[str, np.ndarray]]:
@@ -69,22 +71,19 @@ def _jsonable(value):
 def _operator(graph: OpGraph, n: Node) -> dict:
     op: dict[str, Any] = {"name": n.name, "op_type": n.op_type, "source_nodes": n.source_nodes, "inputs": n.inputs,
           "outputs": n.outputs, "attrs": {k: _jsonable(v) for k, v in n.attrs.items()},
-          "precision": n.precision, "tile": n.tile, "kind": n.kind}
-    info = n.shape_info
-    if n.kind == "mvm":
-        op.update(m=info["m"], k=info["k"], n=info["n"], blocks=n.blocks, replicas=info.get("replicas", 1),
-                  copies_per_query=info.get("copies_per_query", 1))
-    elif n.kind == "dynamic_mvm":
-        op.update(count=info["count"], m=info["m"], k=info["k"], n=info["n"],
-                  implementation=info.get("implementation", "vector"), blocks=n.blocks,
-                  vector_tiles=info.get("vector_tiles", []))
-    elif n.kind == "embedding":
-        op.update(tables=info["tables"], rows=info["rows"], dim=info["dim"], lookups=info["lookups"],
-                  storage=info["storage"])
-    elif n.kind == "vector":
-        op.update(ops=info["ops"])
-    elif n.kind == "copy":
-        op.update(bits=info["bits_elements"] * max(graph.values[o].bits or 32 for o in n.outputs if o))
-    elif n.kind == "view":
-        op.update(layout=info["layout"])
+          "precision": asdict(n.precision) if n.precision else None, "tile": n.tile, "kind": n.kind}
+    p = n.params
+    if isinstance(p, MvmShape):
+        op.update(m=p.m, k=p.k, n=p.n, blocks=n.blocks, replicas=n.replicas, copies_per_query=n.copies_per_query)
+    elif isinstance(p, ProductShape):
+        op.update(count=p.count, m=p.m, k=p.k, n=p.n, implementation=n.implementation, blocks=n.blocks,
+                  vector_tiles=n.vector_tiles)
+    elif isinstance(p, EmbeddingShape):
+        op.update(tables=p.tables, rows=p.rows, dim=p.dim, lookups=p.lookups, storage=n.storage)
+    elif isinstance(p, VectorWork):
+        op.update(ops=p.ops)
+    elif isinstance(p, CopyWork):
+        op.update(bits=graph.copy_bits(n, p))
+    elif isinstance(p, ViewLayout):
+        op.update(layout=p.layout)
     return op

@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from compiler.ir.graph import Node, OpGraph
+from compiler.ir.records import CopyWork, EmbeddingShape, MvmShape, OpParams, ProductShape, VectorWork, ViewLayout
 
 VIEW_OPS = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Transpose"}
 RANGE_OPS = {"Split", "Slice", "Gather"}
@@ -57,7 +58,7 @@ PER_INPUT = {
 
 def partition(graph: OpGraph, arch, opts) -> OpGraph:
     for n in graph.nodes:
-        n.kind, n.shape_info = classify(graph, n)
+        n.kind, n.params = classify(graph, n)
     _demote_unaddressable(graph)
     return graph
 
@@ -66,33 +67,33 @@ def per_query(graph: OpGraph, name: str) -> int:
     return max(1, graph.values[name].numel // graph.batch)
 
 
-def classify(graph: OpGraph, n: Node) -> tuple[str, dict]:
+def classify(graph: OpGraph, n: Node) -> tuple[str, OpParams]:
     if n.op_type == "pim.LinearMVM":
         k, nn = graph.values[n.inputs[1]].shape
-        return "mvm", {"m": max(1, per_query(graph, n.inputs[0]) // k), "k": k, "n": nn}
+        return "mvm", MvmShape(max(1, per_query(graph, n.inputs[0]) // k), k, nn)
     if n.op_type == "pim.EmbeddingBag" or (n.op_type == "Gather" and _is_table(graph, n)):
         rows, dim = graph.values[n.inputs[0]].shape
-        return "embedding", {"tables": 1, "rows": rows, "dim": dim, "lookups": per_query(graph, n.inputs[1])}
+        return "embedding", EmbeddingShape(1, rows, dim, per_query(graph, n.inputs[1]))
     if n.op_type in DYNAMIC_OPS:
         dims = _product_dims(graph, n)
         if dims is not None:
             return "dynamic_mvm", dims
-        return "vector", {"ops": {"mul": per_query(graph, n.outputs[0])}}
+        return "vector", VectorWork({"mul": per_query(graph, n.outputs[0])})
     if n.op_type == "pim.Im2Col":
-        return "view", {"layout": "window"}
+        return "view", ViewLayout("window")
     if n.op_type in VIEW_OPS or (n.op_type == "Pad" and _pads_nothing(graph, n)):
-        return "view", {"layout": "alias"}
+        return "view", ViewLayout("alias")
     if n.op_type == "Concat" and not any(graph.is_const(i) for i in n.inputs):
-        return "view", {"layout": "concat"}  # a constant part would first have to be written: a copy
+        return "view", ViewLayout("concat")  # a constant part would first have to be written: a copy
     if n.op_type in RANGE_OPS and _one_run_each(graph, n):
-        return "view", {"layout": "range"}
+        return "view", ViewLayout("range")
     if n.op_type in COPY_OPS:
-        return "copy", _copy_info(graph, n)
-    return "vector", {"ops": vector_ops(graph, n)}
+        return "copy", _copy_work(graph, n)
+    return "vector", VectorWork(vector_ops(graph, n))
 
 
-def _copy_info(graph: OpGraph, n: Node) -> dict:
-    return {"bits_elements": sum(per_query(graph, o) for o in n.outputs if o)}
+def _copy_work(graph: OpGraph, n: Node) -> CopyWork:
+    return CopyWork(sum(per_query(graph, o) for o in n.outputs if o))
 
 
 def _one_run_each(graph: OpGraph, n: Node) -> bool:
@@ -128,7 +129,8 @@ def _demote_unaddressable(graph: OpGraph) -> None:
         if n.kind != "view":
             continue
         acts = [parts.get(i, (1, False)) for i in n.inputs if i and not graph.is_const(i)]
-        layout = n.shape_info["layout"]
+        assert isinstance(n.params, ViewLayout)  # partition gave every view one
+        layout = n.params.layout
         if layout == "concat":
             parts[n.outputs[0]] = (sum(k for k, _ in acts), any(p for _, p in acts))
         elif layout == "alias":
@@ -139,7 +141,7 @@ def _demote_unaddressable(graph: OpGraph) -> None:
             for o in n.outputs:
                 parts[o] = (1, False)
         else:
-            n.kind, n.shape_info = "copy", _copy_info(graph, n)
+            n.kind, n.params = "copy", _copy_work(graph, n)
 
 
 def _is_table(graph: OpGraph, n: Node) -> bool:
@@ -153,7 +155,7 @@ def _pads_nothing(graph: OpGraph, n: Node) -> bool:
     return pads.constant and pads.data is not None and not np.any(np.asarray(pads.data))
 
 
-def _product_dims(graph: OpGraph, n: Node) -> dict | None:
+def _product_dims(graph: OpGraph, n: Node) -> ProductShape | None:
     """count x [m, k] @ [k, n] per query; None for an Einsum that contracts nothing (element-wise)."""
     out = graph.values[n.outputs[0]].shape
     per_out = per_query(graph, n.outputs[0])
@@ -165,14 +167,14 @@ def _product_dims(graph: OpGraph, n: Node) -> dict | None:
         if not contracted:
             return None
         k = int(np.prod([letters[c] for c in contracted]))
-        return {"count": per_out, "m": 1, "k": k, "n": 1}
+        return ProductShape(per_out, 1, k, 1)
     a = graph.values[n.inputs[0]].shape
     k = a[0] if n.op_type == "Gemm" and n.attrs.get("transA", 0) else a[-1]
     nn = out[-1] if out else 1
     m = out[-2] if len(out) >= 2 else 1
     if per_out % (m * nn) == 0 and per_out >= m * nn:
-        return {"count": per_out // (m * nn), "m": m, "k": k, "n": nn}
-    return {"count": 1, "m": max(1, per_out // nn), "k": k, "n": nn}
+        return ProductShape(per_out // (m * nn), m, k, nn)
+    return ProductShape(1, max(1, per_out // nn), k, nn)
 
 
 def vector_ops(graph: OpGraph, n: Node) -> dict[str, int]:

@@ -12,6 +12,7 @@ from compiler.ir.graph import OpGraph
 from compiler.ir.verify import verify
 from compiler.passes.fold import fold_constants
 from compiler.passes.partition import partition
+from compiler.passes.notes import CompileNotes
 from compiler.passes.optimize import optimize
 from compiler.passes.place import place
 from compiler.passes.precision import assign_precision
@@ -28,7 +29,7 @@ class CompileOptions:
     pipeline: str = "layer"  # mapping.pipeline: "element" streams feature maps row by row (pimsim.cost.streams);
     # compiler.api.compile_graph resolves its "auto" (compiler.api.default_pipeline)
     verify_each: bool = False
-    notes: dict = field(default_factory=dict)  # facts for the report (crossbars used, spills)
+    notes: CompileNotes = field(default_factory=CompileNotes)  # facts for the report (spills, optimize's choice)
 
 
 PASSES = (

@@ -27,19 +27,17 @@ from compiler.passes.kind_views import kind_tiles, kind_view, node_kind
 def place(graph: OpGraph, arch, opts) -> OpGraph:
     """Blocks on crossbars of their operator's tile kind, in graph order, kind by kind (one kind: the chip)."""
     nodes = [n for n in graph.nodes if n.kind == "mvm"]
-    used = 0
     for kind in arch.tile_kinds:
         mine = [n for n in nodes if node_kind(n) == kind.name]
-        used += _place_kind(graph, arch, kind_view(arch, kind.name), kind_tiles(arch, kind.name), mine, opts)
-    opts.notes["crossbars_mvm"] = used
+        _place_kind(graph, arch, kind_view(arch, kind.name), kind_tiles(arch, kind.name), mine, opts)
     _place_embeddings(graph, arch, opts)
     _home_tiles(graph)
     return graph
 
 
-def _place_kind(graph: OpGraph, arch, view, tiles: range, nodes, opts) -> int:
-    """Place ``nodes`` on the crossbars of the tiles ``tiles`` (one kind, its ``view``); returns the crossbars
-    taken (with the naive strategy's padding to whole tiles)."""
+def _place_kind(graph: OpGraph, arch, view, tiles: range, nodes, opts) -> None:
+    """Place ``nodes`` on the crossbars of the tiles ``tiles`` (one kind, its ``view``); an error when they take
+    more crossbars (with the naive strategy's padding to whole tiles) than the tiles have."""
     per_tile = view.tile.pes * view.pe.crossbars
     total = len(tiles) * per_tile
     next_xbar = 0
@@ -64,7 +62,6 @@ def _place_kind(graph: OpGraph, arch, view, tiles: range, nodes, opts) -> int:
                                          f"({needed} blocks{naive})"
                                          f" but {arch.name} has {total} ({arch.chip.tiles} tiles x {arch.tile.pes} "
                                          f"PEs x {arch.pe.crossbars} crossbars)")
-    return next_xbar
 
 
 def _locate(arch, index: int, first_tile: int = 0) -> dict[str, int]:
@@ -86,11 +83,11 @@ def _place_embeddings(graph: OpGraph, arch, opts) -> None:
                                              f"{capacity} (embedding.onchip_capacity_bytes) and no DRAM "
                                              "(embedding.dram) to hold them")
         storage = "dram"
-        opts.notes["embedding_spill"] = f"tables need {need} bytes, on-chip capacity {capacity}: placed in DRAM"
-    opts.notes["embedding_bytes"] = need
+        opts.notes.embedding_spill = f"tables need {need} bytes, on-chip capacity {capacity}: placed in DRAM"
+    opts.notes.embedding_bytes = need
     for n in graph.nodes:
         if n.kind == "embedding":
-            n.shape_info["storage"] = storage
+            n.storage = storage
 
 
 def _home_tiles(graph: OpGraph) -> None:

@@ -13,7 +13,7 @@ Sources, in priority order (``--strategy optimized``):
 A crossbar operator's tile kind (``chip.tile_kinds``) follows from its weight and
 input widths (``compiler.passes.optimize.kinds``; a full kind spills the
 operator to the next fitting kind with room, recorded in
-``opts.notes["tile_kind_spills"]``); its ``adc_bits`` start at that kind's ADC
+``opts.notes.tile_kind_spills``); its ``adc_bits`` start at that kind's ADC
 resolution.
 ``--strategy naive`` is the issue-6 baseline: the architecture's defaults
 everywhere (QDQ and policies are ignored).
@@ -32,6 +32,7 @@ import numpy as np
 from pimsim.cost.area import tiles_within
 
 from compiler.ir.graph import Node, OpGraph
+from compiler.ir.records import OpPrecision
 from compiler.passes.kind_views import node_view
 from compiler.passes.optimize.kinds import KindRoom, assign_kind
 from compiler.precision_policy import PrecisionPolicy
@@ -68,9 +69,9 @@ def assign_precision(graph: OpGraph, arch, opts) -> OpGraph:
                 _set_bits(v, w_bits if n.kind in ("mvm", "embedding") and name == n.inputs[_weight_slot(n)] else 32)
         for name in n.outputs:
             if name:
-                _set_bits(graph.values[name], n.precision["output_bits"])
+                _set_bits(graph.values[name], n.precision.output_bits)
     if room is not None and room.spills:
-        opts.notes["tile_kind_spills"] = room.spills
+        opts.notes.tile_kind_spills = room.spills
     return graph
 
 
@@ -122,7 +123,7 @@ class _QdqBits:
         return max(p for p in parts if p is not None) if parts and all(parts) else None
 
 
-def _node_precision(graph: OpGraph, n: Node, arch, w_bits: int, a_bits: int, out_bits: int) -> dict:
+def _node_precision(graph: OpGraph, n: Node, arch, w_bits: int, a_bits: int, out_bits: int) -> OpPrecision:
     acts = [graph.values[i] for i in n.inputs if i and not graph.values[i].constant]
     first = acts[0] if acts else None
     in_bits = a_bits
@@ -131,10 +132,9 @@ def _node_precision(graph: OpGraph, n: Node, arch, w_bits: int, a_bits: int, out
     out = graph.values[n.outputs[0]]
     if not np.issubdtype(np.dtype(out.dtype), np.floating):
         out_bits = _dtype_bits(out.dtype)
-    p = {"input_bits": int(in_bits), "output_bits": int(out_bits)}
     if n.kind == "mvm":
-        p.update(weight_bits=int(w_bits), adc_bits=node_view(arch, n).pe.adc.bits)
-    return p
+        return OpPrecision(int(in_bits), int(out_bits), weight_bits=int(w_bits), adc_bits=node_view(arch, n).pe.adc.bits)
+    return OpPrecision(int(in_bits), int(out_bits))
 
 
 def _dtype_bits(dtype: str) -> int:

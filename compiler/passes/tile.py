@@ -12,6 +12,7 @@ slices themselves only when one weight is wider than a crossbar.
 from __future__ import annotations
 
 from compiler.ir.graph import OpGraph
+from compiler.ir.records import MvmShape
 from compiler.passes.kind_views import node_view
 
 
@@ -42,7 +43,8 @@ def tile_weights(graph: OpGraph, arch, opts) -> OpGraph:
     """Tile every ``mvm`` for the crossbar of its tile kind (``compiler.passes.optimize.kinds``)."""
     for n in graph.nodes:
         if n.kind == "mvm":
-            info, p = n.shape_info, n.precision
-            assert p is not None  # assigned by the precision pass, which runs before this one
-            n.blocks = tile_matrix(node_view(arch, n), info["k"], info["n"], p["weight_bits"])
+            info, p = n.params, n.precision
+            assert p is not None and p.weight_bits is not None and isinstance(info, MvmShape)  # partition,
+            # precision ran before (compiler.ir.verify checks an mvm's record and weight bits)
+            n.blocks = tile_matrix(node_view(arch, n), info.k, info.n, p.weight_bits)
     return graph

@@ -27,7 +27,6 @@ class PointTask:
     arch: ArchSpec
     strategy: str
     precision_policy: str | None
-    weights: bool
     batch: int
 
 
@@ -37,7 +36,7 @@ class CompileAndSimulate:
     Parameters
     ----------
     compile_fn : callable
-        ``compile_fn(onnx_path, arch, strategy=, precision_policy=, weights=) -> Mapping``;
+        ``compile_fn(onnx_path, arch, strategy=, precision_policy=) -> Mapping``;
         must be importable by reference (a module-level function) to pickle.
     simulate_fn : callable, optional
         ``simulate_fn(mapping, batch=) -> Report``; default ``pimsim.api.simulate``.
@@ -57,7 +56,7 @@ class CompileAndSimulate:
         # The mapping is per query (as `pimcompile` writes it); `batch` is how many queries
         # the simulator streams through it, not a compile-time shape.
         mapping = self.compile_fn(task.onnx_path, task.arch, strategy=task.strategy,
-                                  precision_policy=task.precision_policy, weights=task.weights)
+                                  precision_policy=task.precision_policy)
         t1 = time.perf_counter()
         report = simulate(mapping, batch=task.batch)
         t2 = time.perf_counter()

@@ -58,7 +58,7 @@ class SweepOutcome:
 def task_of(sweep: Sweep, point: SweepPoint) -> PointTask:
     c, s = sweep.spec.compile, sweep.spec.simulate
     return PointTask(point.point_hash, point.workload.onnx_path, point.arch, c.strategy, sweep.precision_policy_path,
-                     c.weights, s.batch)
+                     s.batch)
 
 
 def row_of(point: SweepPoint, result: dict[str, Any]) -> dict[str, Any]:

@@ -61,7 +61,8 @@ class CompileSettings(_Strict):
 
     strategy: Literal["naive", "optimized"] = "optimized"
     precision_policy: str | None = Field(None, description="precision policy YAML, relative to the sweep file")
-    weights: bool = Field(False, description="keep constant tensors on the mapping (not needed to simulate)")
+    weights: bool = Field(False, description="ignored, accepted so that older sweep files load: "
+                                              "a sweep only simulates, which needs no constant tensors")
 
 
 class SimulateSettings(_Strict):

@@ -144,7 +144,7 @@ def _compile_and_simulate(onnx_path, arch_doc: dict, strategy: str, batch: int, 
     try:
         # the mapping is per query (compile batch 1); the simulator runs ``batch`` queries through it
         mapping = compile_onnx(str(onnx_path), arch, strategy=strategy, precision_policy=precision_policy,
-                               batch=1, weights=False, objective=objective)
+                               batch=1, objective=objective)
         return mapping, simulate(mapping, batch=batch)
     except SpecError as exc:
         raise UserError(exc.path, exc.message) from None
@@ -190,11 +190,11 @@ class CostCache:
 
 def write_mapping(onnx_path: str | Path, arch_doc: dict, out_path: str | Path, strategy: str = "optimized") -> None:
     """Compile ``onnx_path`` for ``arch_doc``; write mapping.json and its weights sidecar (atomically)."""
-    from compiler.api import compile_onnx, write_compiled
+    from compiler.api import compile_onnx_with_weights
 
     arch = arch_from_doc(arch_doc, "arch")
     try:
-        write_compiled(compile_onnx(str(onnx_path), arch, strategy=strategy, batch=1, weights=True), out_path)
+        compile_onnx_with_weights(str(onnx_path), arch, strategy=strategy, batch=1).write(out_path)
     except SpecError as exc:
         raise UserError(exc.path, exc.message) from None
 

@@ -58,12 +58,12 @@ def test_written_mapping_loads_and_runs_from_disk(project_models, arch, tmp_path
     import numpy as np
     from pimsim.spec.mapping import load_mapping
 
-    from compiler.api import compile_onnx, write_compiled
+    from compiler.api import compile_onnx_with_weights
     from compiler.check import onnxruntime_outputs
     from compiler.ir.interpret import run_ops
 
     path = project_models["dlrm"]
-    written = write_compiled(compile_onnx(path, arch), tmp_path / "m.json")
+    written = compile_onnx_with_weights(path, arch).write(tmp_path / "m.json")
     loaded = load_mapping(tmp_path / "m.json")
     assert loaded == written and loaded.weights_file == "m.weights.npz"
     weights = dict(np.load(tmp_path / loaded.weights_file))
@@ -74,7 +74,7 @@ def test_written_mapping_loads_and_runs_from_disk(project_models, arch, tmp_path
     ref = onnxruntime_outputs(str(path), feeds, loaded.outputs)
     assert np.max(np.abs(ours[loaded.outputs[0]] - ref[loaded.outputs[0]])) <= 1e-5
     # same input, same bytes
-    write_compiled(compile_onnx(path, arch), tmp_path / "again.json")
+    compile_onnx_with_weights(path, arch).write(tmp_path / "again.json")
     assert (tmp_path / "m.weights.npz").read_bytes() == (tmp_path / "again.weights.npz").read_bytes()
     assert loaded.weights_sha256 == load_mapping(tmp_path / "again.json").weights_sha256
 

@@ -20,14 +20,14 @@ F = np.float32
 
 @pytest.fixture(scope="module")
 def maxpool_mapping(tmp_path_factory):
-    from compiler.api import compile_onnx, write_compiled
+    from compiler.api import compile_onnx_with_weights, write_compiled
     from pimsim.spec.arch import load_arch
 
     tmp = tmp_path_factory.mktemp("maxpool")
     nodes = [helper.make_node("MaxPool", ["x"], ["y"], name="pool", kernel_shape=[2, 2], strides=[2, 2])]
     path = make_model(tmp / "pool.onnx", nodes, [("x", F, ["B", 4, 8, 8])], [("y", F, ["B", 4, 4, 4])], [], 22)
-    mapping = compile_onnx(path, load_arch("default"), strategy="naive")
-    write_compiled(mapping, tmp / "pool.json")
+    mapping, weights = compile_onnx_with_weights(path, load_arch("default"), strategy="naive")
+    write_compiled(mapping, tmp / "pool.json", weights)
     return mapping, tmp / "pool.json"
 
 

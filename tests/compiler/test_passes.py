@@ -128,7 +128,7 @@ def test_table_over_2gib_in_absent_external_file(tmp_path, arch):
     mapping, weights = to_mapping(graph, arch, opts)
     (op,) = mapping.operators
     assert (op.kind, op.rows, op.dim, op.lookups, op.storage) == ("embedding", 40_000_000, 16, 2, "dram")
-    assert "T" not in weights and opts.notes["embedding_bytes"] == 640_000_000
+    assert "T" not in weights and opts.notes.embedding_bytes == 640_000_000
 
 
 def test_ir_interpreter_equals_mapping_execution(project_models, arch):

@@ -51,4 +51,4 @@ def test_subnets_compile_with_qdq_precision(subnets, arch):
         mvm = [n for n in graph.nodes if n.kind == "mvm"]
         assert counts["DequantizeLinear"] > 0 and counts["Clip"] > 0
         # a Clip between Q and DQ means fewer than 8 bits somewhere (weights or inputs of a crossbar op)
-        assert any(n.precision["weight_bits"] < 8 or n.precision["input_bits"] < 8 for n in mvm), path
+        assert any(n.precision.weight_bits < 8 or n.precision.input_bits < 8 for n in mvm), path

@@ -29,7 +29,6 @@ fit its tiles packed is an error naming the kind and the tiles they need.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from pimsim.cost.actions import Costs, ceil_div
 from pimsim.cost.area import chip_area_mm2, fixed_area_mm2, tile_area_mm2, tiles_within
@@ -39,6 +38,8 @@ from compiler.passes.optimize.adc import match_adc_bits
 from compiler.passes.optimize.balance import OBJECTIVE_BATCH, Plan, balance, expand_blocks, plan_context
 from compiler.passes.optimize.dynamic_choice import choose_dynamic
 from compiler.passes.kind_views import kind_costs, kind_tiles, kind_view, node_kind
+from compiler.ir.records import Placement
+from compiler.passes.notes import CandidateNotes, CompileNotes, Score
 from compiler.passes.optimize.kinds import refuse_short_kind, tiles_by_kind
 from compiler.passes.optimize.noc_place import place_dense, place_extra_copies, place_own_tiles
 from compiler.passes.optimize.pack import physical_cols, shelf_pack
@@ -84,23 +85,6 @@ ANCHORED_OBJECTIVES = ("latency", "edp")
 it never won for throughput on the test models, and each candidate costs a stream estimate."""
 
 
-@dataclass(frozen=True)
-class Score:
-    label: str
-    latency_cycles: int
-    stream_cycles: float
-    energy_pj: float
-
-    def key(self, objective: str) -> tuple:
-        if objective == "latency":
-            return (self.latency_cycles, self.stream_cycles, self.energy_pj)
-        if objective == "energy":
-            return (self.energy_pj, self.stream_cycles, self.latency_cycles)
-        if objective == "edp":
-            return (self.energy_pj * self.latency_cycles, self.stream_cycles, self.latency_cycles)
-        return (self.stream_cycles, self.latency_cycles, self.energy_pj)
-
-
 def choose(scores: list[Score], objective: str, guard: Score | None) -> Score:
     """The pick among candidates.  Except for ``energy``, only candidates not slower than the baseline (in
     latency and in stream time) qualify, so optimized is never slower than its own baseline; ``throughput``
@@ -124,10 +108,10 @@ def optimize(graph, arch, opts):
     _check_policy_names(graph, opts)
     _place_embeddings(graph, arch, opts)  # storage decides the DRAM floor below
     budget = _budget_tiles(arch, opts)
-    opts.notes["dynamic_implementation"] = choose_dynamic(graph, arch)
-    opts.notes["adc_lowered_ops"] = match_adc_bits(graph, arch)
+    opts.notes.dynamic_implementation = choose_dynamic(graph, arch)
+    opts.notes.adc_lowered_ops = match_adc_bits(graph, arch)
     if arch.heterogeneous:
-        opts.notes["tile_kinds"] = {n.name: node_kind(n) for n in graph.nodes if n.blocks}
+        opts.notes.tile_kinds = {n.name: node_kind(n) for n in graph.nodes if n.blocks}
     base = {n.name: [dict(b) for b in n.blocks] for n in graph.nodes if n.blocks}
     floor = _floor(graph, arch)
     cache: dict = {"pipeline": opts.pipeline}  # placement signature -> estimate (candidates often end in the same
@@ -149,13 +133,9 @@ def optimize(graph, arch, opts):
     best = choose(scores, objective, guard[0] if guard else None)
     score, notes, chosen = next(v for v in found.values() if v[0] is best)
     for n in graph.nodes:
-        n.tile, n.blocks, n.shape_info = chosen[n.name]
-    opts.notes.update(notes)
-    opts.notes["objective"] = objective
-    opts.notes["candidates"] = [(s.label, s.latency_cycles, s.stream_cycles, s.energy_pj) for s in scores]
-    opts.notes["estimate"] = (f"latency {score.latency_cycles} cycles, {score.stream_cycles:.0f} cycles for "
-                              f"{OBJECTIVE_BATCH} queries, {score.energy_pj / 1e3:.4g} nJ per inference "
-                              f"({score.label})")
+        chosen[n.name].apply(n)
+    opts.notes.choice, opts.notes.chosen, opts.notes.candidates = notes, score, scores
+    opts.notes.objective = objective
     return graph
 
 
@@ -166,21 +146,19 @@ test models; scheduling 64 queries would make compiles 4x slower)."""
 
 
 def _reset(graph, base) -> None:
+    """Every node back to one copy, no vector units borrowed, and its tiled blocks (``base``) unplaced."""
     for n in graph.nodes:
         if n.name in base:
             n.blocks = [dict(b) for b in base[n.name]]
-        n.shape_info.pop("replicas", None)
-        n.shape_info.pop("copies_per_query", None)
-        n.shape_info.pop("vector_tiles", None)
+        n.replicas, n.copies_per_query, n.vector_tiles = 1, 1, []
 
 
-def _snapshot(graph) -> dict:
-    return {n.name: (n.tile, [dict(b) for b in n.blocks], dict(n.shape_info)) for n in graph.nodes}
+def _snapshot(graph) -> dict[str, Placement]:
+    return {n.name: Placement.of(n) for n in graph.nodes}
 
 
 def _signature(graph) -> tuple:
-    return tuple((n.tile, n.shape_info.get("replicas", 1), n.shape_info.get("copies_per_query", 1),
-                  n.shape_info.get("implementation"), tuple(n.shape_info.get("vector_tiles", ())),
+    return tuple((n.tile, n.replicas, n.copies_per_query, n.implementation, tuple(n.vector_tiles),
                   tuple(tuple(b.items()) for b in n.blocks)) for n in graph.nodes)
 
 
@@ -193,7 +171,7 @@ def _baseline(graph, arch, base, budget: int, cache: dict):
 
     _reset(graph, base)
     try:
-        place(graph, arch, SimpleNamespace(strategy="naive", notes={}))
+        place(graph, arch, SimpleNamespace(strategy="naive", notes=CompileNotes()))
     except SpecError:  # more crossbars on per-operator tiles than the chip has
         return None
     tiles = {n.tile for n in graph.nodes} | {b["tile"] for n in graph.nodes for b in n.blocks}
@@ -202,18 +180,15 @@ def _baseline(graph, arch, base, budget: int, cache: dict):
     if arch.heterogeneous and any(len(tiles & set(kind_tiles(arch, k))) > n for k, n in _budgets(arch, budget).items()):
         return None
     score = Score("baseline: one copy per operator on its own tiles", *_score(graph, arch, cache))
-    return (score, {"placement": score.label}, _snapshot(graph))
+    return (score, CandidateNotes(score.label), _snapshot(graph))
 
 
-def _anchored(graph, arch, baseline: dict, budget: int, floor: float, cache: dict):
+def _anchored(graph, arch, baseline: dict[str, Placement], budget: int, floor: float, cache: dict):
     """The baseline placement kept block for block, plus copies and groups (no spreading) on the tiles it
     leaves free, nearest each operator's home: the first copy's path is the baseline's, so a query is never
     slower for want of a hop.  Returns (score, notes, snapshot), or None when no copy fits."""
-    from compiler.cost.ops import views_from_graph
-
     for n in graph.nodes:
-        n.tile, n.blocks, n.shape_info = baseline[n.name][0], [dict(b) for b in baseline[n.name][1]], dict(
-            baseline[n.name][2])
+        baseline[n.name].apply(n)
     taken = {n.tile for n in graph.nodes} | {b["tile"] for n in graph.nodes for b in n.blocks}
     free, capacity = [], {}
     plans = [Plan(n, [dict(b) for b in n.blocks], allow_spread=False) for n in graph.nodes if n.kind == "mvm"]
@@ -227,16 +202,15 @@ def _anchored(graph, arch, baseline: dict, budget: int, floor: float, cache: dic
     placed = place_extra_copies(graph, {p.node.name: expand_blocks(p) for p in plans if p.replicas > 1}, arch, free)
     if not placed:
         return None
-    notes: dict[str, Any] = {"vector_split": _split(graph, arch, plans, floor)}
+    split = _split(graph, arch, plans, floor)
     _sync_replicas(plans)
-    _, bits = views_from_graph(graph)
-    notes.update(placement=f"baseline placement, extra copies on {placed} free tiles",
-                 replicated={p.node.name: (p.copies, p.groups) for p in plans if p.replicas > 1}, spread={})
+    notes = CandidateNotes(f"baseline placement, extra copies on {placed} free tiles", split,
+                           {p.node.name: (p.copies, p.groups) for p in plans if p.replicas > 1})
     score = Score("baseline placement + copies on free tiles", *_score(graph, arch, cache))
     return (score, notes, _snapshot(graph))
 
 
-def _attempt(graph, arch, opts, budget: int, floor: float, setting: Setting, cache: dict) -> dict:
+def _attempt(graph, arch, opts, budget: int, floor: float, setting: Setting, cache: dict) -> CandidateNotes:
     from compiler.cost.ops import views_from_graph
 
     xnodes = [n for n in graph.nodes if n.blocks]
@@ -245,7 +219,7 @@ def _attempt(graph, arch, opts, budget: int, floor: float, setting: Setting, cac
              for n in xnodes if n.kind == "mvm"]
     cap = setting.cap if setting.spread else None
     _, bits = views_from_graph(graph)
-    notes: dict[str, Any] = {}
+    notes = CandidateNotes("")
     budgets = _budgets(arch, budget)
     own = {k: sum(ceil_div(len(n.blocks), _per_tile(arch, k)) for n in xnodes if node_kind(n) == k) for k in budgets}
     io_kind = arch.tile_kinds[0].name  # the kind of tile 0, kept for I/O when there is a spare tile
@@ -258,16 +232,14 @@ def _attempt(graph, arch, opts, budget: int, floor: float, setting: Setting, cac
         used = _place_plans(graph, arch, plans, fixed_groups, budgets, bits)
         _split(graph, arch, plans, floor)
         used = _trim_groups(graph, arch, plans, fixed_groups, budgets, bits, used, floor, cache)
-        notes["vector_split"] = _split(graph, arch, plans, floor)  # homes may have moved with the trim
-        notes["placement"] = f"own tiles per operator, NoC-aware ({used} tiles)"
+        notes.vector_split = _split(graph, arch, plans, floor)  # homes may have moved with the trim
+        notes.placement = f"own tiles per operator, NoC-aware ({used} tiles)"
     else:
-        used = _dense(graph, arch, notes, opts, plans, fixed, budget, floor, cap, setting.batch)
-        notes["vector_split"] = _split(graph, arch, plans, floor)
+        notes.placement = _dense(graph, arch, opts, plans, fixed, budget, floor, cap, setting.batch)
+        notes.vector_split = _split(graph, arch, plans, floor)
     _sync_replicas(plans)
-    notes["replicated"] = {p.node.name: (p.copies, p.groups) for p in plans if p.replicas > 1}
-    notes["spread"] = {p.node.name: p.spread for p in plans if p.spread > 1}
-    notes["crossbars_mvm"] = sum(len(n.blocks) for n in xnodes)
-    notes["tiles_used"] = used
+    notes.replicated = {p.node.name: (p.copies, p.groups) for p in plans if p.replicas > 1}
+    notes.spread = {p.node.name: p.spread for p in plans if p.spread > 1}
     return notes
 
 
@@ -303,8 +275,7 @@ def _trim_groups(graph, arch, plans, fixed_groups, budget: dict[str, int], bits,
 
 def _sync_replicas(plans) -> None:
     for p in plans:
-        p.node.shape_info["replicas"] = p.replicas
-        p.node.shape_info["copies_per_query"] = p.copies
+        p.node.replicas, p.node.copies_per_query = p.replicas, p.copies
 
 
 def _estimate(graph, arch, cache: dict):
@@ -330,7 +301,9 @@ def _score(graph, arch, cache: dict) -> tuple[int, float, float]:
             est.energy_per_inference_pj(SCORE_BATCH))
 
 
-def _dense(graph, arch, notes, opts, plans, fixed, budget: int, floor: float, cap, batch: int) -> int:
+def _dense(graph, arch, opts, plans, fixed, budget: int, floor: float, cap, batch: int) -> str:
+    """Blocks along the mesh walk, packed when one copy needs more crossbars than the budget holds; returns the
+    placement in words."""
     budgets = _budgets(arch, budget)
     capacity = {k: n * _per_tile(arch, k) for k, n in budgets.items()}
     fixed_xbars = {k: sum(len(n.blocks) for n in fixed if node_kind(n) == k) for k in budgets}
@@ -341,7 +314,7 @@ def _dense(graph, arch, notes, opts, plans, fixed, budget: int, floor: float, ca
         balance(plans, arch, spare if arch.heterogeneous else next(iter(spare.values())), own_tiles=False,
                 floor=floor, max_tiles_per_copy=cap, batch=batch)
         bins = [[it] for it in items] + [[(p.node.name, b)] for p in plans for b in expand_blocks(p)]
-        notes["placement"] = "dense along the mesh walk (too few tiles for one per operator)"
+        placement = "dense along the mesh walk (too few tiles for one per operator)"
     else:
         items += [(p.node.name, {**b, "replica": 0}) for p in plans for b in p.base]
         kind_of = {n.name: node_kind(n) for n in graph.nodes}
@@ -349,8 +322,9 @@ def _dense(graph, arch, notes, opts, plans, fixed, budget: int, floor: float, ca
         for k in budgets:
             mine = [it for it in items if kind_of[it[0]] == k]
             bins += _pack_kind(arch, opts, k, mine, base_of[k], capacity[k], budget)
-        notes["placement"] = f"packed: {sum(base_of.values())} blocks in {len(bins)} crossbars"
-    return place_dense(graph, bins, arch)
+        placement = f"packed: {sum(base_of.values())} blocks in {len(bins)} crossbars"
+    place_dense(graph, bins, arch)
+    return placement
 
 
 def _pack_kind(arch, opts, kind: str, items, base: int, capacity: int, budget: int) -> list:
@@ -438,36 +412,37 @@ def _floor(graph, arch) -> float:
     kinds = [kind_costs(arch, k.name) for k in arch.tile_kinds]  # the op's tile is not known yet: the fastest
     ops, bits = views_from_graph(graph)
     dram = sum(c.embedding_access("dram", o.tables * o.lookups, o.tables * o.lookups * o.dim
-                                  * o.precision["output_bits"])[1]
+                                  * o.precision.output_bits)[1]
                for o in ops if o.kind == "embedding" and o.storage == "dram")
     io = sum(c.io_cycles(bits[i]) for i in graph.inputs)
     vec = max([min(k.vector_cycles(o.vector_ops()) for k in kinds) for o in ops if o.kind == "vector"], default=0)
-    products = max([ceil_div(min(product_cycles(k, n) for k in kinds), min(n.shape_info["m"], MAX_UNITS))
+    products = max([ceil_div(min(product_cycles(k, n) for k in kinds), min(n.params.m, MAX_UNITS))
                     for n in graph.nodes if splittable(n)], default=0)  # products can share vector units
     return float(max(dram, io, vec, products))
 
 
-def summary_lines(notes: dict) -> list[str]:
+def summary_lines(notes: CompileNotes) -> list[str]:
     """``pimcompile --report`` lines for the choices this pass made (empty for naive)."""
-    if "estimate" not in notes:
+    score, choice = notes.chosen, notes.choice
+    if score is None or choice is None:
         return []
-    lines = ["", f"optimized for {notes.get('objective', 'throughput')}: {notes.get('placement', '')}; "
-                 f"{notes['estimate']}",
+    estimate = (f"latency {score.latency_cycles} cycles, {score.stream_cycles:.0f} cycles for {OBJECTIVE_BATCH} "
+                f"queries, {score.energy_pj / 1e3:.4g} nJ per inference ({score.label})")
+    lines = ["", f"optimized for {notes.objective}: {choice.placement}; {estimate}",
              f"  candidates (estimated latency, {OBJECTIVE_BATCH}-query stream, energy per inference):"]
-    for label, lat, cycles, pj in notes.get("candidates", []):
-        lines.append(f"    {label}: {lat} cycles, {cycles:.0f} cycles, {pj / 1e3:.4g} nJ")
-    if notes.get("replicated"):
+    for s in notes.candidates:
+        lines.append(f"    {s.label}: {s.latency_cycles} cycles, {s.stream_cycles:.0f} cycles, "
+                     f"{s.energy_pj / 1e3:.4g} nJ")
+    if choice.replicated:
         lines.append("  copies (per query x groups): " + ", ".join(
-            f"{k} {c}x{g}" for k, (c, g) in notes["replicated"].items()))
-    if notes.get("spread"):
-        lines.append("  column spread: " + ", ".join(f"{k} x{v}" for k, v in notes["spread"].items()))
-    if notes.get("vector_split"):
+            f"{k} {c}x{g}" for k, (c, g) in choice.replicated.items()))
+    if choice.spread:
+        lines.append("  column spread: " + ", ".join(f"{k} x{v}" for k, v in choice.spread.items()))
+    if choice.vector_split:
         lines.append("  products on several vector units: " + ", ".join(
-            f"{k} tiles {v}" for k, v in notes["vector_split"].items()))
-    if notes.get("tile_kinds"):
-        lines.append("  tile kinds (chip.tile_kinds): " + ", ".join(f"{k} {v}" for k, v in notes["tile_kinds"].items()))
-    lowered = notes.get("adc_lowered_ops", 0)
-    lines.append(f"  ADC resolution lowered (rows read at once) on {lowered} operator(s)")
-    dyn = notes.get("dynamic_implementation") or {}
-    lines += [f"  {name}: {how}" for name, how in dyn.items()]
+            f"{k} tiles {v}" for k, v in choice.vector_split.items()))
+    if notes.tile_kinds:
+        lines.append("  tile kinds (chip.tile_kinds): " + ", ".join(f"{k} {v}" for k, v in notes.tile_kinds.items()))
+    lines.append(f"  ADC resolution lowered (rows read at once) on {notes.adc_lowered_ops} operator(s)")
+    lines += [f"  {name}: {how}" for name, how in notes.dynamic_implementation.items()]
     return lines

@@ -18,6 +18,7 @@ charge a conversion ``(adc_bits + 1) / (pe.adc.bits + 1)`` of the full time
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from pimsim.components.slicing import rows_summed_per_conversion
 
@@ -41,7 +42,7 @@ def matched_adc_bits(arch, rows: int) -> int:
 
 
 def match_adc_bits(graph, arch) -> int:
-    """Set ``precision['adc_bits']`` of every crossbar operator (by its tile kind's ADC,
+    """Set ``precision.adc_bits`` of every crossbar operator (by its tile kind's ADC,
     ``compiler.passes.optimize.kinds``); returns how many were lowered."""
     lowered = 0
     for n in graph.nodes:
@@ -50,5 +51,5 @@ def match_adc_bits(graph, arch) -> int:
         view = node_view(arch, n)
         bits = matched_adc_bits(view, max(b["rows"] for b in n.blocks))
         lowered += bits < view.pe.adc.bits
-        n.precision = {**n.precision, "adc_bits": bits}
+        n.precision = replace(n.precision, adc_bits=bits)
     return lowered

@@ -32,12 +32,14 @@ one query's latency.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 from pimsim.cost.actions import Costs, ceil_div
 from pimsim.cost.crossbar import block_slice_timing, input_slices
 from pimsim.spec.arch import ArchSpec
 
 from compiler.ir.graph import Node
+from compiler.ir.records import MvmShape
 from compiler.passes.kind_views import kind_costs, node_kind
 
 OBJECTIVE_BATCH = 64
@@ -58,8 +60,13 @@ class Plan:
     memo: dict = field(default_factory=dict, repr=False)
 
     @property
+    def shape(self) -> MvmShape:
+        """The operator's sizes: plans are made for ``mvm`` nodes only (``compiler.ir.verify`` checks the record)."""
+        return cast(MvmShape, self.node.params)
+
+    @property
     def m(self) -> int:
-        return self.node.shape_info["m"]
+        return self.shape.m
 
     @property
     def replicas(self) -> int:
@@ -99,10 +106,10 @@ class Plan:
             per_tile = arch.tile.pes * arch.pe.crossbars
             tiles = ceil_div(self.copies * self.copy_crossbars(self.spread), per_tile)
             remote = max(tiles - 1.0 / self.groups, 0.0)
-            info, p, flit = self.node.shape_info, self.node.precision, arch.tile.router.flit_bits
+            info, p, flit = self.shape, self.node.precision, arch.tile.router.flit_bits
             assert p is not None  # assigned by the precision pass, before placement
-            in_flits = ceil_div(info["k"] * info["m"] * p["input_bits"], flit)
-            psum_flits = sum(b["cols"] for b in self.base) * info["m"] * p["output_bits"] / flit / max(tiles, 1)
+            in_flits = ceil_div(info.k * info.m * p.input_bits, flit)
+            psum_flits = sum(b["cols"] for b in self.base) * info.m * p.output_bits / flit / max(tiles, 1)
             self.memo[key] = max(self._times(costs, arch)[1] / self.groups, remote * max(in_flits, psum_flits))
         return self.memo[key]
 
@@ -112,11 +119,11 @@ class Plan:
         if key not in self.memo:
             p = self.node.precision
             assert p is not None  # assigned by the precision pass, before placement
-            slices = ceil_div(self.m, self.copies) * input_slices(arch, p["input_bits"])
+            slices = ceil_div(self.m, self.copies) * input_slices(arch, p.input_bits)
             best = (0, 0)
             for b in self.base:
                 cols = _width(b["cols"], self.spread) * b["slice_count"] * b["sign_columns"]
-                t = block_slice_timing(costs, arch, b["rows"], cols, p.get("adc_bits"))
+                t = block_slice_timing(costs, arch, b["rows"], cols, p.adc_bits)
                 best = max(best, (t.cycles(slices), t.occupancy(slices)))
             self.memo[key] = best
         return self.memo[key]

@@ -22,30 +22,28 @@ from compiler.passes.tile import tile_matrix
 
 
 def crossbar_write_blocks(arch, n) -> list[dict]:
-    info, bits = n.shape_info, n.precision["input_bits"]
+    info, bits = n.params, n.precision.input_bits
     # one k x n matrix per independent product; the reduction counts every copy's columns
-    return [dict(b) for _ in range(info["count"]) for b in tile_matrix(arch, info["k"], info["n"], bits)]
+    return [dict(b) for _ in range(info.count) for b in tile_matrix(arch, info.k, info.n, bits)]
 
 
 def write_path_cycles(arch, n, blocks) -> int:
-    c, p, m = Costs.of(arch), n.precision, n.shape_info["m"]
+    c, p, m = Costs.of(arch), n.precision, n.params.m
     adc = matched_adc_bits(arch, max(b["rows"] for b in blocks))
-    slices = m * input_slices(arch, p["input_bits"])
+    slices = m * input_slices(arch, p.input_bits)
     per = [b["rows"] * c.write_row_cycles + block_slice_timing(
         c, arch, b["rows"], b["cols"] * b["slice_count"] * b["sign_columns"], adc).cycles(slices) for b in blocks]
-    info = n.shape_info
-    adds = sum(b["cols"] for b in blocks) * m - info["n"] * m * info["count"]
+    adds = sum(b["cols"] for b in blocks) * m - n.params.n * m * n.params.count
     return max(per) + c.vector_cycles({"add": adds})
 
 
 def vector_path_cycles(arch, n) -> int:
-    i = n.shape_info
-    return Costs.of(arch).vector_cycles({"mul": i["count"] * i["m"] * i["k"] * i["n"],
-                                           "add": i["count"] * i["m"] * (i["k"] - 1) * i["n"]})
+    i = n.params
+    return Costs.of(arch).vector_cycles({"mul": i.count * i.m * i.k * i.n, "add": i.count * i.m * (i.k - 1) * i.n})
 
 
 def choose_dynamic(graph, arch) -> dict[str, str]:
-    """Pick each dynamic_mvm's implementation (sets shape_info['implementation'] and blocks)."""
+    """Pick each dynamic_mvm's implementation (sets its ``implementation`` and blocks)."""
     from compiler.passes.kind_views import kind_view
     from compiler.passes.optimize.kinds import dynamic_kind
 
@@ -57,14 +55,14 @@ def choose_dynamic(graph, arch) -> dict[str, str]:
         n.tile_kind = kind
         vec = vector_path_cycles(kind_view(arch, arch.tile_kinds[0].name), n)
         if kind is None:
-            n.shape_info["implementation"], n.blocks = "vector", []
+            n.implementation, n.blocks = "vector", []
             chosen[n.name] = f"vector ({vec} cycles; no tile kind converts its crossbar products)"
             continue
         view = kind_view(arch, kind)
         blocks = crossbar_write_blocks(view, n)
         xw = write_path_cycles(view, n, blocks)
         impl = "crossbar_write" if xw < vec else "vector"
-        n.shape_info["implementation"] = impl
+        n.implementation = impl
         n.blocks = blocks if impl == "crossbar_write" else []
         chosen[n.name] = f"{impl} (vector {vec} cycles, crossbar write {xw} cycles)"
     return chosen

@@ -20,7 +20,7 @@ tiles; ``optimized`` may pack several blocks per crossbar (``compiler.passes.opt
 least ``ceil(cells / crossbar cells)`` crossbars (its blocks' rows x physical columns).  Room is the kind's
 crossbars (within ``--area-budget-mm2`` for ``optimized``, ``tiles_by_kind``).  A mapping that fitted its
 preferred kinds before is therefore unchanged; one that did not now spills operators to the next fitting kind
-(higher resolution) instead of failing.  A spilled operator is recorded in ``opts.notes["tile_kind_spills"]``
+(higher resolution) instead of failing.  A spilled operator is recorded in ``opts.notes.tile_kind_spills``
 (``pimcompile`` prints it as a note); when no fitting kind has room it is an error naming the operator and
 each fitting kind's need and room.  The cell count is a lower bound: packing whose shelves waste cells may still
 exceed a kind, which the packing step refuses naming the kind (``compiler.passes.optimize._pack_kind``).
@@ -119,9 +119,9 @@ def assign_kind(arch, node, weight_bits: int, input_bits: int, source: str, room
     if not arch.heterogeneous:
         node.tile_kind = IMPLICIT_KIND
         return
-    info = node.shape_info
-    kinds = fitting_kinds(arch, node.name, info["k"], info["n"], weight_bits, input_bits, source)
-    node.tile_kind = kinds[0] if room is None else room.take(node.name, kinds, info["k"], info["n"], weight_bits,
+    info = node.params
+    kinds = fitting_kinds(arch, node.name, info.k, info.n, weight_bits, input_bits, source)
+    node.tile_kind = kinds[0] if room is None else room.take(node.name, kinds, info.k, info.n, weight_bits,
                                                                source)
 
 
@@ -130,9 +130,9 @@ def dynamic_kind(arch, node) -> str | None:
     converts it (it then stays on the vector unit)."""
     if not arch.heterogeneous:
         return IMPLICIT_KIND
-    info, bits = node.shape_info, node.precision["input_bits"]
+    info, bits = node.params, node.precision.input_bits
     try:
-        return choose_kind(arch, node.name, info["k"], info["n"], bits, bits, "")
+        return choose_kind(arch, node.name, info.k, info.n, bits, bits, "")
     except SpecError:
         return None
 

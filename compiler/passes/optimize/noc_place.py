@@ -25,6 +25,7 @@ from pimsim.cost.actions import ceil_div
 from pimsim.cost.views import parts_of, resolve_views
 from pimsim.spec.arch import IMPLICIT_KIND
 
+from compiler.ir.records import ViewLayout
 from compiler.passes.kind_views import kind_tiles, kind_view, node_kind
 
 IO_TILE = 0
@@ -115,7 +116,7 @@ def graph_view_parts(graph, bits: dict[str, int]) -> dict:
     from types import SimpleNamespace
 
     nodes = [SimpleNamespace(name=n.name, kind=n.kind, op_type=n.op_type, inputs=[i for i in n.inputs if i],
-                             outputs=n.outputs, layout=n.shape_info.get("layout", "alias")) for n in graph.nodes]
+                             outputs=n.outputs, layout=n.params.layout if isinstance(n.params, ViewLayout) else "alias") for n in graph.nodes]
     return resolve_views(nodes, bits, {k for k, v in graph.values.items() if v.constant})
 
 

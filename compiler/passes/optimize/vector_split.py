@@ -15,36 +15,37 @@ from __future__ import annotations
 
 from pimsim.cost.actions import Costs, ceil_div
 
+from compiler.ir.records import VectorWork
+
 MAX_UNITS = 8
 """At most this many vector units per product: each extra unit receives the whole second operand."""
 
 
 def product_cycles(costs: Costs, node) -> int:
-    i = node.shape_info
-    return costs.vector_cycles({"mul": i["count"] * i["m"] * i["k"] * i["n"],
-                                "add": i["count"] * i["m"] * (i["k"] - 1) * i["n"]})
+    i = node.params
+    return costs.vector_cycles({"mul": i.count * i.m * i.k * i.n, "add": i.count * i.m * (i.k - 1) * i.n})
 
 
 def splittable(node) -> bool:
-    return node.kind == "dynamic_mvm" and node.shape_info.get("implementation", "vector") == "vector"
+    return node.kind == "dynamic_mvm" and node.implementation == "vector"
 
 
 def split_products(graph, arch, target: float) -> dict[str, list[int]]:
-    """Set ``shape_info['vector_tiles']`` of products slower than ``target`` cycles per query; returns them."""
+    """Set ``vector_tiles`` of products slower than ``target`` cycles per query; returns them."""
     costs = Costs.of(arch)  # ``at(tile)``: each tile's kind's vector unit (chip.tile_kinds)
     load: dict[int, int] = {}
     for n in graph.nodes:
         if n.kind in ("vector", "dynamic_mvm") and not n.blocks:
             c = costs.at(n.tile)
             load[n.tile] = load.get(n.tile, 0) + (product_cycles(c, n) if splittable(n) else
-                                                  c.vector_cycles(n.shape_info.get("ops", {})))
+                                                  c.vector_cycles(n.params.ops if isinstance(n.params, VectorWork) else {}))
     out = {}
     for n in graph.nodes:
-        n.shape_info.pop("vector_tiles", None)
+        n.vector_tiles = []
         if not splittable(n):
             continue
         cycles = product_cycles(costs.at(n.tile), n)
-        units = min(n.shape_info["m"], MAX_UNITS, ceil_div(cycles, max(int(target), 1)))
+        units = min(n.params.m, MAX_UNITS, ceil_div(cycles, max(int(target), 1)))
         if units <= 1:
             continue
         (hx, hy) = arch.tile_xy(n.tile)
@@ -55,6 +56,6 @@ def split_products(graph, arch, target: float) -> dict[str, list[int]]:
         load[n.tile] = load.get(n.tile, 0) - cycles + share
         for t in tiles:
             load[t] = load.get(t, 0) + share
-        n.shape_info["vector_tiles"] = tiles
+        n.vector_tiles = tiles
         out[n.name] = tiles
     return out

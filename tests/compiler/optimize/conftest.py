@@ -44,6 +44,6 @@ def compiled(project_models, nasrec_models, arch):
     out = {}
     for name in MODELS:
         for strategy in ("naive", "optimized"):
-            m = compile_onnx(models[name], arch, strategy=strategy, weights=False)
+            m = compile_onnx(models[name], arch, strategy=strategy)
             out[name, strategy] = (m, simulate(m, batch=SIM_BATCH))
     return out

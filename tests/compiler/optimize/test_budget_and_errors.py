@@ -11,7 +11,7 @@ def test_budget_too_small_for_one_tile(project_models, arch):
     from pimsim.spec.errors import SpecError
 
     with pytest.raises(SpecError, match=r"--area-budget-mm2.*too small for even one tile"):
-        compile_onnx(project_models["dlrm"], arch, area_budget_mm2=20.0, weights=False)
+        compile_onnx(project_models["dlrm"], arch, area_budget_mm2=20.0)
 
 
 def test_budget_too_small_for_the_model(project_models, arch):
@@ -21,7 +21,7 @@ def test_budget_too_small_for_the_model(project_models, arch):
     from pimsim.spec.errors import SpecError
 
     with pytest.raises(SpecError, match=r"too small for one copy of the model.*holds 1 tiles"):
-        compile_onnx(project_models["dlrm"], arch, area_budget_mm2=chip_area_mm2(arch, 1) + 0.01, weights=False)
+        compile_onnx(project_models["dlrm"], arch, area_budget_mm2=chip_area_mm2(arch, 1) + 0.01)
 
 
 def test_tight_budget_packs_and_fits(project_models, arch):
@@ -36,7 +36,7 @@ def test_tight_budget_packs_and_fits(project_models, arch):
     from pimsim.spec.occupancy import tiles_used
     from pimsim.spec.mapping import check_mapping
 
-    m = compile_onnx(project_models["dlrm"], arch, area_budget_mm2=chip_area_mm2(arch, 4) + 0.01, weights=False)
+    m = compile_onnx(project_models["dlrm"], arch, area_budget_mm2=chip_area_mm2(arch, 4) + 0.01)
     check_mapping(m, "packed")
     blocks = [b for op in m.operators for b in getattr(op, "blocks", [])]
     assert len(tiles_used(m)) <= 4
@@ -55,7 +55,7 @@ def test_policy_unknown_operator(project_models, arch):
 
     policy = {"operators": {"/no/such/layer": {"weight_bits": 4}}}
     with pytest.raises(SpecError, match=r"'/no/such/layer' matches no operator"):
-        compile_onnx(project_models["dlrm"], arch, precision_policy=policy, weights=False)
+        compile_onnx(project_models["dlrm"], arch, precision_policy=policy)
 
 
 def test_policy_unsupported_bits(project_models, arch):
@@ -63,15 +63,14 @@ def test_policy_unsupported_bits(project_models, arch):
     from pimsim.spec.errors import SpecError
 
     with pytest.raises(SpecError, match=r"weight_bits=32: must be an integer from 1 to 16"):
-        compile_onnx(project_models["dlrm"], arch, precision_policy={"default": {"weight_bits": 32}}, weights=False)
+        compile_onnx(project_models["dlrm"], arch, precision_policy={"default": {"weight_bits": 32}})
 
 
 def test_policy_mixed_precision_reaches_the_mapping(project_models, arch):
     """4-bit weights on the top MLP: 2 slices of 2-bit cells instead of 4, so top.0 takes half the columns."""
     from compiler.api import compile_onnx
 
-    m = compile_onnx(project_models["dlrm"], arch, precision_policy={"operators": {"*top.0*": {"weight_bits": 4}}},
-                     weights=False)
+    m = compile_onnx(project_models["dlrm"], arch, precision_policy={"operators": {"*top.0*": {"weight_bits": 4}}})
     top0 = next(op for op in m.operators if op.kind == "mvm" and "top.0" in op.name)
     assert top0.precision.weight_bits == 4
     assert {b.slice_count for b in top0.blocks} == {2}

@@ -123,7 +123,9 @@ def test_next_copies_jumps_to_fewer_vectors_per_copy():
 
     from compiler.passes.optimize.balance import Plan
 
-    p = Plan(node=SimpleNamespace(shape_info={"m": 16}), base=[])
+    from compiler.ir.records import MvmShape
+
+    p = Plan(node=SimpleNamespace(params=MvmShape(16, 1, 1)), base=[])
     seen = []
     while (c := p.next_copies()) is not None:
         seen.append(c)
@@ -140,6 +142,8 @@ def test_dynamic_choice_prices_both_paths(arch):
     from compiler.passes.optimize.dynamic_choice import (crossbar_write_blocks, vector_path_cycles,
                                                          write_path_cycles)
 
-    n = SimpleNamespace(shape_info={"count": 2, "m": 39, "k": 16, "n": 39}, precision={"input_bits": 8})
+    from compiler.ir.records import OpPrecision, ProductShape
+
+    n = SimpleNamespace(params=ProductShape(count=2, m=39, k=16, n=39), precision=OpPrecision(8, 8))
     assert vector_path_cycles(arch, n) == 2947
     assert write_path_cycles(arch, n, crossbar_write_blocks(arch, n)) > 10 * 2947

@@ -160,7 +160,7 @@ def test_export_round_trip_equals_pytorch_and_the_compiler_reads_the_bits(tmp_pa
     with torch.no_grad():
         want = torch.sigmoid(model(dense, sparse)).numpy()
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-6)
-    ops = compile_onnx(path, load_arch("default"), weights=False).model_dump(mode="json")["operators"]
+    ops = compile_onnx(path, load_arch("default")).model_dump(mode="json")["operators"]
     mvm = [o["precision"] for o in ops if o["kind"] == "mvm"]
     assert len(mvm) == 2 and all(p["weight_bits"] == 4 and p["input_bits"] == 4 for p in mvm)
 
@@ -184,7 +184,7 @@ def test_nasrec_subnet_quantized_by_the_default_recipe_exports_and_compiles(tmp_
     q = quantize_model(model, OpPrecision(4, 4), batches, QuantRecipe("t", calib_batches=2))
     assert any(m.act_unsigned[0, 4] == 1 for m in quantizers(q))  # FC inputs after ReLU, and the raw dense features
     path = export_subnet_onnx(q.arch, spec, tmp_path / "m.onnx", batch=None, model=q)
-    ops = compile_onnx(path, load_arch("default"), weights=False).model_dump(mode="json")["operators"]
+    ops = compile_onnx(path, load_arch("default")).model_dump(mode="json")["operators"]
     blocks = [o for o in ops if o["kind"] == "mvm" and "/blocks." in o["source_nodes"][0]]
     assert len(blocks) == 14 and all(o["precision"]["weight_bits"] == 4 for o in blocks)
     # EFC's input is quantised after its transpose, so the QDQ pair feeds the MatMul and its 4 bits are seen too

@@ -55,7 +55,7 @@ def test_hardware_matches_a_direct_compile_and_simulate(evaluator_and_cand):
     metrics = ev.hardware(cand["arch"], cand["hw"])
     onnx_path = ev.onnx_for(cand["arch"])
     arch = arch_from_doc(ev.arch_doc(cand["hw"]), "test")
-    report = simulate(compile_onnx(str(onnx_path), arch, strategy="naive", batch=1, weights=False), batch=2)
+    report = simulate(compile_onnx(str(onnx_path), arch, strategy="naive", batch=1), batch=2)
     direct = report.to_json_dict()
     for key in ("latency_ns", "energy_per_inference_pj", "area_mm2", "power_mw"):
         assert metrics[key] == pytest.approx(direct[key]), key

@@ -64,7 +64,7 @@ def exported(tmp_path_factory):
     results = {}
     for name in NASREC_BEST:
         onnx_path = export_subnet_onnx(mixed(nasrec_best(name)), _spec(name), out / f"{name}.onnx", batch=1)
-        mapping = compile_onnx(onnx_path, load_arch("default"), weights=False)
+        mapping = compile_onnx(onnx_path, load_arch("default"))
         results[name] = (onnx_path, mapping.model_dump(mode="json"))
     torch.set_num_threads(threads)
     return results
