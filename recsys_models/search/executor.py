@@ -201,7 +201,7 @@ class DaskExecutor(InProcessExecutor):
     def _merge(self, entries: dict) -> None:
         if not entries or not self.cache_dir:
             return
-        from recsys_models.search.hardware_cost import CostCache
+        from recsys_models.oracles.hardware_cost import CostCache
 
         cache = CostCache(self.cache_dir)
         for key, metrics in sorted(entries.items()):

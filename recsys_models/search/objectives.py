@@ -169,7 +169,7 @@ def parse_objective(text: str, where: str = "--objective", max_log_loss: float |
 def non_dominated(vectors: Sequence[tuple[float, ...]]) -> list[int]:
     """Indices of the non-dominated vectors, in input order (exact duplicates all kept): the project's one Pareto
     filter, ``pimsim.sweep.pareto.pareto_mask`` (through ``hardware_cost``, the module that may import pimsim)."""
-    from recsys_models.search.hardware_cost import pareto_mask
+    from recsys_models.oracles.hardware_cost import pareto_mask
 
     if not vectors:
         return []

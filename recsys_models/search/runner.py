@@ -19,7 +19,7 @@ from recsys_models.search.engine import EvolutionConfig, Scorer
 from recsys_models.search.executor import check_address, make_executor
 from recsys_models.search.history import HistoryWriter
 
-FACTORY = "recsys_models.search.oracle:make_evaluator"
+FACTORY = "recsys_models.oracles.oracle:make_evaluator"
 
 
 @dataclass
@@ -105,7 +105,7 @@ def search_space(opts: SearchOptions):
     from recsys_models.space import get_space
 
     if opts.supernet:
-        from recsys_models.search.accuracy import load_checked_supernet
+        from recsys_models.oracles.accuracy import load_checked_supernet
 
         return load_checked_supernet(opts.supernet, opts.space, opts.dataset).space
     try:

@@ -7,7 +7,7 @@
   component models under pimsim.components, which pimsim.cost prices with), never the engine, the
   program lowering or the reports; and never torch or recsys_models.
 - the cost models import no numba, also indirectly (checked by importing them in a fresh interpreter).
-- recsys_models imports compiler/pimsim only in recsys_models/search/hardware_cost.py, except that its
+- recsys_models imports compiler/pimsim only in recsys_models/oracles/hardware_cost.py, except that its
   command line (recsys_models/cli/) shares the command-line conventions of the three tools: the
   numba- and torch-free ``pimsim.spec`` modules listed in CLI_SUPPORT.
 - no import cycles between the modules of the three packages, counting every import, including those inside
@@ -199,7 +199,7 @@ def test_cost_models_import_no_simulator_parts():
 
 
 def test_recsys_models_reaches_hardware_only_through_hardware_cost():
-    allowed = "recsys_models/search/hardware_cost.py"
+    allowed = "recsys_models/oracles/hardware_cost.py"
     bad = [f"{rel(f)} imports {n}" for f in files("recsys_models") for n in imports_of(f)
            if _top(n) in {"pimsim", "compiler"} and rel(f) != allowed
            and not (rel(f).startswith("recsys_models/cli/") and n in CLI_SUPPORT)]

@@ -241,7 +241,7 @@ def pim_forward(mapping_path: str | Path, dense, sparse, ideal: bool = False, va
 
 
 # ---------------------------------------------------------------------------
-# Composed oracle: one unit (see ``recsys_models.search.units``) priced alone, then composed
+# Composed oracle: one unit (see ``recsys_models.oracles.units``) priced alone, then composed
 
 UNIT_OBJECTIVE = "edp"
 """What picks the optimized mapping of a unit compiled alone (``compile_onnx(objective=...)``).  Not the whole
@@ -346,7 +346,7 @@ def input_tails(mapping: Any, spans: list[tuple[str, int, int]]) -> list[float]:
 
 def mapping_macs(mapping: Any) -> int:
     """Multiply-accumulates per query of a mapping's matrix products (static and dynamic): the FLOPs convention of
-    ``recsys_models.search.flops`` counted on the compiled operators instead of the ONNX graph."""
+    ``recsys_models.oracles.flops`` counted on the compiled operators instead of the ONNX graph."""
     return sum(op.m * op.k * op.n * (op.count if op.kind == "dynamic_mvm" else 1)
                for op in mapping.operators if op.kind in ("mvm", "dynamic_mvm"))
 

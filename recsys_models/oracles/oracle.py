@@ -43,13 +43,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from recsys_models.errors import UserError
-from recsys_models.search import hardware_cost
-from recsys_models.search.compose import Infeasible, compose
+from recsys_models.oracles import hardware_cost
+from recsys_models.oracles.compose import Infeasible, compose
 from recsys_models.search.engine import Metrics
 from recsys_models.search.hw_space import load_hw_space
 
 if TYPE_CHECKING:  # accuracy imports torch and the supernet: loaded on first use only
-    from recsys_models.search.accuracy import SupernetAccuracy
+    from recsys_models.oracles.accuracy import SupernetAccuracy
 
 
 class Evaluator:
@@ -76,7 +76,7 @@ class Evaluator:
                                 spec.get("unit_objective", hardware_cost.UNIT_OBJECTIVE))
 
     def accuracy(self, arch_json: dict) -> dict[str, float]:
-        from recsys_models.search.accuracy import SupernetAccuracy
+        from recsys_models.oracles.accuracy import SupernetAccuracy
 
         if self._accuracy is None:
             self._accuracy = SupernetAccuracy(self.spec)
@@ -160,7 +160,7 @@ class UnitOracle:
         self._chips: dict[str, dict] = {}
 
     def candidate(self, arch_json: dict, doc: dict) -> Mapping[str, float | str]:
-        from recsys_models.search.units import unit_specs
+        from recsys_models.oracles.units import unit_specs
         from recsys_models.space import arch_from_json
 
         spec = self.dataset_spec
@@ -183,11 +183,11 @@ class UnitOracle:
         return adig, self._chips[adig]
 
     def _onnx(self, key: dict) -> Path:
-        from recsys_models.search.units import unit_digest
+        from recsys_models.oracles.units import unit_digest
 
         path = self.onnx_dir / f"{unit_digest(key)}.onnx"
         if not path.exists():
-            from recsys_models.search.unit_export import export_unit_onnx
+            from recsys_models.oracles.unit_export import export_unit_onnx
 
             self.onnx_dir.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f".{path.stem}.{os.getpid()}.onnx")
@@ -196,7 +196,7 @@ class UnitOracle:
         return path
 
     def unit_cost(self, key: dict, doc: dict, adig: str) -> dict:
-        from recsys_models.search.units import unit_digest
+        from recsys_models.oracles.units import unit_digest
 
         ckey = f"unit-v{UNIT_COST_VERSION}-{unit_digest(key)}-{adig}-{self.mapping}-b{self.batch}"
         hit = self.cache.get(ckey)
