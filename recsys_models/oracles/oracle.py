@@ -157,7 +157,7 @@ class UnitOracle:
         # the units' mapping, part of their cache key (the objective only matters to the optimized strategy)
         self.mapping = strategy if strategy == "naive" else f"{strategy}-{objective}"
         self.dataset_spec = resolve_dataset_spec(dataset)
-        self._chips: dict[str, dict] = {}
+        self._chips: dict[str, hardware_cost.ChipFacts] = {}
 
     def candidate(self, arch_json: dict, doc: dict) -> Mapping[str, float | str]:
         from recsys_models.oracles.units import unit_specs
@@ -168,7 +168,7 @@ class UnitOracle:
         adig, chip = self._chip(doc)
         costs = [self.unit_cost(u["key"], doc, adig) for u in units]
         try:
-            total = compose(units, costs, chip["crossbars_per_chip"])
+            total = compose(units, costs, float(chip.crossbars_per_chip))
         except Infeasible as exc:
             return {"infeasible": str(exc)}
         metrics = hardware_cost.composed_metrics(total["latency_cycles"], total["period_cycles"],
@@ -176,7 +176,7 @@ class UnitOracle:
         metrics["flops"] = sum(cost["flops"] for cost in costs)
         return metrics
 
-    def _chip(self, doc: dict) -> tuple[str, dict]:
+    def _chip(self, doc: dict) -> tuple[str, hardware_cost.ChipFacts]:
         adig = hardware_cost.arch_digest(doc)
         if adig not in self._chips:
             self._chips[adig] = hardware_cost.chip_facts(doc)
