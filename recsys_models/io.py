@@ -19,18 +19,13 @@ from pathlib import Path
 
 from pimsim.spec.io import atomic_write_text as shared_atomic_write_text
 from pimsim.spec.io import check_regular_file as shared_check_regular_file
+from pimsim.spec.io import new_file_mode
 
 
 def companion(output, suffix: str) -> Path:
     """``supernet.pt`` -> ``supernet.last.pt`` / ``supernet.timing.json``: files written beside ``-o``."""
     out = Path(output)
     return out.with_name(f"{out.stem}{suffix}")
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 @contextmanager
@@ -42,7 +37,7 @@ def atomic_path(path: str | Path, suffix: str = ".tmp") -> Iterator[str]:
     os.close(fd)
     try:
         yield tmp
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, new_file_mode())
         os.replace(tmp, target)
     finally:
         Path(tmp).unlink(missing_ok=True)

@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from pimsim.report.figures import ChipFacts, Figures
 from pimsim.spec.errors import SpecError
 from recsys_models.errors import UserError
+from recsys_models.io import atomic_write_text
 
 REPORT_METRICS = ("latency_ns", "throughput_inferences_per_s", "energy_per_inference_pj", "power_mw", "area_mm2")
 ENERGY_PARTS = ("energy_dynamic_per_inference_pj", "energy_static_per_inference_pj")
@@ -150,8 +150,8 @@ def _compile_and_simulate(onnx_path, arch_doc: dict, strategy: str, batch: int, 
 class CostCache:
     """Hardware metrics keyed by (model digest, arch digest, strategy, batch); memory plus optional disk.
 
-    The disk layer writes one small JSON per key via a temporary file and a
-    rename, so concurrent workers never see a half-written entry.
+    The disk layer writes one small JSON per key atomically (``recsys_models.io.atomic_write_text``: a
+    temporary file and a rename), so concurrent workers never see a half-written entry.
     """
 
     def __init__(self, directory: str | Path | None = None):
@@ -179,10 +179,7 @@ class CostCache:
     def put(self, key: str, metrics: dict) -> None:
         self.memory[key] = metrics
         if self.directory is not None:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            tmp = self.directory / f".{key}.{os.getpid()}.tmp"
-            tmp.write_text(json.dumps(metrics, sort_keys=True))
-            os.replace(tmp, self.directory / f"{key}.json")
+            atomic_write_text(self.directory / f"{key}.json", json.dumps(metrics, sort_keys=True))
 
 
 def write_mapping(onnx_path: str | Path, arch_doc: dict, out_path: str | Path, strategy: str = "optimized") -> None:

@@ -35,7 +35,6 @@ history but never selected -- it is not priced as zero.
 
 from __future__ import annotations
 
-import os
 import tempfile
 import time
 from collections.abc import Mapping
@@ -43,6 +42,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from recsys_models.errors import UserError
+from recsys_models.io import atomic_path
 from recsys_models.oracles import hardware_cost
 from recsys_models.oracles.compose import Infeasible, compose
 from recsys_models.search.engine import Metrics
@@ -98,9 +98,8 @@ class Evaluator:
         if digest not in self._onnx:
             path = self._onnx_dir / f"{digest}.onnx"
             if not path.exists():
-                tmp = path.with_name(f".{digest}.{os.getpid()}.onnx")
-                export_candidate_onnx(arch_json, self.spec["dataset"], tmp)
-                os.replace(tmp, path)
+                with atomic_path(path, suffix=".onnx") as tmp:
+                    export_candidate_onnx(arch_json, self.spec["dataset"], Path(tmp))
             self._onnx[digest] = path
         return self._onnx[digest]
 
@@ -190,9 +189,8 @@ class UnitOracle:
             from recsys_models.oracles.unit_export import export_unit_onnx
 
             self.onnx_dir.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.stem}.{os.getpid()}.onnx")
-            export_unit_onnx(key, self.dataset_spec, tmp)
-            os.replace(tmp, path)
+            with atomic_path(path, suffix=".onnx") as tmp:
+                export_unit_onnx(key, self.dataset_spec, Path(tmp))
         return path
 
     def unit_cost(self, key: dict, doc: dict, adig: str) -> dict:
