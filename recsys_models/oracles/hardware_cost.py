@@ -101,13 +101,6 @@ def _figure_metrics(fig: Figures, crossbars: float) -> dict[str, float]:
     return out
 
 
-def pareto_mask(vectors: Any) -> Any:
-    """Non-dominated rows (all minimised): ``pimsim.sweep.pareto.pareto_mask``, the project's one Pareto filter."""
-    from pimsim.sweep.pareto import pareto_mask as mask
-
-    return mask(vectors)
-
-
 def _mapping_crossbars(mapping: Any) -> int:
     """Distinct physical crossbars holding weights: ``pimsim.spec.occupancy.crossbars_used``, the definition
     ``pimcompile --report`` uses."""

@@ -201,7 +201,8 @@ def test_cost_models_import_no_simulator_parts():
 
 
 SHARED_HELPERS = {"recsys_models/errors.py": {"pimsim.spec.errors"}, "recsys_models/io.py": {"pimsim.spec.io"},
-                  "recsys_models/search/executor.py": {"pimsim.sweep.executor"}}
+                  "recsys_models/search/executor.py": {"pimsim.sweep.executor"},
+                  "recsys_models/search/objectives.py": {"pimsim.sweep.pareto"}}
 """The one implementation of an idea that a recsys_models module uses from pimsim (issue 23 item 3): light modules
 (no numba, torch or engine), so the model tools stay as light as before."""
 
@@ -215,11 +216,23 @@ def test_recsys_models_reaches_hardware_only_through_hardware_cost():
     assert not bad, bad
 
 
+SEARCH_ENGINE = ("engine", "objectives", "history", "problem")
+"""The search proper (issue 23 item 2): candidates, the evolution engine, objectives and history know no oracle."""
+
+
+def test_search_engine_needs_no_oracle():
+    bad = [f"recsys_models/search/{m}.py imports {n}" for m in SEARCH_ENGINE
+           for n in imports_of(REPO / f"recsys_models/search/{m}.py")
+           if n.startswith("recsys_models.oracles") or _top(n) == "compiler"]
+    assert not bad, bad
+    assert "recsys_models.oracles.oracle" in imports_of(REPO / "recsys_models/search/report.py")  # the walker sees
+
+
 def test_shared_helpers_are_light():
     """The pimsim modules recsys_models shares load without numba, torch, the engine or the compiler."""
     mods = sorted({m for ms in SHARED_HELPERS.values() for m in ms})
     code = "import sys\n" + "".join(f"import {m}\n" for m in mods) + (
-        "print(sorted(k for k in ('numba', 'torch', 'compiler', 'pimsim.engine', 'pimsim.program') "
+        "print(sorted(k for k in ('numba', 'torch', 'onnx', 'compiler', 'pimsim.engine', 'pimsim.program') "
         "if k in sys.modules))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
