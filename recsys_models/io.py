@@ -17,9 +17,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from pimsim.spec.errors import SpecError
 from pimsim.spec.io import atomic_write_text as shared_atomic_write_text
 from pimsim.spec.io import check_regular_file as shared_check_regular_file
 from pimsim.spec.io import new_file_mode
+from recsys_models.errors import UserError
 
 
 def companion(output, suffix: str) -> Path:
@@ -55,5 +57,8 @@ def atomic_write_json(path: str | Path, payload) -> None:
 
 def check_regular_file(path: str | Path) -> None:
     """Refuse, from ``stat`` alone, anything but a readable regular file (``pimsim.spec.io.check_regular_file``):
-    a FIFO or device would block the ``open``."""
-    shared_check_regular_file(path)
+    a FIFO or device would block the ``open``.  Its ``SpecError`` becomes the model tools' ``UserError``."""
+    try:
+        shared_check_regular_file(path)
+    except SpecError as exc:
+        raise UserError(exc.path, exc.message) from None

@@ -200,7 +200,7 @@ def test_cost_models_import_no_simulator_parts():
     assert not bad, bad
 
 
-SHARED_HELPERS = {"recsys_models/errors.py": {"pimsim.spec.errors"}, "recsys_models/io.py": {"pimsim.spec.io"},
+SHARED_HELPERS = {"recsys_models/errors.py": {"pimsim.spec.errors"}, "recsys_models/io.py": {"pimsim.spec.io", "pimsim.spec.errors"},
                   "recsys_models/search/executor.py": {"pimsim.sweep.executor"},
                   "recsys_models/search/objectives.py": {"pimsim.sweep.pareto"}}
 """The one implementation of an idea that a recsys_models module uses from pimsim (issue 23 item 3): light modules
