@@ -63,7 +63,7 @@ def main() -> None:
                     help="reuse unit and whole-model results from DIR (figures are the same; only times change)")
     args = ap.parse_args()
 
-    from recsys_models.search.oracle import Evaluator
+    from recsys_models.oracles.oracle import Evaluator
     from recsys_models.space import arch_to_json, get_space
 
     space = get_space(args.space)
@@ -95,7 +95,7 @@ def main() -> None:
 
 
 def _fidelity(spec: dict, space, args) -> None:
-    from recsys_models.search.oracle import Evaluator
+    from recsys_models.oracles.oracle import Evaluator
     from recsys_models.space import arch_to_json, sample_arch
 
     evs = {name: Evaluator({**spec, **extra}) for name, extra in

@@ -65,7 +65,7 @@ def measure(name: str, onnx: Path, arch, batch: int, out: Path, min_area: bool =
         report = simulate(mapping, batch=batch)
         sides[label] = side_from_simulation(label, mapping, report)
         row[label] = sides[label].to_json_dict()
-        row[f"{label}_bottleneck"] = list(report.busiest[0])
+        row[f"{label}_bottleneck"] = list(report.busiest[0][:3])  # name, busy cycles, utilization
     labels = [("optimized", "ratios"), ("optimized_iso_area", "ratios_iso_area")]
     if min_area:
         tiles, (mapping, weights) = _smallest_not_slower(onnx, arch, batch, sides["naive"], len(tiles_used(naive)))

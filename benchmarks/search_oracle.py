@@ -42,7 +42,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from recsys_models.search.executor import make_executor
-    from recsys_models.search.oracle import Evaluator
+    from recsys_models.oracles.oracle import Evaluator
     from recsys_models.search.runner import SearchOptions, build_problem, oracle_spec
     from recsys_models.search.objectives import parse_objective
 
@@ -74,7 +74,7 @@ def main() -> None:
         print(f"hardware oracle, warm cache: {_rate(args.n, time.perf_counter() - t0)}")
         for w in args.workers:
             spec_w = {**spec, "cache_dir": str(Path(tmp) / f"cache_w{w}")}
-            ex = make_executor("recsys_models.search.oracle:make_evaluator", spec_w, workers=w)
+            ex = make_executor("recsys_models.oracles.oracle:make_evaluator", spec_w, workers=w)
             ex(cands[:w])  # start workers, load supernet, JIT
             t0 = time.perf_counter()
             ex(cands)

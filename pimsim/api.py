@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pimsim.report.figures import ChipFacts
 from pimsim.report.model import Report
 from pimsim.report.throughput import completion_cycles, completions_within, steady_state
 from pimsim.spec.errors import SpecError
@@ -166,6 +167,18 @@ def simulate(mapping: Mapping, batch: int = 1, trace_path=None, trace_queries: i
         duration_completions=None if duration_cycles is None else completions_within(completions, duration_cycles),
         memory_bytes=array_bytes(stream, result), peak_rss_bytes=peak_rss_bytes(),
     )
+
+
+def chip_facts(arch) -> ChipFacts:
+    """The chip of ``arch`` itself (``pimsim.report.figures.ChipFacts``): clock, area and whole-chip leakage from
+    the roll-up (``pimsim.components.rollup``), crossbars, and the I/O link's energy per bit moved."""
+    from pimsim.components import build_components
+    from pimsim.components.rollup import area_rollup
+
+    rollup = area_rollup(arch)
+    return ChipFacts(clock_mhz=float(arch.clock_mhz), area_mm2=float(rollup.chip_area_mm2),
+                     leakage_mw=float(rollup.chip_leakage_mw), crossbars_per_chip=int(arch.crossbars_per_chip),
+                     io_link_pj_per_bit=float(build_components(arch).io_link.energy_pj("transfer_bit")))
 
 
 def array_bytes(stream, result) -> int:

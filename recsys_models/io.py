@@ -1,32 +1,33 @@
 """Atomic file writing for the model tools: a temporary file beside the target, then a rename.
 
-An interrupted export, training run or search never leaves a half-written file.
-(``recsys_models`` may not import ``pimsim``, whose ``pimsim.spec.io`` does the same for the
-hardware tools.)  The result gets the ordinary permissions of a new file (0666 less the umask),
-not the owner-only mode of ``tempfile.mkstemp``.
+An interrupted export, training run or search never leaves a half-written file.  Text goes through
+``pimsim.spec.io.atomic_write_text`` and input files are checked by ``pimsim.spec.io.check_regular_file``, the
+project's one implementation of each.  What is the model tools' own: :func:`atomic_path`, a temporary *path*
+for writers that take a file name (``torch.save``, ``torch.onnx.export``), and :func:`atomic_write_json`'s
+readable format (indent 2, where ``pimsim.spec.io`` writes canonical one-line JSON).  The result gets the
+ordinary permissions of a new file (0666 less the umask), not the owner-only mode of ``tempfile.mkstemp``.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from pimsim.spec.errors import SpecError
+from pimsim.spec.io import atomic_write_text as shared_atomic_write_text
+from pimsim.spec.io import check_regular_file as shared_check_regular_file
+from pimsim.spec.io import new_file_mode
+from recsys_models.errors import UserError
 
 
 def companion(output, suffix: str) -> Path:
     """``supernet.pt`` -> ``supernet.last.pt`` / ``supernet.timing.json``: files written beside ``-o``."""
     out = Path(output)
     return out.with_name(f"{out.stem}{suffix}")
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 @contextmanager
@@ -38,15 +39,15 @@ def atomic_path(path: str | Path, suffix: str = ".tmp") -> Iterator[str]:
     os.close(fd)
     try:
         yield tmp
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, new_file_mode())
         os.replace(tmp, target)
     finally:
         Path(tmp).unlink(missing_ok=True)
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:
-    with atomic_path(path) as tmp:
-        Path(tmp).write_text(text, encoding="utf-8")
+    """``pimsim.spec.io.atomic_write_text``: UTF-8, flushed to disk, renamed into place."""
+    shared_atomic_write_text(path, text)
 
 
 def atomic_write_json(path: str | Path, payload) -> None:
@@ -55,24 +56,9 @@ def atomic_write_json(path: str | Path, payload) -> None:
 
 
 def check_regular_file(path: str | Path) -> None:
-    """Refuse, from ``stat`` alone, anything but a regular file: a FIFO or device would block the ``open``.
-
-    (The same rule as ``pimsim.spec.io.check_regular_file``, which this package may not import.)
-    """
-    from recsys_models.errors import UserError
-
+    """Refuse, from ``stat`` alone, anything but a readable regular file (``pimsim.spec.io.check_regular_file``):
+    a FIFO or device would block the ``open``.  Its ``SpecError`` becomes the model tools' ``UserError``."""
     try:
-        mode = os.stat(path).st_mode
-    except FileNotFoundError:
-        raise UserError(path, "no such file") from None
-    except OSError as exc:
-        raise UserError(path, f"cannot read: {exc.strerror or exc}") from None
-    except ValueError:
-        raise UserError(repr(str(path)), "a path cannot contain a null byte") from None
-    if stat.S_ISDIR(mode):
-        raise UserError(path, "is a directory, expected a file")
-    if stat.S_ISFIFO(mode):
-        raise UserError(path, "is a named pipe (FIFO), expected a regular file (refused before opening: reading it "
-                              "could block)")
-    if not stat.S_ISREG(mode):
-        raise UserError(path, "is not a regular file (a device or socket)")
+        shared_check_regular_file(path)
+    except SpecError as exc:
+        raise UserError(exc.path, exc.message) from None

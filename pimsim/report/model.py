@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from pimsim.report.figures import Figures
 from pimsim.report.throughput import SteadyState
 from pimsim.spec.units import cycles_to_ns, per_s_from_ns, power_mw_from_energy
 
@@ -55,8 +56,9 @@ class Report:
         Per operator: kind, tiles, copies, span on the critical query, busy cycles and energy per inference.
     critical_query : int
         The query of the stream with the longest latency (the one ``operator_records`` spans are taken from).
-    busiest : list of (resource name, busy_cycles, utilization)
-        The most utilized individual resources of the stream (bottleneck first).
+    busiest : list of pimsim.report.figures.ResourceLoad
+        The most utilized individual resources of the stream (bottleneck first): name, busy_cycles,
+        utilization, resource class and place.
     steady : pimsim.report.throughput.SteadyState or None
         The completions the steady-state rate counts (None for one query).
     duration_cycles, duration_completions : int or None
@@ -162,16 +164,35 @@ class Report:
     def power_dynamic_mw(self) -> float:
         return power_mw_from_energy(self.energy_dynamic_pj, self.makespan_ns)
 
+    @property
+    def energy_io_link_per_inference_pj(self) -> float:
+        """Dynamic energy of the chip I/O link (graph inputs in, outputs out) per inference."""
+        return self.energy_breakdown_pj.get("io_link", 0.0) / self.batch
+
+    @property
+    def energy_on_chip_dynamic_per_inference_pj(self) -> float:
+        """Dynamic energy per inference without the chip I/O link: what the chip's own components spent."""
+        return sum(pj / self.batch for role, pj in self.energy_breakdown_pj.items() if role not in ("io_link", "leakage"))
+
+    def figures(self) -> Figures:
+        """The headline figures per inference as one typed record (the ``--json`` keys of the same names)."""
+        return Figures(latency_ns=self.latency_ns, throughput_inferences_per_s=self.throughput_inferences_per_s,
+                       energy_per_inference_pj=self.energy_per_inference_pj,
+                       energy_dynamic_per_inference_pj=self.energy_dynamic_pj / self.batch,
+                       energy_static_per_inference_pj=self.energy_static_pj / self.batch,
+                       power_mw=self.power_mw, area_mm2=self.area_mm2)
+
     def to_json_dict(self, operators: bool = False) -> dict:
         """The stable contract; with ``operators`` (``pimsim run --json``) also the model's name and the
         per-operator records."""
+        fig = self.figures()
         out: dict[str, Any] = {
-            "latency_ns": self.latency_ns,
+            "latency_ns": fig.latency_ns,
             "latency_cycles": self.latency_cycles,
-            "throughput_inferences_per_s": self.throughput_inferences_per_s,
-            "energy_per_inference_pj": self.energy_per_inference_pj,
-            "power_mw": self.power_mw,
-            "area_mm2": self.area_mm2,
+            "throughput_inferences_per_s": fig.throughput_inferences_per_s,
+            "energy_per_inference_pj": fig.energy_per_inference_pj,
+            "power_mw": fig.power_mw,
+            "area_mm2": fig.area_mm2,
             "occupied_area_mm2": self.occupied_area_mm2,
             "tiles_used": self.tiles_used,
             "tiles_total": self.tiles_total,
@@ -186,8 +207,8 @@ class Report:
                       "steady_span_cycles": None if self.steady is None else self.steady.span_cycles,
                       "duration_cycles": self.duration_cycles, "duration_completions": self.duration_completions},
             "utilization": dict(sorted(self.utilization.items())),
-            "energy_dynamic_per_inference_pj": self.energy_dynamic_pj / self.batch,
-            "energy_static_per_inference_pj": self.energy_static_pj / self.batch,
+            "energy_dynamic_per_inference_pj": fig.energy_dynamic_per_inference_pj,
+            "energy_static_per_inference_pj": fig.energy_static_per_inference_pj,
             "static_energy_breakdown_pj": {k: v / self.batch for k, v in sorted(self.static_breakdown_pj.items())},
             "power_dynamic_mw": self.power_dynamic_mw,
             "power_static_mw": self.power_static_mw,

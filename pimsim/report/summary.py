@@ -45,6 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pimsim.program.resources import instances_on_chip
+from pimsim.report.figures import ResourceLoad
 from pimsim.program.stream import template_arrays
 from pimsim.spec.units import cycles_to_ns, energy_pj_from_power
 
@@ -102,14 +103,15 @@ def busy_per_resource(stream, n_resources: int) -> np.ndarray:
     return out
 
 
-def busiest_resources(stream, table, makespan_cycles: int, top: int = 10) -> list[tuple[str, int, float]]:
-    """(resource name, busy server-cycles, utilization of its servers) of the ``top`` busiest resources:
+def busiest_resources(stream, table, makespan_cycles: int, top: int = 10) -> list[ResourceLoad]:
+    """The ``top`` busiest resources (name, busy server-cycles, utilization of its servers, class, place):
     the first is the stream's bottleneck candidate."""
     per_res = busy_per_resource(stream, len(table.keys))
     cap = np.asarray(table.capacity, np.float64)
     util = per_res / (cap * max(makespan_cycles, 1))
     order = np.lexsort((np.arange(util.size), -util))[:top]
-    return [(table.name(int(r)), int(per_res[r]), float(util[r])) for r in order]
+    return [ResourceLoad(table.name(int(r)), int(per_res[r]), float(util[r]), table.keys[int(r)][0],
+                         tuple(table.keys[int(r)][1:])) for r in order]
 
 
 def utilization(busy: dict[str, int], arch, makespan_cycles: int) -> dict[str, float]:
@@ -118,11 +120,6 @@ def utilization(busy: dict[str, int], arch, makespan_cycles: int) -> dict[str, f
     if makespan_cycles <= 0:
         return {cls: 0.0 for cls in servers}
     return {cls: busy.get(cls, 0) / (n * makespan_cycles) for cls, n in servers.items()}
-
-
-def chip_leakage_mw(comps, rollup) -> float:
-    """Leakage of the whole chip with every component powered, mW (``comps`` kept for callers' signature)."""
-    return rollup.chip_leakage_mw
 
 
 def leakage_energy_pj(leakage_mw: float, makespan_cycles: int, clock_mhz: float) -> float:

@@ -55,7 +55,8 @@ def format_report(report) -> str:
     lines += [f"  {k:<20} {100 * v:8.3f} %" for k, v in sorted(r.utilization.items())]
     if r.busiest:
         lines += ["", "busiest resources (busy / (servers x makespan)):"]
-        lines += [f"  {name:<32} {busy:>12} cycles {100 * u:8.3f} %" for name, busy, u in r.busiest]
+        lines += [f"  {b.name:<32} {b.busy_cycles:>12} cycles {100 * b.utilization:8.3f} %"
+                  for b in r.busiest]
     if r.operators:
         lines += ["", "operators (one query alone):"]
         lines += _operator_lines(r)

@@ -26,10 +26,12 @@ MAX_YAML_BYTES = 16 * 1024 * 1024
 """Configuration files are a few kB; a larger YAML file is not one of ours (and would parse for minutes)."""
 
 
-def _umask() -> int:
+def new_file_mode() -> int:
+    """The permissions an ordinary new file gets: 0666 less the process's umask (``tempfile.mkstemp`` gives
+    owner-only 0600, which an atomically renamed output must not keep)."""
     mask = os.umask(0)
     os.umask(mask)
-    return mask
+    return 0o666 & ~mask
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
@@ -51,7 +53,7 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, new_file_mode())
         os.replace(tmp, target)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)

@@ -1,8 +1,10 @@
-"""Where sweep points run: in this process, a local process pool, or a Dask cluster.
+"""Where sweep points and search candidates run: in this process, a local process pool, or a Dask cluster.
 
 All three are ``concurrent.futures.Executor``s (Dask's through
 ``Client.get_executor()``), so the runner is written once against that
-interface.  Following docs/reference (onnx_and_ecosystem.md section 5): the
+interface.  The one executor helper of the project: ``pimsim sweep`` and
+``recsys search`` (``recsys_models.search.executor``, which adds its batching and
+the files it ships to remote workers) both open their executor here.  Following docs/reference (onnx_and_ecosystem.md section 5): the
 process pool is the default on one machine; Dask ``distributed`` scales the
 same sweep out to a cluster (an address such as ``tcp://host:8786``, e.g. from
 ``dask_jobqueue``), or starts a ``LocalCluster`` with one single-threaded
@@ -17,6 +19,7 @@ import sys
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from pimsim.spec.errors import SpecError
 
@@ -71,6 +74,9 @@ class Backend:
     description: str
     local: bool
     """True when workers share this machine's disk (so a warm numba cache helps them)."""
+    client: Any = None
+    """The Dask ``distributed.Client`` behind ``executor`` (``None`` for this process or a local pool): for callers
+    that scatter data to the workers once instead of with every task."""
 
 
 def default_workers() -> int:
@@ -110,7 +116,7 @@ def check_workers(workers: int | None) -> int:
 
 @contextlib.contextmanager
 def open_backend(workers: int | None = None, scheduler: str | None = None,
-                 connect_timeout_s: float = CONNECT_TIMEOUT_S) -> Iterator[Backend]:
+                 connect_timeout_s: float = CONNECT_TIMEOUT_S, mp_context: str | None = None) -> Iterator[Backend]:
     """Open the executor a sweep runs on and close it afterwards.
 
     Parameters
@@ -124,13 +130,20 @@ def open_backend(workers: int | None = None, scheduler: str | None = None,
         ``LocalCluster`` on loopback, or a scheduler address to connect to.
     connect_timeout_s : float
         How long to try reaching a remote scheduler (and its first worker).
+    mp_context : str, optional
+        Start method of the local pool's processes (``multiprocessing.get_context``); ``None`` is the platform's
+        default (fork on Linux), ``"spawn"`` for callers whose parent holds threads that must not be forked
+        (torch's, in ``recsys search``).
     """
     n = check_workers(workers)
     if scheduler is None:
         if n == 1:
             yield Backend(SerialExecutor(), 1, "serial (this process)", True)
             return
-        pool = ProcessPoolExecutor(max_workers=n, initializer=_die_with_parent)
+        import multiprocessing
+
+        context = multiprocessing.get_context(mp_context) if mp_context else None
+        pool = ProcessPoolExecutor(max_workers=n, initializer=_die_with_parent, mp_context=context)
         finished = False
         try:
             yield Backend(pool, n, f"process pool, {n} workers", True)
@@ -153,13 +166,15 @@ def _dask_backend(workers: int, scheduler: str, timeout_s: float) -> Iterator[Ba
     if scheduler == "local":
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host=LOOPBACK,
                           dashboard_address=None) as cluster, Client(cluster) as client:
-            yield Backend(client.get_executor(), workers, f"Dask LocalCluster {cluster.scheduler_address}, "
-                                                          f"{workers} workers", True)
+            # pure=False: a point's (or a search chunk's) evaluation writes files; never merge two submissions
+            yield Backend(client.get_executor(pure=False), workers,
+                          f"Dask LocalCluster {cluster.scheduler_address}, {workers} workers", True, client)
         return
     client = _connect(scheduler, timeout_s)
     try:
         n = max(1, sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values()))
-        yield Backend(client.get_executor(), n, f"Dask scheduler {scheduler}, {n} worker threads", False)
+        yield Backend(client.get_executor(pure=False), n, f"Dask scheduler {scheduler}, {n} worker threads", False,
+                      client)
     finally:
         client.close()
 

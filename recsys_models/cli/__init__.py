@@ -6,7 +6,7 @@ importing torch.  The command-line conventions (one-line errors, ``--debug``
 anywhere, did-you-mean, argument types checked while parsing) are the ones of
 ``pimsim`` and ``pimcompile``: :mod:`pimsim.spec.cli_support`, a numba- and
 torch-free module (the one piece of pimsim this package's command line uses
-outside ``search/hardware_cost.py``).
+outside ``oracles/hardware_cost.py``).
 """
 
 from __future__ import annotations

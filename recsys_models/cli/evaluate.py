@@ -62,7 +62,7 @@ def _load_rows(args, spec):
 
 def _pim_probs(args, dense, sparse, float_probs, quantised: bool):
     from recsys_models.errors import UserError
-    from recsys_models.search.hardware_cost import pim_forward
+    from recsys_models.oracles.hardware_cost import pim_forward
 
     import numpy as np
 

@@ -37,9 +37,9 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from recsys_models.search import hardware_cost
+from recsys_models.oracles import hardware_cost
 from recsys_models.search.codesign_table import Row
-from recsys_models.search.flops import onnx_flops
+from recsys_models.oracles.flops import onnx_flops
 
 BASELINES = ("dlrm", "dcnv2", "deepfm", "autoint", "xdeepfm")
 HASH_SIZE = 10_000

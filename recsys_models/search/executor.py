@@ -1,6 +1,8 @@
 """Where candidate batches are evaluated: in-process, a local process pool, or a Dask cluster.
 
-Every executor runs the same module-level function ``evaluate_chunk(factory,
+The executor itself is opened by ``pimsim.sweep.executor.open_backend``, the one executor helper that
+``pimsim sweep`` uses too; this module adds what is the search's own: batches split into one chunk per worker,
+the evaluator built once per worker, and the files a remote worker needs.  Every chunk runs the same module-level function ``evaluate_chunk(factory,
 spec, candidates)``.  ``factory`` is an importable ``"module:function"`` that
 builds an evaluator from a picklable ``spec`` dict; each worker process builds
 it once and keeps it (keyed by the spec) so the supernet and the hardware
@@ -10,18 +12,25 @@ however many workers run it.
 
 The Dask executor connects to any Dask scheduler (``--scheduler tcp://HOST:PORT``);
 workers on other machines receive the files they need through Dask and send
-their new cost-cache entries back (see :class:`DaskExecutor`).
+their new cost-cache entries back (see :func:`evaluate_chunk_shipped`).  Trust: Dask workers run the code the
+client sends (pickled functions), as any Dask cluster does.  Connect only to a scheduler you control; for networks
+you do not, configure Dask's TLS (``tls://`` addresses).
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlparse
 
+from pimsim.sweep.executor import open_backend
 from recsys_models.errors import UserError
+
+CONNECT_TIMEOUT_S = 10.0
+"""How long to try reaching a Dask scheduler and its first worker (a cluster's workers may still be starting)."""
 
 _EVALUATORS: dict[str, object] = {}
 
@@ -52,39 +61,54 @@ def _unchunk(parts: list[list], n_items: int) -> list:
     return out
 
 
-class InProcessExecutor:
-    """Serial evaluation in this process (``--workers 1``)."""
+class BatchExecutor:
+    """Evaluates candidate batches on an executor of ``pimsim.sweep.executor.open_backend`` (the project's one
+    executor helper): this process (``workers`` 1), a pool of local processes (spawned, so torch threads are not
+    forked) or the workers of a Dask scheduler (``scheduler``, see :func:`_dask_chunk`).  A batch is split into
+    one chunk per worker; results come back in candidate order whatever the completion order.  A context manager:
+    leaving it on an exception drops the queued chunks (the pool's interrupt path)."""
 
-    workers = 1
-
-    def __init__(self, factory: str, spec: dict):
+    def __init__(self, factory: str, spec: dict, workers: int = 1, scheduler: str | None = None,
+                 connect_timeout_s: float = CONNECT_TIMEOUT_S):
         self.factory, self.spec = factory, spec
-
-    def __call__(self, candidates: Sequence[dict]) -> list[dict]:
-        return evaluate_chunk(self.factory, self.spec, list(candidates))
-
-    def close(self) -> None:
-        pass
-
-
-class ProcessExecutor(InProcessExecutor):
-    """A pool of local worker processes (spawned, so torch threads are not forked)."""
-
-    def __init__(self, factory: str, spec: dict, workers: int):
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        super().__init__(factory, spec)
-        self.workers = workers
-        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+        self._stack = contextlib.ExitStack()
+        address = check_address(scheduler) if scheduler else None
+        self.backend = self._stack.enter_context(open_backend(workers, address, connect_timeout_s, "spawn"))
+        self.workers = self.backend.workers
+        client = self.backend.client
+        self.blobs = None if client is None else client.scatter([_blobs(spec)], broadcast=True, hash=False)[0]
+        self.cache_dir = spec.get("cache_dir")
 
     def __call__(self, candidates: Sequence[dict]) -> list[dict]:
         parts = _chunks(candidates, self.workers)
-        futures = [self.pool.submit(evaluate_chunk, self.factory, self.spec, p) for p in parts]
-        return _unchunk([f.result() for f in futures], len(candidates))
+        submit = self.backend.executor.submit
+        if self.blobs is None:
+            done = [f.result() for f in [submit(evaluate_chunk, self.factory, self.spec, p) for p in parts]]
+            return _unchunk(done, len(candidates))
+        shipped = [f.result() for f in [submit(evaluate_chunk_shipped, self.factory, self.spec, p, self.blobs)
+                                        for p in parts]]
+        self._merge({k: v for _, added in shipped for k, v in added.items()})
+        return _unchunk([results for results, _ in shipped], len(candidates))
+
+    def _merge(self, entries: dict) -> None:
+        """The cost-cache entries remote workers added, into this run's cache (``--cost-cache``/``OUT/cost_cache``)."""
+        if not entries or not self.cache_dir:
+            return
+        from recsys_models.oracles.hardware_cost import CostCache
+
+        cache = CostCache(self.cache_dir)
+        for key, metrics in sorted(entries.items()):
+            if cache.get(key) is None:
+                cache.put(key, metrics)
 
     def close(self) -> None:
-        self.pool.shutdown(cancel_futures=True)
+        self._stack.close()
+
+    def __enter__(self) -> BatchExecutor:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stack.__exit__(*exc)
 
 
 def check_address(address: str) -> str:
@@ -164,58 +188,6 @@ def evaluate_chunk_shipped(factory: str, spec: dict, candidates: list[dict], blo
     return results, added
 
 
-class DaskExecutor(InProcessExecutor):
-    """Candidates spread over the workers of any Dask scheduler (``dask scheduler`` / ``dask worker``).
-
-    Workers may be on other machines: the supernet checkpoint, the data sample and the hardware files travel to
-    them through Dask (sent once, kept under each worker's temporary directory, keyed by content), candidates and
-    results travel as task arguments and results, and each worker prices into its own cost cache whose new entries
-    come back with the results and are merged into this run's cache (``--cost-cache``/``OUT/cost_cache``). Results
-    come back in candidate order, so a cluster run equals a local one.
-
-    Trust: Dask workers run the code the client sends (pickled functions), as any Dask cluster does. Connect only
-    to a scheduler you control; for networks you do not, configure Dask's TLS (``tls://`` addresses).
-    """
-
-    def __init__(self, factory: str, spec: dict, address: str, connect_timeout_s: float = 10.0):
-        from distributed import Client
-
-        super().__init__(factory, spec)
-        address = check_address(address)
-        try:
-            self.client = Client(address, timeout=f"{connect_timeout_s}s")
-        except (OSError, TimeoutError) as exc:
-            raise UserError("--scheduler", f"{address}: cannot connect ({exc})") from None
-        self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
-        self.blobs = self.client.scatter([_blobs(spec)], broadcast=True, hash=False)[0]
-        self.cache_dir = spec.get("cache_dir")
-
-    def __call__(self, candidates: Sequence[dict]) -> list[dict]:
-        parts = _chunks(candidates, self.workers)
-        futures = [self.client.submit(evaluate_chunk_shipped, self.factory, self.spec, p, self.blobs, pure=False)
-                   for p in parts]
-        done = self.client.gather(futures)
-        self._merge({k: v for _, added in done for k, v in added.items()})
-        return _unchunk([results for results, _ in done], len(candidates))
-
-    def _merge(self, entries: dict) -> None:
-        if not entries or not self.cache_dir:
-            return
-        from recsys_models.search.hardware_cost import CostCache
-
-        cache = CostCache(self.cache_dir)
-        for key, metrics in sorted(entries.items()):
-            if cache.get(key) is None:
-                cache.put(key, metrics)
-
-    def close(self) -> None:
-        self.client.close()
-
-
-def make_executor(factory: str, spec: dict, workers: int = 1, scheduler: str | None = None):
+def make_executor(factory: str, spec: dict, workers: int = 1, scheduler: str | None = None) -> BatchExecutor:
     """The executor for the command-line options ``--workers`` / ``--scheduler``."""
-    if scheduler:
-        return DaskExecutor(factory, spec, scheduler)
-    if workers <= 1:
-        return InProcessExecutor(factory, spec)
-    return ProcessExecutor(factory, spec, workers)
+    return BatchExecutor(factory, spec, workers, scheduler)

@@ -62,14 +62,14 @@ class HwSpace:
 
     def apply(self, point: dict[str, Any]) -> dict:
         """The arch document of a point (a deep copy of the base with the parameter values)."""
-        from recsys_models.search.hardware_cost import set_arch_params
+        from recsys_models.oracles.hardware_cost import set_arch_params
 
         doc = copy.deepcopy(self.base_doc)
         set_arch_params(doc, point)
         return doc
 
     def is_valid(self, point: dict[str, Any]) -> bool:
-        from recsys_models.search.hardware_cost import arch_from_doc
+        from recsys_models.oracles.hardware_cost import arch_from_doc
 
         try:
             arch_from_doc(self.apply(point), self.source)
@@ -115,7 +115,7 @@ def _step_label(axis: str, step: Step) -> str:
 
 def _check_steps(axes: list[tuple[str, list[Step]]], doc: dict, where: str) -> tuple[tuple[str, tuple], ...]:
     """Every step alone on the base must be a valid arch (a combination may still be invalid: never sampled)."""
-    from recsys_models.search.hardware_cost import arch_from_doc, set_arch_params
+    from recsys_models.oracles.hardware_cost import arch_from_doc, set_arch_params
 
     for axis, steps in axes:
         if len(steps) > MAX_AXIS_VALUES:
@@ -133,7 +133,7 @@ def _check_steps(axes: list[tuple[str, list[Step]]], doc: dict, where: str) -> t
 
 def load_hw_space(path: str | Path) -> HwSpace:
     """Read and validate a design-space (or sweep) file as a search space; errors are one line naming the item."""
-    from recsys_models.search.hardware_cost import load_design_space
+    from recsys_models.oracles.hardware_cost import load_design_space
 
     where = str(path)
     spec, doc, axes = load_design_space(where)

@@ -10,8 +10,7 @@ is better when larger (throughput, power efficiency) the ratio is inverted,
 
 Pareto: every listed metric is minimised (those that are better when larger,
 such as throughput, are negated); the kept set is the non-dominated one
-(``pimsim.sweep.pareto.pareto_mask``, the project's one Pareto filter, reached
-through ``hardware_cost``).
+(``pimsim.sweep.pareto.pareto_mask``, the project's one Pareto filter).
 
 Log-loss constraint (``--max-logloss X``, or ``--logloss-slack S`` with
 ``--logloss-reference L`` for ``X = L + S``, L being e.g. the best hand-crafted
@@ -38,6 +37,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
+from pimsim.sweep.pareto import pareto_mask
 from recsys_models.errors import UserError
 from recsys_models.search.engine import Metrics
 
@@ -168,12 +170,10 @@ def parse_objective(text: str, where: str = "--objective", max_log_loss: float |
 
 def non_dominated(vectors: Sequence[tuple[float, ...]]) -> list[int]:
     """Indices of the non-dominated vectors, in input order (exact duplicates all kept): the project's one Pareto
-    filter, ``pimsim.sweep.pareto.pareto_mask`` (through ``hardware_cost``, the module that may import pimsim)."""
-    from recsys_models.search.hardware_cost import pareto_mask
-
+    filter, ``pimsim.sweep.pareto.pareto_mask`` (numpy only: one of the shared helpers recsys_models may import)."""
     if not vectors:
         return []
-    return [int(i) for i in pareto_mask(vectors).nonzero()[0]]
+    return [int(i) for i in pareto_mask(np.asarray(vectors, dtype=float)).nonzero()[0]]
 
 
 def pareto_ranks(vectors: list[tuple[float, ...]]) -> list[int]:

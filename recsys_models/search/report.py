@@ -44,7 +44,7 @@ def _distinct(designs: list[Evaluated], dataset: str | None) -> list[Evaluated]:
     import json
 
     from recsys_models.data.specs import dataset_spec
-    from recsys_models.search.units import model_digest
+    from recsys_models.oracles.units import model_digest
     from recsys_models.space import arch_from_json
 
     spec, seen, out = dataset_spec(dataset), set(), []
@@ -170,7 +170,7 @@ def verify_exact(designs: list[Evaluated], objective: objectives.Objective, spec
     from tqdm import tqdm
 
     from recsys_models.errors import UserError
-    from recsys_models.search.oracle import Evaluator
+    from recsys_models.oracles.oracle import Evaluator
 
     ev, out = Evaluator({**spec, "oracle": "exact"}), []
     for d in tqdm(designs, desc="exact re-pricing", unit="design", disable=not sys.stderr.isatty()):
@@ -193,8 +193,8 @@ def write_design(design: Evaluated, index: int, out_dir: Path, spec: dict) -> Pa
     (``spec["strategy"]``) and ``metrics.json`` (the design's metrics as chosen: exact whole-model figures)."""
     import yaml
 
-    from recsys_models.search import hardware_cost
-    from recsys_models.search.oracle import export_candidate_onnx
+    from recsys_models.oracles import hardware_cost
+    from recsys_models.oracles.oracle import export_candidate_onnx
     from recsys_models.search.hw_space import load_hw_space
 
     d = out_dir / f"{index:02d}-{design.key}"

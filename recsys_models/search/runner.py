@@ -19,7 +19,7 @@ from recsys_models.search.engine import EvolutionConfig, Scorer
 from recsys_models.search.executor import check_address, make_executor
 from recsys_models.search.history import HistoryWriter
 
-FACTORY = "recsys_models.search.oracle:make_evaluator"
+FACTORY = "recsys_models.oracles.oracle:make_evaluator"
 
 
 @dataclass
@@ -105,7 +105,7 @@ def search_space(opts: SearchOptions):
     from recsys_models.space import get_space
 
     if opts.supernet:
-        from recsys_models.search.accuracy import load_checked_supernet
+        from recsys_models.oracles.accuracy import load_checked_supernet
 
         return load_checked_supernet(opts.supernet, opts.space, opts.dataset).space
     try:
@@ -195,8 +195,8 @@ def run_search(opts: SearchOptions) -> SearchResult:
     cfg = evolution_config(opts)
     total = cfg.total() if opts.algorithm == "evolution" else (opts.budget or cfg.total())
     Path(opts.out).mkdir(parents=True, exist_ok=True)
-    with HistoryWriter(Path(opts.out) / "history.jsonl", run_header(opts, objective)) as hist:
-        executor = make_executor(FACTORY, oracle_spec(opts, objective), opts.workers, opts.scheduler)
+    with HistoryWriter(Path(opts.out) / "history.jsonl", run_header(opts, objective)) as hist, \
+            make_executor(FACTORY, oracle_spec(opts, objective), opts.workers, opts.scheduler) as executor:
         bar = _progress_bar(total, opts.progress_every)
         try:
             scorer = Scorer(problem, executor, objective.fitness, hist.known_metrics(),
@@ -214,6 +214,5 @@ def run_search(opts: SearchOptions) -> SearchResult:
             seconds = time.perf_counter() - t0
         finally:
             bar.close()
-            executor.close()
     _check_reachable(state, objective, opts)
     return SearchResult(state, objective, seconds, state.fresh_evaluations)

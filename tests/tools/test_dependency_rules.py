@@ -7,9 +7,11 @@
   component models under pimsim.components, which pimsim.cost prices with), never the engine, the
   program lowering or the reports; and never torch or recsys_models.
 - the cost models import no numba, also indirectly (checked by importing them in a fresh interpreter).
-- recsys_models imports compiler/pimsim only in recsys_models/search/hardware_cost.py, except that its
-  command line (recsys_models/cli/) shares the command-line conventions of the three tools: the
-  numba- and torch-free ``pimsim.spec`` modules listed in CLI_SUPPORT.
+- recsys_models imports compiler/pimsim only in recsys_models/oracles/hardware_cost.py (the hardware oracle's
+  gateway), except the light shared helpers, one implementation each (issue 23 item 3): its command line
+  (recsys_models/cli/) shares the command-line conventions of the three tools, the numba- and torch-free
+  ``pimsim.spec`` modules listed in CLI_SUPPORT; and SHARED_HELPERS: the error type, atomic writing and the
+  executor helper.
 - no import cycles between the modules of the three packages, counting every import, including those inside
   functions (issue 23 item 4): a cycle hidden behind a deferred import still ties two modules into one.
 """
@@ -198,12 +200,42 @@ def test_cost_models_import_no_simulator_parts():
     assert not bad, bad
 
 
+SHARED_HELPERS = {"recsys_models/errors.py": {"pimsim.spec.errors"}, "recsys_models/io.py": {"pimsim.spec.io", "pimsim.spec.errors"},
+                  "recsys_models/search/executor.py": {"pimsim.sweep.executor"},
+                  "recsys_models/search/objectives.py": {"pimsim.sweep.pareto"}}
+"""The one implementation of an idea that a recsys_models module uses from pimsim (issue 23 item 3): light modules
+(no numba, torch or engine), so the model tools stay as light as before."""
+
+
 def test_recsys_models_reaches_hardware_only_through_hardware_cost():
-    allowed = "recsys_models/search/hardware_cost.py"
+    allowed = "recsys_models/oracles/hardware_cost.py"
     bad = [f"{rel(f)} imports {n}" for f in files("recsys_models") for n in imports_of(f)
            if _top(n) in {"pimsim", "compiler"} and rel(f) != allowed
-           and not (rel(f).startswith("recsys_models/cli/") and n in CLI_SUPPORT)]
+           and not (rel(f).startswith("recsys_models/cli/") and n in CLI_SUPPORT)
+           and n not in SHARED_HELPERS.get(rel(f), set())]
     assert not bad, bad
+
+
+SEARCH_ENGINE = ("engine", "objectives", "history", "problem")
+"""The search proper (issue 23 item 2): candidates, the evolution engine, objectives and history know no oracle."""
+
+
+def test_search_engine_needs_no_oracle():
+    bad = [f"recsys_models/search/{m}.py imports {n}" for m in SEARCH_ENGINE
+           for n in imports_of(REPO / f"recsys_models/search/{m}.py")
+           if n.startswith("recsys_models.oracles") or _top(n) == "compiler"]
+    assert not bad, bad
+    assert "recsys_models.oracles.oracle" in imports_of(REPO / "recsys_models/search/report.py")  # the walker sees
+
+
+def test_shared_helpers_are_light():
+    """The pimsim modules recsys_models shares load without numba, torch, the engine or the compiler."""
+    mods = sorted({m for ms in SHARED_HELPERS.values() for m in ms})
+    code = "import sys\n" + "".join(f"import {m}\n" for m in mods) + (
+        "print(sorted(k for k in ('numba', 'torch', 'onnx', 'compiler', 'pimsim.engine', 'pimsim.program') "
+        "if k in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
 
 
 def test_cli_support_is_light():

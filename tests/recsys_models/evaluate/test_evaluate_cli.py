@@ -85,7 +85,7 @@ def test_pim_metrics_next_to_float(trained, capsys):
     """PIM log loss/AUC equal those of pim_forward's probabilities (recomputed here with the models
     helper's metrics); at the mapping's 8-bit precision they stay close to the float model's."""
     from recsys_models.data.dataset import load_split
-    from recsys_models.search.hardware_cost import pim_forward
+    from recsys_models.oracles.hardware_cost import pim_forward
     from recsys_models.train.metrics import log_loss, roc_auc
 
     mapping = _compile(trained, "ck")

@@ -48,7 +48,7 @@ def test_chosen_designs_are_repriced_exactly(tmp_path):
     whole model's (docs/search.md); the shared ``--cost-cache`` directory receives the unit results."""
     from recsys_models.cli import main
     from recsys_models.data.specs import dataset_spec
-    from recsys_models.search.oracle import Evaluator
+    from recsys_models.oracles.oracle import Evaluator
     from recsys_models.space import get_space
     from recsys_models.supernet.model import Supernet
     from recsys_models.supernet.train import save_supernet

@@ -10,7 +10,7 @@ import pytest
 from recsys_models.errors import UserError
 from recsys_models.search import engine, objectives
 from recsys_models.search.engine import EvolutionConfig, Scorer, mutations_per_child
-from recsys_models.search.executor import InProcessExecutor, ProcessExecutor, check_address
+from recsys_models.search.executor import BatchExecutor, check_address
 from recsys_models.search.history import HistoryWriter, read_history
 
 from . import toy
@@ -146,12 +146,11 @@ def test_history_refuses_a_different_run(tmp_path):
 def test_process_pool_matches_in_process():
     rng = random.Random(0)
     cands = [toy.ToyProblem().sample(rng) for _ in range(7)]
-    serial = InProcessExecutor(FACTORY, {})(cands)
-    pool = ProcessExecutor(FACTORY, {}, workers=2)
-    try:
+    with BatchExecutor(FACTORY, {}) as serial_executor:
+        serial = serial_executor(cands)
+    with BatchExecutor(FACTORY, {}, workers=2) as pool:
+        assert pool.backend.client is None and pool.workers == 2
         assert pool(cands) == serial  # same order, same values
-    finally:
-        pool.close()
     assert json.dumps(serial)  # JSON-able, as the history needs
 
 
@@ -168,18 +167,13 @@ def test_scheduler_address_forms():
 def test_dask_executor_on_a_local_cluster():
     import distributed  # a core dependency; imported here, the one test that starts a cluster (a heavy import)
 
-    from recsys_models.search.executor import DaskExecutor
-
     rng = random.Random(1)
     cands = [toy.ToyProblem().sample(rng) for _ in range(5)]
-    with distributed.LocalCluster(n_workers=2, processes=False, protocol="tcp", host="127.0.0.1",
-                                    dashboard_address=None) as cluster:
-        ex = DaskExecutor(FACTORY, {}, cluster.scheduler_address)
-        try:
-            assert ex.workers == 2
-            assert ex(cands) == [toy.toy_metrics(c) for c in cands]
-        finally:
-            ex.close()
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp",
+                                  host="127.0.0.1", dashboard_address=None) as cluster, \
+            BatchExecutor(FACTORY, {}, scheduler=cluster.scheduler_address) as ex:
+        assert ex.workers == 2 and ex.blobs is not None  # two single-thread workers: two chunks
+        assert ex(cands) == [toy.toy_metrics(c) for c in cands]
 
 
 def test_infeasible_designs_are_never_chosen():

@@ -88,7 +88,7 @@ def test_issue24_space_has_every_hardware_axis():
     point = {k: v for _, steps in space.axes for k, v in steps[0].items()}
     point.update(tiles[-1])  # two tile kinds of 8 tiles each
     point["chip.io_link"] = {"kind": "serdes", "lanes": 8}
-    from recsys_models.search.hardware_cost import arch_from_doc
+    from recsys_models.oracles.hardware_cost import arch_from_doc
 
     arch = arch_from_doc(space.apply(point), "test")
     assert [k.name for k in arch.tile_kinds] == ["wide", "narrow"]

@@ -9,7 +9,10 @@ the model side needs from the hardware side goes through here:
 - hardware cost of an ONNX model on an arch: :func:`price_onnx`, which compiles
   with ``compiler.api.compile_onnx`` (strategy ``optimized`` or ``naive``) and
   simulates with ``pimsim.api.simulate``; nothing is estimated here, every
-  number comes from the compiler's mapping and the simulator's report;
+  number comes from the compiler's mapping and the simulator's report, read as
+  typed records (``Report.figures``, ``Report.busiest``'s ``ResourceLoad``s,
+  ``pimsim.api.chip_facts``); a composed candidate's figures come from the
+  simulator's equations too (``pimsim.report.figures.stream_figures``);
 - :class:`CostCache`: results keyed by (model digest -- the search uses the
   arch hash incl. precisions --, arch-document digest, strategy, batch), kept in memory and, optionally, as one JSON file per key
   on disk so that worker processes and later runs share them.
@@ -23,12 +26,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
+from pimsim.report.figures import ChipFacts, Figures
 from pimsim.spec.errors import SpecError
 from recsys_models.errors import UserError
+from recsys_models.io import atomic_write_text
 
 REPORT_METRICS = ("latency_ns", "throughput_inferences_per_s", "energy_per_inference_pj", "power_mw", "area_mm2")
 ENERGY_PARTS = ("energy_dynamic_per_inference_pj", "energy_static_per_inference_pj")
@@ -82,33 +86,19 @@ def arch_digest(doc: dict) -> str:
 
 
 def _report_metrics(report: Any, mapping: Any) -> dict[str, float]:
-    data = report.to_json_dict() if hasattr(report, "to_json_dict") else dict(report)
-    missing = [k for k in REPORT_METRICS if k not in data]
-    if missing:
-        raise RuntimeError(f"pimsim report lacks {missing}; cannot price the design")
-    out = {k: float(data[k]) for k in REPORT_METRICS}
-    for part in ENERGY_PARTS:  # static + dynamic = energy_per_inference_pj (pimsim.report)
-        if part not in data:
-            raise RuntimeError(f"pimsim report lacks {part}; cannot price the design")
-        out[part] = float(data[part])
-    out["inferences_per_s_per_w"] = inferences_per_s_per_w(out["throughput_inferences_per_s"], out["power_mw"])
-    out["crossbars"] = float(_mapping_crossbars(mapping))
+    """A candidate's metrics from the simulator's typed figures (``pimsim.report.figures.Figures``)."""
+    out = _figure_metrics(report.figures(), float(_mapping_crossbars(mapping)))
     out["flops"] = float(mapping_macs(mapping))
     return out
 
 
-def inferences_per_s_per_w(throughput_per_s: float, power_mw: float) -> float:
-    """Power efficiency: ``pimsim.spec.units.inferences_per_s_per_w``, the definition ``pimsim compare`` uses."""
-    from pimsim.spec.units import inferences_per_s_per_w as definition
-
-    return definition(throughput_per_s, power_mw)
-
-
-def pareto_mask(vectors: Any) -> Any:
-    """Non-dominated rows (all minimised): ``pimsim.sweep.pareto.pareto_mask``, the project's one Pareto filter."""
-    from pimsim.sweep.pareto import pareto_mask as mask
-
-    return mask(vectors)
+def _figure_metrics(fig: Figures, crossbars: float) -> dict[str, float]:
+    """``REPORT_METRICS`` and ``ENERGY_PARTS`` (static + dynamic = energy_per_inference_pj) of ``fig``, its power
+    efficiency and the crossbar count, in that order."""
+    out = {k: float(getattr(fig, k)) for k in REPORT_METRICS + ENERGY_PARTS}
+    out["inferences_per_s_per_w"] = fig.inferences_per_s_per_w
+    out["crossbars"] = crossbars
+    return out
 
 
 def _mapping_crossbars(mapping: Any) -> int:
@@ -153,8 +143,8 @@ def _compile_and_simulate(onnx_path, arch_doc: dict, strategy: str, batch: int, 
 class CostCache:
     """Hardware metrics keyed by (model digest, arch digest, strategy, batch); memory plus optional disk.
 
-    The disk layer writes one small JSON per key via a temporary file and a
-    rename, so concurrent workers never see a half-written entry.
+    The disk layer writes one small JSON per key atomically (``recsys_models.io.atomic_write_text``: a
+    temporary file and a rename), so concurrent workers never see a half-written entry.
     """
 
     def __init__(self, directory: str | Path | None = None):
@@ -182,10 +172,7 @@ class CostCache:
     def put(self, key: str, metrics: dict) -> None:
         self.memory[key] = metrics
         if self.directory is not None:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            tmp = self.directory / f".{key}.{os.getpid()}.tmp"
-            tmp.write_text(json.dumps(metrics, sort_keys=True))
-            os.replace(tmp, self.directory / f"{key}.json")
+            atomic_write_text(self.directory / f"{key}.json", json.dumps(metrics, sort_keys=True))
 
 
 def write_mapping(onnx_path: str | Path, arch_doc: dict, out_path: str | Path, strategy: str = "optimized") -> None:
@@ -241,7 +228,7 @@ def pim_forward(mapping_path: str | Path, dense, sparse, ideal: bool = False, va
 
 
 # ---------------------------------------------------------------------------
-# Composed oracle: one unit (see ``recsys_models.search.units``) priced alone, then composed
+# Composed oracle: one unit (see ``recsys_models.oracles.units``) priced alone, then composed
 
 UNIT_OBJECTIVE = "edp"
 """What picks the optimized mapping of a unit compiled alone (``compile_onnx(objective=...)``).  Not the whole
@@ -264,34 +251,39 @@ def price_unit(onnx_path: str | Path, arch_doc: dict, batch: int, strategy: str 
     operator start: inputs in through the I/O link and delivered), ``span_cycles`` (first operator start to
     last operator end), ``exit_cycles`` (last operator end to the result out of the chip), ``period_cycles``
     (the busiest resource other than the I/O link: busy cycles per server per query), ``io_in_period_cycles``
-    (the I/O link's input direction, per query), ``input_tail_cycles`` (per input, the longest chain from it to
+    (the busier direction of the I/O link, per query: despite its name both directions count, as they always
+    did -- the former test on the resource's printed name, ``"in" in name``, matched ``io_link[out]`` too --,
+    kept so that cached and recorded results stay the same; both directions among the run's ten busiest
+    resources only, ``pimsim.report.summary.busiest_resources``), ``input_tail_cycles`` (per input, the longest chain from it to
     the unit's end: :func:`input_tails`), ``crossbars`` and ``flops``.
     """
     return _unit_cost(*_compile_and_simulate(onnx_path, arch_doc, strategy, batch, objective=objective))
 
 
 def _unit_cost(mapping: Any, report: Any) -> dict[str, float]:
-    from pimsim.components import build_components
+    """The unit's cost from the simulator's typed report: energies (``Report.energy_*``), the busiest resources'
+    loads (``pimsim.report.figures.ResourceLoad``) and the chip's I/O energy per bit (``pimsim.api.chip_facts``)."""
+    from pimsim.api import chip_facts as pimsim_chip_facts
 
-    io_bit_pj = build_components(mapping.arch).io_link.energy_pj("transfer_bit")
+    io_bit_pj = pimsim_chip_facts(mapping.arch).io_link_pj_per_bit
     bits = {v.name: v.size_bits for v in mapping.values}
     io_in = sum(bits[n] for n in mapping.inputs) * io_bit_pj
     io_out = sum(bits[n] for n in mapping.outputs) * io_bit_pj
-    per_query = {k: v / report.batch for k, v in report.energy_breakdown_pj.items()}
-    if abs(per_query.get("io_link", 0.0) - io_in - io_out) > 1e-6 * max(io_in + io_out, 1.0):
-        raise RuntimeError(f"unit {mapping.model.name}: I/O link energy {per_query.get('io_link')} pJ is not its "
+    io_link = report.energy_io_link_per_inference_pj
+    if abs(io_link - io_in - io_out) > 1e-6 * max(io_in + io_out, 1.0):
+        raise RuntimeError(f"unit {mapping.model.name}: I/O link energy {io_link} pJ is not its "
                            f"inputs and outputs ({io_in + io_out} pJ); cannot split it out")
     spans = [s for s in report.operators if s[2] > s[1]] or report.operators
     first, last = min(s[1] for s in spans), max(s[2] for s in spans)
     period, io_period = 0.0, 0.0
-    for name, busy, util in report.busiest:
-        per_server = util * report.makespan_cycles / report.batch
-        if name.startswith("io_link"):
-            io_period = max(io_period, per_server) if "in" in name else io_period
+    for load in report.busiest:  # the ten busiest resources of the run
+        per_server = load.cycles_per_query(report.makespan_cycles, report.batch)
+        if load.resource_class == "io_link":  # either direction (see price_unit)
+            io_period = max(io_period, per_server)
         else:
             period = max(period, per_server)
     return {
-        "energy_pj": sum(v for k, v in per_query.items() if k not in ("io_link", "leakage")),
+        "energy_pj": report.energy_on_chip_dynamic_per_inference_pj,
         "io_in_pj": io_in, "io_out_pj": io_out,
         "entry_cycles": float(first), "span_cycles": float(last - first),
         "input_tail_cycles": input_tails(mapping, report.operators),
@@ -346,38 +338,25 @@ def input_tails(mapping: Any, spans: list[tuple[str, int, int]]) -> list[float]:
 
 def mapping_macs(mapping: Any) -> int:
     """Multiply-accumulates per query of a mapping's matrix products (static and dynamic): the FLOPs convention of
-    ``recsys_models.search.flops`` counted on the compiled operators instead of the ONNX graph."""
+    ``recsys_models.oracles.flops`` counted on the compiled operators instead of the ONNX graph."""
     return sum(op.m * op.k * op.n * (op.count if op.kind == "dynamic_mvm" else 1)
                for op in mapping.operators if op.kind in ("mvm", "dynamic_mvm"))
 
 
-def chip_facts(arch_doc: dict) -> dict[str, float]:
-    """What composition needs from the chip itself: clock, area, leakage power and crossbar count."""
-    from pimsim.components import build_components
-    from pimsim.components.rollup import area_rollup
-    from pimsim.report.summary import chip_leakage_mw
+def chip_facts(arch_doc: dict) -> ChipFacts:
+    """What composition needs from the chip itself: ``pimsim.api.chip_facts`` (clock, area, whole-chip leakage,
+    crossbar count) of the arch document."""
+    from pimsim.api import chip_facts as pimsim_chip_facts
 
-    arch = arch_from_doc(arch_doc, "arch")
-    rollup = area_rollup(arch)
-    return {"clock_mhz": float(arch.clock_mhz), "area_mm2": float(rollup.chip_area_mm2),
-            "leakage_mw": float(chip_leakage_mw(build_components(arch), rollup)),
-            "crossbars_per_chip": float(arch.crossbars_per_chip)}
+    return pimsim_chip_facts(arch_from_doc(arch_doc, "arch"))
 
 
 def composed_metrics(latency_cycles: float, period_cycles: float, dynamic_pj: float, crossbars: float,
-                     chip: dict, batch: int) -> dict[str, float]:
-    """The report's metrics for a stream of ``batch`` queries: makespan = latency + (batch - 1) x period."""
-    from pimsim.spec.units import cycles_to_ns, energy_pj_from_power, per_s_from_ns, power_mw_from_energy
+                     chip: ChipFacts, batch: int) -> dict[str, float]:
+    """The report's metrics for a stream of ``batch`` queries, makespan = latency + (batch - 1) x period, by the
+    simulator's own equations (``pimsim.report.figures.stream_figures``) on ``chip`` (:func:`chip_facts`)."""
+    from pimsim.report.figures import stream_figures
 
-    makespan_ns = cycles_to_ns(latency_cycles + (batch - 1) * period_cycles, chip["clock_mhz"])
-    static_pj = energy_pj_from_power(chip["leakage_mw"], makespan_ns) / batch
-    energy = dynamic_pj + static_pj
-    out = {"latency_ns": cycles_to_ns(latency_cycles, chip["clock_mhz"]),
-           "throughput_inferences_per_s": batch * per_s_from_ns(makespan_ns),
-           "energy_per_inference_pj": energy,
-           "energy_dynamic_per_inference_pj": dynamic_pj, "energy_static_per_inference_pj": static_pj,
-           "power_mw": power_mw_from_energy(energy * batch, makespan_ns),
-           "area_mm2": chip["area_mm2"]}
-    out["inferences_per_s_per_w"] = inferences_per_s_per_w(out["throughput_inferences_per_s"], out["power_mw"])
-    out["crossbars"] = crossbars
-    return out
+    fig = stream_figures(latency_cycles, latency_cycles + (batch - 1) * period_cycles, dynamic_pj, chip.leakage_mw,
+                         chip.clock_mhz, chip.area_mm2, batch)
+    return _figure_metrics(fig, crossbars)

@@ -29,7 +29,7 @@ def _chain(fm: int = 0, ds: int = 1, last_reads: int | None = None) -> dict:
 
 
 def _units(arch_json):
-    from recsys_models.search.units import unit_specs
+    from recsys_models.oracles.units import unit_specs
     from recsys_models.space import arch_from_json
 
     return unit_specs(arch_from_json(arch_json), 13, 26)
@@ -59,7 +59,7 @@ def test_input_tails_follow_the_longest_chain_from_each_input():
     last producer is ``b`` (finished at 100), so its input wait is 105 - 100 = 5 cycles, charged to both chains:
     tail(c) = 15, tail(in0) = 10 + 5 + 15 = 30 (not the unit's 120: in0 waits for in1 in the unit alone, a wait
     that belongs to in1's chain), tail(in1) = 100 + 5 + 15 = 120; in2 is read by no operator: 0."""
-    from recsys_models.search.hardware_cost import input_tails
+    from recsys_models.oracles.hardware_cost import input_tails
 
     ops = [_op("a", ["in0"], ["x"]), _op("b", ["in1", "w"], ["y"]), _op("c", ["x", "y"], ["out"])]
     mapping = SimpleNamespace(operators=ops, inputs=["in0", "in1", "in2"], model=SimpleNamespace(name="u"))
@@ -75,7 +75,7 @@ def test_compose_charges_each_input_its_own_tail():
     tail 5), ends at 225 -> the head reads (dense 2 at 225, sparse 0 at 100) with tails (50, 50): it ends at
     max(275, 150) = 275, plus its exit 7: latency 282 cycles.  Four units of one crossbar each: 4 crossbars, and
     a chip of 3 cannot hold them."""
-    from recsys_models.search.compose import Infeasible, compose
+    from recsys_models.oracles.compose import Infeasible, compose
 
     def cost(**kw: float | list[float]) -> dict:
         return {"entry_cycles": 0.0, "span_cycles": 0.0, "exit_cycles": 0.0, "period_cycles": 1.0, "energy_pj": 1.0,
@@ -118,7 +118,7 @@ def _within(composed: float, exact: float, strategy: str) -> bool:
 @pytest.fixture(scope="module")
 def oracle_pairs(tmp_path_factory):
     """Per units' strategy: (composed oracle, exact oracle mapping the whole model the same way)."""
-    from recsys_models.search.oracle import Evaluator
+    from recsys_models.oracles.oracle import Evaluator
 
     base = {"dataset": "criteo", "base_arch": "default", "batch": 1,
             "cache_dir": str(tmp_path_factory.mktemp("cache"))}
@@ -157,7 +157,7 @@ def test_composed_matches_whole_model(oracle_pairs, space, seed, strategy):
 def test_a_mutation_prices_only_the_changed_unit(tmp_path):
     """Changing one block's dense width changes that block's dense unit, its ds unit (input width) and block 2's
     dense unit (input width): three new units priced, the other 20 read from the cache."""
-    from recsys_models.search.oracle import Evaluator
+    from recsys_models.oracles.oracle import Evaluator
 
     composed_ev = Evaluator({"dataset": "criteo", "batch": 1, "cache_dir": str(tmp_path), "oracle": "composed"})
     first = _chain()
@@ -170,7 +170,7 @@ def test_a_mutation_prices_only_the_changed_unit(tmp_path):
 
 
 def test_a_candidate_too_big_for_the_chip_is_infeasible(evaluators):
-    from recsys_models.search.oracle import Evaluator
+    from recsys_models.oracles.oracle import Evaluator
 
     composed_ev, _ = evaluators
     tiny = Evaluator({**composed_ev.spec, "base_arch": "default"})
@@ -188,7 +188,7 @@ def test_dead_blocks_do_not_make_a_distinct_model():
     block 7 does not; best_designs(dataset=...) keeps one design per model."""
     from recsys_models.search import engine, objectives
     from recsys_models.search.report import best_designs
-    from recsys_models.search.units import model_digest
+    from recsys_models.oracles.units import model_digest
     from recsys_models.space import arch_from_json
 
     base = _chain(last_reads=0)

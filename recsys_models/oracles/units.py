@@ -11,7 +11,7 @@ the standalone model uses (``recsys_models.blocks.ops``), so a unit's graph is t
 the candidate's own export, not a second description of it.
 
 Each spec also records which earlier values it reads (``reads``: ``("dense"|"sparse", block)``) and
-which value it produces, so :mod:`recsys_models.search.compose` can walk the candidate's dataflow.
+which value it produces, so :mod:`recsys_models.oracles.compose` can walk the candidate's dataflow.
 Widths are listed in block-index order, the order ``Block.inputs`` concatenates them.
 """
 

@@ -14,7 +14,7 @@ pytest.importorskip("torch")
 @pytest.fixture(scope="module")
 def evaluator_and_cand(tmp_path_factory):
     from recsys_models.search.hw_space import load_hw_space
-    from recsys_models.search.oracle import Evaluator
+    from recsys_models.oracles.oracle import Evaluator
     from recsys_models.search.problem import CoDesignProblem
     from recsys_models.space import get_space
 
@@ -49,7 +49,7 @@ def test_hardware_matches_a_direct_compile_and_simulate(evaluator_and_cand):
     """The oracle adds nothing of its own: its numbers equal compiler.api + pimsim.api called directly."""
     from compiler.api import compile_onnx
     from pimsim.api import simulate
-    from recsys_models.search.hardware_cost import arch_from_doc
+    from recsys_models.oracles.hardware_cost import arch_from_doc
 
     ev, cand = evaluator_and_cand
     metrics = ev.hardware(cand["arch"], cand["hw"])

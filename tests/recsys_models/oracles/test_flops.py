@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from recsys_models.search.flops import onnx_flops
+from recsys_models.oracles.flops import onnx_flops
 
 
 def test_dlrm_flops_match_a_hand_count(tmp_path):

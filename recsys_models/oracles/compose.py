@@ -31,7 +31,7 @@ Rules (all per query; the unit fields are those of ``hardware_cost.price_unit``)
 ``hardware_cost.composed_metrics`` turns (latency, period, energy) into the report's metrics for a stream of
 ``batch`` queries: makespan = latency + (batch - 1) x period, leakage over the makespan.  How close this is
 to compiling and simulating the whole candidate is measured in docs/search.md (and bounded by
-tests/search/test_composed_oracle.py).
+tests/recsys_models/oracles/test_composed_oracle.py).
 """
 
 from __future__ import annotations

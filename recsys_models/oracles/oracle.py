@@ -35,7 +35,6 @@ history but never selected -- it is not priced as zero.
 
 from __future__ import annotations
 
-import os
 import tempfile
 import time
 from collections.abc import Mapping
@@ -43,13 +42,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from recsys_models.errors import UserError
-from recsys_models.search import hardware_cost
-from recsys_models.search.compose import Infeasible, compose
+from recsys_models.io import atomic_path
+from recsys_models.oracles import hardware_cost
+from recsys_models.oracles.compose import Infeasible, compose
 from recsys_models.search.engine import Metrics
 from recsys_models.search.hw_space import load_hw_space
 
 if TYPE_CHECKING:  # accuracy imports torch and the supernet: loaded on first use only
-    from recsys_models.search.accuracy import SupernetAccuracy
+    from recsys_models.oracles.accuracy import SupernetAccuracy
 
 
 class Evaluator:
@@ -76,7 +76,7 @@ class Evaluator:
                                 spec.get("unit_objective", hardware_cost.UNIT_OBJECTIVE))
 
     def accuracy(self, arch_json: dict) -> dict[str, float]:
-        from recsys_models.search.accuracy import SupernetAccuracy
+        from recsys_models.oracles.accuracy import SupernetAccuracy
 
         if self._accuracy is None:
             self._accuracy = SupernetAccuracy(self.spec)
@@ -98,9 +98,8 @@ class Evaluator:
         if digest not in self._onnx:
             path = self._onnx_dir / f"{digest}.onnx"
             if not path.exists():
-                tmp = path.with_name(f".{digest}.{os.getpid()}.onnx")
-                export_candidate_onnx(arch_json, self.spec["dataset"], tmp)
-                os.replace(tmp, path)
+                with atomic_path(path, suffix=".onnx") as tmp:
+                    export_candidate_onnx(arch_json, self.spec["dataset"], Path(tmp))
             self._onnx[digest] = path
         return self._onnx[digest]
 
@@ -157,10 +156,10 @@ class UnitOracle:
         # the units' mapping, part of their cache key (the objective only matters to the optimized strategy)
         self.mapping = strategy if strategy == "naive" else f"{strategy}-{objective}"
         self.dataset_spec = resolve_dataset_spec(dataset)
-        self._chips: dict[str, dict] = {}
+        self._chips: dict[str, hardware_cost.ChipFacts] = {}
 
     def candidate(self, arch_json: dict, doc: dict) -> Mapping[str, float | str]:
-        from recsys_models.search.units import unit_specs
+        from recsys_models.oracles.units import unit_specs
         from recsys_models.space import arch_from_json
 
         spec = self.dataset_spec
@@ -168,7 +167,7 @@ class UnitOracle:
         adig, chip = self._chip(doc)
         costs = [self.unit_cost(u["key"], doc, adig) for u in units]
         try:
-            total = compose(units, costs, chip["crossbars_per_chip"])
+            total = compose(units, costs, float(chip.crossbars_per_chip))
         except Infeasible as exc:
             return {"infeasible": str(exc)}
         metrics = hardware_cost.composed_metrics(total["latency_cycles"], total["period_cycles"],
@@ -176,27 +175,26 @@ class UnitOracle:
         metrics["flops"] = sum(cost["flops"] for cost in costs)
         return metrics
 
-    def _chip(self, doc: dict) -> tuple[str, dict]:
+    def _chip(self, doc: dict) -> tuple[str, hardware_cost.ChipFacts]:
         adig = hardware_cost.arch_digest(doc)
         if adig not in self._chips:
             self._chips[adig] = hardware_cost.chip_facts(doc)
         return adig, self._chips[adig]
 
     def _onnx(self, key: dict) -> Path:
-        from recsys_models.search.units import unit_digest
+        from recsys_models.oracles.units import unit_digest
 
         path = self.onnx_dir / f"{unit_digest(key)}.onnx"
         if not path.exists():
-            from recsys_models.search.unit_export import export_unit_onnx
+            from recsys_models.oracles.unit_export import export_unit_onnx
 
             self.onnx_dir.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.stem}.{os.getpid()}.onnx")
-            export_unit_onnx(key, self.dataset_spec, tmp)
-            os.replace(tmp, path)
+            with atomic_path(path, suffix=".onnx") as tmp:
+                export_unit_onnx(key, self.dataset_spec, Path(tmp))
         return path
 
     def unit_cost(self, key: dict, doc: dict, adig: str) -> dict:
-        from recsys_models.search.units import unit_digest
+        from recsys_models.oracles.units import unit_digest
 
         ckey = f"unit-v{UNIT_COST_VERSION}-{unit_digest(key)}-{adig}-{self.mapping}-b{self.batch}"
         hit = self.cache.get(ckey)
