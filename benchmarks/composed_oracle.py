@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/composed_oracle.py [--space full] [--n 2048] [--batch 1] [--validate 12]
         [--unit-strategy naive|optimized] [--cost-cache DIR]
     .venv/bin/python benchmarks/composed_oracle.py --n 0 --validate 32      # rank agreement only
+    .venv/bin/python benchmarks/composed_oracle.py --n 0 --validate 32 --hw-space configs/search/hw_codesign.yaml
 
 1. Stream: ``--n`` NASRec candidates in the order a regularised evolution produces
    them (128 random, then one-key mutations of recent members), precisions
@@ -16,11 +17,16 @@
    exact optimized (whole model exported, compiled, simulated): relative errors per
    metric and Kendall's tau of the rankings, each composed oracle against the whole
    model mapped with its units' strategy (and the naive units against optimized).
+   With ``--hw-space FILE`` every candidate also draws a PIM configuration from
+   that design space (as the co-design search does), so the ranking covers
+   (model, chip) pairs; without it every candidate runs on the ``default`` chip,
+   where power differs only by the dynamic part (leakage is the same chip's).
 """
 
 from __future__ import annotations
 
 import argparse
+import random
 import tempfile
 import time
 
@@ -59,6 +65,8 @@ def main() -> None:
                     help="the units' mapping in the stream (the fidelity part measures both)")
     ap.add_argument("--unit-objective", choices=("throughput", "latency", "energy", "edp"), default="edp",
                     help="compiler objective of the optimized units (default: hardware_cost.UNIT_OBJECTIVE's)")
+    ap.add_argument("--hw-space", metavar="FILE",
+                    help="fidelity: draw each candidate's PIM configuration from this design space (sweep format)")
     ap.add_argument("--cost-cache", metavar="DIR",
                     help="reuse unit and whole-model results from DIR (figures are the same; only times change)")
     args = ap.parse_args()
@@ -69,7 +77,7 @@ def main() -> None:
     space = get_space(args.space)
     with tempfile.TemporaryDirectory() as tmp:
         spec = {"dataset": args.dataset, "base_arch": "default", "batch": args.batch,
-                "cache_dir": args.cost_cache or tmp}
+                "cache_dir": args.cost_cache or tmp, "hw_space": args.hw_space}
         if args.n == 0:  # fidelity only
             _fidelity(spec, space, args)
             return
@@ -94,6 +102,17 @@ def main() -> None:
             _fidelity(spec, space, args)
 
 
+def _price(ev, arch: dict, hw: dict) -> dict:
+    """One oracle's figures, or ``{"infeasible": why}`` where the compiler or simulator refuses the design (as the
+    search's evaluator records it)."""
+    from recsys_models.errors import UserError
+
+    try:
+        return dict(ev.hardware(arch, hw))
+    except UserError as exc:
+        return {"infeasible": exc.message}
+
+
 def _fidelity(spec: dict, space, args) -> None:
     from recsys_models.oracles.oracle import Evaluator
     from recsys_models.space import arch_to_json, sample_arch
@@ -105,15 +124,23 @@ def _fidelity(spec: dict, space, args) -> None:
             ("naive", {"oracle": "exact", "strategy": "naive"}),
             ("optimized", {"oracle": "exact", "strategy": "optimized"}))}
     rng = np.random.default_rng(args.seed + 1000)
+    hw_rng = random.Random(args.seed + 1000)
+    hw_space = evs["naive"].hw_space
     rows: list[dict[str, dict[str, float]]] = []
+    rejected = dict.fromkeys(evs, 0)
     while len(rows) < args.validate:
         arch = arch_to_json(sample_arch(space, rng))
-        got = {name: ev.hardware(arch, {}) for name, ev in evs.items()}
+        hw = hw_space.sample(hw_rng) if hw_space is not None else {}
+        got = {name: _price(ev, arch, hw) for name, ev in evs.items()}
+        for name, m in got.items():
+            rejected[name] += "infeasible" in m
         if not any("infeasible" in m for m in got.values()):
             rows.append(got)
     keys = ("latency_ns", "throughput_inferences_per_s", "energy_per_inference_pj", "energy_dynamic_per_inference_pj",
             "power_mw", "inferences_per_s_per_w", "flops", "crossbars")
-    print(f"fidelity on {len(rows)} random candidates (batch {args.batch}, seed {args.seed + 1000}):")
+    chips = f"chips drawn from {args.hw_space}" if args.hw_space else "the default chip"
+    print(f"fidelity on {len(rows)} random candidates, {chips} (batch {args.batch}, seed {args.seed + 1000}); "
+          f"draws rejected by each oracle (the compiler or simulator refused them): {rejected}")
     pairs = (("composed naive", "naive"), ("composed naive", "optimized"), ("composed optimized", "optimized"))
     for key in keys:
         for composed, ref in pairs:

@@ -172,13 +172,14 @@ def simulate(mapping: Mapping, batch: int = 1, trace_path=None, trace_queries: i
 def chip_facts(arch) -> ChipFacts:
     """The chip of ``arch`` itself (``pimsim.report.figures.ChipFacts``): clock, area and whole-chip leakage from
     the roll-up (``pimsim.components.rollup``), crossbars, and the I/O link's energy per bit moved."""
-    from pimsim.components import build_components
+    from pimsim.components.network import build_io_link
     from pimsim.components.rollup import area_rollup
 
     rollup = area_rollup(arch)
+    # the link is chip-level (one per chip, whatever its tile kinds): priced alone, not through a kind's set
     return ChipFacts(clock_mhz=float(arch.clock_mhz), area_mm2=float(rollup.chip_area_mm2),
                      leakage_mw=float(rollup.chip_leakage_mw), crossbars_per_chip=int(arch.crossbars_per_chip),
-                     io_link_pj_per_bit=float(build_components(arch).io_link.energy_pj("transfer_bit")))
+                     io_link_pj_per_bit=float(build_io_link(arch).energy_pj("transfer_bit")))
 
 
 def array_bytes(stream, result) -> int:

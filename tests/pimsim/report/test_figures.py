@@ -13,6 +13,7 @@ import pytest
 
 from pimsim.api import chip_facts, simulate
 from pimsim.components.rollup import area_rollup
+from pimsim.spec.arch import arch_from_dict, load_arch
 from pimsim.program.resources import RESOURCE_CLASSES
 from pimsim.report.figures import stream_figures
 from tests.pimsim.program.builders import arch_doc, chain_mapping
@@ -71,3 +72,17 @@ def test_resource_loads_carry_class_and_place(run):
     for load in io:  # one server per direction (``pimsim.program.lower``): its busy cycles per query
         assert load.cycles_per_query(report.makespan_cycles, BATCH) == pytest.approx(load.busy_cycles / BATCH,
                                                                                      rel=1e-12)
+
+
+def test_chip_facts_of_a_chip_with_two_tile_kinds():
+    """The I/O link is chip-level: a chip split into two tile kinds has the same link energy per bit as the one-kind
+    chip (same ``chip.io_link``), and its area and leakage are the roll-up's (which sums the kinds)."""
+    one = load_arch("default")
+    doc = one.model_dump(mode="json")
+    doc["chip"]["tile_kinds"] = [{"name": "low", "count": 32, "pe": {"adc": {"bits": 4}}},
+                                 {"name": "high", "count": 32}]
+    two = arch_from_dict(doc, "kinds.yaml")
+    facts, rollup = chip_facts(two), area_rollup(two)
+    assert facts.io_link_pj_per_bit == chip_facts(one).io_link_pj_per_bit
+    assert (facts.area_mm2, facts.leakage_mw) == (rollup.chip_area_mm2, rollup.chip_leakage_mw)
+    assert facts.area_mm2 < chip_facts(one).area_mm2  # half the tiles have 4-bit ADCs
