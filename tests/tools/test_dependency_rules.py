@@ -10,7 +10,10 @@
 - recsys_models imports compiler/pimsim only in recsys_models/search/hardware_cost.py, except that its
   command line (recsys_models/cli/) shares the command-line conventions of the three tools: the
   numba- and torch-free ``pimsim.spec`` modules listed in CLI_SUPPORT.
-- no import cycles between the modules of the three packages, counting every import, including those inside
+- experiments (the studies, issue 23 item 2) reach the hardware tools and ``recsys_models.search`` only through
+  experiments/codesign/pricing.py (the oracle modules are moving: one module to fix), and no package of the
+  library imports experiments.
+- no import cycles between the modules of the three packages and experiments, counting every import, including those inside
   functions (issue 23 item 4): a cycle hidden behind a deferred import still ties two modules into one.
 """
 
@@ -94,7 +97,7 @@ def import_cycles(graph: nx.DiGraph) -> list[str]:
 
 
 def test_no_import_cycles():
-    graph = import_graph(REPO, ("pimsim", "compiler", "recsys_models"))
+    graph = import_graph(REPO, ("pimsim", "compiler", "recsys_models", "experiments"))
     assert graph.has_edge("compiler.frontend.load", "compiler.frontend.registry")  # the walker sees the imports
     assert graph.has_edge("compiler.driver", "compiler.check")  # ... including those inside functions
     assert not import_cycles(graph)
@@ -203,6 +206,23 @@ def test_recsys_models_reaches_hardware_only_through_hardware_cost():
     bad = [f"{rel(f)} imports {n}" for f in files("recsys_models") for n in imports_of(f)
            if _top(n) in {"pimsim", "compiler"} and rel(f) != allowed
            and not (rel(f).startswith("recsys_models/cli/") and n in CLI_SUPPORT)]
+    assert not bad, bad
+
+
+EXPERIMENT_GATEWAY = "experiments/codesign/pricing.py"
+
+
+def test_experiments_reach_hardware_and_search_through_pricing():
+    bad = [f"{rel(f)} imports {n}" for f in files("experiments") for n in imports_of(f)
+           if (_top(n) in {"pimsim", "compiler"} or n.startswith("recsys_models.search"))
+           and rel(f) != EXPERIMENT_GATEWAY]
+    assert not bad, bad
+    assert {"compiler.api", "pimsim.api"} <= imports_of(REPO / EXPERIMENT_GATEWAY)  # the rule is not vacuous
+
+
+def test_library_does_not_import_experiments():
+    bad = [f"{rel(f)} imports {n}" for pkg in ("pimsim", "compiler", "recsys_models") for f in files(pkg)
+           for n in imports_of(f) if _top(n) == "experiments"]
     assert not bad, bad
 
 
