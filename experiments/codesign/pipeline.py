@@ -47,6 +47,11 @@ class Settings:
     """Simulated queries per pricing: the steady-state rate needs a filled pipeline (the former 8-query batches
     counted the fill: DeepFM 531k vs 777k inf/s at 64, issue 24)."""
     log: Callable[[str], None] = field(default=lambda m: print(m, file=sys.stderr, flush=True))
+    counts: dict[str, int] = field(default_factory=lambda: {"computed": 0, "cached": 0})
+    """Cache entries computed and reused by this run (docs/results.md states them beside the run time)."""
+
+    def tally(self, hit: bool) -> None:
+        self.counts["cached" if hit else "computed"] += 1
 
 
 def data_path(s: Settings, dataset: str) -> Path:
@@ -68,6 +73,7 @@ def seeds_scores(s: Settings, spec: ModelSpec, seeds, splits_fn) -> list[dict]:
                "data": DATASETS[spec.dataset]}
         path = s.build / "train" / spec.dataset / spec.name / f"seed{seed}.json"
         value, hit = cached(path, key, functools.partial(_train, spec, splits_fn, seed))
+        s.tally(hit)
         s.log(f"{spec.dataset}: {spec.name} seed {seed}: log loss {value['log_loss']:.4f}"
               + (" (cached)" if hit else ""))
         out.append(value)
@@ -83,6 +89,7 @@ def price_cached(s: Settings, spec: ModelSpec, chip: str, doc: dict, strategy: s
             return pricing.price(export_onnx(spec, Path(tmp) / "model.onnx"), doc, strategy, s.batch)
 
     value, hit = cached(path, key, compute)
+    s.tally(hit)
     shown = value.get("infeasible") or f"latency {value['latency_ns']:.0f} ns"
     s.log(f"{spec.dataset}: {spec.name} on {chip} ({strategy}): {shown}" + (" (cached)" if hit else ""))
     return value
