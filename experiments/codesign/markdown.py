@@ -170,9 +170,9 @@ NOTES = """## Caveats
   columns), so orderings within that spread are not significant; the hardware columns are deterministic.
 - The searches run at small budgets (see each design's `design.json`: supernet steps, candidates, fine-tuning
   steps); the ratios show what the toolchain measures on the samples at those budgets, not what the method can reach.
-- The co-design search scores supernet-inherited log loss; its bound is shifted by the offset measured between
-  supernet and from-scratch log loss on the accuracy-only search's top-K (`experiments/codesign/search.py`); the
-  chosen designs are retrained from scratch, and the tables show only from-scratch figures.
+- The co-design search scores supernet-inherited log loss against a bound set in from-scratch log loss; the chosen
+  designs are retrained from scratch and the bound checked again on them (`experiments/codesign/search.py`); the
+  tables show only from-scratch figures.
 - "naive" is the compiler's `strategy="naive"` (uniform precision, no mapping optimisation): our working definition
   of AutoRAC's "naively mapped searched design" (reference D.3 [derived]).
 """
