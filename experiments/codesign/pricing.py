@@ -59,7 +59,8 @@ def price(onnx_path: str | Path, arch_doc: dict, strategy: str, batch: int) -> d
         mapping = compile_onnx(str(onnx_path), arch, strategy=strategy, batch=1, weights=False)
         report = simulate(mapping, batch=batch).to_json_dict()
     except (SpecError, UserError) as exc:
-        return {"infeasible": " ".join(str(exc).split())}
+        # the ONNX file is a temporary: its path would make the row differ from run to run
+        return {"infeasible": " ".join(str(exc).replace(str(onnx_path), Path(onnx_path).name).split())}
     out: dict[str, Any] = {k: report[k] for k in KEYS}
     out["flops"] = float(hardware_cost.mapping_macs(mapping))
     out["energy_breakdown_pj"] = report["energy_breakdown_pj"]
