@@ -98,7 +98,8 @@ def _search_minutes(designs: list[Design]) -> str:
     if not per_pair:
         return "no search facts in the designs"
     parts = ", ".join(f"{ds}/{sp} {sec / 60:.1f} min" for (ds, sp), sec in sorted(per_pair.items()))
-    return f"{sum(per_pair.values()) / 60:.1f} min in all ({parts})"
+    return (f"{sum(per_pair.values()) / 60:.1f} min over the pairs' last passes ({parts}; a resumed pass does not "
+            "count the steps it read back from build/, `seconds` in design.json)")
 
 
 def render(rows: list[Row], designs: list[Design], command: str, seconds: float, s: Settings) -> str:
