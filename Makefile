@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed
 DEMO    := build/demo
 BATCH   ?= 1024
 
-.PHONY: demo test install traces docs clean
+.PHONY: demo test install traces docs clean results results-search
 
 $(VPY):
 	$(PY) -m venv $(VENV)
@@ -45,6 +45,15 @@ docs: $(STAMP)
 	$(VPY) docs/scripts/sweeps_example.py run
 	$(VPY) tests/tools/json_schemas.py
 	$(VPY) tests/tools/doc_blocks.py --write
+
+# The co-design experiment (docs/results.md, experiments/codesign/): train every committed design and the hand-crafted
+# baselines from scratch (3 seeds), price them with compiler + pimsim, write docs/results.md and docs/results/*.png.
+# Resumes from its caches under build/codesign.  `results-search` re-runs the searches that wrote results/designs/.
+results: $(STAMP)
+	$(VPY) -m experiments.codesign --from-designs results/designs
+
+results-search: $(STAMP)
+	$(VPY) -m experiments.codesign --search --designs-out results/designs
 
 # Small example traces of the demo run, committed so newcomers can look before installing.
 TRACE_BUILD := build/traces

@@ -12,7 +12,9 @@
   (recsys_models/cli/) shares the command-line conventions of the three tools, the numba- and torch-free
   ``pimsim.spec`` modules listed in CLI_SUPPORT; and SHARED_HELPERS: the error type, atomic writing and the
   executor helper.
-- no import cycles between the modules of the three packages, counting every import, including those inside
+- experiments (the studies, issue 23 item 2) reach the hardware tools, the oracles and ``recsys_models.search``
+  only through experiments/codesign/pricing.py, and no package of the library imports experiments.
+- no import cycles between the modules of the three packages and experiments, counting every import, including those inside
   functions (issue 23 item 4): a cycle hidden behind a deferred import still ties two modules into one.
 """
 
@@ -96,7 +98,7 @@ def import_cycles(graph: nx.DiGraph) -> list[str]:
 
 
 def test_no_import_cycles():
-    graph = import_graph(REPO, ("pimsim", "compiler", "recsys_models"))
+    graph = import_graph(REPO, ("pimsim", "compiler", "recsys_models", "experiments"))
     assert graph.has_edge("compiler.frontend.load", "compiler.frontend.registry")  # the walker sees the imports
     assert graph.has_edge("compiler.driver", "compiler.check")  # ... including those inside functions
     assert not import_cycles(graph)
@@ -236,6 +238,23 @@ def test_shared_helpers_are_light():
         "if k in sys.modules))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+EXPERIMENT_GATEWAY = "experiments/codesign/pricing.py"
+
+
+def test_experiments_reach_hardware_and_search_through_pricing():
+    bad = [f"{rel(f)} imports {n}" for f in files("experiments") for n in imports_of(f)
+           if (_top(n) in {"pimsim", "compiler"} or n.startswith(("recsys_models.search", "recsys_models.oracles")))
+           and rel(f) != EXPERIMENT_GATEWAY]
+    assert not bad, bad
+    assert {"compiler.api", "pimsim.api"} <= imports_of(REPO / EXPERIMENT_GATEWAY)  # the rule is not vacuous
+
+
+def test_library_does_not_import_experiments():
+    bad = [f"{rel(f)} imports {n}" for pkg in ("pimsim", "compiler", "recsys_models") for f in files(pkg)
+           for n in imports_of(f) if _top(n) == "experiments"]
+    assert not bad, bad
 
 
 def test_cli_support_is_light():
