@@ -1,6 +1,6 @@
 """Oracle throughput: candidates/s of the search's scorer (supernet accuracy + compile/simulate), cold and warm.
 
-    .venv/bin/python benchmarks/search_oracle.py --supernet build/codesign/criteo/supernet.pt \
+    .venv/bin/python benchmarks/search_oracle.py --supernet build/codesign/search/criteo-small/supernet.pt \
         --data ../shared/data/criteo/criteo_train_head10k.txt.gz [--n 16] [--workers 1 2]
 
 Draws ``--n`` random NASRec-Small candidates (with precisions and a point of
