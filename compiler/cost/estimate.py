@@ -261,11 +261,11 @@ class Model:
         owners: dict[tuple, set] = defaultdict(set)
         for op in self.ops:
             for b in op.blocks:
-                owners[(b["tile"], b["pe"], b["crossbar"])].add((op.name, b.get("replica", 0)))
+                owners[(b.tile, b.pe, b.crossbar)].add((op.name, b.replica))
         self.shared = {k for k, v in owners.items() if len(v) > 1}
         self.contended = contended_banks(self.arch, (
-            ((op.name, b.get("replica", 0) // (op.copies_per_query if op.kind == "mvm" else 1)), b["tile"], b["pe"],
-             b["crossbar"]) for op in self.ops for b in op.blocks))
+            ((op.name, b.replica // (op.copies_per_query if op.kind == "mvm" else 1)), b.tile, b.pe,
+             b.crossbar) for op in self.ops for b in op.blocks))
 
 
 class _Wait(Exception):
@@ -405,7 +405,7 @@ class _Schedule:
             return self.first(("io", "out"), max(ready, self.deliver(q, name, IO_TILE)), self.c.io_cycles(bits))
         op = self.m.ops[x]
         group = q % op.groups
-        tiles = (sorted({b["tile"] for b, _ in op.group_blocks(group)}) if op.on_crossbars
+        tiles = (sorted({b.tile for b, _ in op.group_blocks(group)}) if op.on_crossbars
                  else [op.tile] + list(op.vector_tiles))
         rows = self.m.rows.get(x, {})
         streamed = {n for n in self.m.reads[x] if any(self.m.stored_by.get(p.value) in rows
@@ -501,7 +501,7 @@ class _Schedule:
                 self.energy_pj += u["energy_pj"]
         done = max([t if tile == op.tile else self.transfer(tile, op.tile, psum[tile], t)
                     for tile, t in sorted(finals.items())], default=entry)
-        adds = sum(b["cols"] * v for b, v in op.group_blocks(group)) - op.n * op.m * op.count
+        adds = sum(b.cols * v for b, v in op.group_blocks(group)) - op.n * op.m * op.count
         return self.vec(op.tile, done, {"add": adds}) if adds > 0 else done
 
 
@@ -517,38 +517,38 @@ def _fetch_groups(model: Model, op, group: int) -> list[dict]:
     write = op.kind == "dynamic_mvm"
     groups: dict[tuple, dict] = {}
     pairs = op.group_blocks(group)
-    banks = crossbars_on_banks(model.arch, [(b["tile"], b["pe"], b["crossbar"]) for b, _ in pairs])
+    banks = crossbars_on_banks(model.arch, [(b.tile, b.pe, b.crossbar) for b, _ in pairs])
     on_contended: dict[tuple[int, int, int], list] = {}
     for b, vectors in pairs:
-        c = model.costs.at(b["tile"])  # the block's tile kind: its crossbar, DAC, ADC (chip.tile_kinds)
+        c = model.costs.at(b.tile)  # the block's tile kind: its crossbar, DAC, ADC (chip.tile_kinds)
         arch = c.arch
         per_slice = input_slices(arch, p.input_bits)
-        fetch = (b["tile"], b["row_start"], b["rows"])
+        fetch = (b.tile, b.row_start, b.rows)
         g_key = fetch if not write else (fetch, len(groups))
-        g = groups.setdefault(g_key, {"tile": b["tile"], "copies": {}, "units": {}, "psum_bits": 0, "bits": 0})
-        g["copies"][b.get("replica", 0)] = vectors
+        g = groups.setdefault(g_key, {"tile": b.tile, "copies": {}, "units": {}, "psum_bits": 0, "bits": 0})
+        g["copies"][b.replica] = vectors
         if write:
-            g["bits"] = b["rows"] * p.input_bits * vectors + b["rows"] * b["cols"] * (p.weight_bits or p.input_bits)
-        cols = b["cols"] * b["slice_count"] * b["sign_columns"]
+            g["bits"] = b.rows * p.input_bits * vectors + b.rows * b.cols * (p.weight_bits or p.input_bits)
+        cols = b.cols * b.slice_count * b.sign_columns
         slices = vectors * per_slice
-        on_bank = banks[b["tile"], b["pe"], adc_bank(arch, b["crossbar"])]
-        timing = block_slice_timing(c, arch, b["rows"], cols, p.adc_bits, on_bank)
-        xb = (b["tile"], b["pe"], b["crossbar"])
-        energy = sum(block_energy_pj(c, arch, b["rows"], cols, slices, p.adc_bits).values())
+        on_bank = banks[b.tile, b.pe, adc_bank(arch, b.crossbar)]
+        timing = block_slice_timing(c, arch, b.rows, cols, p.adc_bits, on_bank)
+        xb = (b.tile, b.pe, b.crossbar)
+        energy = sum(block_energy_pj(c, arch, b.rows, cols, slices, p.adc_bits).values())
         if write:  # programming the rows first (pimsim/program/crossbar.py lower_block)
-            energy += b["rows"] * c.write_row_pj * cols / arch.pe.crossbar.cols
-        g["psum_bits"] += b["cols"] * vectors * p.output_bits
-        bank = (b["tile"], b["pe"], adc_bank(arch, b["crossbar"]))
+            energy += b.rows * c.write_row_pj * cols / arch.pe.crossbar.cols
+        g["psum_bits"] += b.cols * vectors * p.output_bits
+        bank = (b.tile, b.pe, adc_bank(arch, b.crossbar))
         if bank in model.contended:  # placed per bank by _bank_units
             on_contended.setdefault(bank, []).append((list(groups).index(g_key), b, timing, slices, energy,
-                                                      b["rows"] * c.write_row_cycles if write else 0))
+                                                      b.rows * c.write_row_cycles if write else 0))
             continue
         lockstep = not write and xb not in model.shared
         ukey = ("lockstep", slices, timing) if lockstep else ("own", xb, len(g["units"]))
         u = g["units"].setdefault(ukey, {"unit": ("xgroup", op.name, group, fetch) + ukey[1:] if lockstep
                                          else ("xbar",) + xb, "occupancy": timing.occupancy(slices),
                                          "cycles": timing.cycles(slices), "energy_pj": 0.0,
-                                         "write_cycles": b["rows"] * c.write_row_cycles if write else 0})
+                                         "write_cycles": b.rows * c.write_row_cycles if write else 0})
         u["energy_pj"] += energy
     out = []
     for fetch, g in groups.items():
@@ -576,11 +576,11 @@ def _bank_unit(bank: tuple[int, int, int], members: list) -> dict:
     before: dict[int, int] = {}
     cycles = 0
     for _, b, timing, slices, _, _ in members:
-        x = b["crossbar"]
+        x = b.crossbar
         cycles = max(cycles, before.get(x, 0) + timing.cycles(slices))
         before[x] = before.get(x, 0) + timing.occupancy(slices)
     return {"unit": ("bank",) + bank, "tile": bank[0], "fetches": sorted({m[0] for m in members}),
-            "occupancy": bank_hold_cycles((m[1]["crossbar"], m[2].occupancy(m[3])) for m in members),
+            "occupancy": bank_hold_cycles((m[1].crossbar, m[2].occupancy(m[3])) for m in members),
             "cycles": cycles, "energy_pj": sum(m[4] for m in members),
             "write_cycles": max(m[5] for m in members)}
 
@@ -728,7 +728,7 @@ def _busy_per_query(model: Model, one: _Schedule) -> dict[tuple, float]:
     for op in model.ops:  # crossbars of groups query 0 did not use carry the same load
         if op.groups > 1 and op.on_crossbars:
             for b, _ in op.group_blocks(0):
-                k = ("xbar", b["tile"], b["pe"], b["crossbar"])
+                k = ("xbar", b.tile, b.pe, b.crossbar)
                 if k in out:
                     out[k] = out[k] / op.groups
     for key in [k for k in out if k[0] == "noc"]:  # query 0's links; the groups' average replaces them
@@ -762,11 +762,11 @@ def _noc_load_per_query(model: Model) -> dict[tuple, float]:
             continue
         for g in range(op.groups):
             pairs = op.group_blocks(g) if op.on_crossbars else []
-            tiles = sorted({b["tile"] for b, _ in pairs}) or [op.tile] + list(op.vector_tiles)
+            tiles = sorted({b.tile for b, _ in pairs}) or [op.tile] + list(op.vector_tiles)
             receive(model.reads[x], tiles, 1.0 / op.groups)
             psum: dict[int, int] = defaultdict(int)
             for b, v in pairs:
-                psum[b["tile"]] += b["cols"] * v * op.precision.output_bits
+                psum[b.tile] += b.cols * v * op.precision.output_bits
             for t, bits in psum.items():
                 if t != op.tile:
                     send(t, op.tile, bits, 1.0 / op.groups)

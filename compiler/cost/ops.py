@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pimsim.cost.crossbar import vector_split
-from pimsim.spec.mapping import Precision
+from pimsim.spec.mapping import CrossbarBlock, Precision
 
-from compiler.ir.records import (CopyWork, EmbeddingShape, MvmShape, OpPrecision, ProductShape, VectorWork,
+from compiler.ir.records import (Block, CopyWork, EmbeddingShape, MvmShape, OpPrecision, ProductShape, VectorWork,
                                  ViewLayout)
 
 
@@ -33,7 +33,7 @@ class OpView:
     count: int = 1
     replicas: int = 1
     copies_per_query: int = 1
-    blocks: list[dict] = field(default_factory=list)
+    blocks: list[Block] | list[CrossbarBlock] = field(default_factory=list)  # the IR's or the mapping's
     implementation: str = "vector"
     ops: dict = field(default_factory=dict)
     bits: int = 0
@@ -55,15 +55,15 @@ class OpView:
         """Copy groups serving alternate queries (query q uses group q mod groups)."""
         return self.replicas // self.copies_per_query if self.kind == "mvm" else 1
 
-    def group_blocks(self, group: int) -> list[tuple[dict, int]]:
+    def group_blocks(self, group: int) -> list[tuple[Block | CrossbarBlock, int]]:
         """(block, input vectors it reads per query) of the copies in ``group`` (the simulator's
         ``QueryLowering.copy_blocks``)."""
         key = ("group", group)
         if key not in self.memo:
             per = self.copies_per_query if self.kind == "mvm" else 1
             first, vectors = group * per, vector_split(self.m, per)
-            self.memo[key] = [(b, vectors[b.get("replica", 0) - first]) for b in self.blocks
-                              if first <= b.get("replica", 0) < first + per]
+            self.memo[key] = [(b, vectors[b.replica - first]) for b in self.blocks
+                              if first <= b.replica < first + per]
         return self.memo[key]
 
     def vector_ops(self) -> dict[str, int]:
@@ -79,9 +79,8 @@ def views_from_mapping(mapping) -> tuple[list[OpView], dict[str, int]]:
     views = []
     for op in mapping.operators:
         d = op.model_dump()
-        d["blocks"] = [dict(b) for b in d.get("blocks", [])]
         keep = {k: d[k] for k in OpView.__dataclass_fields__ if k in d and k not in ("constants", "memo")}
-        keep["precision"] = op.precision
+        keep["precision"], keep["blocks"] = op.precision, list(getattr(op, "blocks", []))
         views.append(OpView(constants=consts, **keep))
     return views, bits
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from compiler.ir.records import CopyWork, OpParams, OpPrecision
+from compiler.ir.records import Block, CopyWork, OpParams, OpPrecision
 
 KINDS = ("mvm", "dynamic_mvm", "embedding", "vector", "copy", "view")
 
@@ -59,10 +59,10 @@ class Node:
     kind: str | None = None
     precision: OpPrecision | None = None
     tile: int | None = None
-    blocks: list[dict[str, int]] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
     params: OpParams | None = None  # the kind's per-query sizes (compiler.ir.records), set by the partition pass
     tile_kind: str | None = None  # crossbar operators: the chip.tile_kinds kind its blocks go on
-    replicas: int = 1  # mvm: copies of the weights (blocks carry their copy in "replica")
+    replicas: int = 1  # mvm: copies of the weights (blocks carry their copy in ``Block.replica``)
     copies_per_query: int = 1  # mvm: copies one query's m vectors are spread over (divides replicas)
     implementation: str = "vector"  # dynamic_mvm: "vector" or "crossbar_write" (compiler.passes.optimize)
     vector_tiles: list[int] = field(default_factory=list)  # dynamic_mvm on the vector unit: extra units' tiles
@@ -107,7 +107,7 @@ class OpGraph:
     def clone(self) -> "OpGraph":
         """An independent copy for passes to mutate; constant arrays are shared (passes never write them)."""
         nodes = [replace(n, inputs=list(n.inputs), outputs=list(n.outputs), attrs=dict(n.attrs),
-                         source_nodes=list(n.source_nodes), blocks=[dict(b) for b in n.blocks],
+                         source_nodes=list(n.source_nodes), blocks=[b.copy() for b in n.blocks],
                          vector_tiles=list(n.vector_tiles))
                  for n in self.nodes]
         return OpGraph(self.meta, self.batch, {k: replace(v) for k, v in self.values.items()}, nodes,

@@ -10,7 +10,7 @@ layout), an ``mvm``'s k x n the shape of its weight matrix.  After
 ``assign_precision``: every node has an ``OpPrecision`` with activation bits in
 1..32 (the mapping format's ``Precision`` ranges), weight bits in 1..16 on
 ``mvm`` nodes and on no other, ADC bits (when set) in 1..16.  After ``tile``:
-every ``mvm`` node has crossbar blocks inside its k x n matrix.  After
+every ``mvm`` node has crossbar blocks (``Block`` records) inside its k x n matrix.  After
 ``place``: every node has a home tile and every block a tile; copies are
 consistent (``replicas`` >= 1 a multiple of ``copies_per_query``, each block's
 ``replica`` below ``replicas``, one copy for non-``mvm`` nodes); a
@@ -30,7 +30,7 @@ import numpy as np
 
 from compiler.ir.deps import find_cycle
 from compiler.ir.graph import KINDS, Node, OpGraph
-from compiler.ir.records import PARAMS_OF_KIND, CopyWork, MvmShape, OpPrecision, ProductShape, VectorWork, ViewLayout
+from compiler.ir.records import PARAMS_OF_KIND, Block, CopyWork, MvmShape, OpPrecision, ProductShape, VectorWork, ViewLayout
 
 LAYOUTS = ("alias", "concat", "range", "window")
 """``ViewLayout.layout`` values (``pimsim.spec.mapping.ViewOp``)."""
@@ -95,10 +95,13 @@ def _verify_stage(node, level: int, order: list[str], where: str) -> None:
         raise IRError(f"{where}: no precision assigned")
     if level >= order.index("tile") and node.kind == "mvm" and not node.blocks:
         raise IRError(f"{where}: mvm without crossbar blocks")
+    bad = next((i for i, b in enumerate(node.blocks) if not isinstance(b, Block)), None)
+    if bad is not None:
+        raise IRError(f"{where}: blocks[{bad}] is a {type(node.blocks[bad]).__name__}, not a Block record")
     if level >= order.index("place"):
         if node.tile is None:
             raise IRError(f"{where}: not placed on a tile")
-        if any("tile" not in b for b in node.blocks):
+        if any(b.tile is None for b in node.blocks):
             raise IRError(f"{where}: a crossbar block is not placed")
 
 
@@ -159,9 +162,9 @@ def _verify_precision(node: Node, where: str) -> None:
 
 def _verify_blocks(node: Node, p: MvmShape, where: str) -> None:
     for i, b in enumerate(node.blocks):
-        if b["rows"] < 1 or b["cols"] < 1 or b["row_start"] + b["rows"] > p.k or b["col_start"] + b["cols"] > p.n:
-            raise IRError(f"{where}: blocks[{i}] rows {b['row_start']}+{b['rows']} x cols {b['col_start']}+"
-                          f"{b['cols']} is outside its {p.k} x {p.n} weights")
+        if b.rows < 1 or b.cols < 1 or b.row_start + b.rows > p.k or b.col_start + b.cols > p.n:
+            raise IRError(f"{where}: blocks[{i}] rows {b.row_start}+{b.rows} x cols {b.col_start}+"
+                          f"{b.cols} is outside its {p.k} x {p.n} weights")
 
 
 def _verify_placement(node: Node, where: str) -> None:
@@ -172,9 +175,9 @@ def _verify_placement(node: Node, where: str) -> None:
     if node.kind != "mvm" and (node.replicas, node.copies_per_query) != (1, 1):
         raise IRError(f"{where}: replicas={node.replicas}, copies_per_query={node.copies_per_query} on a "
                       f"{node.kind} (only mvm nodes are copied)")
-    bad = next((b for b in node.blocks if not 0 <= b.get("replica", 0) < node.replicas), None)
+    bad = next((b for b in node.blocks if not 0 <= b.replica < node.replicas), None)
     if bad is not None:
-        raise IRError(f"{where}: a block of replica {bad.get('replica')} but replicas={node.replicas}")
+        raise IRError(f"{where}: a block of replica {bad.replica} but replicas={node.replicas}")
     if isinstance(node.params, ProductShape):
         _verify_product(node, where)
     elif node.vector_tiles:

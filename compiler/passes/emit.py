@@ -74,9 +74,9 @@ def _operator(graph: OpGraph, n: Node) -> dict:
           "precision": asdict(n.precision) if n.precision else None, "tile": n.tile, "kind": n.kind}
     p = n.params
     if isinstance(p, MvmShape):
-        op.update(m=p.m, k=p.k, n=p.n, blocks=n.blocks, replicas=n.replicas, copies_per_query=n.copies_per_query)
+        op.update(m=p.m, k=p.k, n=p.n, blocks=[b.to_mapping() for b in n.blocks], replicas=n.replicas, copies_per_query=n.copies_per_query)
     elif isinstance(p, ProductShape):
-        op.update(count=p.count, m=p.m, k=p.k, n=p.n, implementation=n.implementation, blocks=n.blocks,
+        op.update(count=p.count, m=p.m, k=p.k, n=p.n, implementation=n.implementation, blocks=[b.to_mapping() for b in n.blocks],
                   vector_tiles=n.vector_tiles)
     elif isinstance(p, EmbeddingShape):
         op.update(tables=p.tables, rows=p.rows, dim=p.dim, lookups=p.lookups, storage=n.storage)

@@ -48,7 +48,7 @@ def _place_kind(graph: OpGraph, arch, view, tiles: range, nodes, opts) -> None:
         next_xbar += len(n.blocks)
         if next_xbar <= total:
             for i, block in enumerate(n.blocks):
-                block.update(_locate(view, start + i, tiles.start))
+                block.locate(*_locate(view, start + i, tiles.start))
     if next_xbar > total:
         needed = sum(len(n.blocks) for n in nodes)
         naive = " on per-operator tiles" if opts.strategy == "naive" else ""
@@ -64,9 +64,10 @@ def _place_kind(graph: OpGraph, arch, view, tiles: range, nodes, opts) -> None:
                                          f"PEs x {arch.pe.crossbars} crossbars)")
 
 
-def _locate(arch, index: int, first_tile: int = 0) -> dict[str, int]:
+def _locate(arch, index: int, first_tile: int = 0) -> tuple[int, int, int]:
+    """(tile, PE, crossbar) of the ``index``-th crossbar counted tile-major from ``first_tile``."""
     xbars, pes = arch.pe.crossbars, arch.tile.pes
-    return {"tile": first_tile + index // (xbars * pes), "pe": (index // xbars) % pes, "crossbar": index % xbars}
+    return first_tile + index // (xbars * pes), (index // xbars) % pes, index % xbars
 
 
 def _place_embeddings(graph: OpGraph, arch, opts) -> None:
@@ -94,11 +95,13 @@ def _home_tiles(graph: OpGraph) -> None:
     home: dict[str, int] = {}
     for n in graph.nodes:
         if n.kind == "mvm":
-            n.tile = n.blocks[0]["tile"]
+            tile = n.blocks[0].tile
+            assert tile is not None  # _place_kind located every block
         elif n.kind == "embedding":
-            n.tile = 0
+            tile = 0
         else:
             acts = [home[i] for i in n.inputs if i in home]
-            n.tile = acts[0] if acts else 0
+            tile = acts[0] if acts else 0
+        n.tile = tile
         for o in n.outputs:
-            home[o] = n.tile
+            home[o] = tile

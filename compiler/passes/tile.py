@@ -12,7 +12,7 @@ slices themselves only when one weight is wider than a crossbar.
 from __future__ import annotations
 
 from compiler.ir.graph import OpGraph
-from compiler.ir.records import MvmShape
+from compiler.ir.records import Block, MvmShape
 from compiler.passes.kind_views import node_view
 
 
@@ -24,7 +24,7 @@ def weight_layout(arch, weight_bits: int) -> tuple[int, int, int]:
     return slices, min(slices, xbar.cols // sign), sign
 
 
-def tile_matrix(arch, k: int, n: int, weight_bits: int) -> list[dict[str, int]]:
+def tile_matrix(arch, k: int, n: int, weight_bits: int) -> list[Block]:
     """Unplaced blocks covering the ``k x n`` weight once (row-major over rows, columns, slices)."""
     xbar = arch.pe.crossbar
     slices, per_block, sign = weight_layout(arch, weight_bits)
@@ -33,9 +33,9 @@ def tile_matrix(arch, k: int, n: int, weight_bits: int) -> list[dict[str, int]]:
     for r0 in range(0, k, xbar.rows):
         for c0 in range(0, n, cols_per_block):
             for s0 in range(0, slices, per_block):
-                blocks.append({"row_start": r0, "rows": min(xbar.rows, k - r0), "col_start": c0,
-                               "cols": min(cols_per_block, n - c0), "slice_start": s0,
-                               "slice_count": min(per_block, slices - s0), "sign_columns": sign})
+                blocks.append(Block(row_start=r0, rows=min(xbar.rows, k - r0), col_start=c0,
+                                    cols=min(cols_per_block, n - c0), slice_start=s0,
+                                    slice_count=min(per_block, slices - s0), sign_columns=sign))
     return blocks
 
 

@@ -21,9 +21,9 @@ def test_tiling_hand_calculation(arch):
     4 slices x 2 sign columns = 8 columns per weight -> 16 weights per crossbar;
     rows 128 + 128 + 44, columns 16 + 4 -> 6 blocks."""
     blocks = tile_matrix(arch, 300, 20, 8)
-    assert [(b["rows"], b["cols"], b["slice_count"]) for b in blocks] == [
+    assert [(b.rows, b.cols, b.slice_count) for b in blocks] == [
         (128, 16, 4), (128, 4, 4), (128, 16, 4), (128, 4, 4), (44, 16, 4), (44, 4, 4)]
-    assert sum(b["rows"] * b["cols"] * b["slice_count"] for b in blocks) == 300 * 20 * 4
+    assert sum(b.rows * b.cols * b.slice_count for b in blocks) == 300 * 20 * 4
 
 
 def test_tiling_splits_slices_when_a_weight_is_wider_than_a_crossbar(arch):
@@ -33,7 +33,7 @@ def test_tiling_splits_slices_when_a_weight_is_wider_than_a_crossbar(arch):
     small = arch.model_copy(update={"pe": arch.pe.model_copy(update={"crossbar": xbar, "adc": arch.pe.adc.model_copy(
         update={"per_crossbar": 1})})})
     blocks = tile_matrix(small, 4, 3, 16)
-    assert len(blocks) == 3 * 2 and all(b["slice_count"] == 8 and b["cols"] == 1 for b in blocks)
+    assert len(blocks) == 3 * 2 and all(b.slice_count == 8 and b.cols == 1 for b in blocks)
 
 
 def test_naive_puts_each_crossbar_operator_on_fresh_tiles(project_models, arch):

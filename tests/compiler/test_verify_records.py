@@ -89,7 +89,7 @@ def test_copies_must_be_consistent(graph):
     mvm.replicas, mvm.copies_per_query = 3, 2
     _fails(graph, mvm, "copies_per_query=2 does not divide replicas=3")
     mvm.replicas, mvm.copies_per_query = 1, 1
-    mvm.blocks = [*mvm.blocks, {**mvm.blocks[0], "replica": 1}]
+    mvm.blocks = [*mvm.blocks, replace(mvm.blocks[0], replica=1)]
     _fails(graph, mvm, "replica 1 but replicas=1")
     mvm.blocks = mvm.blocks[:-1]
     vec = _first(graph, "vector")
@@ -99,8 +99,15 @@ def test_copies_must_be_consistent(graph):
 
 def test_blocks_must_lie_inside_the_weights(graph):
     mvm = _first(graph, "mvm")
-    mvm.blocks[0] = {**mvm.blocks[0], "row_start": mvm.params.k}
+    mvm.blocks[0] = replace(mvm.blocks[0], row_start=mvm.params.k)
     _fails(graph, mvm, "blocks[0]")
+
+
+def test_blocks_must_be_block_records(graph):
+    """A crossbar block written as the mapping's dict (the IR's old representation) is refused by name."""
+    mvm = _first(graph, "mvm")
+    mvm.blocks[1] = mvm.blocks[1].to_mapping()
+    _fails(graph, mvm, "blocks[1] is a dict, not a Block record")
 
 
 def test_product_implementation_blocks_and_vector_units(graph):

@@ -42,7 +42,7 @@ from compiler.ir.records import Placement
 from compiler.passes.notes import CandidateNotes, CompileNotes, Score
 from compiler.passes.optimize.kinds import refuse_short_kind, tiles_by_kind
 from compiler.passes.optimize.noc_place import place_dense, place_extra_copies, place_own_tiles
-from compiler.passes.optimize.pack import physical_cols, shelf_pack
+from compiler.passes.optimize.pack import shelf_pack
 from compiler.passes.optimize.vector_split import MAX_UNITS, product_cycles, split_products, splittable
 
 OBJECTIVES = ("throughput", "latency", "energy", "edp")
@@ -112,7 +112,7 @@ def optimize(graph, arch, opts):
     opts.notes.adc_lowered_ops = match_adc_bits(graph, arch)
     if arch.heterogeneous:
         opts.notes.tile_kinds = {n.name: node_kind(n) for n in graph.nodes if n.blocks}
-    base = {n.name: [dict(b) for b in n.blocks] for n in graph.nodes if n.blocks}
+    base = {n.name: [b.copy() for b in n.blocks] for n in graph.nodes if n.blocks}
     floor = _floor(graph, arch)
     cache: dict = {"pipeline": opts.pipeline}  # placement signature -> estimate (candidates often end in the same
     # placement); "pipeline": the mapping's pipeline mode, which the estimate models
@@ -149,7 +149,7 @@ def _reset(graph, base) -> None:
     """Every node back to one copy, no vector units borrowed, and its tiled blocks (``base``) unplaced."""
     for n in graph.nodes:
         if n.name in base:
-            n.blocks = [dict(b) for b in base[n.name]]
+            n.blocks = [b.copy() for b in base[n.name]]
         n.replicas, n.copies_per_query, n.vector_tiles = 1, 1, []
 
 
@@ -159,7 +159,7 @@ def _snapshot(graph) -> dict[str, Placement]:
 
 def _signature(graph) -> tuple:
     return tuple((n.tile, n.replicas, n.copies_per_query, n.implementation, tuple(n.vector_tiles),
-                  tuple(tuple(b.items()) for b in n.blocks)) for n in graph.nodes)
+                  tuple(b.key() for b in n.blocks)) for n in graph.nodes)
 
 
 def _baseline(graph, arch, base, budget: int, cache: dict):
@@ -174,7 +174,7 @@ def _baseline(graph, arch, base, budget: int, cache: dict):
         place(graph, arch, SimpleNamespace(strategy="naive", notes=CompileNotes()))
     except SpecError:  # more crossbars on per-operator tiles than the chip has
         return None
-    tiles = {n.tile for n in graph.nodes} | {b["tile"] for n in graph.nodes for b in n.blocks}
+    tiles = {n.tile for n in graph.nodes} | {b.tile for n in graph.nodes for b in n.blocks}
     if not arch.heterogeneous and len(tiles) > budget:
         return None
     if arch.heterogeneous and any(len(tiles & set(kind_tiles(arch, k))) > n for k, n in _budgets(arch, budget).items()):
@@ -189,9 +189,9 @@ def _anchored(graph, arch, baseline: dict[str, Placement], budget: int, floor: f
     slower for want of a hop.  Returns (score, notes, snapshot), or None when no copy fits."""
     for n in graph.nodes:
         baseline[n.name].apply(n)
-    taken = {n.tile for n in graph.nodes} | {b["tile"] for n in graph.nodes for b in n.blocks}
+    taken = {n.tile for n in graph.nodes} | {b.tile for n in graph.nodes for b in n.blocks}
     free, capacity = [], {}
-    plans = [Plan(n, [dict(b) for b in n.blocks], allow_spread=False) for n in graph.nodes if n.kind == "mvm"]
+    plans = [Plan(n, [b.copy() for b in n.blocks], allow_spread=False) for n in graph.nodes if n.kind == "mvm"]
     for kind, allowed in _budgets(arch, budget).items():
         tiles = kind_tiles(arch, kind)
         mine = [t for t in tiles if t not in taken][:max(allowed - len(taken & set(tiles)), 0)]
@@ -215,7 +215,7 @@ def _attempt(graph, arch, opts, budget: int, floor: float, setting: Setting, cac
 
     xnodes = [n for n in graph.nodes if n.blocks]
     fixed = [n for n in xnodes if n.kind != "mvm"]  # run-time-written products: one copy, unspread
-    plans = [Plan(n, [dict(b) for b in n.blocks], allow_spread=setting.spread, allow_copies=setting.copies)
+    plans = [Plan(n, [b.copy() for b in n.blocks], allow_spread=setting.spread, allow_copies=setting.copies)
              for n in xnodes if n.kind == "mvm"]
     cap = setting.cap if setting.spread else None
     _, bits = views_from_graph(graph)
@@ -228,7 +228,7 @@ def _attempt(graph, arch, opts, budget: int, floor: float, setting: Setting, cac
                                              if node_kind(x) == k) for k, n in budgets.items()}  # tile 0 for I/O
         balance(plans, arch, spare if arch.heterogeneous else spare[io_kind], own_tiles=True, floor=floor,
                 max_tiles_per_copy=cap, batch=setting.batch)
-        fixed_groups = {n.name: [{**b, "replica": 0} for b in n.blocks] for n in fixed}
+        fixed_groups = {n.name: [b.copy(replica=0) for b in n.blocks] for n in fixed}
         used = _place_plans(graph, arch, plans, fixed_groups, budgets, bits)
         _split(graph, arch, plans, floor)
         used = _trim_groups(graph, arch, plans, fixed_groups, budgets, bits, used, floor, cache)
@@ -251,7 +251,7 @@ def _split(graph, arch, plans, floor: float) -> dict[str, list[int]]:
 
 def _place_plans(graph, arch, plans, fixed_groups, budget, bits) -> int:
     groups = {p.node.name: expand_blocks(p) for p in plans}
-    groups.update({k: [dict(b) for b in v] for k, v in fixed_groups.items()})
+    groups.update({k: [b.copy() for b in v] for k, v in fixed_groups.items()})
     return place_own_tiles(graph, groups, arch, budget, bits)
 
 
@@ -308,7 +308,7 @@ def _dense(graph, arch, opts, plans, fixed, budget: int, floor: float, cap, batc
     capacity = {k: n * _per_tile(arch, k) for k, n in budgets.items()}
     fixed_xbars = {k: sum(len(n.blocks) for n in fixed if node_kind(n) == k) for k in budgets}
     base_of = {k: sum(len(p.base) for p in plans if node_kind(p.node) == k) + fixed_xbars[k] for k in budgets}
-    items = [(n.name, {**b, "replica": 0}) for n in fixed for b in n.blocks]
+    items = [(n.name, b.copy(replica=0)) for n in fixed for b in n.blocks]
     if all(base_of[k] <= capacity[k] for k in budgets):
         spare = {k: capacity[k] - fixed_xbars[k] for k in budgets}
         balance(plans, arch, spare if arch.heterogeneous else next(iter(spare.values())), own_tiles=False,
@@ -316,7 +316,7 @@ def _dense(graph, arch, opts, plans, fixed, budget: int, floor: float, cap, batc
         bins = [[it] for it in items] + [[(p.node.name, b)] for p in plans for b in expand_blocks(p)]
         placement = "dense along the mesh walk (too few tiles for one per operator)"
     else:
-        items += [(p.node.name, {**b, "replica": 0}) for p in plans for b in p.base]
+        items += [(p.node.name, b.copy(replica=0)) for p in plans for b in p.base]
         kind_of = {n.name: node_kind(n) for n in graph.nodes}
         bins = []
         for k in budgets:
@@ -334,7 +334,7 @@ def _pack_kind(arch, opts, kind: str, items, base: int, capacity: int, budget: i
     x = kind_view(arch, kind).pe.crossbar
     # no packing fits more cells than a crossbar has: refuse at once a model that cannot fit, before the
     # first-fit packing (quadratic in the blocks; a million-block model took minutes to be refused)
-    at_least = ceil_div(sum(b["rows"] * physical_cols(b) for _, b in items), x.rows * x.cols)
+    at_least = ceil_div(sum(b.rows * b.physical_cols for _, b in items), x.rows * x.cols)
     if at_least > capacity:
         _too_small(arch, opts, base, at_least, budget, kind, capacity)
     bins = shelf_pack(items, x.rows, x.cols)

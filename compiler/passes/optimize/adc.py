@@ -49,7 +49,7 @@ def match_adc_bits(graph, arch) -> int:
         if not n.blocks or n.kind not in ("mvm", "dynamic_mvm"):
             continue
         view = node_view(arch, n)
-        bits = matched_adc_bits(view, max(b["rows"] for b in n.blocks))
+        bits = matched_adc_bits(view, max(b.rows for b in n.blocks))
         lowered += bits < view.pe.adc.bits
         n.precision = replace(n.precision, adc_bits=bits)
     return lowered

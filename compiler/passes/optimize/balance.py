@@ -39,7 +39,7 @@ from pimsim.cost.crossbar import block_slice_timing, input_slices
 from pimsim.spec.arch import ArchSpec
 
 from compiler.ir.graph import Node
-from compiler.ir.records import MvmShape
+from compiler.ir.records import Block, MvmShape
 from compiler.passes.kind_views import kind_costs, node_kind
 
 OBJECTIVE_BATCH = 64
@@ -51,7 +51,7 @@ class Plan:
     """Per-operator choice: base blocks (one copy, unsplit), spread factor, copies per query, groups."""
 
     node: Node
-    base: list[dict]
+    base: list[Block]
     spread: int = 1
     copies: int = 1
     groups: int = 1
@@ -75,7 +75,7 @@ class Plan:
     @property
     def max_spread(self) -> int:
         if "max_spread" not in self.memo:
-            self.memo["max_spread"] = max(b["cols"] for b in self.base)
+            self.memo["max_spread"] = max(b.cols for b in self.base)
         return self.memo["max_spread"]
 
     @property
@@ -86,7 +86,7 @@ class Plan:
         """Crossbars of one copy spread ``spread`` ways (memoised: the greedy asks for it per move)."""
         key = ("copy", spread)
         if key not in self.memo:
-            self.memo[key] = sum(pieces(b["cols"], spread) for b in self.base)
+            self.memo[key] = sum(pieces(b.cols, spread) for b in self.base)
         return self.memo[key]
 
     def next_copies(self) -> int | None:
@@ -109,7 +109,7 @@ class Plan:
             info, p, flit = self.shape, self.node.precision, arch.tile.router.flit_bits
             assert p is not None  # assigned by the precision pass, before placement
             in_flits = ceil_div(info.k * info.m * p.input_bits, flit)
-            psum_flits = sum(b["cols"] for b in self.base) * info.m * p.output_bits / flit / max(tiles, 1)
+            psum_flits = sum(b.cols for b in self.base) * info.m * p.output_bits / flit / max(tiles, 1)
             self.memo[key] = max(self._times(costs, arch)[1] / self.groups, remote * max(in_flits, psum_flits))
         return self.memo[key]
 
@@ -122,8 +122,8 @@ class Plan:
             slices = ceil_div(self.m, self.copies) * input_slices(arch, p.input_bits)
             best = (0, 0)
             for b in self.base:
-                cols = _width(b["cols"], self.spread) * b["slice_count"] * b["sign_columns"]
-                t = block_slice_timing(costs, arch, b["rows"], cols, p.adc_bits)
+                cols = _width(b.cols, self.spread) * b.slice_count * b.sign_columns
+                t = block_slice_timing(costs, arch, b.rows, cols, p.adc_bits)
                 best = max(best, (t.cycles(slices), t.occupancy(slices)))
             self.memo[key] = best
         return self.memo[key]
@@ -238,13 +238,13 @@ def _best_move(plans, ctx, floor: float, caps: dict[str, int], cost, spans_ok, b
     return best
 
 
-def expand_blocks(plan: Plan) -> list[dict]:
+def expand_blocks(plan: Plan) -> list[Block]:
     """The operator's blocks after spreading and replication (unplaced, with ``replica``: copy ``r`` belongs
     to group ``r // copies``)."""
     out = []
     for r in range(plan.replicas):
         for b in plan.base:
-            width = _width(b["cols"], plan.spread)
-            for c0 in range(0, b["cols"], width):
-                out.append({**b, "col_start": b["col_start"] + c0, "cols": min(width, b["cols"] - c0), "replica": r})
+            width = _width(b.cols, plan.spread)
+            for c0 in range(0, b.cols, width):
+                out.append(b.copy(col_start=b.col_start + c0, cols=min(width, b.cols - c0), replica=r))
     return out

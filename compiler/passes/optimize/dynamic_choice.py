@@ -17,23 +17,24 @@ from __future__ import annotations
 from pimsim.cost.actions import Costs
 from pimsim.cost.crossbar import block_slice_timing, input_slices
 
+from compiler.ir.records import Block
 from compiler.passes.optimize.adc import matched_adc_bits
 from compiler.passes.tile import tile_matrix
 
 
-def crossbar_write_blocks(arch, n) -> list[dict]:
+def crossbar_write_blocks(arch, n) -> list[Block]:
     info, bits = n.params, n.precision.input_bits
     # one k x n matrix per independent product; the reduction counts every copy's columns
-    return [dict(b) for _ in range(info.count) for b in tile_matrix(arch, info.k, info.n, bits)]
+    return [b for _ in range(info.count) for b in tile_matrix(arch, info.k, info.n, bits)]  # fresh blocks per product
 
 
 def write_path_cycles(arch, n, blocks) -> int:
     c, p, m = Costs.of(arch), n.precision, n.params.m
-    adc = matched_adc_bits(arch, max(b["rows"] for b in blocks))
+    adc = matched_adc_bits(arch, max(b.rows for b in blocks))
     slices = m * input_slices(arch, p.input_bits)
-    per = [b["rows"] * c.write_row_cycles + block_slice_timing(
-        c, arch, b["rows"], b["cols"] * b["slice_count"] * b["sign_columns"], adc).cycles(slices) for b in blocks]
-    adds = sum(b["cols"] for b in blocks) * m - n.params.n * m * n.params.count
+    per = [b.rows * c.write_row_cycles + block_slice_timing(
+        c, arch, b.rows, b.cols * b.slice_count * b.sign_columns, adc).cycles(slices) for b in blocks]
+    adds = sum(b.cols for b in blocks) * m - n.params.n * m * n.params.count
     return max(per) + c.vector_cycles({"add": adds})
 
 

@@ -41,13 +41,12 @@ from pimsim.spec.errors import SpecError
 
 from compiler.passes.kind_views import kind_view, tile_kind
 from compiler.passes.optimize.adc import needed_adc_bits
-from compiler.passes.optimize.pack import physical_cols
 from compiler.passes.tile import tile_matrix
 
 
 def required_adc_bits(kind_arch, k: int, n: int, weight_bits: int, input_bits: int) -> int:
     """Bits a ``k x n`` operator's conversions need on a kind (``kind_arch``: ``ArchSpec.kind_arch``)."""
-    rows = max(b["rows"] for b in tile_matrix(kind_arch, k, n, weight_bits))
+    rows = max(b.rows for b in tile_matrix(kind_arch, k, n, weight_bits))
     return min(needed_adc_bits(kind_arch, rows), max(weight_bits, input_bits))
 
 
@@ -90,7 +89,7 @@ class KindRoom:
         if self.naive:
             per = _per_tile(self.arch, kind)
             return -(-len(blocks) // per) * per
-        cells = sum(b["rows"] * physical_cols(b) for b in blocks)
+        cells = sum(b.rows * b.physical_cols for b in blocks)
         return -(-cells // (view.pe.crossbar.rows * view.pe.crossbar.cols))
 
     def take(self, name: str, kinds: list[str], k: int, n: int, weight_bits: int, source: str) -> str:

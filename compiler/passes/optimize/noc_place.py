@@ -21,11 +21,12 @@ producer (as in ``compiler.passes.place``).
 
 from __future__ import annotations
 
+
 from pimsim.cost.actions import ceil_div
 from pimsim.cost.views import parts_of, resolve_views
 from pimsim.spec.arch import IMPLICIT_KIND
 
-from compiler.ir.records import ViewLayout
+from compiler.ir.records import Block, ViewLayout
 from compiler.passes.kind_views import kind_tiles, kind_view, node_kind
 
 IO_TILE = 0
@@ -40,11 +41,18 @@ def snake_tiles(arch) -> list[int]:
     return out
 
 
-def _slot(arch, tile: int, index: int) -> dict[str, int]:
-    return {"tile": tile, "pe": index // arch.pe.crossbars, "crossbar": index % arch.pe.crossbars}
+def _slot(arch, tile: int, index: int) -> tuple[int, int, int]:
+    """(tile, PE, crossbar) of the ``index``-th crossbar of ``tile``."""
+    return tile, index // arch.pe.crossbars, index % arch.pe.crossbars
 
 
-def place_own_tiles(graph, groups: dict[str, list[dict]], arch, budget_tiles: int | dict[str, int],
+def _at(b: Block, where: Block | tuple[int, int, int]) -> Block:
+    """A copy of ``b`` on the crossbar ``where`` (a (tile, PE, crossbar) slot, or the place of another block)."""
+    tile, pe, crossbar = (where.tile, where.pe, where.crossbar) if isinstance(where, Block) else where
+    return b.copy(tile=tile, pe=pe, crossbar=crossbar)
+
+
+def place_own_tiles(graph, groups: dict[str, list[Block]], arch, budget_tiles: int | dict[str, int],
                     bits: dict[str, int]) -> int:
     """Place each node's blocks (``groups[name]``) on its own tiles of its kind; returns tiles used.
     ``budget_tiles``: tiles allowed, per kind (``{kind: tiles}``) on a chip of several."""
@@ -72,7 +80,7 @@ def place_own_tiles(graph, groups: dict[str, list[dict]], arch, budget_tiles: in
             mine -= set(tiles)
             used[kind] += need
             for i, b in enumerate(groups[n.name]):
-                b.update(_slot(view, tiles[i // per_tile], i % per_tile))
+                b.locate(*_slot(view, tiles[i // per_tile], i % per_tile))
             n.blocks = groups[n.name]
             n.tile = anchor
         else:
@@ -82,7 +90,7 @@ def place_own_tiles(graph, groups: dict[str, list[dict]], arch, budget_tiles: in
     return sum(used.values())
 
 
-def place_extra_copies(graph, groups: dict[str, list[dict]], arch, free: list[int]) -> int:
+def place_extra_copies(graph, groups: dict[str, list[Block]], arch, free: list[int]) -> int:
     """Keep every operator's copy 0 where it is (its blocks carry their place) and put its other copies, on
     tiles of their own, on the ``free`` tiles of its kind nearest its home tile; returns the tiles taken (0 when they do
     not fit, and then nothing changes)."""
@@ -93,17 +101,16 @@ def place_extra_copies(graph, groups: dict[str, list[dict]], arch, free: list[in
         view = kind_view(arch, node_kind(n))
         per_tile = view.tile.pes * view.pe.crossbars
         mine = left if not arch.heterogeneous else {t for t in left if arch.tile_kind_of(t) == node_kind(n)}
-        first = {(b["row_start"], b["col_start"], b["slice_start"]): b for b in n.blocks}
-        extra = [b for b in groups[n.name] if b["replica"] > 0]
+        first = {(b.row_start, b.col_start, b.slice_start): b for b in n.blocks}
+        extra = [b for b in groups[n.name] if b.replica > 0]
         need = ceil_div(len(extra), per_tile)
         if need > len(mine):
             return 0
         hx, hy = arch.tile_xy(n.tile)
         tiles = sorted(mine, key=lambda t: (abs(arch.tile_xy(t)[0] - hx) + abs(arch.tile_xy(t)[1] - hy), t))[:need]
         left -= set(tiles)
-        blocks = [{**b, **{k: first[(b["row_start"], b["col_start"], b["slice_start"])][k]
-                           for k in ("tile", "pe", "crossbar")}} for b in groups[n.name] if b["replica"] == 0]
-        blocks += [{**b, **_slot(view, tiles[i // per_tile], i % per_tile)} for i, b in enumerate(extra)]
+        blocks = [_at(b, first[(b.row_start, b.col_start, b.slice_start)]) for b in groups[n.name] if b.replica == 0]
+        blocks += [_at(b, _slot(view, tiles[i // per_tile], i % per_tile)) for i, b in enumerate(extra)]
         plan[n.name] = blocks
     for n in graph.nodes:
         if n.name in plan:
@@ -120,13 +127,13 @@ def graph_view_parts(graph, bits: dict[str, int]) -> dict:
     return resolve_views(nodes, bits, {k for k, v in graph.values.items() if v.constant})
 
 
-def place_dense(graph, bins: list[list[tuple[str, dict]]], arch) -> int:
+def place_dense(graph, bins: list[list[tuple[str, Block]]], arch) -> int:
     """Fill crossbars with ``bins`` (each: (node name, block) sharing one crossbar, of one tile kind) along the
     snake walk over the tiles of the bin's kind; returns the tiles used."""
     kind_of = {n.name: node_kind(n) for n in graph.nodes}
     walk, taken = snake_tiles(arch), dict[str, int]()
     walks = {k.name: [t for t in walk if k.first_tile <= t < k.first_tile + k.count] for k in arch.tile_kinds}
-    placed: dict[str, list[dict]] = {}
+    placed: dict[str, list[Block]] = {}
     for bin_ in bins:
         kind = kind_of[bin_[0][0]]
         view = kind_view(arch, kind)
@@ -134,14 +141,13 @@ def place_dense(graph, bins: list[list[tuple[str, dict]]], arch) -> int:
         where = _slot(view, walks[kind][i // per_tile], i % per_tile)
         taken[kind] = i + 1
         for name, b in bin_:
-            placed.setdefault(name, []).append({**b, **where})
+            placed.setdefault(name, []).append(_at(b, where))
     home: dict[str, int] = {}
     for n in graph.nodes:
         src = [home.get(i, 0) for i in n.inputs if i and not graph.values[i].constant]
         if n.name in placed:
-            n.blocks = sorted(placed[n.name], key=lambda b: (b["replica"], b["row_start"], b["col_start"],
-                                                             b["slice_start"]))
-            n.tile = n.blocks[0]["tile"]
+            n.blocks = sorted(placed[n.name], key=lambda b: (b.replica, b.row_start, b.col_start, b.slice_start))
+            n.tile = n.blocks[0].tile
         else:
             n.tile = 0 if n.kind == "embedding" or not src else src[0]
         for o in n.outputs:

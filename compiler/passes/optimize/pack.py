@@ -13,21 +13,19 @@ one copy of the model does not otherwise fit the area budget.
 
 from __future__ import annotations
 
-
-def physical_cols(b: dict) -> int:
-    return b["cols"] * b["slice_count"] * b["sign_columns"]
+from compiler.ir.records import Block
 
 
-def shelf_pack(items: list[tuple[object, dict]], rows: int, cols: int) -> list[list[tuple[object, dict]]]:
+def shelf_pack(items: list[tuple[str, Block]], rows: int, cols: int) -> list[list[tuple[str, Block]]]:
     """Bins (one per crossbar) of (owner, block) with ``xbar_row_offset``/``xbar_col_offset`` set."""
     bins: list[dict] = []  # {"shelves": [[row0, height, used_cols]], "used_rows": int, "items": [...]}
-    order = sorted(range(len(items)), key=lambda i: (-items[i][1]["rows"], -physical_cols(items[i][1]), i))
+    order = sorted(range(len(items)), key=lambda i: (-items[i][1].rows, -items[i][1].physical_cols, i))
     for i in order:
         owner, b = items[i]
-        h, w = b["rows"], physical_cols(b)
+        h, w = b.rows, b.physical_cols
         if not _place_in_bins(bins, owner, b, h, w, rows, cols):
             bins.append({"shelves": [[0, h, w]], "used_rows": h,
-                         "items": [(owner, {**b, "xbar_row_offset": 0, "xbar_col_offset": 0})]})
+                         "items": [(owner, b.copy(xbar_row_offset=0, xbar_col_offset=0))]})
     return [bin_["items"] for bin_ in bins]
 
 
@@ -35,13 +33,13 @@ def _place_in_bins(bins, owner, b, h, w, rows, cols) -> bool:
     for bin_ in bins:
         for shelf in bin_["shelves"]:
             if h <= shelf[1] and shelf[2] + w <= cols:
-                bin_["items"].append((owner, {**b, "xbar_row_offset": shelf[0], "xbar_col_offset": shelf[2]}))
+                bin_["items"].append((owner, b.copy(xbar_row_offset=shelf[0], xbar_col_offset=shelf[2])))
                 shelf[2] += w
                 return True
         if bin_["used_rows"] + h <= rows:
             r0 = bin_["used_rows"]
             bin_["shelves"].append([r0, h, w])
             bin_["used_rows"] += h
-            bin_["items"].append((owner, {**b, "xbar_row_offset": r0, "xbar_col_offset": 0}))
+            bin_["items"].append((owner, b.copy(xbar_row_offset=r0, xbar_col_offset=0)))
             return True
     return False

@@ -16,7 +16,7 @@ import pytest
 
 from pimsim.cost.actions import Costs, ceil_div
 
-from compiler.ir.records import MvmShape, OpPrecision
+from compiler.ir.records import Block, MvmShape, OpPrecision
 from compiler.passes.optimize.balance import OBJECTIVE_BATCH, Plan, _objective, balance, moves
 
 
@@ -27,8 +27,8 @@ def _plans(seed: int, n: int) -> list[Plan]:
         k, cols = rng.choice([16, 64, 128, 300]), rng.choice([8, 32, 128, 200])
         node = SimpleNamespace(name=f"op{i}", params=MvmShape(rng.choice([1, 1, 4, 16]), k, cols),
                                precision=OpPrecision(rng.choice([4, 8]), 8, adc_bits=rng.choice([None, 6])))
-        base = [{"row_start": r, "rows": min(128, k - r), "col_start": c, "cols": min(128, cols - c),
-                 "slice_count": 1, "sign_columns": 1} for r in range(0, k, 128) for c in range(0, cols, 128)]
+        base = [Block(row_start=r, rows=min(128, k - r), col_start=c, cols=min(128, cols - c), slice_start=0,
+                      slice_count=1, sign_columns=1) for r in range(0, k, 128) for c in range(0, cols, 128)]
         out.append(Plan(node, base, allow_spread=rng.random() < 0.8))
     return out
 

@@ -89,14 +89,15 @@ def test_area_estimate_matches_rollup():
 def test_shelf_pack_hand_example():
     """128x128 crossbar: blocks 64 rows x 64 cols, 64x64, 32x128, 32x32 -> shelf 1 (rows 0-63) holds the two
     64x64 side by side, shelf 2 (rows 64-95) the 32x128, shelf 3 (rows 96-127) the 32x32: one crossbar."""
+    from compiler.ir.records import Block
     from compiler.passes.optimize.pack import shelf_pack
 
     def blk(rows, cols):
-        return {"rows": rows, "cols": cols, "slice_count": 1, "sign_columns": 1}
+        return Block(row_start=0, rows=rows, col_start=0, cols=cols, slice_start=0, slice_count=1, sign_columns=1)
 
     bins = shelf_pack([("a", blk(64, 64)), ("b", blk(64, 64)), ("c", blk(32, 128)), ("d", blk(32, 32))], 128, 128)
     assert len(bins) == 1
-    at = {o: (b["xbar_row_offset"], b["xbar_col_offset"]) for o, b in bins[0]}
+    at = {o: (b.xbar_row_offset, b.xbar_col_offset) for o, b in bins[0]}
     assert at == {"a": (0, 0), "b": (0, 64), "c": (64, 0), "d": (96, 0)}
     assert len(shelf_pack([("a", blk(100, 128)), ("b", blk(100, 128))], 128, 128)) == 2
 
@@ -104,15 +105,15 @@ def test_shelf_pack_hand_example():
 def test_expand_blocks_covers_each_replica():
     """A 16-column block spread 4 ways -> 4 blocks of 4 columns; 2 copies per query x 3 groups = 6 replicas
     -> 24 blocks, 4 per replica (replica r belongs to group r // 2)."""
+    from compiler.ir.records import Block
     from compiler.passes.optimize.balance import Plan, expand_blocks
 
-    base = [{"row_start": 0, "rows": 10, "col_start": 0, "cols": 16, "slice_start": 0, "slice_count": 4,
-             "sign_columns": 2}]
+    base = [Block(row_start=0, rows=10, col_start=0, cols=16, slice_start=0, slice_count=4, sign_columns=2)]
     p = Plan(node=None, base=base, spread=4, copies=2, groups=3)
     out = expand_blocks(p)
     assert p.replicas == 6 and p.crossbars == len(out) == 24
     for r in range(6):
-        cols = sorted((b["col_start"], b["cols"]) for b in out if b["replica"] == r)
+        cols = sorted((b.col_start, b.cols) for b in out if b.replica == r)
         assert cols == [(0, 4), (4, 4), (8, 4), (12, 4)]
 
 
