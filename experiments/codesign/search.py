@@ -49,6 +49,9 @@ spread of log loss between seeds on the samples (docs/results.md), so hardware a
 
 @dataclass(frozen=True)
 class Budget:
+    """Sizes of one search per (dataset, space): supernet training, the two evolutions, fine-tuning, the top-K
+    retrained from scratch and the log-loss slack over the best hand-crafted mean (recorded in design.json)."""
+
     supernet_steps: int = 400
     supernet_lr: float = 0.01
     search_budget: int = 64
