@@ -91,12 +91,11 @@ def first_error(text: str) -> str:
 def estimate_error(mapping_path: Path, sim: dict) -> dict:
     """The mapper's estimate of the written mapping against the simulator (estimate / simulator - 1)."""
     from compiler.cost.estimate import estimate
-    from compiler.cost.ops import streams_from_mapping, views_from_mapping
+    from compiler.ir.from_mapping import graph_from_mapping
     from pimsim.spec.mapping import load_mapping
 
     m = load_mapping(mapping_path)
-    ops, bits = views_from_mapping(m)
-    est = estimate(ops, bits, m.inputs, m.outputs, m.arch, *streams_from_mapping(m))
+    est = estimate(graph_from_mapping(m), m.arch, m.pipeline)
     out = {"latency": est.latency_cycles / sim[1]["latency_cycles"] - 1}
     for batch, rep in sim.items():
         if batch > 1:

@@ -23,14 +23,13 @@ from mapping_table import MODELS, export  # noqa: E402
 def row(name: str, onnx: Path, arch, batch: int) -> list[str]:
     from compiler.api import compile_onnx
     from compiler.cost.estimate import estimate
-    from compiler.cost.ops import streams_from_mapping, views_from_mapping
+    from compiler.ir.from_mapping import graph_from_mapping
     from pimsim.api import simulate
 
     cells = []
     for strategy in ("naive", "optimized"):
         mapping = compile_onnx(onnx, arch, strategy=strategy)
-        ops, bits = views_from_mapping(mapping)
-        est = estimate(ops, bits, mapping.inputs, mapping.outputs, arch, *streams_from_mapping(mapping))
+        est = estimate(graph_from_mapping(mapping), arch, mapping.pipeline)
         sim = simulate(mapping, batch=batch)
         cells += [f"{est.latency_cycles / sim.latency_cycles - 1:+.1%}",
                   f"{est.makespan_cycles(batch) / sim.makespan_cycles - 1:+.1%}",

@@ -35,14 +35,16 @@ may start query ``q`` after the readers of its values finished query
 over the stream's time per query.  Still operator-granular: the tasks inside
 one operator are placed back to back, not interleaved with other queries'.
 
-Inputs are duck-typed operator views (``compiler.cost.ops.OpView``) built from
-the IR or from a written mapping, so the optimiser and the tests share one
-estimator.
+Input is the compiler's IR after placement (``compiler.ir.graph.OpGraph``):
+the nodes' typed records and placement fields.  A written mapping is read as
+the same IR (``compiler.ir.from_mapping.graph_from_mapping``), so the
+optimiser and the tests share one estimator.
 """
 
 from __future__ import annotations
 
 import bisect
+import copy
 import heapq
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -50,14 +52,18 @@ from typing import Any, Callable
 
 from pimsim.cost.actions import Costs, ceil_div
 from pimsim.cost.area import chip_leakage_mw
-from pimsim.cost.buffers import Resident, allocate_credits
+from pimsim.cost.buffers import Resident, allocate_credits, resident_bits
 from pimsim.cost.crossbar import (
     adc_bank, bank_hold_cycles, block_energy_pj, block_slice_timing, contended_banks, crossbars_on_banks,
     input_slices, vector_split,
 )
 from pimsim.cost.products import product_shares
+from pimsim.cost.streams import RowStream, row_streams
 from pimsim.cost.views import parts_of, resolve_views
 from pimsim.spec.units import cycles_to_ns, energy_pj_from_power
+
+from compiler.ir.graph import Node, OpGraph
+from compiler.ir.records import CopyWork, EmbeddingShape, ProductShape
 
 IO_TILE = 0
 
@@ -194,16 +200,25 @@ def _first_gap(lane: list[tuple[int, int, int]], ready: int, dur: int) -> int:
 
 
 class Model:
-    """A placed mapping as the estimator sees it: operators, value sizes, view parts, who reads what."""
+    """A placed mapping as the estimator sees it: operators, value sizes, view parts, who reads what, and the
+    per-node work derived from them (memoised per node name: copy groups' blocks, fetches, bank runs)."""
 
-    def __init__(self, ops, value_bits: dict[str, int], inputs, outputs, arch, streams: dict | None = None,
-                 resident: dict[str, int] | None = None):
-        self.ops, self.bits, self.arch = ops, value_bits, arch
-        self.resident = resident or {}  # value -> bits it holds in a buffer (a line buffer when streamed)
-        self.inputs, self.outputs = list(inputs), list(outputs)
+    def __init__(self, graph: OpGraph, arch, pipeline: str):
+        self.graph, self.arch = graph, arch
+        # placed nodes: home tiles, block tiles and precision are set (``compiler.ir.verify`` at stage ``place``),
+        # which their types (optional until then) cannot say
+        self.ops: list[Any] = [_placed(n) for n in graph.nodes]
+        ops = self.ops
+        self.bits = graph.query_bits()
+        self.inputs, self.outputs = list(graph.inputs), list(graph.outputs)
         self.costs = Costs.of(arch)
-        self.consts = ops[0].constants if ops else frozenset()
-        self.parts = resolve_views(ops, value_bits, self.consts)
+        self.consts = graph.constants()
+        streams = _row_streams(graph, ops, self.bits, pipeline)
+        # value -> bits it holds in a buffer (a line buffer when streamed)
+        self.resident = resident_bits(ops, self.bits, {n: v.bits or 32 for n, v in graph.values.items()},
+                                      self.consts, self.outputs, streams)
+        self.memo: dict[tuple, Any] = {}
+        self.parts = resolve_views(ops, self.bits, self.consts)
         n_ops, n_in = len(ops), len(self.inputs)
         self.n_nodes = n_ops + n_in + len(self.outputs)
         producer = {v: i for i, op in enumerate(ops) if op.kind != "view" for v in op.outputs}
@@ -225,11 +240,11 @@ class Model:
                 self.readers[d].append(x)
         self.written = {x: [v for v in (ops[x].outputs if x < n_ops else [self.inputs[x - n_ops]])]
                         for x in range(n_ops + n_in) if x >= n_ops or ops[x].kind != "view"}
-        self.rows = self._row_deps(streams or {})
+        self.rows = self._row_deps(streams)
         self.feeds_rows = {d for deps in self.rows.values() for d in deps}
         self._mark_shared_crossbars()
 
-    def _row_deps(self, streams: dict) -> dict[int, dict[int, tuple]]:
+    def _row_deps(self, streams: dict[int, dict[str, RowStream]]) -> dict[int, dict[int, tuple]]:
         """Node -> {producing operator node it reads row by row -> (rows first, input rows, own rows)}: every
         read of that producer's values streamed (``pimsim.cost.streams``, as the simulator's lowering)."""
         out: dict[int, dict[int, tuple]] = {}
@@ -251,6 +266,16 @@ class Model:
 
     def parts_of(self, name: str):
         return parts_of(self.parts, name, self.bits)
+
+    def group_blocks(self, op: Node, group: int) -> list[tuple[Any, int]]:
+        """(block, input vectors it reads per query) of the copies of crossbar operator ``op`` in copy group
+        ``group`` (the simulator's ``QueryLowering.copy_blocks``); placed ``Block`` records, typed as ``ops``."""
+        key = (op.name, "group", group)
+        if key not in self.memo:
+            per = op.copies_per_query if op.kind == "mvm" else 1
+            first, vectors = group * per, vector_split(_shape(op).m, per)
+            self.memo[key] = [(b, vectors[b.replica - first]) for b in op.blocks if first <= b.replica < first + per]
+        return self.memo[key]
 
     def kind(self, x: int) -> str:
         n_ops, n_in = len(self.ops), len(self.inputs)
@@ -405,7 +430,7 @@ class _Schedule:
             return self.first(("io", "out"), max(ready, self.deliver(q, name, IO_TILE)), self.c.io_cycles(bits))
         op = self.m.ops[x]
         group = q % op.groups
-        tiles = (sorted({b.tile for b, _ in op.group_blocks(group)}) if op.on_crossbars
+        tiles = (sorted({b.tile for b, _ in self.m.group_blocks(op, group)}) if op.on_crossbars
                  else [op.tile] + list(op.vector_tiles))
         rows = self.m.rows.get(x, {})
         streamed = {n for n in self.m.reads[x] if any(self.m.stored_by.get(p.value) in rows
@@ -425,21 +450,23 @@ class _Schedule:
     def _operator(self, op, group: int, entry: int) -> int:
         h = op.tile
         c = self.c.at(h)
-        if op.kind == "copy":
+        p = op.params
+        if isinstance(p, CopyWork):
+            bits = self.m.graph.copy_bits(op, p)
             if self.record:
-                self.energy_pj += c.buffer_read_pj(op.bits) + c.buffer_write_pj(op.bits)
-            return self.first(("buf", h), entry, 2 * c.buffer_cycles(op.bits), c.arch.tile.buffer.banks)
+                self.energy_pj += c.buffer_read_pj(bits) + c.buffer_write_pj(bits)
+            return self.first(("buf", h), entry, 2 * c.buffer_cycles(bits), c.arch.tile.buffer.banks)
         if op.on_crossbars:
             t = self._crossbar(op, group, entry)
-        elif op.kind == "embedding":
-            rows = op.tables * op.lookups
-            bits = rows * op.dim * op.precision.output_bits
+        elif isinstance(p, EmbeddingShape):
+            rows, storage = p.tables * p.lookups, op.storage or "dram"
+            bits = rows * p.dim * op.precision.output_bits
             if self.record:
-                self.energy_pj += c.embedding_pj(op.storage, rows, bits)
-            delay, hold = c.embedding_access(op.storage, rows, bits)
-            key = ("emb", h) if op.storage == "onchip" else ("emb", "dram")
+                self.energy_pj += c.embedding_pj(storage, rows, bits)
+            delay, hold = c.embedding_access(storage, rows, bits)
+            key = ("emb", h) if storage == "onchip" else ("emb", "dram")
             t = self.first(key, entry + delay, hold)
-            adds = op.tables * (op.lookups - 1) * op.dim
+            adds = p.tables * (p.lookups - 1) * p.dim
             if adds > 0:
                 t = self.vec(h, t, {"add": adds})
         elif op.vector_tiles:
@@ -465,7 +492,8 @@ class _Schedule:
         acts = [n for n in op.inputs if n not in self.m.consts]
         bits = [sum(p.reads for p in self.m.parts_of(n)) for n in acts]
         done = 0
-        for sh in product_shares(op.count, op.m, op.k, op.n, [op.tile] + list(op.vector_tiles), bits[0],
+        p = _shape(op)
+        for sh in product_shares(p.count, p.m, p.k, p.n, [op.tile] + list(op.vector_tiles), bits[0],
                                  sum(bits[1:]), sum(self.m.bits[n] for n in op.outputs)):
             t = self.vec(sh.tile, self.buf(sh.tile, entry, sh.read_bits, False, first=True), sh.ops)
             t = (self.buf(op.tile, t, sh.out_bits, True) if sh.tile == op.tile
@@ -501,22 +529,23 @@ class _Schedule:
                 self.energy_pj += u["energy_pj"]
         done = max([t if tile == op.tile else self.transfer(tile, op.tile, psum[tile], t)
                     for tile, t in sorted(finals.items())], default=entry)
-        adds = sum(b.cols * v for b, v in op.group_blocks(group)) - op.n * op.m * op.count
+        p = _shape(op)
+        adds = sum(b.cols * v for b, v in self.m.group_blocks(op, group)) - p.n * p.m * p.count
         return self.vec(op.tile, done, {"add": adds}) if adds > 0 else done
 
 
 def _fetch_groups(model: Model, op, group: int) -> list[dict]:
-    """The operator's crossbar work for one query of copy group ``group``, cached on the view: per (tile, row
+    """The operator's crossbar work for one query of copy group ``group``, memoised on the model: per (tile, row
     range) one fetch of every copy's vectors, and the blocks as units.  Blocks that share the fetch and a
     duration and sit on crossbars no other block uses run in lock-step, so they are one unit here (exact for
     the schedule, and far fewer units for spread and copied operators)."""
-    key = ("fetch", group)
-    if key in op.memo:
-        return op.memo[key]
+    key = (op.name, "fetch", group)
+    if key in model.memo:
+        return model.memo[key]
     p = op.precision
     write = op.kind == "dynamic_mvm"
     groups: dict[tuple, dict] = {}
-    pairs = op.group_blocks(group)
+    pairs = model.group_blocks(op, group)
     banks = crossbars_on_banks(model.arch, [(b.tile, b.pe, b.crossbar) for b, _ in pairs])
     on_contended: dict[tuple[int, int, int], list] = {}
     for b, vectors in pairs:
@@ -557,15 +586,15 @@ def _fetch_groups(model: Model, op, group: int) -> list[dict]:
             g["bits"] = rows * p.input_bits * sum(g["copies"].values())
         out.append({"tile": g["tile"], "bits": g["bits"], "units": list(g["units"].values()),
                     "psum_bits": g["psum_bits"]})
-    op.memo[key] = out
-    op.memo[("banks", group)] = [_bank_unit(bank, members) for bank, members in on_contended.items()]
+    model.memo[key] = out
+    model.memo[(op.name, "banks", group)] = [_bank_unit(bank, members) for bank, members in on_contended.items()]
     return out
 
 
 def _bank_units(model: Model, op, group: int) -> list[dict]:
     """The operator's runs on contended ADC banks for copy group ``group`` (computed with ``_fetch_groups``)."""
     _fetch_groups(model, op, group)
-    return op.memo[("banks", group)]
+    return model.memo[(op.name, "banks", group)]
 
 
 def _bank_unit(bank: tuple[int, int, int], members: list) -> dict:
@@ -664,12 +693,12 @@ def _release(model, gated, q: int, x: int, t: int, arm, batch: int) -> None:
         arm(q + k, x, t)
 
 
-def estimate(ops, value_bits: dict[str, int], inputs, outputs, arch, streams: dict | None = None,
-             resident: dict[str, int] | None = None) -> Estimate:
-    """Latency, energy and stream estimate of a mapping given as operator views (module docstring).
-    ``streams``/``resident``: row streams and resident bits under ``pipeline: element``
-    (``compiler.cost.ops.streams_from_mapping`` / ``streams_from_graph``); None: every input waits whole."""
-    model = Model(ops, value_bits, inputs, outputs, arch, streams, resident)
+def estimate(graph: OpGraph, arch, pipeline: str = "layer") -> Estimate:
+    """Latency, energy and stream estimate of the placed IR ``graph`` compiled with ``pipeline`` (module
+    docstring): under ``element`` operators read the row streams ``pimsim.cost.streams`` finds and values
+    hold their resident bits (line buffers); under ``layer`` every input waits whole.  The nodes are read as
+    placed now: the stream schedule, computed on request, does not see later changes to them."""
+    model = Model(graph, arch, pipeline)
     latency, one, finish = _simulate(model, 1, None, record=True)
     credits = _credits(model, one, finish)
     busy = _busy_per_query(model, one)
@@ -727,7 +756,7 @@ def _busy_per_query(model: Model, one: _Schedule) -> dict[tuple, float]:
         out[key] = total / share / servers
     for op in model.ops:  # crossbars of groups query 0 did not use carry the same load
         if op.groups > 1 and op.on_crossbars:
-            for b, _ in op.group_blocks(0):
+            for b, _ in model.group_blocks(op, 0):
                 k = ("xbar", b.tile, b.pe, b.crossbar)
                 if k in out:
                     out[k] = out[k] / op.groups
@@ -761,7 +790,7 @@ def _noc_load_per_query(model: Model) -> dict[tuple, float]:
         if op.kind == "view":
             continue
         for g in range(op.groups):
-            pairs = op.group_blocks(g) if op.on_crossbars else []
+            pairs = model.group_blocks(op, g) if op.on_crossbars else []
             tiles = sorted({b.tile for b, _ in pairs}) or [op.tile] + list(op.vector_tiles)
             receive(model.reads[x], tiles, 1.0 / op.groups)
             psum: dict[int, int] = defaultdict(int)
@@ -772,11 +801,37 @@ def _noc_load_per_query(model: Model) -> dict[tuple, float]:
                     send(t, op.tile, bits, 1.0 / op.groups)
         if op.vector_tiles:
             out_bits = sum(model.bits[n] for n in op.outputs)
-            for sh_tile, rows in zip([op.tile] + list(op.vector_tiles),
-                                     vector_split(op.m, 1 + len(op.vector_tiles))):
+            m = _shape(op).m
+            for sh_tile, rows in zip([op.tile] + list(op.vector_tiles), vector_split(m, 1 + len(op.vector_tiles))):
                 if sh_tile != op.tile:
-                    send(sh_tile, op.tile, ceil_div(out_bits * rows, op.m), 1.0)
+                    send(sh_tile, op.tile, ceil_div(out_bits * rows, m), 1.0)
     receive(model.outputs, [IO_TILE], 1.0)
     for (_, src, dst, bits), share in wanted.items():
         send(src, dst, bits, min(share, 1.0))
     return dict(load)
+
+
+def _placed(node: Node) -> Node:
+    """A copy of ``node`` as placed now (its blocks and vector units listed anew: the optimiser moves nodes after
+    estimating them) without the unnamed optional inputs and outputs, which no task reads or writes."""
+    out = copy.copy(node)
+    out.inputs, out.outputs = [n for n in node.inputs if n], [n for n in node.outputs if n]
+    out.blocks, out.vector_tiles = list(node.blocks), list(node.vector_tiles)
+    return out
+
+
+def _shape(op: Node) -> ProductShape:
+    """A crossbar operator's or product's sizes, an ``mvm``'s (``MvmShape``) as one product (``count`` 1)."""
+    p = op.params
+    if isinstance(p, ProductShape):
+        return p
+    return ProductShape(1, p.m, p.k, p.n)  # type: ignore[union-attr]
+
+
+def _row_streams(graph: OpGraph, ops: list[Node], bits: dict[str, int],
+                 pipeline: str) -> dict[int, dict[str, RowStream]]:
+    """The operators' row streams under ``pipeline: element`` (``pimsim.cost.streams``, as the simulator's
+    lowering); none under ``layer``."""
+    if pipeline != "element":
+        return {}
+    return row_streams(ops, {n: v.query_shape for n, v in graph.values.items()}, bits, graph.constants())

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from compiler.ir.records import Block, CopyWork, OpParams, OpPrecision
+from compiler.ir.records import Block, CopyWork, OpParams, OpPrecision, ProductShape, VectorWork, ViewLayout
 
 KINDS = ("mvm", "dynamic_mvm", "embedding", "vector", "copy", "view")
 
@@ -47,6 +47,23 @@ class Value:
     def numel(self) -> int:
         return int(np.prod(self.shape, dtype=np.int64))
 
+    @property
+    def query_shape(self) -> list[int]:
+        """The shape of one query's tensor: ``shape`` without the batch axis (the mapping format's shape)."""
+        shape = [int(d) for d in self.shape]
+        if self.batch_axis is not None:
+            del shape[self.batch_axis]
+        return shape
+
+    @property
+    def query_bits(self) -> int:
+        """Bits of one query's tensor at its bit width (32 until precision is assigned): the mapping format's
+        ``ValueInfo.size_bits``."""
+        out = 1
+        for d in self.query_shape:
+            out *= d
+        return out * (self.bits or 32)
+
 
 @dataclass
 class Node:
@@ -67,6 +84,30 @@ class Node:
     implementation: str = "vector"  # dynamic_mvm: "vector" or "crossbar_write" (compiler.passes.optimize)
     vector_tiles: list[int] = field(default_factory=list)  # dynamic_mvm on the vector unit: extra units' tiles
     storage: str | None = None  # embedding: "onchip" or "dram" (compiler.passes.place)
+
+    @property
+    def on_crossbars(self) -> bool:
+        """Whether the node computes on crossbars: an ``mvm``, or a product written into crossbars at run time."""
+        return self.kind == "mvm" or (self.kind == "dynamic_mvm" and self.implementation == "crossbar_write")
+
+    @property
+    def groups(self) -> int:
+        """Copy groups serving alternate queries (query q uses group q mod groups): an ``mvm``'s copies over
+        the copies one query uses; one for every other kind."""
+        return self.replicas // self.copies_per_query if self.kind == "mvm" else 1
+
+    @property
+    def layout(self) -> str:
+        """A view's layout (``ViewLayout``); empty for other kinds.  The mapping format's ``ViewOp.layout``, which
+        ``pimsim.cost.views`` and ``pimsim.cost.streams`` read from the nodes as from a mapping's operators."""
+        return self.params.layout if isinstance(self.params, ViewLayout) else ""
+
+    def vector_ops(self) -> dict[str, int]:
+        """Element operations per query on a vector unit by class: a vector operator's, or a product's
+        multiplies and adds (``ProductShape.vector_ops``); none for other kinds."""
+        if isinstance(self.params, ProductShape):
+            return self.params.vector_ops()
+        return dict(self.params.ops) if isinstance(self.params, VectorWork) else {}
 
 
 @dataclass
@@ -100,6 +141,13 @@ class OpGraph:
     def copy_bits(self, n: Node, work: CopyWork) -> int:
         """Bits the ``copy`` ``n`` writes per query: its elements at its widest output's width."""
         return work.bits_elements * max(self.values[o].bits or 32 for o in n.outputs if o)
+
+    def query_bits(self) -> dict[str, int]:
+        """Per-query bits of every value (``Value.query_bits``)."""
+        return {n: v.query_bits for n, v in self.values.items()}
+
+    def constants(self) -> frozenset[str]:
+        return frozenset(n for n, v in self.values.items() if v.constant)
 
     def is_const(self, name: str) -> bool:
         return bool(name) and self.values[name].constant

@@ -36,6 +36,11 @@ class ProductShape:
     k: int
     n: int
 
+    def vector_ops(self) -> dict[str, int]:
+        """The products' element operations on a vector unit: ``count x m x n`` dot products of length ``k``,
+        each ``k`` multiplies and ``k - 1`` adds."""
+        return {"mul": self.count * self.m * self.k * self.n, "add": self.count * self.m * (self.k - 1) * self.n}
+
 
 @dataclass(frozen=True, slots=True)
 class EmbeddingShape:

@@ -25,7 +25,7 @@ import yaml
 
 from compiler.cli import main as pimcompile
 from compiler.cost.estimate import estimate
-from compiler.cost.ops import streams_from_mapping, views_from_mapping
+from compiler.ir.from_mapping import graph_from_mapping
 from pimsim.cli import main as pimsim
 from pimsim.spec.mapping import load_mapping
 
@@ -89,6 +89,5 @@ def test_export_compiles_checks_and_simulates_on_the_cited_tiles(models, small_c
     assert many["throughput_inferences_per_s"] <= many["throughput_steady_inferences_per_s"]
     kinds = {op["op_type"] for op in many["operators"]}
     assert "MaxPool" in kinds and any("Im2Col" in k for k in kinds), "pooling and the lowered convolutions ran"
-    ops, bits = views_from_mapping(m)
-    est = estimate(ops, bits, m.inputs, m.outputs, m.arch, *streams_from_mapping(m))
+    est = estimate(graph_from_mapping(m), m.arch, m.pipeline)
     assert est.latency_cycles == pytest.approx(one["latency_cycles"], rel=0.10)

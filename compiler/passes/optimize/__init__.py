@@ -38,7 +38,7 @@ from compiler.passes.optimize.adc import match_adc_bits
 from compiler.passes.optimize.balance import OBJECTIVE_BATCH, Plan, balance, expand_blocks, plan_context
 from compiler.passes.optimize.dynamic_choice import choose_dynamic
 from compiler.passes.kind_views import kind_costs, kind_tiles, kind_view, node_kind
-from compiler.ir.records import Placement
+from compiler.ir.records import EmbeddingShape, Placement
 from compiler.passes.notes import CandidateNotes, CompileNotes, Score
 from compiler.passes.optimize.kinds import refuse_short_kind, tiles_by_kind
 from compiler.passes.optimize.noc_place import place_dense, place_extra_copies, place_own_tiles
@@ -211,14 +211,12 @@ def _anchored(graph, arch, baseline: dict[str, Placement], budget: int, floor: f
 
 
 def _attempt(graph, arch, opts, budget: int, floor: float, setting: Setting, cache: dict) -> CandidateNotes:
-    from compiler.cost.ops import views_from_graph
-
     xnodes = [n for n in graph.nodes if n.blocks]
     fixed = [n for n in xnodes if n.kind != "mvm"]  # run-time-written products: one copy, unspread
     plans = [Plan(n, [b.copy() for b in n.blocks], allow_spread=setting.spread, allow_copies=setting.copies)
              for n in xnodes if n.kind == "mvm"]
     cap = setting.cap if setting.spread else None
-    _, bits = views_from_graph(graph)
+    bits = graph.query_bits()
     notes = CandidateNotes("")
     budgets = _budgets(arch, budget)
     own = {k: sum(ceil_div(len(n.blocks), _per_tile(arch, k)) for n in xnodes if node_kind(n) == k) for k in budgets}
@@ -261,7 +259,7 @@ def _trim_groups(graph, arch, plans, fixed_groups, budget: dict[str, int], bits,
     something else (NoC, DRAM, a vector unit), an operator needs only ceil(occupancy / period) groups.  The
     trimmed placement is what the candidate's score then measures."""
     _sync_replicas(plans)  # the estimate reads each node's copy counts: price the copies placed
-    period = _estimate(graph, arch, cache)[0].period_cycles  # the one-query pass only (no stream)
+    period = _estimate(graph, arch, cache).period_cycles  # the one-query pass only (no stream)
     old = [p.groups for p in plans]
     for p in plans:
         busy = p.period_cycles(*plan_context(arch, p)) * p.groups
@@ -279,24 +277,20 @@ def _sync_replicas(plans) -> None:
 
 
 def _estimate(graph, arch, cache: dict):
-    """(``compiler.cost.estimate`` of the graph as placed now, operator views, value bits), memoised on
-    the placement (home tiles, copies, blocks): the estimate is a pure function of it."""
+    """``compiler.cost.estimate`` of the graph as placed now, memoised on the placement (home tiles, copies,
+    blocks): the estimate is a pure function of it."""
     from compiler.cost.estimate import estimate
-    from compiler.cost.ops import streams_from_graph, views_from_graph
 
     key = _signature(graph)
     if key not in cache:
-        ops, bits = views_from_graph(graph)
-        streams, resident = streams_from_graph(graph, ops, bits, cache.get("pipeline", "layer"))
-        cache[key] = (estimate(ops, bits, list(graph.inputs), list(graph.outputs), arch, streams, resident), ops,
-                      bits)
+        cache[key] = estimate(graph, arch, cache.get("pipeline", "layer"))
     return cache[key]
 
 
 def _score(graph, arch, cache: dict) -> tuple[int, float, float]:
     """(estimated latency, cycles for OBJECTIVE_BATCH queries extrapolated from a SCORE_BATCH-query schedule,
     energy per inference pJ at that stream)."""
-    est = _estimate(graph, arch, cache)[0]
+    est = _estimate(graph, arch, cache)
     return (est.latency_cycles, est.steady_makespan_cycles(OBJECTIVE_BATCH, SCORE_BATCH),
             est.energy_per_inference_pj(SCORE_BATCH))
 
@@ -399,23 +393,21 @@ def _unit_floor(graph, arch, cache: dict) -> float:
     """The busiest unit replication does not relieve (a buffer, bus, mesh link, the DRAM channel or the I/O
     link) in the placement as it is now (the baseline): crossbars replicated beyond it are idle.  Vector
     units are left to ``_floor`` (a product on one can be shared by several, ``vector_split``)."""
-    busy = _estimate(graph, arch, cache)[0].unit_busy
+    busy = _estimate(graph, arch, cache).unit_busy
     return max((v for k, v in busy.items() if k[0] not in ("xbar", "xgroup", "vec")), default=0.0)
 
 
 def _floor(graph, arch) -> float:
     """Per-query busy time of units replication cannot relieve: DRAM, chip input link, one vector op (a product
     of activations at its most shared, ``vector_split``)."""
-    from compiler.cost.ops import views_from_graph
-
     c = Costs.of(arch)
     kinds = [kind_costs(arch, k.name) for k in arch.tile_kinds]  # the op's tile is not known yet: the fastest
-    ops, bits = views_from_graph(graph)
-    dram = sum(c.embedding_access("dram", o.tables * o.lookups, o.tables * o.lookups * o.dim
-                                  * o.precision.output_bits)[1]
-               for o in ops if o.kind == "embedding" and o.storage == "dram")
-    io = sum(c.io_cycles(bits[i]) for i in graph.inputs)
-    vec = max([min(k.vector_cycles(o.vector_ops()) for k in kinds) for o in ops if o.kind == "vector"], default=0)
+    dram = sum(c.embedding_access("dram", p.tables * p.lookups, p.tables * p.lookups * p.dim
+                                  * n.precision.output_bits)[1]
+               for n in graph.nodes if isinstance(p := n.params, EmbeddingShape) and (n.storage or "dram") == "dram")
+    io = sum(c.io_cycles(graph.values[i].query_bits) for i in graph.inputs)
+    vec = max([min(k.vector_cycles(n.vector_ops()) for k in kinds) for n in graph.nodes if n.kind == "vector"],
+              default=0)
     products = max([ceil_div(min(product_cycles(k, n) for k in kinds), min(n.params.m, MAX_UNITS))
                     for n in graph.nodes if splittable(n)], default=0)  # products can share vector units
     return float(max(dram, io, vec, products))

@@ -26,7 +26,7 @@ from pimsim.cost.actions import ceil_div
 from pimsim.cost.views import parts_of, resolve_views
 from pimsim.spec.arch import IMPLICIT_KIND
 
-from compiler.ir.records import Block, ViewLayout
+from compiler.ir.records import Block
 from compiler.passes.kind_views import kind_tiles, kind_view, node_kind
 
 IO_TILE = 0
@@ -119,12 +119,8 @@ def place_extra_copies(graph, groups: dict[str, list[Block]], arch, free: list[i
 
 
 def graph_view_parts(graph, bits: dict[str, int]) -> dict:
-    """``pimsim.cost.views.resolve_views`` over the IR: the stored values each view output addresses."""
-    from types import SimpleNamespace
-
-    nodes = [SimpleNamespace(name=n.name, kind=n.kind, op_type=n.op_type, inputs=[i for i in n.inputs if i],
-                             outputs=n.outputs, layout=n.params.layout if isinstance(n.params, ViewLayout) else "alias") for n in graph.nodes]
-    return resolve_views(nodes, bits, {k for k, v in graph.values.items() if v.constant})
+    """``pimsim.cost.views.resolve_views`` over the IR's nodes: the stored values each view output addresses."""
+    return resolve_views(graph.nodes, bits, graph.constants())
 
 
 def place_dense(graph, bins: list[list[tuple[str, Block]]], arch) -> int:

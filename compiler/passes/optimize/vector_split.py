@@ -22,8 +22,7 @@ MAX_UNITS = 8
 
 
 def product_cycles(costs: Costs, node) -> int:
-    i = node.params
-    return costs.vector_cycles({"mul": i.count * i.m * i.k * i.n, "add": i.count * i.m * (i.k - 1) * i.n})
+    return costs.vector_cycles(node.params.vector_ops())
 
 
 def splittable(node) -> bool:

@@ -15,10 +15,9 @@ TOLERANCE = 0.10  # issue 6: "within 10% on the test models"
 
 def _estimate(mapping):
     from compiler.cost.estimate import estimate
-    from compiler.cost.ops import streams_from_mapping, views_from_mapping
+    from compiler.ir.from_mapping import graph_from_mapping
 
-    ops, bits = views_from_mapping(mapping)
-    return estimate(ops, bits, mapping.inputs, mapping.outputs, mapping.arch, *streams_from_mapping(mapping))
+    return estimate(graph_from_mapping(mapping), mapping.arch, mapping.pipeline)
 
 
 @pytest.mark.parametrize("strategy", ["naive", "optimized"])

@@ -31,7 +31,7 @@ def test_tight_budget_packs_and_fits(project_models, arch):
     from compiler.api import compile_onnx
     from pimsim.cost.area import chip_area_mm2
     from compiler.cost.estimate import estimate
-    from compiler.cost.ops import views_from_mapping
+    from compiler.ir.from_mapping import graph_from_mapping
     from pimsim.api import simulate
     from pimsim.spec.occupancy import tiles_used
     from pimsim.spec.mapping import check_mapping
@@ -43,8 +43,7 @@ def test_tight_budget_packs_and_fits(project_models, arch):
     assert len({(b.tile, b.pe, b.crossbar) for b in blocks}) <= 256 < len(blocks)
     assert any(b.xbar_row_offset > 0 or b.xbar_col_offset > 0 for b in blocks)
     report = simulate(m, batch=16)  # at 8 queries the estimate is 14 % short (docs/mapping.md)
-    ops, bits = views_from_mapping(m)
-    est = estimate(ops, bits, m.inputs, m.outputs, arch)
+    est = estimate(graph_from_mapping(m), arch, m.pipeline)
     assert est.latency_cycles == pytest.approx(report.latency_cycles, rel=0.10)
     assert est.makespan_cycles(16) == pytest.approx(report.makespan_cycles, rel=0.10)
 
