@@ -38,6 +38,11 @@ def test_search_runs_writes_outputs_and_resumes(tmp_path, capsys):
     assert main([*argv, "--budget", "5"]) == 0  # same command: everything read back
     assert "0 evaluated now" in capsys.readouterr().err
     assert len((out / "history.jsonl").read_text().splitlines()) == 6
+    # the composed oracle's unit mapping is part of the run: units priced otherwise are another search
+    assert json.loads(lines[0])["run"]["unit_strategy"] == "naive"
+    assert main([*argv, "--budget", "5", "--unit-strategy", "optimized"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "unit_strategy: was 'naive', now 'optimized'" in err[0]
 
 
 @pytest.mark.needs_data
