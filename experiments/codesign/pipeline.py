@@ -27,7 +27,7 @@ from experiments.codesign import pricing
 from experiments.codesign.cache import cached
 from experiments.codesign.designs import HASH_SIZE, Design
 from experiments.codesign.rows import Row
-from experiments.codesign.training import RECIPE, ModelSpec, export_onnx, load_splits, train_and_score
+from experiments.codesign.training import standalone_layernorm, RECIPE, ModelSpec, export_onnx, load_splits, train_and_score
 
 HAND_CRAFTED = ("dlrm", "deepfm", "dcnv2", "autoint", "xdeepfm", "widedeep")
 HAND_CHIPS = ("default", "isaac")
@@ -81,7 +81,8 @@ def seeds_scores(s: Settings, spec: ModelSpec, seeds, splits_fn) -> list[dict]:
 
 
 def price_cached(s: Settings, spec: ModelSpec, chip: str, doc: dict, strategy: str) -> dict:
-    key = {"model": spec.to_dict(), "chip": pricing.arch_digest(doc), "strategy": strategy, "batch": s.batch}
+    key = {"model": spec.to_dict(), "chip": pricing.arch_digest(doc), "strategy": strategy, "batch": s.batch,
+           "layernorm": standalone_layernorm(spec), "figures": pricing.FIGURES_VERSION}
     path = s.build / "price" / spec.dataset / spec.name / f"{chip}-{strategy}.json"
 
     def compute() -> dict:

@@ -49,6 +49,10 @@ def arch_digest(doc: dict) -> str:
     return hardware_cost.arch_digest(doc)
 
 
+FIGURES_VERSION = 2
+"""What ``price`` returns, versioned for the price cache: 2 added ``static_energy_breakdown_pj``."""
+
+
 def price(onnx_path: str | Path, arch_doc: dict, strategy: str, batch: int) -> dict[str, Any]:
     """The report's figures for ``batch`` queries of ``onnx_path`` on ``arch_doc`` (see the module docstring)."""
     from compiler.api import compile_onnx
@@ -65,6 +69,7 @@ def price(onnx_path: str | Path, arch_doc: dict, strategy: str, batch: int) -> d
     out: dict[str, Any] = {k: report[k] for k in KEYS}
     out["flops"] = float(hardware_cost.mapping_macs(mapping))
     out["energy_breakdown_pj"] = report["energy_breakdown_pj"]
+    out["static_energy_breakdown_pj"] = report["static_energy_breakdown_pj"]
     out["area_breakdown_mm2"] = report["area_breakdown_mm2"]
     out.update(efficiency(out))
     return out
