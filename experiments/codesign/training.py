@@ -3,7 +3,12 @@
 Recipe (every row, hand-crafted and searched alike): Adam, lr 3e-3, batch 256, one epoch, gradient norm clipped at
 1.0 (``recsys train``'s defaults for the samples, docs/models.md; the clip is what kept NASRec-Small architectures
 with FM branches from diverging, 2.3-2.5 log loss without it, 0.484 with it, in the former table's runs). Searched
-NASRec models are built standalone with LayerNorm off (NASRec's standalone setting). A design with per-operator
+NASRec models are built standalone with LayerNorm per space (``standalone_layernorm``): off for NASRec-Small
+(NASRec's standalone setting, B.4 of ../shared/reference/recsys_search_space.md), on for NASRec-Full, as in the
+supernet. NASRec turns it off for 36 M training rows; on the samples' 8-11 k rows (31-44 steps) NASRec-Full's
+7-block stacks diverge without it. Measured with seeds 0-2 (quoted in docs/results.md's protocol): Avazu-Full's accuracy-only pick 0.914 / 0.767 / 0.490 off vs 0.446 / 0.447 / 0.452 on;
+Criteo-Full's co-designed pick (float) 3.08 / 3.58 / 3.36 off vs 0.496 / 0.485 / 0.487 on; Criteo-Small's pick
+0.482 / 0.485 / 0.475 off vs 0.484 / 0.544 / 0.483 on (so Small keeps NASRec's setting). A design with per-operator
 precisions (co-designed) is trained in floating point and then brought to its precisions by
 ``recsys_models.blocks.quantize.quantize_model`` with ``DEFAULT_RECIPE`` (``qat-eq``: equalisation, MSE-calibrated
 ranges, 32 QAT steps; chosen in docs/accuracy.md, "Quantisation recipe"). Hand-crafted models are scored in float
@@ -18,7 +23,12 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 RECIPE: dict[str, Any] = {"optimizer": "adam", "lr": 3e-3, "batch": 256, "epochs": 1, "clip_norm": 1.0,
-          "quantize": "DEFAULT_RECIPE (qat-eq)"}
+          "quantize": "DEFAULT_RECIPE (qat-eq)", "layernorm": {"small": False, "full": True}}
+
+
+def standalone_layernorm(spec: "ModelSpec") -> bool:
+    """Whether ``spec``'s standalone model has LayerNorm (``RECIPE["layernorm"]`` by space; hand-crafted: no)."""
+    return spec.space is not None and bool(RECIPE["layernorm"][spec.space])
 
 
 @dataclass(frozen=True)
@@ -50,7 +60,8 @@ def _build(spec: ModelSpec, seed: int):
         return build_model(spec.name, ds.n_int, ds.table_sizes), None
     assert spec.space is not None and spec.menus is not None
     arch = arch_from_json(spec.arch, space_of(spec.space, spec.menus))
-    model = build_standalone(with_uniform_precision(arch, None, None), ds, layernorm=False, seed=seed)
+    model = build_standalone(with_uniform_precision(arch, None, None), ds, layernorm=standalone_layernorm(spec),
+                             seed=seed)
     return model, (arch if arch.quantized else None)
 
 
@@ -82,21 +93,25 @@ def load_splits(dataset: str, data: str) -> dict:
 
 def export_onnx(spec: ModelSpec, path) -> Any:
     """The model's ONNX (fresh seed-0 weights: the mapping and its cost do not depend on weight values, so the
-    hardware columns do not depend on training); precisions as QDQ pairs for an architecture that has them."""
+    hardware columns do not depend on training); precisions as QDQ pairs for an architecture that has them;
+    LayerNorm as the design is trained (``standalone_layernorm``)."""
+    import torch
+
     from experiments.codesign.designs import HASH_SIZE, space_of
     from recsys_models.baselines import build_model
     from recsys_models.data.specs import dataset_spec
     from recsys_models.export.onnx_export import export_model
     from recsys_models.space import arch_from_json
+    from recsys_models.supernet.model import SubnetModel
     from recsys_models.supernet.onnx_qdq import export_subnet_onnx
 
     ds = dataset_spec(spec.dataset, HASH_SIZE)
     if spec.arch is None:
-        import torch
-
         torch.manual_seed(0)
         return export_model(build_model(spec.name, ds.n_int, ds.table_sizes), path, ds.n_int, ds.table_sizes,
                             batch=1)
     assert spec.space is not None and spec.menus is not None
     arch = arch_from_json(spec.arch, space_of(spec.space, spec.menus))
-    return export_subnet_onnx(arch, ds, path, batch=1, seed=0, verify=False)
+    torch.manual_seed(0)
+    model = SubnetModel(arch, ds, layernorm=standalone_layernorm(spec))
+    return export_subnet_onnx(arch, ds, path, batch=1, model=model, verify=False)
