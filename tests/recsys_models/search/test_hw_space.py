@@ -76,9 +76,10 @@ def test_former_format_gets_the_migration_line(tmp_path):
 
 def test_issue24_space_has_every_hardware_axis():
     """configs/search/hw_codesign.yaml: tiles down to 4 (with tile kinds), PEs, crossbars, crossbar size, ADC bits
-    and sharing, buffer kind and capacity, I/O link kind; 2*3*3*3*2*3*3*3*6 = 17,496 points (hand count)."""
+    and sharing, buffer kind and capacity, I/O link kind and lanes (rated, SerDes 1/2/8/32); 2*3*3*3*2*3*5*3*6 =
+    29,160 points (hand count)."""
     space = load_hw_space(REPO / "configs/search/hw_codesign.yaml")
-    assert space.size() == 17_496
+    assert space.size() == 29_160
     names = {p for axis, _ in space.axes for p in axis.split("+")}
     assert names == {"tile.pes", "pe.crossbars", "pe.adc.bits", "pe.adc.per_crossbar", "tile.buffer.kind",
                      "tile.buffer.capacity_bytes", "chip.io_link", "pe.crossbar.rows", "pe.crossbar.cols",
