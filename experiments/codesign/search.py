@@ -149,7 +149,10 @@ def search_pair(s: Settings, dataset: str, space: str, b: Budget, designs_out: P
                        log)
     offset = sum(float(e.metrics["log_loss"]) - _mean(sc) for e, sc in acc_top) / len(acc_top)
     bound = ref_mean + b.logloss_slack
-    co_opts = replace(common, out=str(out / "codesign"), objective=objective_text(ref_hw), quantized=True,
+    co_text = objective_text(ref_hw)
+    # its own directory per (hardware space, objective): a history is resumed only by the search that wrote it
+    co_dir = out / ("codesign-" + hashlib.sha256((_sha256(REPO / HW_SPACE) + co_text).encode()).hexdigest()[:12])
+    co_opts = replace(common, out=str(co_dir), objective=co_text, quantized=True,
                       hw_space=str(REPO / HW_SPACE), logloss_reference=ref_mean, logloss_slack=b.logloss_slack)
     log(f"{dataset}/{space}: co-design search ({b.search_budget} candidates, log-loss bound {bound:.4f}; supernet "
         f"minus from-scratch log loss on the accuracy top-{b.top_k}: {offset:+.4f})")
@@ -157,6 +160,8 @@ def search_pair(s: Settings, dataset: str, space: str, b: Budget, designs_out: P
     try:
         co = run_search(co_opts)
     except pricing.UserError as exc:  # no candidate within the bound: the searched design alone, and why
+        if exc.path not in ("--logloss-slack", "--max-logloss"):
+            raise
         log(f"{dataset}/{space}: co-design search found no design: {exc.one_line()}")
         co, missing = None, exc.one_line()
     co_top = [] if co is None else _retrain(s, dataset, space, "co", best_designs(co.state.evaluated, objective,
@@ -177,10 +182,10 @@ def search_pair(s: Settings, dataset: str, space: str, b: Budget, designs_out: P
         if res is None or chosen is None:
             continue
         e = chosen[0]
-        sub = "accuracy" if tag == "searched" else "codesign"
+        sub = out / "accuracy" if tag == "searched" else co_dir
         search = {**facts, "objective": res.objective.to_json(), "evaluated": len(res.state.evaluated),
                   "infeasible": sum("infeasible" in x.metrics for x in res.state.evaluated),
-                  "history_sha256": _sha256(out / sub / "history.jsonl"), "candidate_key": e.key,
+                  "history_sha256": _sha256(sub / "history.jsonl"), "candidate_key": e.key,
                   "search_metrics": {k: v for k, v in e.metrics.items() if isinstance(v, (int, float, str))},
                   "top_k": [{"key": t[0].key, "mean_log_loss": _mean(t[1])} for t in top],
                   "within_bound": tag == "searched" or bool(within)}
