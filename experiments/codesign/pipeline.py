@@ -27,7 +27,8 @@ from experiments.codesign import pricing
 from experiments.codesign.cache import cached
 from experiments.codesign.designs import HASH_SIZE, Design
 from experiments.codesign.rows import Row
-from experiments.codesign.training import standalone_layernorm, RECIPE, ModelSpec, export_onnx, load_splits, train_and_score
+from experiments.codesign.training import RECIPE, ModelSpec, export_onnx, load_splits, standalone_layernorm, \
+    train_and_score
 
 HAND_CRAFTED = ("dlrm", "deepfm", "dcnv2", "autoint", "xdeepfm", "widedeep")
 HAND_CHIPS = ("default", "isaac")

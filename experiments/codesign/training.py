@@ -6,9 +6,10 @@ with FM branches from diverging, 2.3-2.5 log loss without it, 0.484 with it, in 
 NASRec models are built standalone with LayerNorm per space (``standalone_layernorm``): off for NASRec-Small
 (NASRec's standalone setting, B.4 of ../shared/reference/recsys_search_space.md), on for NASRec-Full, as in the
 supernet. NASRec turns it off for 36 M training rows; on the samples' 8-11 k rows (31-44 steps) NASRec-Full's
-7-block stacks diverge without it. Measured with seeds 0-2 (quoted in docs/results.md's protocol): Avazu-Full's accuracy-only pick 0.914 / 0.767 / 0.490 off vs 0.446 / 0.447 / 0.452 on;
-Criteo-Full's co-designed pick (float) 3.08 / 3.58 / 3.36 off vs 0.496 / 0.485 / 0.487 on; Criteo-Small's pick
-0.482 / 0.485 / 0.475 off vs 0.484 / 0.544 / 0.483 on (so Small keeps NASRec's setting). A design with per-operator
+7-block stacks diverge without it. Measured with seeds 0-2 (quoted in docs/results.md's protocol): Avazu-Full's
+accuracy-only pick 0.914 / 0.767 / 0.490 off vs 0.446 / 0.447 / 0.452 on; Criteo-Full's co-designed pick (float)
+3.08 / 3.58 / 3.36 off vs 0.496 / 0.485 / 0.487 on; Criteo-Small's pick 0.482 / 0.485 / 0.475 off vs 0.484 / 0.544 /
+0.483 on (so Small keeps NASRec's setting). A design with per-operator
 precisions (co-designed) is trained in floating point and then brought to its precisions by
 ``recsys_models.blocks.quantize.quantize_model`` with ``DEFAULT_RECIPE`` (``qat-eq``: equalisation, MSE-calibrated
 ranges, 32 QAT steps; chosen in docs/accuracy.md, "Quantisation recipe"). Hand-crafted models are scored in float
