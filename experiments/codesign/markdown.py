@@ -153,9 +153,9 @@ Protocol:
   split; log loss and AUC are the mean ± sample standard deviation over the seeds. Recipe: `{recipe}`
   (`experiments/codesign/training.py`). Hand-crafted models are scored in float; co-designed ones at their searched
   precisions. NASRec models keep LayerNorm in NASRec-Full (`"layernorm"` in the recipe; priced with it too): without
-  it the Full picks diverge on these samples from some seeds (Avazu-Full's accuracy-only pick: 0.914 / 0.767 / 0.490
-  log loss for seeds 0 / 1 / 2, 0.446 / 0.447 / 0.452 with it); NASRec-Small keeps NASRec's standalone setting (off),
-  which trains as well or better there (Criteo-Small's pick: 0.482 / 0.485 / 0.475 off, 0.484 / 0.544 / 0.483 on).
+  it the Full designs diverge on these samples (0.72-3.10 mean log loss off, 0.44-0.48 on); NASRec-Small keeps
+  NASRec's standalone setting (off), where the evidence is mixed (docs/accuracy.md, "LayerNorm in standalone NASRec
+  models", `benchmarks/layernorm_standalone.py`).
 - **Hardware**: the model (fresh seed-0 weights: weights' values do not change the mapping or its cost) compiled by
   `compiler.api.compile_onnx` with the named mapping for the named chip and {batch} queries simulated by
   `pimsim.api.simulate`; bit-for-bit reproducible. Chips: `default` and `isaac` presets, or the design's own

@@ -6,10 +6,10 @@ with FM branches from diverging, 2.3-2.5 log loss without it, 0.484 with it, in 
 NASRec models are built standalone with LayerNorm per space (``standalone_layernorm``): off for NASRec-Small
 (NASRec's standalone setting, B.4 of ../shared/reference/recsys_search_space.md), on for NASRec-Full, as in the
 supernet. NASRec turns it off for 36 M training rows; on the samples' 8-11 k rows (31-44 steps) NASRec-Full's
-7-block stacks diverge without it. Measured with seeds 0-2 (quoted in docs/results.md's protocol): Avazu-Full's
-accuracy-only pick 0.914 / 0.767 / 0.490 off vs 0.446 / 0.447 / 0.452 on; Criteo-Full's co-designed pick (float)
-3.08 / 3.58 / 3.36 off vs 0.496 / 0.485 / 0.487 on; Criteo-Small's pick 0.482 / 0.485 / 0.475 off vs 0.484 / 0.544 /
-0.483 on (so Small keeps NASRec's setting). A design with per-operator
+7-block stacks diverge without it: every committed design, seeds 0-2, ``benchmarks/layernorm_standalone.py``
+(docs/accuracy.md, "LayerNorm in standalone NASRec models"): Full designs 0.72-3.10 mean test log loss off,
+0.44-0.48 on; Small designs mixed (searched ones +0.022 and +0.034 worse with it, co-designed ones 0.007 and 0.014
+better), so Small keeps NASRec's setting. A design with per-operator
 precisions (co-designed) is trained in floating point and then brought to its precisions by
 ``recsys_models.blocks.quantize.quantize_model`` with ``DEFAULT_RECIPE`` (``qat-eq``: equalisation, MSE-calibrated
 ranges, 32 QAT steps; chosen in docs/accuracy.md, "Quantisation recipe"). Hand-crafted models are scored in float
@@ -46,7 +46,7 @@ class ModelSpec:
         return asdict(self)
 
 
-def _build(spec: ModelSpec, seed: int):
+def _build(spec: ModelSpec, seed: int, layernorm: bool | None = None):
     import torch
 
     from experiments.codesign.designs import HASH_SIZE, space_of
@@ -61,13 +61,14 @@ def _build(spec: ModelSpec, seed: int):
         return build_model(spec.name, ds.n_int, ds.table_sizes), None
     assert spec.space is not None and spec.menus is not None
     arch = arch_from_json(spec.arch, space_of(spec.space, spec.menus))
-    model = build_standalone(with_uniform_precision(arch, None, None), ds, layernorm=standalone_layernorm(spec),
-                             seed=seed)
+    norm = standalone_layernorm(spec) if layernorm is None else layernorm
+    model = build_standalone(with_uniform_precision(arch, None, None), ds, layernorm=norm, seed=seed)
     return model, (arch if arch.quantized else None)
 
 
-def train_and_score(spec: ModelSpec, splits: dict, seed: int) -> dict[str, float]:
-    """Test log loss and AUC of ``spec`` trained from scratch with ``seed`` (see the module docstring)."""
+def train_and_score(spec: ModelSpec, splits: dict, seed: int, layernorm: bool | None = None) -> dict[str, float]:
+    """Test log loss and AUC of ``spec`` trained from scratch with ``seed`` (see the module docstring);
+    ``layernorm`` overrides the recipe's choice for a NASRec design (``benchmarks/layernorm_standalone.py``)."""
     import torch
 
     from recsys_models.blocks.quantize import DEFAULT_RECIPE, quantize_model
@@ -75,7 +76,7 @@ def train_and_score(spec: ModelSpec, splits: dict, seed: int) -> dict[str, float
     from recsys_models.train.loop import TrainConfig, evaluate, train_model
 
     torch.set_num_threads(1)  # a shared 2-core machine: one thread per process
-    model, quantized = _build(spec, seed)
+    model, quantized = _build(spec, seed, layernorm)
     train = TensorBatches(*splits["train"], batch_size=RECIPE["batch"], shuffle=True, seed=seed)
     train_model(model, train, TrainConfig(epochs=RECIPE["epochs"], lr=RECIPE["lr"], seed=seed,
                                           clip_norm=RECIPE["clip_norm"]), progress=False)
