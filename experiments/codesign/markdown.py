@@ -183,9 +183,9 @@ NOTES = """## Caveats
 - The co-design search scores supernet-inherited log loss against a bound set in from-scratch log loss; the chosen
   designs are retrained from scratch and the bound checked again on them (`experiments/codesign/search.py`); the
   tables show only from-scratch figures.
-- The search's hardware oracle prices candidates as `recsys_models.oracles` exports them, without LayerNorm; the
-  NASRec-Full rows here are priced with it (its vector-unit operations), so their figures differ slightly from the
-  search's own (design.json `search_metrics`).
+- The co-design search prices each candidate's standalone model with LayerNorm as the recipe trains its space
+  (`recsys search --layernorm` for NASRec-Full), so a design's hardware figures in the search (design.json
+  `search_metrics`) are those of the model these tables price.
 - "naive" is the compiler's `strategy="naive"` (uniform precision, no mapping optimisation): our working definition
   of AutoRAC's "naively mapped searched design" (reference D.3 [derived]).
 """

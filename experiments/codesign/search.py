@@ -10,7 +10,8 @@ Steps, each resumable from ``build/`` (the supernet checkpoint, the searches' ``
 4. co-design search: architecture + per-operator precisions + chip (``configs/search/hw_codesign.yaml``), each
    candidate priced exactly (whole model compiled with the optimized mapping and simulated at the experiment's batch:
    the search sees the mapping), objective ``log_loss + 0.05 x`` (latency, energy/inference, area, inferences/s/W
-   against the best hand-crafted design's figures: equal weights, so no metric is favoured), log loss a
+   against the best hand-crafted design's figures: equal weights, so no metric is favoured; each candidate priced
+   with LayerNorm as the recipe trains its space, ``RECIPE["layernorm"]``), log loss a
    constraint (``--logloss-reference`` = the reference's mean, ``--logloss-slack``: infeasible above the bound,
    not penalised). The search scores supernet-inherited log loss against a bound set in from-scratch log loss; the
    two differ (``supernet_offset`` in design.json: supernet minus from-scratch mean on the accuracy-only top-K,
@@ -150,9 +151,13 @@ def search_pair(s: Settings, dataset: str, space: str, b: Budget, designs_out: P
     offset = sum(float(e.metrics["log_loss"]) - _mean(sc) for e, sc in acc_top) / len(acc_top)
     bound = ref_mean + b.logloss_slack
     co_text = objective_text(ref_hw)
-    # its own directory per (hardware space, objective): a history is resumed only by the search that wrote it
-    co_dir = out / ("codesign-" + hashlib.sha256((_sha256(REPO / HW_SPACE) + co_text).encode()).hexdigest()[:12])
-    co_opts = replace(common, out=str(co_dir), objective=co_text, quantized=True,
+    # priced as the design will be trained and priced in the table (training.standalone_layernorm)
+    layernorm = bool(RECIPE["layernorm"][space])
+    # its own directory per (hardware space, objective, LayerNorm): a history is resumed only by the search that
+    # wrote it (LayerNorm enters only when on, so the directories of searches priced without it keep their names)
+    co_key = _sha256(REPO / HW_SPACE) + co_text + ("layernorm" if layernorm else "")
+    co_dir = out / ("codesign-" + hashlib.sha256(co_key.encode()).hexdigest()[:12])
+    co_opts = replace(common, out=str(co_dir), objective=co_text, quantized=True, layernorm=layernorm,
                       hw_space=str(REPO / HW_SPACE), logloss_reference=ref_mean, logloss_slack=b.logloss_slack)
     log(f"{dataset}/{space}: co-design search ({b.search_budget} candidates, log-loss bound {bound:.4f}; supernet "
         f"minus from-scratch log loss on the accuracy top-{b.top_k}: {offset:+.4f})")

@@ -50,6 +50,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="composed oracle: compiler mapping of each unit; optimized ranks optimized whole models at "
                         "Kendall tau 0.99-1.00 (naive: 0.94-0.95); a cold search runs about 2.8x slower, a warm cache "
                         "about as fast -- see docs/search.md")
+    p.add_argument("--layernorm", action="store_true",
+                   help="price each candidate's standalone model with LayerNorm in every block, as it will be "
+                        "trained (NASRec-Full designs in experiments/codesign; default: off, NASRec's standalone "
+                        "models); chosen designs are exported with it too")
     p.add_argument("--batch", type=L.SIM_BATCH, default=1, help="inferences simulated together")
     p.add_argument("--finetune-steps", type=L.STEPS0, default=500, help="logit-layer fine-tuning per subnet (NASRec: 500)")
     p.add_argument("--cost-cache", metavar="DIR", type=L.out_dir(),

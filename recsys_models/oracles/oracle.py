@@ -23,6 +23,11 @@ Hardware, ``spec["oracle"]``:
   precisions as QDQ pairs, compiled with ``spec["strategy"]`` for the
   candidate's PIM configuration and simulated (``hardware_cost.price_onnx``).
 
+Both price the standalone model as it will be trained: ``spec["layernorm"]``
+(default off, NASRec's standalone models) puts LayerNorm in every block, as
+``experiments/codesign`` trains NASRec-Full designs; the composed oracle's
+block units then carry it too (``units.unit_specs``).
+
 Results are cached (unit or whole candidate, with the arch-document digest and
 batch in the key), in memory and in ``cache_dir`` shared by all workers and
 later runs: nothing is compiled twice.
@@ -71,9 +76,10 @@ class Evaluator:
             self._onnx_dir = Path(self._tmp.name)
         self._onnx_dir.mkdir(parents=True, exist_ok=True)
         self.seconds = {"accuracy": 0.0, "hardware": 0.0}
+        self.layernorm = bool(spec.get("layernorm", False))
         self.units = UnitOracle(spec["dataset"], self.cache, self._onnx_dir / "units", int(spec.get("batch", 1)),
                                 spec.get("unit_strategy", "naive"),
-                                spec.get("unit_objective", hardware_cost.UNIT_OBJECTIVE))
+                                spec.get("unit_objective", hardware_cost.UNIT_OBJECTIVE), self.layernorm)
 
     def accuracy(self, arch_json: dict) -> dict[str, float]:
         from recsys_models.oracles.accuracy import SupernetAccuracy
@@ -91,17 +97,21 @@ class Evaluator:
     def onnx_for(self, arch_json: dict) -> Path:
         """The candidate model's ONNX file, exported once per architecture (hardware-only mutations and other PIM
         configurations reuse it)."""
-        from recsys_models.space import arch_from_json, arch_hash
-
-        # the dataset fixes the embedding tables: part of the model (and of a cache shared between runs)
-        digest = f"{self.spec['dataset']}-{arch_hash(arch_from_json(arch_json))}"
+        digest = self.model_digest(arch_json)
         if digest not in self._onnx:
             path = self._onnx_dir / f"{digest}.onnx"
             if not path.exists():
                 with atomic_path(path, suffix=".onnx") as tmp:
-                    export_candidate_onnx(arch_json, self.spec["dataset"], Path(tmp))
+                    export_candidate_onnx(arch_json, self.spec["dataset"], Path(tmp), layernorm=self.layernorm)
             self._onnx[digest] = path
         return self._onnx[digest]
+
+    def model_digest(self, arch_json: dict) -> str:
+        """The exported model's name in files and cache keys: the dataset (it fixes the embedding tables), the
+        architecture and, when on, LayerNorm (without it the name is as before, so older caches stay valid)."""
+        from recsys_models.space import arch_from_json, arch_hash
+
+        return f"{self.spec['dataset']}-{arch_hash(arch_from_json(arch_json))}" + ("-ln" if self.layernorm else "")
 
     def hardware(self, arch_json: dict, hw: dict) -> Mapping[str, float | str]:
         if self.spec.get("oracle", "exact") == "composed":
@@ -109,11 +119,9 @@ class Evaluator:
         return self.hardware_exact(arch_json, hw)
 
     def hardware_exact(self, arch_json: dict, hw: dict) -> dict[str, float]:
-        from recsys_models.space import arch_from_json, arch_hash
-
         doc = self.arch_doc(hw)
         strategy, batch = self.spec.get("strategy", "optimized"), int(self.spec.get("batch", 1))
-        key = self.cache.key(f"{self.spec['dataset']}-{arch_hash(arch_from_json(arch_json))}", doc, strategy, batch)
+        key = self.cache.key(self.model_digest(arch_json), doc, strategy, batch)
         hit = self.cache.get(key)
         if hit is not None:
             return hit
@@ -145,14 +153,15 @@ UNIT_COST_VERSION = 2
 class UnitOracle:
     """The composed oracle: a candidate's units (``units.py``) priced one by one, cached, and composed
     (``compose.py``).  Each distinct unit is exported to ONNX once (shared by all PIM configurations) and
-    compiled (``strategy``; ``optimized`` under ``objective``) + simulated once per PIM configuration."""
+    compiled (``strategy``; ``optimized`` under ``objective``) + simulated once per PIM configuration.
+    ``layernorm``: the blocks' units carry LayerNorm (``units.unit_specs``)."""
 
     def __init__(self, dataset: str, cache: hardware_cost.CostCache, onnx_dir: Path, batch: int,
-                 strategy: str = "naive", objective: str = hardware_cost.UNIT_OBJECTIVE):
+                 strategy: str = "naive", objective: str = hardware_cost.UNIT_OBJECTIVE, layernorm: bool = False):
         from recsys_models.supernet.model import resolve_dataset_spec
 
         self.dataset, self.cache, self.onnx_dir, self.batch = dataset, cache, onnx_dir, batch
-        self.strategy, self.objective = strategy, objective
+        self.strategy, self.objective, self.layernorm = strategy, objective, layernorm
         # the units' mapping, part of their cache key (the objective only matters to the optimized strategy)
         self.mapping = strategy if strategy == "naive" else f"{strategy}-{objective}"
         self.dataset_spec = resolve_dataset_spec(dataset)
@@ -163,7 +172,8 @@ class UnitOracle:
         from recsys_models.space import arch_from_json
 
         spec = self.dataset_spec
-        units = unit_specs(arch_from_json(arch_json), spec.n_int, spec.n_cat, dataset=spec.name)
+        units = unit_specs(arch_from_json(arch_json), spec.n_int, spec.n_cat, dataset=spec.name,
+                           layernorm=self.layernorm)
         adig, chip = self._chip(doc)
         costs = [self.unit_cost(u["key"], doc, adig) for u in units]
         try:
@@ -213,8 +223,9 @@ CALIBRATION_ROWS = 8
 
 
 def export_candidate_onnx(arch_json: dict, dataset: str, path: Path, hash_size: int | None = None,
-                          seed: int = 0) -> None:
-    """Export the standalone model of ``arch_json`` (precisions as QDQ pairs, fresh seeded weights) to ``path``.
+                          seed: int = 0, layernorm: bool = False) -> None:
+    """Export the standalone model of ``arch_json`` (precisions as QDQ pairs, fresh seeded weights; LayerNorm in
+    its blocks with ``layernorm``) to ``path``.
 
     The mapping and its cost depend on shapes and precisions, not on weight values, so a freshly initialised
     model calibrated on a few seeded rows stands for the candidate.
@@ -228,7 +239,7 @@ def export_candidate_onnx(arch_json: dict, dataset: str, path: Path, hash_size: 
 
     arch, spec = arch_from_json(arch_json), resolve_dataset_spec(dataset, hash_size)
     torch.manual_seed(seed)
-    model = SubnetModel(arch, spec)
+    model = SubnetModel(arch, spec, layernorm=layernorm)
     with torch.no_grad():
         model.train()(*example_inputs(spec.n_int, spec.table_sizes, CALIBRATION_ROWS, seed))
     export_subnet_onnx(arch, spec, str(path), batch=1, model=model.eval(), verify=False)

@@ -24,6 +24,11 @@ CALIBRATION_ROWS = 8
 the graph or its cost)."""
 
 
+def _layernorm(key: dict) -> bool:
+    """Whether the unit's operator normalises its output, as ``Block`` builds it (``units.unit_specs``)."""
+    return bool(key.get("layernorm", False))
+
+
 class Stem(nn.Module):
     """Embedding lookups; the raw dense input passes through to the blocks."""
 
@@ -47,9 +52,10 @@ class OpUnit(nn.Module):
         if self.pair:
             # Gating and Sum take dpair_max; passed as Block passes it (blocks/block.py): OPS is not typed per name
             extra = {"dpair_max": max(key["left"], key["right"])}
-            self.op = OPS[name](1, d, 1, 1, False, **extra)
+            self.op = OPS[name](1, d, 1, 1, _layernorm(key), **extra)
         else:
-            self.op = OPS[name](max(sum(key.get("widths", [])), 1), d, max(sum(key.get("tokens", [])), 1), s, False)
+            self.op = OPS[name](max(sum(key.get("widths", [])), 1), d, max(sum(key.get("tokens", [])), 1), s,
+                                _layernorm(key))
         self.op.quant.precision = None if key["precision"] is None else OpPrecision(*key["precision"])
 
     def forward(self, *xs):
@@ -66,7 +72,7 @@ class FmUnit(nn.Module):
 
     def __init__(self, key: dict):
         super().__init__()
-        self.fm, self.d = FactorizationMachine(key["d"], False), key["d"]
+        self.fm, self.d = FactorizationMachine(key["d"], _layernorm(key)), key["d"]
 
     def forward(self, dense, sparse):
         return dense + self.fm(sparse, self.d)
@@ -77,7 +83,7 @@ class DsUnit(nn.Module):
 
     def __init__(self, key: dict):
         super().__init__()
-        self.ds = DenseToSparse(key["d"], False)
+        self.ds = DenseToSparse(key["d"], _layernorm(key))
 
     def forward(self, dense, sparse):
         return torch.cat([sparse, self.ds(dense)], dim=1)

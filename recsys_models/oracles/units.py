@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
 from recsys_models.space.choices import Arch, OpPrecision
 
@@ -27,17 +28,20 @@ def _prec(p: OpPrecision | None):
     return None if p is None else [p.weight_bits, p.act_bits]
 
 
-def unit_specs(arch: Arch, n_int: int, n_cat: int, dataset: str | None = None) -> list[dict]:
+def unit_specs(arch: Arch, n_int: int, n_cat: int, dataset: str | None = None, layernorm: bool = False) -> list[dict]:
     """The units of ``arch`` for a dataset with ``n_int`` dense features and ``n_cat`` categorical fields.
 
     ``dataset`` names the embedding tables' dataset in the stem's key (its table sizes are the stem's shape).
+    ``layernorm``: the standalone model has LayerNorm in its blocks (``SubnetModel(layernorm=True)``); the block
+    units' keys then carry ``"layernorm": true`` (their graphs gain the LayerNormalization nodes; the stem and
+    the head have none).  Off, the keys are as before, so caches written without the field stay valid.
 
     Each dict has ``key`` (JSON-able description, the cache key), ``reads`` and ``writes`` (dataflow, in
     ``("dense"|"sparse", block)`` pairs; block 0 is the stem) -- see the module docstring.
     """
     widths, tokens = [n_int], [n_cat]
     stem = {"unit": "stem", "n_int": n_int, "n_cat": n_cat, **({"dataset": dataset} if dataset else {})}
-    units = [{"key": stem, "reads": [],
+    units: list[dict[str, Any]] = [{"key": stem, "reads": [],
               "writes": [("dense", 0), ("sparse", 0)]}]
     for i, b in enumerate(arch.blocks, start=1):
         units.append(_dense_unit(b, i, widths, tokens))
@@ -55,7 +59,15 @@ def unit_specs(arch: Arch, n_int: int, n_cat: int, dataset: str | None = None) -
     last = len(arch.blocks)
     units.append({"key": {"unit": "head", "d": widths[-1], "t": tokens[-1]},
                   "reads": [("dense", last), ("sparse", last)], "writes": []})
+    if layernorm:
+        for unit in units:
+            if unit["key"]["unit"] in NORMALISED_UNITS:
+                unit["key"]["layernorm"] = True
     return live_units(units)
+
+
+NORMALISED_UNITS = ("dense", "sparse", "fm", "ds")
+"""Unit kinds built by ``Block`` with its ``layernorm`` flag (``blocks/block.py``); the stem and head have none."""
 
 
 def live_units(units: list[dict]) -> list[dict]:

@@ -204,7 +204,8 @@ def write_design(design: Evaluated, index: int, out_dir: Path, spec: dict) -> Pa
     doc = (load_hw_space(spec["hw_space"]).apply(design.candidate["hw"]) if spec.get("hw_space")
            else hardware_cost.base_arch_doc(spec["base_arch"]))
     atomic_write_text(d / "pim_arch.yaml", yaml.safe_dump(doc, sort_keys=False))
-    export_candidate_onnx(design.candidate["arch"], spec["dataset"], d / "model.onnx")
+    export_candidate_onnx(design.candidate["arch"], spec["dataset"], d / "model.onnx",
+                          layernorm=bool(spec.get("layernorm", False)))
     hardware_cost.write_mapping(d / "model.onnx", doc, d / "mapping.json", spec["strategy"])
     atomic_write_text(d / "metrics.json", json.dumps(design.metrics, indent=1, sort_keys=True) + "\n")
     return d

@@ -47,6 +47,7 @@ class SearchOptions:
     strategy: str = "optimized"
     oracle: str = "composed"
     unit_strategy: str = "naive"
+    layernorm: bool = False
     cost_cache: str | None = None
     verify_top: int = 16
     batch: int = 1
@@ -80,7 +81,7 @@ def oracle_spec(opts: SearchOptions, objective: objectives.Objective) -> dict:
     return {
         "space": opts.space, "dataset": opts.dataset, "data": opts.data, "supernet": opts.supernet,
         "base_arch": opts.arch, "hw_space": opts.hw_space, "strategy": opts.strategy, "oracle": opts.oracle,
-        "unit_strategy": opts.unit_strategy, "batch": opts.batch,
+        "unit_strategy": opts.unit_strategy, "layernorm": opts.layernorm, "batch": opts.batch,
         "finetune_steps": opts.finetune_steps,
         "finetune_batches": opts.finetune_batches, "eval_rows": opts.eval_rows, "seed": opts.seed,
         "device": opts.device,
@@ -97,6 +98,8 @@ def run_header(opts: SearchOptions, objective: objectives.Objective) -> dict:
     run = {k: v for k, v in asdict(opts).items() if k not in NOT_IN_HEADER}
     if opts.oracle == "exact":  # units are never priced: histories written before the option existed still resume
         del run["unit_strategy"]
+    if not opts.layernorm:  # off is how every history before the option was priced: those still resume
+        del run["layernorm"]
     run.update(objective=objective.to_json(), supernet_sha=_digest(opts.supernet), hw_space_sha=_digest(opts.hw_space),
                seed_archs=[_digest(p) for p in opts.seed_archs],
                data=Path(opts.data).name if opts.data else None, supernet=None, hw_space=None)

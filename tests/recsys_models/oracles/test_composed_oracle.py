@@ -231,3 +231,44 @@ def test_rank_agreement_on_a_fixed_seed_set(oracle_pairs, strategy):
     assert all((c[i] - c[j]) * (x[i] - x[j]) > 0 for i, j in separated)
     tau = kendalltau(c, x).statistic
     assert tau >= 1 - 2 * (len(pairs) - len(separated)) / len(pairs)
+
+
+def _layernorms(path) -> int:
+    import onnx
+
+    return sum(n.op_type == "LayerNormalization" for n in onnx.load(str(path)).graph.node)
+
+
+def test_layernorm_is_priced_by_both_oracles(tmp_path):
+    """``layernorm`` (``recsys search --layernorm``, the NASRec-Full designs of experiments/codesign) marks the
+    block units and not the stem or head (``units.NORMALISED_UNITS``), and both oracles price the model with it.
+
+    Expected values: the units are parts of the candidate's own export, so their LayerNormalization nodes add up
+    to the whole export's (onnx graphs of the same model, counted); the exact oracle's export without it has none
+    (the chain's operators are FC and a sparse operator without a LayerNorm of its own); LayerNorm is work added
+    on the vector unit, so the exact latency and energy grow with it; composed vs exact within the naive
+    ``BOUNDS``, as without it."""
+    from recsys_models.oracles.oracle import Evaluator
+    from recsys_models.oracles.units import unit_specs
+    from recsys_models.space import arch_from_json
+
+    arch = _chain()
+    base = {"dataset": "criteo", "base_arch": "default", "batch": 1, "cache_dir": str(tmp_path)}
+    plain = Evaluator({**base, "oracle": "exact", "strategy": "naive"})
+    exact = Evaluator({**base, "oracle": "exact", "strategy": "naive", "layernorm": True})
+    composed = Evaluator({**base, "oracle": "composed", "layernorm": True})
+    units = unit_specs(arch_from_json(arch), 13, 26, dataset="criteo", layernorm=True)
+    assert [u["key"].get("layernorm", False) for u in units] == [False] + [True] * 21 + [False]
+    assert [u["key"] for u in _units(arch)] == [{k: v for k, v in u["key"].items() if k != "layernorm"}
+                                                   for u in unit_specs(arch_from_json(arch), 13, 26, layernorm=True)]
+    x = exact.hardware(arch, {})
+    whole = _layernorms(exact.onnx_for(arch))
+    assert whole > 0 and _layernorms(plain.onnx_for(arch)) == 0
+    c = composed.hardware(arch, {})
+    assert sum(_layernorms(composed.units._onnx(u["key"])) for u in units) == whole
+    y = plain.hardware(arch, {})
+    assert x["latency_ns"] > y["latency_ns"] and x["energy_dynamic_per_inference_pj"] > \
+        y["energy_dynamic_per_inference_pj"]
+    assert c["flops"] == x["flops"] and c["crossbars"] == x["crossbars"]
+    assert _within(c["latency_ns"], x["latency_ns"], "naive")
+    assert exact.model_digest(arch) == plain.model_digest(arch) + "-ln"

@@ -43,6 +43,11 @@ def test_search_runs_writes_outputs_and_resumes(tmp_path, capsys):
     assert main([*argv, "--budget", "5", "--unit-strategy", "optimized"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "unit_strategy: was 'naive', now 'optimized'" in err[0]
+    # LayerNorm changes the priced model: recorded only when on (older histories resume), and a change is refused
+    assert "layernorm" not in json.loads(lines[0])["run"]
+    assert main([*argv, "--budget", "5", "--layernorm"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "layernorm: was None, now True" in err[0]
 
 
 @pytest.mark.needs_data
