@@ -7,7 +7,7 @@ NASRec models are built standalone with LayerNorm per space (``standalone_layern
 (NASRec's standalone setting, B.4 of ../shared/reference/recsys_search_space.md), on for NASRec-Full, as in the
 supernet. NASRec turns it off for 36 M training rows; on the samples' 8-11 k rows (31-44 steps) NASRec-Full's
 7-block stacks diverge without it: every committed design, seeds 0-2, ``benchmarks/layernorm_standalone.py``
-(docs/accuracy.md, "LayerNorm in standalone NASRec models"): Full designs 0.72-3.10 mean test log loss off,
+(docs/accuracy.md, "LayerNorm in standalone NASRec models"): Full designs 0.72-3.78 mean test log loss off,
 0.44-0.48 on; Small designs mixed (searched ones +0.022 and +0.034 worse with it, co-designed ones 0.007 and 0.014
 better), so Small keeps NASRec's setting. A design with per-operator
 precisions (co-designed) is trained in floating point and then brought to its precisions by
