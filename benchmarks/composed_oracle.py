@@ -1,7 +1,7 @@
 """Composed hardware oracle: throughput (cold and warm) over an evolution-shaped stream, and fidelity.
 
     .venv/bin/python benchmarks/composed_oracle.py [--space full] [--n 2048] [--batch 1] [--validate 12]
-        [--unit-strategy naive|optimized] [--cost-cache DIR]
+        [--unit-strategy naive|optimized] [--cost-cache DIR] [--layernorm]
     .venv/bin/python benchmarks/composed_oracle.py --n 0 --validate 32      # rank agreement only
     .venv/bin/python benchmarks/composed_oracle.py --n 0 --validate 32 --hw-space configs/search/hw_codesign.yaml
 
@@ -21,6 +21,8 @@
    that design space (as the co-design search does), so the ranking covers
    (model, chip) pairs; without it every candidate runs on the ``default`` chip,
    where power differs only by the dynamic part (leakage is the same chip's).
+   With ``--layernorm`` every oracle prices the model with LayerNorm in its blocks
+   (``recsys search --layernorm``).
 """
 
 from __future__ import annotations
@@ -67,6 +69,8 @@ def main() -> None:
                     help="compiler objective of the optimized units (default: hardware_cost.UNIT_OBJECTIVE's)")
     ap.add_argument("--hw-space", metavar="FILE",
                     help="fidelity: draw each candidate's PIM configuration from this design space (sweep format)")
+    ap.add_argument("--layernorm", action="store_true",
+                    help="price every candidate with LayerNorm in its blocks (recsys search --layernorm)")
     ap.add_argument("--cost-cache", metavar="DIR",
                     help="reuse unit and whole-model results from DIR (figures are the same; only times change)")
     args = ap.parse_args()
@@ -77,7 +81,7 @@ def main() -> None:
     space = get_space(args.space)
     with tempfile.TemporaryDirectory() as tmp:
         spec = {"dataset": args.dataset, "base_arch": "default", "batch": args.batch,
-                "cache_dir": args.cost_cache or tmp, "hw_space": args.hw_space}
+                "cache_dir": args.cost_cache or tmp, "hw_space": args.hw_space, "layernorm": args.layernorm}
         if args.n == 0:  # fidelity only
             _fidelity(spec, space, args)
             return

@@ -41,8 +41,7 @@ def unit_specs(arch: Arch, n_int: int, n_cat: int, dataset: str | None = None, l
     """
     widths, tokens = [n_int], [n_cat]
     stem = {"unit": "stem", "n_int": n_int, "n_cat": n_cat, **({"dataset": dataset} if dataset else {})}
-    units: list[dict[str, Any]] = [{"key": stem, "reads": [],
-              "writes": [("dense", 0), ("sparse", 0)]}]
+    units: list[dict[str, Any]] = [{"key": stem, "reads": [], "writes": [("dense", 0), ("sparse", 0)]}]
     for i, b in enumerate(arch.blocks, start=1):
         units.append(_dense_unit(b, i, widths, tokens))
         units.append({"key": {"unit": "sparse", "op": b.sparse_op, "tokens": [tokens[j] for j in b.sparse_idx],
